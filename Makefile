@@ -1,0 +1,41 @@
+# Entry points for a fresh machine with Python 3.11: `make demo`, `make ui`, `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo ui demo-stop test dictionary benchmark clean lock
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+demo: $(STAMP)  ## Simulated AWS organisation -> Dagster -> Parquet lake, with a summary
+	$(BIN)/aws-assets demo
+
+ui: $(STAMP)  ## The Dagster UI on the demo's materializations (restarts the simulated organisation if needed)
+	$(BIN)/aws-assets demo --org-only
+	. data/demo/env.sh && $(BIN)/dagster dev -w workspace.yaml
+
+demo-stop: $(STAMP)
+	$(BIN)/aws-assets demo --stop
+
+test: $(STAMP)  ## The whole test suite
+	$(BIN)/python -m pytest
+
+dictionary: $(STAMP)  ## Regenerate docs/data-dictionary.md
+	$(BIN)/aws-assets dictionary
+
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/sync_api_calls.py
+
+lock:  ## Re-pin every dependency (run after changing pyproject.toml)
+	rm -rf /tmp/aws-assets-lock && $(PYTHON) -m venv /tmp/aws-assets-lock
+	/tmp/aws-assets-lock/bin/pip install --quiet ".[dev]"
+	/tmp/aws-assets-lock/bin/pip freeze --exclude aws-assets > requirements.lock
+
+clean:
+	rm -rf $(VENV) data

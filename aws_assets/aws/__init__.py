@@ -1,0 +1,1 @@
+"""Talking to AWS: sessions per integration instance, API call counting, regions."""

@@ -1,0 +1,80 @@
+"""What a collector sees of AWS while it collects one partition (an account, or an account and a region)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import boto3
+from botocore.exceptions import ClientError
+
+from aws_assets.aws.calls import CallCounter
+from aws_assets.aws.regions import GLOBAL_REGION, HOME_REGION
+from aws_assets.aws.session import CLIENT_CONFIG
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# boto3 sessions are not thread-safe; clients are, once created.
+_CLIENT_CREATION = threading.Lock()
+# Bounded so that per-resource detail calls (S3 bucket settings, Lambda policies) do not trip throttling.
+DETAIL_CALL_WORKERS = 8
+
+
+class PartitionCollection:
+    """Clients, a memo for responses shared by several entity types, and a bounded pool for detail calls."""
+
+    def __init__(self, session: boto3.Session, account_id: str, region: str, calls: CallCounter) -> None:
+        self.session = session
+        self.account_id = account_id
+        self.region = region
+        self.calls = calls
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._memo: dict[str, Any] = {}
+
+    @property
+    def api_region(self) -> str:
+        return HOME_REGION if self.region == GLOBAL_REGION else self.region
+
+    def client(self, service: str, region: str | None = None):
+        key = (service, region or self.api_region)
+        with _CLIENT_CREATION:
+            if key not in self._clients:
+                client = self.session.client(service, region_name=key[1], config=CLIENT_CONFIG)
+                self.calls.attach(client.meta.events)
+                self._clients[key] = client
+            return self._clients[key]
+
+    def shared(self, key: str, fetch: Callable[[], T]) -> T:
+        """The response of `fetch`, fetched once per partition however many entity types need it."""
+        if key not in self._memo:
+            self._memo[key] = fetch()
+        return self._memo[key]
+
+    def map_concurrently(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        items = list(items)
+        if len(items) <= 1:
+            return [fn(item) for item in items]
+        with ThreadPoolExecutor(max_workers=DETAIL_CALL_WORKERS) as pool:
+            return list(pool.map(fn, items))
+
+    def paginate(self, service: str, operation: str, result_key: str, region: str | None = None, **params) -> list:
+        """Every item of a paginated list operation."""
+        paginator = self.client(service, region).get_paginator(operation)
+        return [item for page in paginator.paginate(**params) for item in page.get(result_key, [])]
+
+
+def error_code(error: ClientError) -> str:
+    return error.response.get("Error", {}).get("Code", "")
+
+
+def optional(call: Callable[[], T], *missing_codes: str) -> T | None:
+    """The call's response, or None when AWS answers that the thing does not exist (not an access problem)."""
+    try:
+        return call()
+    except ClientError as error:
+        if error_code(error) in missing_codes:
+            return None
+        raise

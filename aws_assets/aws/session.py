@@ -1,0 +1,96 @@
+"""boto3 sessions that act inside a customer's account through its read-only role.
+
+The source credentials come from the standard AWS environment (variables, profiles, SSO, instance roles) and
+`AWS_ENDPOINT_URL` is honoured by botocore itself. Credentials of the assumed role refresh before they expire.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+
+import boto3
+import botocore.session
+from botocore.config import Config
+from botocore.credentials import (
+    AssumeRoleCredentialFetcher,
+    CredentialProvider,
+    CredentialResolver,
+    DeferredRefreshableCredentials,
+)
+from botocore.exceptions import BotoCoreError, ClientError
+
+from aws_assets.aws.calls import CallCounter
+from aws_assets.aws.regions import HOME_REGION
+from aws_assets.instances import Instance
+
+ROLE_SESSION_NAME = "aws-assets-collector"
+CLIENT_CONFIG = Config(
+    retries={"mode": "adaptive", "max_attempts": 10},
+    max_pool_connections=32,
+    user_agent_appid="aws-assets",
+)
+
+
+class AccessError(RuntimeError):
+    """The instance's role cannot be assumed; the message names the account and the role, never the external ID."""
+
+
+class _AssumedRoleProvider(CredentialProvider):
+    METHOD = "aws-assets-assume-role"
+    CANONICAL_NAME = "aws-assets-assume-role"
+
+    def __init__(self, fetcher: AssumeRoleCredentialFetcher) -> None:
+        self._fetcher = fetcher
+
+    def load(self):
+        return DeferredRefreshableCredentials(refresh_using=self._fetcher.fetch_credentials, method=self.METHOD)
+
+
+def assume_role_session(
+    instance: Instance, profile: str | None = None, calls: CallCounter | None = None
+) -> boto3.Session:
+    """A session acting as the instance's role; `calls` counts its AssumeRole calls (refreshes included)."""
+    source = botocore.session.Session(profile=profile)
+    if calls is not None:
+        calls.attach(source)
+    source_credentials = source.get_credentials()
+    if source_credentials is None:
+        raise AccessError(
+            f"no AWS credentials to assume {instance.role_arn} with: set AWS_PROFILE or AWS_ACCESS_KEY_ID, "
+            "or run where an instance role is available"
+        )
+    fetcher = AssumeRoleCredentialFetcher(
+        client_creator=functools.partial(source.create_client, region_name=HOME_REGION, config=CLIENT_CONFIG),
+        source_credentials=source_credentials,
+        role_arn=instance.role_arn,
+        extra_args={"ExternalId": instance.external_id, "RoleSessionName": ROLE_SESSION_NAME},
+    )
+    target = botocore.session.Session()
+    target.register_component("credential_provider", CredentialResolver([_AssumedRoleProvider(fetcher)]))
+    try:
+        target.get_credentials().get_frozen_credentials()
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "Error")
+        raise AccessError(
+            f"account {instance.account_id}: cannot assume role {instance.role_arn}: {code}. "
+            "Check that the role exists, trusts this principal and expects this external ID."
+        ) from None
+    except BotoCoreError as error:
+        raise AccessError(f"account {instance.account_id}: cannot assume role {instance.role_arn}: {error}") from None
+    return boto3.Session(botocore_session=target)
+
+
+class AccountSessions:
+    """One assumed-role session per instance for the life of the process; its credentials refresh themselves."""
+
+    def __init__(self) -> None:
+        self._sessions: dict[tuple[str | None, str, str], boto3.Session] = {}
+        self._lock = threading.Lock()
+
+    def get(self, instance: Instance, profile: str | None, calls: CallCounter) -> boto3.Session:
+        key = (profile, instance.role_arn, instance.external_id)
+        with self._lock:
+            if key not in self._sessions:
+                self._sessions[key] = assume_role_session(instance, profile, calls)
+            return self._sessions[key]

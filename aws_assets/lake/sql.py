@@ -1,0 +1,58 @@
+"""DuckDB over the lake: a view per table (`aws_instance`, ...) and an `entities` view of the common columns."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import duckdb
+import pyarrow as pa
+from fsspec.implementations.arrow import ArrowFSWrapper
+
+from aws_assets.entity import COMMON_COLUMNS
+from aws_assets.lake.storage import PARTITION_FILE, Lake
+
+
+class _S3ForDuckDB(ArrowFSWrapper):
+    """Arrow's S3 client as the fsspec filesystem DuckDB reads `s3://` through (its httpfs needs a download)."""
+
+    protocol = ("s3",)
+
+
+def quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def table_source(lake: Lake, table: str) -> str:
+    glob = quote_literal(f"{lake.table_url(table)}/**/{PARTITION_FILE}")
+    return f"read_parquet({glob}, union_by_name = true, hive_partitioning = false)"
+
+
+def create_table_views(con: duckdb.DuckDBPyConnection, lake: Lake, schemas: dict[str, pa.Schema]) -> None:
+    """A view over each table's Parquet files; a table with no partition yet becomes an empty table of its schema."""
+    for table, schema in schemas.items():
+        name = quote_identifier(table)
+        if lake.has_table(table):
+            con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM {table_source(lake, table)}")
+        else:
+            empty = schema.empty_table()  # noqa: F841 - DuckDB reads the local variable by name
+            con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM empty")
+
+
+def create_union_view(con: duckdb.DuckDBPyConnection, view: str, tables: Iterable[str], columns: list[str]) -> None:
+    selected = ", ".join(quote_identifier(c) for c in columns)
+    union = "\nUNION ALL\n".join(f"SELECT {selected} FROM {quote_identifier(t)}" for t in tables)
+    con.execute(f"CREATE OR REPLACE VIEW {quote_identifier(view)} AS\n{union}")
+
+
+def connect(lake: Lake, schemas: dict[str, pa.Schema], database: str = ":memory:") -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection (or a `.duckdb` file) holding the lake's views."""
+    con = duckdb.connect(database)
+    if lake.is_s3:
+        con.register_filesystem(_S3ForDuckDB(lake.filesystem))
+    create_table_views(con, lake, schemas)
+    create_union_view(con, "entities", schemas, [c.name for c in COMMON_COLUMNS])
+    return con

@@ -1,0 +1,40 @@
+"""The summary printed at the end of `sync` and `demo`."""
+
+from __future__ import annotations
+
+from aws_assets.lake.storage import Lake
+from aws_assets.query import open_lake
+from aws_assets.sync import SyncReport
+
+EXAMPLE_QUERIES = (
+    "SELECT _type, count(*) AS n FROM entities GROUP BY _type ORDER BY n DESC",
+    "SELECT accountId, region, groupId, groupName FROM aws_security_group "
+    "WHERE openToInternet ORDER BY ALL",
+    "SELECT accountId, userName, passwordEnabled, mfaEnabled FROM aws_iam_user "
+    "WHERE passwordEnabled AND NOT mfaEnabled ORDER BY ALL",
+)
+
+
+def print_summary(report: SyncReport, lake_root: str) -> None:
+    con = open_lake(lake_root)
+    counts = con.sql(
+        "SELECT _type, count(*) AS entities, count(DISTINCT accountId) AS accounts FROM entities "
+        "GROUP BY _type ORDER BY _type"
+    ).fetchall()
+    width = max([len("_type"), *(len(row[0]) for row in counts)])
+    print(f"\n{'_type':<{width}}  {'entities':>8}  {'accounts':>8}")
+    for type_name, entities, accounts in counts:
+        print(f"{type_name:<{width}}  {entities:>8}  {accounts:>8}")
+    print(f"{'total':<{width}}  {sum(row[1] for row in counts):>8}")
+    succeeded = len(report.results) - len(report.failures)
+    print(
+        f"\n{succeeded} of {len(report.results)} partitions synced, {report.api_calls} AWS API calls, "
+        f"{report.seconds:.1f}s"
+    )
+    for failure in report.failures:
+        print(f"FAILED {failure.label}:")
+        for error in failure.errors:
+            print(f"  {error}")
+    print(f"\nLake: {Lake(lake_root).url}\n\nTry:")
+    for query in EXAMPLE_QUERIES:
+        print(f'  aws-assets sql "{query}"')

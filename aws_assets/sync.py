@@ -1,0 +1,143 @@
+"""Syncing integration instances through the Dagster definitions: one run per account and per account x region.
+
+`aws-assets sync` and `aws-assets demo` both use it. Runs execute in this process against a persistent Dagster
+instance (DAGSTER_HOME), so the Dagster UI shows every materialization afterwards.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from botocore.exceptions import BotoCoreError, ClientError
+from dagster import DagsterEvent, DagsterInstance, Definitions, ExecuteInProcessResult
+
+from aws_assets.aws.regions import GLOBAL_REGION
+from aws_assets.aws.session import AccessError
+from aws_assets.instances import Instance
+from aws_assets.jobs import sync_account_job, sync_region_job
+from aws_assets.partitions import account_region_key, accounts_partitions
+from aws_assets.resources import AwsAccounts
+
+
+@dataclass
+class PartitionResult:
+    account_id: str
+    region: str | None  # None: the account-wide partition
+    ok: bool
+    api_calls: int = 0
+    rows: int = 0
+    seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"{self.account_id} {self.region or 'account-wide'}"
+
+
+@dataclass
+class SyncReport:
+    results: list[PartitionResult] = field(default_factory=list)
+    planning_api_calls: int = 0  # AssumeRole and DescribeRegions, to learn each account's regions
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.results)
+
+    @property
+    def api_calls(self) -> int:
+        return self.planning_api_calls + sum(r.api_calls for r in self.results)
+
+    @property
+    def failures(self) -> list[PartitionResult]:
+        return [r for r in self.results if not r.ok]
+
+
+Progress = Callable[[PartitionResult, int, int], None]
+
+
+def _failure_messages(events: list[DagsterEvent]) -> list[str]:
+    messages = []
+    for event in events:
+        if not event.is_step_failure:
+            continue
+        data = event.step_failure_data
+        if data.user_failure_data and data.user_failure_data.description:
+            messages.append(data.user_failure_data.description)
+        elif data.error:
+            messages.append(data.error.message.strip().splitlines()[-1])
+    return messages
+
+
+def _metadata_int(metadata: dict, key: str) -> int:
+    value = metadata.get(key)
+    return int(value.value) if value is not None else 0
+
+
+def summarize_run(result: ExecuteInProcessResult, partition: PartitionResult) -> PartitionResult:
+    for event in result.get_asset_materialization_events():
+        metadata = event.materialization.metadata
+        partition.api_calls += _metadata_int(metadata, "aws/api_calls")
+        partition.rows += _metadata_int(metadata, "dagster/row_count")
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data.user_failure_data:
+            partition.api_calls += _metadata_int(event.step_failure_data.user_failure_data.metadata, "aws/api_calls")
+    partition.errors = _failure_messages(result.all_events)
+    partition.ok = result.success
+    return partition
+
+
+def plan_regions(aws: AwsAccounts, instance: Instance, report: SyncReport) -> tuple[str, ...]:
+    collection = aws.collection(instance, GLOBAL_REGION)
+    try:
+        return aws.regions_to_collect(instance, collection)
+    finally:
+        report.planning_api_calls += collection.calls.total
+
+
+def sync(
+    instances: list[Instance],
+    defs: Definitions,
+    dagster_instance: DagsterInstance,
+    progress: Progress = lambda result, done, total: None,
+) -> SyncReport:
+    started = time.monotonic()
+    report = SyncReport()
+    aws: AwsAccounts = defs.resources["aws"]
+    dagster_instance.add_dynamic_partitions(accounts_partitions.name, [i.account_id for i in instances])
+
+    plan: list[tuple[Instance, str | None]] = []
+    for instance in instances:
+        try:
+            regions = plan_regions(aws, instance, report)
+        except (AccessError, ClientError, BotoCoreError) as error:
+            failed = PartitionResult(instance.account_id, None, ok=False, errors=[f"{instance.label}: {error}"])
+            report.results.append(failed)
+            progress(failed, len(report.results), len(instances))
+            continue
+        plan.append((instance, None))
+        plan.extend((instance, region) for region in regions)
+
+    account_job = defs.resolve_job_def(sync_account_job.name)
+    region_job = defs.resolve_job_def(sync_region_job.name)
+    total = len(plan) + len(report.results)
+    for instance, region in plan:
+        partition_started = time.monotonic()
+        if region is None:
+            result = account_job.execute_in_process(
+                partition_key=instance.account_id, instance=dagster_instance, raise_on_error=False
+            )
+        else:
+            result = region_job.execute_in_process(
+                partition_key=account_region_key(instance.account_id, region),
+                instance=dagster_instance,
+                raise_on_error=False,
+            )
+        partition = summarize_run(result, PartitionResult(instance.account_id, region, ok=True))
+        partition.seconds = time.monotonic() - partition_started
+        report.results.append(partition)
+        progress(partition, len(report.results), total)
+    report.seconds = time.monotonic() - started
+    return report

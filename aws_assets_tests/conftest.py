@@ -1,0 +1,80 @@
+"""Shared fixtures: moto in process, with the code reaching it exactly as it reaches AWS."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+
+import logging
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.server import ThreadedMotoServer
+
+from aws_assets.aws.calls import CallCounter
+from aws_assets.aws.partition import PartitionCollection
+from aws_assets.aws.regions import GLOBAL_REGION
+from aws_assets.aws.session import assume_role_session
+from aws_assets.instances import Instance
+
+ACCOUNT_ID = "111122223333"
+REGION = "eu-west-1"
+
+
+@pytest.fixture
+def aws_env(monkeypatch):
+    """Dummy credentials and no stray endpoint or profile from the developer's shell."""
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+
+
+@pytest.fixture
+def moto(aws_env):
+    with mock_aws():
+        yield
+
+
+INSTANCE = Instance(f"arn:aws:iam::{ACCOUNT_ID}:role/aws-assets-readonly", "test-external-id")
+
+
+@pytest.fixture
+def account_session(moto) -> boto3.Session:
+    """A session acting in ACCOUNT_ID, for seeding; its calls are not counted as the collector's."""
+    return assume_role_session(INSTANCE)
+
+
+def make_collection(region: str = REGION) -> PartitionCollection:
+    """A partition collection with its own session, so its CallCounter sees only the collector's calls."""
+    calls = CallCounter()
+    return PartitionCollection(assume_role_session(INSTANCE, calls=calls), ACCOUNT_ID, region, calls)
+
+
+@pytest.fixture
+def regional(moto) -> PartitionCollection:
+    return make_collection(REGION)
+
+
+@pytest.fixture
+def global_partition(moto) -> PartitionCollection:
+    return make_collection(GLOBAL_REGION)
+
+
+@pytest.fixture
+def moto_server(aws_env, monkeypatch):
+    """A moto server on a free local port, named by AWS_ENDPOINT_URL as a real deployment would name it."""
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
+    server.start()
+    host, port = server.get_host_and_port()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://{host}:{port}")
+    yield f"http://{host}:{port}"
+    server.stop()

@@ -1,0 +1,47 @@
+from aws_assets.services import account
+from aws_assets_tests.conftest import ACCOUNT_ID
+
+
+def test_account_row_reads_aliases_summary_and_password_policy(account_session, global_partition):
+    iam = account_session.client("iam")
+    iam.create_account_alias(AccountAlias="acme-prod")
+    iam.update_account_password_policy(MinimumPasswordLength=14, RequireSymbols=True, MaxPasswordAge=90)
+    iam.create_user(UserName="alice")
+
+    rows = list(account.AWS_ACCOUNT.collect(global_partition))
+    table = account.AWS_ACCOUNT.to_table(rows, ACCOUNT_ID, "global").to_pylist()
+
+    assert len(table) == 1
+    row = table[0]
+    assert row["_key"] == f"arn:aws:iam::{ACCOUNT_ID}:root"
+    assert row["_class"] == ["Account"]
+    assert row["name"] == "acme-prod"
+    assert row["aliases"] == ["acme-prod"]
+    assert row["userCount"] == 1
+    assert row["passwordPolicyPresent"] is True
+    assert row["passwordMinimumLength"] == 14
+    assert row["passwordMaxAgeDays"] == 90
+    assert row["region"] == "global"
+    # AssumeRole, ListAccountAliases, GetAccountSummary, GetAccountPasswordPolicy
+    assert global_partition.calls.by_operation() == {
+        "iam:GetAccountPasswordPolicy": 1,
+        "iam:GetAccountSummary": 1,
+        "iam:ListAccountAliases": 1,
+        "sts:AssumeRole": 1,
+    }
+
+
+def test_account_without_password_policy_reports_it_absent(global_partition):
+    row = account.AWS_ACCOUNT.to_table(account.AWS_ACCOUNT.collect(global_partition), ACCOUNT_ID, "global").to_pylist()[0]
+    assert row["passwordPolicyPresent"] is False
+    assert row["passwordMinimumLength"] is None
+    assert row["name"] == ACCOUNT_ID
+
+
+def test_one_service_entity_per_service_type():
+    keys = {
+        et.type: account.service_rows(et.type, ACCOUNT_ID)[0]["_key"] for et in account.SERVICE_TYPES
+    }
+    assert keys["aws_ec2"] == f"aws_ec2:{ACCOUNT_ID}"
+    assert set(keys) == {"aws_ec2", "aws_iam", "aws_s3", "aws_lambda", "aws_rds", "aws_dynamodb",
+                         "aws_apigateway", "aws_config"}

@@ -1,0 +1,72 @@
+from dagster import AssetKey, Definitions, MultiPartitionsDefinition
+
+from aws_assets.aws.regions import commercial_regions
+from aws_assets.catalog import ENTITY_TYPES, SERVICES
+from aws_assets.definitions import defs
+from aws_assets.docs import DICTIONARY_PATH, render_data_dictionary
+from aws_assets.entity import Scope
+
+SPEC_TYPES = {
+    "aws_account": ["Account"],
+    "aws_api_gateway_rest_api": ["Gateway"],
+    "aws_dynamodb_table": ["DataStore", "Database"],
+    "aws_instance": ["Host"],
+    "aws_key_pair": ["AccessKey"],
+    "aws_ebs_volume": ["DataStore", "Disk"],
+    "aws_security_group": ["Firewall"],
+    "aws_vpc": ["Network"],
+    "aws_subnet": ["Network"],
+    "aws_iam_user": ["User"],
+    "aws_iam_access_key": ["AccessKey"],
+    "mfa_device": ["AccessKey"],
+    "aws_iam_group": ["UserGroup"],
+    "aws_iam_role": ["AccessRole"],
+    "aws_iam_user_policy": ["AccessPolicy"],
+    "aws_iam_group_policy": ["AccessPolicy"],
+    "aws_iam_role_policy": ["AccessPolicy"],
+    "aws_iam_policy": ["AccessPolicy"],
+    "aws_rds_cluster": ["DataStore", "Database", "Cluster"],
+    "aws_db_instance": ["DataStore", "Database", "Host"],
+    "aws_s3_bucket": ["DataStore"],
+    "aws_lambda_function": ["Function", "Workload"],
+    "aws_config_rule": ["ControlPolicy"],
+}
+SERVICE_ENTITY_TYPES = {"aws_ec2", "aws_iam", "aws_s3", "aws_lambda", "aws_rds", "aws_dynamodb", "aws_apigateway",
+                        "aws_config"}
+
+
+def test_definitions_load():
+    Definitions.validate_loadable(defs)
+
+
+def test_every_spec_entity_type_with_its_classes():
+    assert {t: list(ENTITY_TYPES[t].classes) for t in SPEC_TYPES if t in ENTITY_TYPES} == SPEC_TYPES
+    assert {t for t, et in ENTITY_TYPES.items() if et.classes == ("Service",)} == SERVICE_ENTITY_TYPES
+
+
+def test_each_entity_type_is_its_own_asset_grouped_by_service():
+    graph = defs.resolve_asset_graph()
+    for service in SERVICES:
+        for entity_type in service.entity_types:
+            node = graph.get(AssetKey(entity_type.type))
+            assert node.group_name == service.name
+            assert "aws" in node.kinds
+            assert node.description
+            partitions = node.partitions_def
+            if service.scope is Scope.REGION:
+                assert isinstance(partitions, MultiPartitionsDefinition)
+                assert {d.name for d in partitions.partitions_defs} == {"account", "region"}
+            else:
+                assert partitions.name == "accounts"
+
+
+def test_regions_are_the_commercial_partition_only():
+    regions = commercial_regions()
+    assert {"us-east-1", "eu-west-1", "ap-southeast-2", "af-south-1"} <= set(regions)
+    assert not [r for r in regions if r.startswith(("us-gov", "cn-", "us-iso", "eu-isoe"))]
+
+
+def test_data_dictionary_is_up_to_date():
+    assert DICTIONARY_PATH.read_text() == render_data_dictionary(), "run `make dictionary` to regenerate it"
+    for entity_type in ENTITY_TYPES.values():
+        assert f"### `{entity_type.type}`" in DICTIONARY_PATH.read_text()
