@@ -7,9 +7,11 @@ import os
 os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
 
 import logging
+from collections.abc import Callable
 
 import boto3
 import pytest
+from botocore.awsrequest import AWSResponse
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
@@ -55,6 +57,36 @@ def make_collection(region: str = REGION) -> PartitionCollection:
     """A partition collection with its own session, so its CallCounter sees only the collector's calls."""
     calls = CallCounter()
     return PartitionCollection(assume_role_session(INSTANCE, calls=calls), ACCOUNT_ID, region, calls)
+
+
+def serve_in_pages(
+    collection: PartitionCollection,
+    service: str,
+    operation: str,
+    result_key: str,
+    items_for: Callable[[dict], list],
+    token: str,
+    next_token: str | None = None,
+) -> None:
+    """Answer `operation` one item per page, as AWS pages it where moto answers all at once.
+
+    `service` is named as botocore's events name it (`api-gateway`, `lambda`, `rds`); `items_for` gives the items
+    for the request's parameters; the request's `token` names the page asked for and the response's `next_token`
+    (`token` unless AWS names it otherwise, e.g. Marker and NextMarker) the page after it.
+    """
+
+    def remember_request(params, context, **_):
+        context["test_page"] = (items_for(params), int(params.get(token) or 0))
+
+    def answer_page(context, **_):
+        items, page = context["test_page"]
+        body = {result_key: items[page:page + 1]}
+        if page + 1 < len(items):
+            body[next_token or token] = str(page + 1)
+        return AWSResponse("https://moto.test", 200, {}, None), body
+
+    collection.session.events.register(f"before-parameter-build.{service}.{operation}", remember_request)
+    collection.session.events.register_last(f"before-call.{service}.{operation}", answer_page)
 
 
 @pytest.fixture

@@ -48,7 +48,7 @@ def test_views_entities_and_empty_tables(tmp_path):
         ("111111111111", "a"), ("222222222222", "b")]
     assert con.sql("SELECT _type, count(*) FROM entities GROUP BY 1").fetchall() == [("aws_account", 2)]
     # Never written: an empty table that still has every column of its schema.
-    assert con.execute("SELECT count(*) FROM aws_instance").fetchone() == (0,)
+    assert con.execute("SELECT count(*) FROM aws_instance").fetchall() == [(0,)]
     columns = [row[0] for row in con.sql("DESCRIBE aws_instance").fetchall()]
     assert columns == ENTITY_TYPES["aws_instance"].schema.names
     # Account IDs stay text, tags are a map.
@@ -64,7 +64,7 @@ def test_duckdb_file_holds_the_views(tmp_path):
     connect(lake, SCHEMAS, database).close()
     with duckdb.connect(database, read_only=True) as con:
         assert con.sql("SELECT name FROM aws_account").fetchall() == [("a",)]
-        assert con.execute("SELECT count(*) FROM entities").fetchone() == (1,)
+        assert con.execute("SELECT count(*) FROM entities").fetchall() == [(1,)]
 
 
 def test_s3_lake_on_moto(moto_server):
@@ -80,4 +80,4 @@ def test_s3_lake_on_moto(moto_server):
     ]
     con = connect(lake, SCHEMAS)
     assert con.sql("SELECT name FROM aws_account ORDER BY accountId").fetchall() == [("second",), ("other",)]
-    assert con.execute("SELECT count(*) FROM entities").fetchone() == (2,)
+    assert con.execute("SELECT count(*) FROM entities").fetchall() == [(2,)]

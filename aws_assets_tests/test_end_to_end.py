@@ -1,0 +1,172 @@
+"""End to end: the simulated organisation on a moto server, synced through the Dagster definitions, read with DuckDB."""
+
+import pytest
+from dagster import AssetKey, DagsterInstance
+
+from aws_assets.catalog import ENTITY_TYPES
+from aws_assets.definitions import build_definitions
+from aws_assets.instances import load_instances
+from aws_assets.jobs import sync_region_job
+from aws_assets.lake.storage import Lake
+from aws_assets.partitions import account_region_key
+from aws_assets.query import open_lake
+from aws_assets.simulated_org import LAMBDA_ENVIRONMENT_SECRET, seed, start_moto_server
+from aws_assets.sync import sync
+
+PROD, DEV, SHARED = "111111111111", "222222222222", "333333333333"
+
+# What aws_assets/simulated_org.py seeds (its docstring describes the estate), per account: prod, dev, shared.
+EXPECTED_COUNTS = {
+    "aws_account": (1, 1, 1),
+    **{service: (1, 1, 1) for service in ("aws_ec2", "aws_iam", "aws_s3", "aws_lambda", "aws_rds", "aws_dynamodb",
+                                          "aws_apigateway", "aws_config")},
+    "aws_iam_user": (8, 7, 6),
+    "aws_iam_group": (2, 2, 3),
+    "aws_iam_role": (9, 7, 8),
+    "aws_iam_user_policy": (2, 2, 2),
+    "aws_iam_group_policy": (2, 2, 2),
+    "aws_iam_role_policy": (4, 4, 4),
+    "aws_iam_policy": (5, 4, 4),
+    "aws_iam_access_key": (5, 4, 4),
+    "mfa_device": (3, 3, 2),
+    "aws_s3_bucket": (7, 5, 6),
+    "aws_vpc": (6, 6, 6),
+    "aws_subnet": (24, 24, 24),
+    "aws_security_group": (18, 18, 18),
+    "aws_instance": (10, 6, 7),
+    "aws_ebs_volume": (18, 11, 13),
+    "aws_key_pair": (4, 4, 4),
+    "aws_rds_cluster": (2, 1, 1),
+    "aws_db_instance": (8, 4, 4),
+    "aws_dynamodb_table": (4, 3, 3),
+    "aws_lambda_function": (4, 3, 3),
+    "aws_api_gateway_rest_api": (2, 2, 2),
+    "aws_config_rule": (16, 12, 16),
+}
+
+
+@pytest.fixture(scope="module")
+def synced(tmp_path_factory):
+    work = tmp_path_factory.mktemp("e2e")
+    with pytest.MonkeyPatch.context() as env:
+        for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_S3"):
+            env.delenv(name, raising=False)
+        env.setenv("AWS_ACCESS_KEY_ID", "e2e")
+        env.setenv("AWS_SECRET_ACCESS_KEY", "e2e")
+        env.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        server, endpoint = start_moto_server()
+        env.setenv("AWS_ENDPOINT_URL", endpoint)
+        try:
+            org = seed(endpoint)
+            instances_file = org.write_instances_file(work / "instances.json")
+            defs = build_definitions(instances_file=str(instances_file), lake_root=str(work / "lake"))
+            with DagsterInstance.ephemeral() as dagster_instance:
+                report = sync(load_instances(instances_file), defs, dagster_instance)
+                yield {"report": report, "defs": defs, "instance": dagster_instance, "lake": Lake(str(work / "lake"))}
+        finally:
+            server.stop()
+
+
+@pytest.fixture(scope="module")
+def sql(synced):
+    con = open_lake(synced["lake"].root)
+
+    def run(query, *params):
+        return con.execute(query, list(params)).fetchall()
+
+    return run
+
+
+def test_every_partition_synced(synced):
+    report = synced["report"]
+    assert report.ok, [f"{r.label}: {r.errors}" for r in report.failures]
+    # Per account: the account-wide partition and the instance's three regions.
+    assert sorted((r.account_id, r.region or "") for r in report.results) == sorted(
+        (account, region) for account in (PROD, DEV, SHARED) for region in ("", "us-east-1", "eu-west-1",
+                                                                            "ap-southeast-2")
+    )
+    assert all(r.api_calls > 0 for r in report.results)
+    calls = report.calls_by_operation()
+    assert calls["iam:GetAccountAuthorizationDetails"] == 3  # once per account, never per principal
+    assert calls["sts:AssumeRole"] == 3  # one session per account, refreshed only when it expires
+    assert not [op for op in calls if op.split(":")[1].startswith(("Put", "Create", "Delete", "Update"))]
+    assert not {"s3:GetObject", "s3:ListObjects", "s3:ListObjectsV2", "dynamodb:Scan", "dynamodb:Query",
+                "dynamodb:GetItem", "lambda:GetFunction"} & set(calls)
+
+
+@pytest.mark.parametrize("entity_type", sorted(EXPECTED_COUNTS))
+def test_entity_counts_per_account(sql, entity_type):
+    counts = dict(sql(f"SELECT accountId, count(*) FROM {entity_type} GROUP BY 1"))
+    assert (counts.get(PROD, 0), counts.get(DEV, 0), counts.get(SHARED, 0)) == EXPECTED_COUNTS[entity_type]
+
+
+def test_every_declared_type_is_in_the_lake_and_the_entities_view(sql):
+    assert set(EXPECTED_COUNTS) == set(ENTITY_TYPES)
+    by_type = dict(sql("SELECT _type, count(*) FROM entities GROUP BY 1"))
+    assert by_type == {t: sum(counts) for t, counts in EXPECTED_COUNTS.items()}
+    assert sql("SELECT count(*) FROM entities WHERE _key IS NULL OR _class IS NULL OR accountId IS NULL") == [(0,)]
+    assert sql("SELECT count(*) - count(DISTINCT _key) FROM entities") == [(0,)]
+
+
+def test_security_properties_survive_the_trip(sql):
+    buckets = dict(sql("SELECT name, public FROM aws_s3_bucket WHERE accountId = ?", PROD))
+    assert buckets["acme-prod-website"] is True
+    assert buckets["acme-prod-public-downloads"] is True
+    assert buckets["acme-prod-customer-data"] is False
+    assert sql("SELECT encrypted, region FROM aws_s3_bucket WHERE name = 'acme-prod-customer-data'") == [
+        (True, "us-east-1")]
+    users = {row[0]: row[1:] for row in sql(
+        "SELECT username, passwordEnabled, mfaEnabled FROM aws_iam_user WHERE accountId = ?", PROD)}
+    assert users["alice"] == (True, True)
+    assert users["break-glass"] == (True, False)
+    assert users["ci-deploy"] == (False, False)
+    open_ssh = sql("SELECT groupName FROM aws_security_group, unnest(ingressRules) AS r(rule) "
+                   "WHERE accountId = ? AND region = 'eu-west-1' AND rule.cidrIpv4 = '0.0.0.0/0' "
+                   "AND rule.fromPort = 22", PROD)
+    assert open_ssh == [("prod-bastion-ssh",)]
+    assert sql("SELECT count(*) FROM aws_rds_cluster WHERE accountId = ? AND len(memberInstanceIdentifiers) = 2",
+               PROD) == [(2,)]
+    integrations = sql("SELECT i.httpMethod, i.lambdaFunctionArn FROM aws_api_gateway_rest_api, "
+                       "unnest(integrations) AS t(i) WHERE accountId = ? AND i.integrationType = 'AWS_PROXY' "
+                       "ORDER BY 1", DEV)
+    assert [m for m, _ in integrations] == ["GET", "POST"]
+    assert {arn for _, arn in integrations} == {f"arn:aws:lambda:us-east-1:{DEV}:function:dev-orders-api"}
+
+
+def test_metadata_only_never_contents(synced, sql):
+    names = sql("SELECT environmentVariableNames FROM aws_lambda_function WHERE name = 'prod-orders-api'")
+    assert "DB_PASSWORD" in names[0][0]
+    lake = synced["lake"]
+    for table in ENTITY_TYPES:
+        text = str(lake.read_table(table, ENTITY_TYPES[table].schema).to_pylist())
+        assert LAMBDA_ENVIRONMENT_SECRET not in text, table
+        assert "exports/customers.csv" not in text, table
+
+
+def test_materializations_are_in_the_dagster_instance(synced):
+    instance = synced["instance"]
+    keys = instance.get_materialized_partitions(AssetKey("aws_instance"))
+    assert len(keys) == 9
+    event = instance.get_latest_materialization_event(AssetKey("aws_iam_role"))
+    metadata = event.asset_materialization.metadata
+    assert metadata["dagster/row_count"].value in (9, 7, 8)
+    assert metadata["aws/api_calls"].value >= 0
+    assert [c.name for c in metadata["dagster/column_schema"].schema.columns] == ENTITY_TYPES[
+        "aws_iam_role"].schema.names
+    assert "| _key |" in metadata["preview"].value
+
+
+def test_region_outside_the_instance_is_an_empty_partition_with_a_note(synced):
+    job = synced["defs"].resolve_job_def(sync_region_job.name)
+    result = job.execute_in_process(partition_key=account_region_key(PROD, "us-west-2"),
+                                    instance=synced["instance"])
+    events = result.get_asset_materialization_events()
+    assert {e.asset_key.path[0] for e in events} == {
+        t for t, et in ENTITY_TYPES.items() if synced["lake"].has_table(t) and "region=" in
+        synced["lake"].partition_files(t)[0]}
+    for event in events:
+        metadata = event.materialization.metadata
+        assert metadata["dagster/row_count"].value == 0
+        assert metadata["aws/api_calls"].value == 0
+        assert "not in the instance's regions" in metadata["note"].value
+    assert synced["lake"].read_table("aws_instance").num_rows == sum(EXPECTED_COUNTS["aws_instance"])

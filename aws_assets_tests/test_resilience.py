@@ -1,0 +1,111 @@
+"""Throttling, denied roles and denied services: what a user sees, and that no data is lost."""
+
+import http.server
+import threading
+
+import pytest
+from botocore.awsrequest import AWSResponse
+
+from aws_assets.aws.session import AccessError, assume_role_session
+from aws_assets.collect import collect_entity_types
+from aws_assets.instances import Instance
+from aws_assets.services import account
+from aws_assets_tests.conftest import ACCOUNT_ID
+
+THROTTLING_BODY = (
+    b'<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error>'
+    b"<RequestId>1</RequestId></ErrorResponse>"
+)
+
+
+def test_throttling_is_retried(global_partition):
+    attempts = []
+
+    def throttle_twice(request, **_):
+        attempts.append(request.url)
+        if len(attempts) <= 2:
+            return AWSResponse(request.url, 400, {}, _Raw(THROTTLING_BODY))
+        return None
+
+    global_partition.session._session.get_component("event_emitter").register_first("before-send.iam.GetAccountSummary", throttle_twice)
+    outcome = next(collect_entity_types([account.AWS_ACCOUNT], global_partition))
+    assert outcome.ok, outcome.error
+    assert outcome.table.num_rows == 1
+    assert len(attempts) == 3
+    # One API call, however many attempts it took.
+    assert outcome.calls_by_operation["iam:GetAccountSummary"] == 1
+
+
+def test_denied_service_names_the_operation_and_keeps_others(global_partition):
+    def deny(request, **_):
+        body = (b"<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
+                b"<Message>not authorized to perform iam:GetAccountSummary</Message></Error></ErrorResponse>")
+        return AWSResponse(request.url, 403, {}, _Raw(body))
+
+    global_partition.session._session.get_component("event_emitter").register_first("before-send.iam.GetAccountSummary", deny)
+    account_outcome, ec2_service = collect_entity_types([account.AWS_ACCOUNT, account.SERVICE_TYPES[0]],
+                                                        global_partition)
+    assert not account_outcome.ok
+    assert account_outcome.table is None
+    assert "aws_account: GetAccountSummary failed in account " + ACCOUNT_ID in account_outcome.error
+    assert "AccessDenied" in account_outcome.error
+    assert "lacks this read permission" in account_outcome.error
+    assert ec2_service.ok and ec2_service.table.num_rows == 1
+
+
+class _Raw:
+    """The raw stream botocore reads an HTTP body from."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_):
+        yield self._body
+
+    def read(self, *_args):
+        body, self._body = self._body, b""
+        return body
+
+
+class _DenyingSTS(http.server.BaseHTTPRequestHandler):
+    """Answers every STS call as AWS does when the role's trust policy refuses the caller."""
+
+    seen_bodies: list[bytes] = []
+
+    def do_POST(self):  # noqa: N802 - the name http.server calls
+        self.seen_bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
+        body = (b'<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>'
+                b"<Code>AccessDenied</Code><Message>User: arn:aws:iam::123456789012:user/ops is not authorized "
+                b"to perform: sts:AssumeRole on resource: arn:aws:iam::111122223333:role/aws-assets-readonly"
+                b"</Message></Error><RequestId>1</RequestId></ErrorResponse>")
+        self.send_response(403)
+        self.send_header("Content-Type", "text/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_args):
+        pass
+
+
+@pytest.fixture
+def denying_sts(aws_env, monkeypatch):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _DenyingSTS)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", f"http://127.0.0.1:{server.server_address[1]}")
+    yield _DenyingSTS.seen_bodies
+    server.shutdown()
+
+
+def test_assume_role_denied_names_account_and_role_never_external_id(denying_sts):
+    instance = Instance(f"arn:aws:iam::{ACCOUNT_ID}:role/aws-assets-readonly", "very-secret-external-id")
+    with pytest.raises(AccessError) as error:
+        assume_role_session(instance)
+    message = str(error.value)
+    assert f"account {ACCOUNT_ID}" in message
+    assert instance.role_arn in message
+    assert "AccessDenied" in message
+    assert "very-secret-external-id" not in message
+    # The external ID did go to STS, with the recognisable session name.
+    assert b"ExternalId=very-secret-external-id" in denying_sts[-1]
+    assert b"RoleSessionName=aws-assets-collector" in denying_sts[-1]
