@@ -1,5 +1,6 @@
 """The entity assets: one Dagster multi-asset per AWS service, one asset per entity type, built from declarations."""
 
+from collections import Counter
 from collections.abc import Iterator
 
 import pyarrow as pa
@@ -120,8 +121,13 @@ def build_service_assets(service: Service) -> AssetsDefinition:
             raise Failure(
                 description="; ".join(f.error for f in failures)
                 + ". The previous data of these assets is kept.",
-                metadata={"failed_assets": ", ".join(f.entity_type.type for f in failures),
-                          "aws/api_calls": sum(f.api_calls for f in failures)},
+                metadata={
+                    "failed_assets": ", ".join(f.entity_type.type for f in failures),
+                    "aws/api_calls": sum(f.api_calls for f in failures),
+                    "aws/api_calls_by_operation": MetadataValue.json(
+                        dict(sum((Counter(f.calls_by_operation) for f in failures), Counter()))
+                    ),
+                },
             )
 
     return collect_service

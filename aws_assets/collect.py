@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 from botocore.exceptions import BotoCoreError, ClientError
 
-from aws_assets.aws.partition import PartitionCollection, error_code
+from aws_assets.aws.partition import ACCESS_DENIED_CODES, PartitionCollection, error_code
 from aws_assets.entity import EntityType
 
-ACCESS_DENIED_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError"}
+MESSAGE_LIMIT = 300  # an unparsable error body arrives whole as the message
 
 
 @dataclass
@@ -37,7 +37,7 @@ def describe_error(entity_type: EntityType, aws: PartitionCollection, error: Exc
     where = f"account {aws.account_id}" + ("" if aws.region == "global" else f", region {aws.region}")
     if isinstance(error, ClientError):
         code = error_code(error)
-        message = error.response.get("Error", {}).get("Message", "")
+        message = " ".join(error.response.get("Error", {}).get("Message", "").split())[:MESSAGE_LIMIT]
         text = f"{entity_type.type}: {error.operation_name} failed in {where}: {code}: {message}".rstrip(": ")
         if code in ACCESS_DENIED_CODES:
             text += " (the integration role lacks this read permission, or an SCP denies it)"

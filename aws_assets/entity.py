@@ -139,10 +139,13 @@ class EntityType:
         by_name: dict[str, Column] = {}
         class_columns = [c for cls in self.classes for c in CLASS_COLUMNS[cls]]
         for column in (*COMMON_COLUMNS, *class_columns, *self.columns):
-            known = by_name.get(column.name)
+            known = by_name.get(column.name.lower())
+            if known is not None and known.name != column.name:
+                # SQL identifiers ignore case: DuckDB would see two columns of one name.
+                raise SchemaError(f"{self.type}: columns {known.name!r} and {column.name!r} differ only in case")
             if known is not None and known.type != column.type:
                 raise SchemaError(f"{self.type}: column {column.name!r} declared as {known.type} and {column.type}")
-            by_name.setdefault(column.name, column)
+            by_name.setdefault(column.name.lower(), column)
         return tuple(by_name.values())
 
     @cached_property

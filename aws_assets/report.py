@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 from aws_assets.lake.storage import Lake
 from aws_assets.query import open_lake
+from aws_assets.resources import DEFAULT_LAKE
 from aws_assets.sync import SyncReport
 
 EXAMPLE_QUERIES = (
     "SELECT _type, count(*) AS n FROM entities GROUP BY _type ORDER BY n DESC",
     "SELECT accountId, region, groupId, groupName FROM aws_security_group "
     "WHERE openToInternet ORDER BY ALL",
-    "SELECT accountId, userName, passwordEnabled, mfaEnabled FROM aws_iam_user "
+    "SELECT accountId, username, passwordEnabled, mfaEnabled FROM aws_iam_user "
     "WHERE passwordEnabled AND NOT mfaEnabled ORDER BY ALL",
 )
 
@@ -37,4 +41,17 @@ def print_summary(report: SyncReport, lake_root: str) -> None:
             print(f"  {error}")
     print(f"\nLake: {Lake(lake_root).url}\n\nTry:")
     for query in EXAMPLE_QUERIES:
-        print(f'  aws-assets sql "{query}"')
+        print(f'  {sql_command(lake_root)} "{query}"')
+
+
+def sql_command(lake_root: str) -> str:
+    """How to run `aws-assets sql` on this lake from the current directory."""
+    program = sys.argv[0] if os.path.basename(sys.argv[0]) == "aws-assets" else "aws-assets"
+    if os.path.isabs(program) and program.startswith(os.getcwd() + os.sep):
+        program = os.path.relpath(program)
+    lake = Lake(lake_root)
+    if lake.is_s3:
+        return f"{program} sql --lake {lake.url}"
+    if lake.url == Lake(DEFAULT_LAKE).url:
+        return f"{program} sql"
+    return f"{program} sql --lake {os.path.relpath(lake.url)}"

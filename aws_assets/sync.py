@@ -7,6 +7,7 @@ instance (DAGSTER_HOME), so the Dagster UI shows every materialization afterward
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -30,6 +31,7 @@ class PartitionResult:
     rows: int = 0
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
+    calls_by_operation: Counter[str] = field(default_factory=Counter)
 
     @property
     def label(self) -> str:
@@ -39,7 +41,8 @@ class PartitionResult:
 @dataclass
 class SyncReport:
     results: list[PartitionResult] = field(default_factory=list)
-    planning_api_calls: int = 0  # AssumeRole and DescribeRegions, to learn each account's regions
+    # AssumeRole and DescribeRegions, made to learn each account's regions before its runs
+    planning_calls: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
 
     @property
@@ -48,11 +51,17 @@ class SyncReport:
 
     @property
     def api_calls(self) -> int:
-        return self.planning_api_calls + sum(r.api_calls for r in self.results)
+        return sum(self.calls_by_operation().values())
 
     @property
     def failures(self) -> list[PartitionResult]:
         return [r for r in self.results if not r.ok]
+
+    def calls_by_operation(self) -> Counter[str]:
+        total = Counter(self.planning_calls)
+        for result in self.results:
+            total.update(result.calls_by_operation)
+        return total
 
 
 Progress = Callable[[PartitionResult, int, int], None]
@@ -76,14 +85,21 @@ def _metadata_int(metadata: dict, key: str) -> int:
     return int(value.value) if value is not None else 0
 
 
+def _add_calls(partition: PartitionResult, metadata: dict) -> None:
+    by_operation = metadata.get("aws/api_calls_by_operation")
+    if by_operation is not None:
+        partition.calls_by_operation.update(by_operation.value)
+    partition.api_calls = sum(partition.calls_by_operation.values())
+
+
 def summarize_run(result: ExecuteInProcessResult, partition: PartitionResult) -> PartitionResult:
     for event in result.get_asset_materialization_events():
         metadata = event.materialization.metadata
-        partition.api_calls += _metadata_int(metadata, "aws/api_calls")
         partition.rows += _metadata_int(metadata, "dagster/row_count")
+        _add_calls(partition, metadata)
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data.user_failure_data:
-            partition.api_calls += _metadata_int(event.step_failure_data.user_failure_data.metadata, "aws/api_calls")
+            _add_calls(partition, event.step_failure_data.user_failure_data.metadata)
     partition.errors = _failure_messages(result.all_events)
     partition.ok = result.success
     return partition
@@ -94,7 +110,7 @@ def plan_regions(aws: AwsAccounts, instance: Instance, report: SyncReport) -> tu
     try:
         return aws.regions_to_collect(instance, collection)
     finally:
-        report.planning_api_calls += collection.calls.total
+        report.planning_calls.update(collection.calls.by_operation())
 
 
 def sync(
@@ -120,6 +136,7 @@ def sync(
         plan.append((instance, None))
         plan.extend((instance, region) for region in regions)
 
+    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     account_job = defs.resolve_job_def(sync_account_job.name)
     region_job = defs.resolve_job_def(sync_region_job.name)
     total = len(plan) + len(report.results)
@@ -127,13 +144,14 @@ def sync(
         partition_started = time.monotonic()
         if region is None:
             result = account_job.execute_in_process(
-                partition_key=instance.account_id, instance=dagster_instance, raise_on_error=False
+                partition_key=instance.account_id, instance=dagster_instance, raise_on_error=False, run_config=quiet
             )
         else:
             result = region_job.execute_in_process(
                 partition_key=account_region_key(instance.account_id, region),
                 instance=dagster_instance,
                 raise_on_error=False,
+                run_config=quiet,
             )
         partition = summarize_run(result, PartitionResult(instance.account_id, region, ok=True))
         partition.seconds = time.monotonic() - partition_started

@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from aws_assets.aws.calls import CallCounter
 from aws_assets.aws.regions import GLOBAL_REGION, HOME_REGION
-from aws_assets.aws.session import CLIENT_CONFIG
+from aws_assets.aws.session import CLIENT_CONFIG, adapt_to_custom_endpoint
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -21,6 +21,10 @@ R = TypeVar("R")
 _CLIENT_CREATION = threading.Lock()
 # Bounded so that per-resource detail calls (S3 bucket settings, Lambda policies) do not trip throttling.
 DETAIL_CALL_WORKERS = 8
+# What AWS answers when the caller may not make the call (IAM policy, SCP, or EC2's and SNS's own codes).
+ACCESS_DENIED_CODES = frozenset(
+    {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError"}
+)
 
 
 class PartitionCollection:
@@ -43,6 +47,7 @@ class PartitionCollection:
         with _CLIENT_CREATION:
             if key not in self._clients:
                 client = self.session.client(service, region_name=key[1], config=CLIENT_CONFIG)
+                adapt_to_custom_endpoint(service, client)
                 self.calls.attach(client.meta.events)
                 self._clients[key] = client
             return self._clients[key]
@@ -78,3 +83,28 @@ def optional(call: Callable[[], T], *missing_codes: str) -> T | None:
         if error_code(error) in missing_codes:
             return None
         raise
+
+
+class DetailCalls:
+    """Detail calls about one resource, whose refusal must cost a property, not the resource.
+
+    `get` answers the call's response; `missing` when AWS answers one of `missing_codes` (the thing does not exist);
+    None when access is denied, with `"<operation>: <code>"` added to `errors`. Any other error is raised (botocore
+    has already retried throttling), unless `record_any_error` asks for it to be recorded like a denial.
+    """
+
+    def __init__(self, *, record_any_error: bool = False) -> None:
+        self.errors: list[str] = []
+        self.record_any_error = record_any_error
+
+    def get(self, operation: str, call: Callable[[], T], *missing_codes: str, missing: T | None = None) -> T | None:
+        try:
+            return call()
+        except ClientError as error:
+            code = error_code(error)
+            if code in missing_codes:
+                return missing
+            if code in ACCESS_DENIED_CODES or self.record_any_error:
+                self.errors.append(f"{operation}: {code}")
+                return None
+            raise

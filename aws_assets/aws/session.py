@@ -7,6 +7,8 @@ The source credentials come from the standard AWS environment (variables, profil
 from __future__ import annotations
 
 import functools
+import os
+import re
 import threading
 
 import boto3
@@ -30,6 +32,25 @@ CLIENT_CONFIG = Config(
     max_pool_connections=32,
     user_agent_appid="aws-assets",
 )
+
+
+ACCOUNT_HOST_PREFIX = re.compile(r"^(?P<scheme>https?://)\d{12}\.")
+
+
+def custom_endpoint(service: str) -> str | None:
+    """The endpoint the standard AWS environment names for a service, if any (moto, LocalStack, a proxy)."""
+    service_variable = "AWS_ENDPOINT_URL_" + service.upper().replace("-", "_")
+    return os.environ.get(service_variable) or os.environ.get("AWS_ENDPOINT_URL")
+
+
+def _drop_account_host_prefix(request, **_) -> None:
+    request.url = ACCOUNT_HOST_PREFIX.sub(r"\g<scheme>", request.url)
+
+
+def adapt_to_custom_endpoint(service: str, client) -> None:
+    """A custom endpoint serves every account on one host, but S3 Control puts `<account-id>.` before the host."""
+    if service == "s3control" and custom_endpoint(service):
+        client.meta.events.register("before-sign.s3-control.*", _drop_account_host_prefix)
 
 
 class AccessError(RuntimeError):
@@ -82,14 +103,20 @@ def assume_role_session(
 
 
 class AccountSessions:
-    """One assumed-role session per instance for the life of the process; its credentials refresh themselves."""
+    """One assumed-role session per instance for the life of the process; its credentials refresh themselves.
+
+    A session is reused only while the environment that made it (source credentials, endpoints) is unchanged.
+    """
+
+    ENVIRONMENT = ("AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_STS")
 
     def __init__(self) -> None:
-        self._sessions: dict[tuple[str | None, str, str], boto3.Session] = {}
+        self._sessions: dict[tuple, boto3.Session] = {}
         self._lock = threading.Lock()
 
     def get(self, instance: Instance, profile: str | None, calls: CallCounter) -> boto3.Session:
-        key = (profile, instance.role_arn, instance.external_id)
+        environment = tuple(os.environ.get(name) for name in self.ENVIRONMENT)
+        key = (profile, instance.role_arn, instance.external_id, environment)
         with self._lock:
             if key not in self._sessions:
                 self._sessions[key] = assume_role_session(instance, profile, calls)

@@ -16,12 +16,9 @@ import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
+from aws_assets.aws.session import custom_endpoint
+
 PARTITION_FILE = "data.parquet"
-
-
-def s3_endpoint_override() -> str | None:
-    """The S3 endpoint the standard AWS environment names, if it names one (moto, MinIO, a VPC endpoint)."""
-    return os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
 
 
 def s3_filesystem() -> pafs.S3FileSystem:
@@ -29,7 +26,7 @@ def s3_filesystem() -> pafs.S3FileSystem:
     session = boto3.Session()
     credentials = session.get_credentials()
     frozen = credentials.get_frozen_credentials() if credentials else None
-    endpoint = s3_endpoint_override()
+    endpoint = custom_endpoint("s3")
     options = {"region": session.region_name or "us-east-1"}
     if endpoint:
         scheme, _, host = endpoint.partition("://")
