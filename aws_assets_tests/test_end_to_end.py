@@ -1,7 +1,10 @@
 """End to end: the simulated organisation on a moto server, synced through the Dagster definitions, read with DuckDB."""
 
+import json
+from pathlib import Path
+
 import pytest
-from dagster import AssetKey, DagsterInstance
+from dagster import AssetKey, DagsterEventType, DagsterInstance, EventRecordsFilter
 
 from aws_assets.catalog import ENTITY_TYPES
 from aws_assets.definitions import build_definitions
@@ -62,7 +65,8 @@ def synced(tmp_path_factory):
             defs = build_definitions(instances_file=str(instances_file), lake_root=str(work / "lake"))
             with DagsterInstance.ephemeral() as dagster_instance:
                 report = sync(load_instances(instances_file), defs, dagster_instance)
-                yield {"report": report, "defs": defs, "instance": dagster_instance, "lake": Lake(str(work / "lake"))}
+                yield {"report": report, "defs": defs, "instance": dagster_instance, "lake": Lake(str(work / "lake")),
+                       "instances_file": instances_file}
         finally:
             server.stop()
 
@@ -170,3 +174,45 @@ def test_region_outside_the_instance_is_an_empty_partition_with_a_note(synced):
         assert metadata["aws/api_calls"].value == 0
         assert "not in the instance's regions" in metadata["note"].value
     assert synced["lake"].read_table("aws_instance").num_rows == sum(EXPECTED_COUNTS["aws_instance"])
+
+
+def test_region_not_enabled_for_the_account_costs_no_call(synced, tmp_path):
+    # Without `regions`, the account's enabled regions decide; moto reports me-south-1 as an opt-in region the
+    # account has not opted in to.
+    instances_file = tmp_path / "instances.json"
+    [prod] = [i for i in load_instances_of(synced) if i["roleArn"].split(":")[4] == PROD]
+    instances_file.write_text(json.dumps([{k: v for k, v in prod.items() if k != "regions"}]))
+    defs = build_definitions(instances_file=str(instances_file), lake_root=synced["lake"].root)
+    aws = defs.resources["aws"]
+    [instance] = load_instances(instances_file)
+    enabled = aws.regions_to_collect(instance, aws.collection(instance, "global"))
+    assert {"us-east-1", "eu-west-1", "ap-southeast-2"} <= set(enabled)
+    assert "me-south-1" not in enabled
+
+    result = defs.resolve_job_def(sync_region_job.name).execute_in_process(
+        partition_key=account_region_key(PROD, "me-south-1"), instance=synced["instance"])
+    events = result.get_asset_materialization_events()
+    assert events
+    for event in events:
+        metadata = event.materialization.metadata
+        assert (metadata["dagster/row_count"].value, metadata["aws/api_calls"].value) == (0, 0)
+        assert metadata["note"].value == f"region me-south-1 is not collected for account {PROD}: not enabled for " \
+                                          "the account"
+
+
+def test_external_ids_stay_out_of_the_lake_and_the_event_log(synced):
+    external_ids = [i["externalId"] for i in load_instances_of(synced)]
+    lake = synced["lake"]
+    for table in ENTITY_TYPES:
+        text = str(lake.read_table(table, ENTITY_TYPES[table].schema).to_pylist())
+        assert not [e for e in external_ids if e in text], table
+    records = synced["instance"].get_event_records(EventRecordsFilter(DagsterEventType.ASSET_MATERIALIZATION),
+                                                   limit=10_000)
+    assert records
+    log = str([record.event_log_entry.to_json() for record in records])
+    runs = str([run.run_config for run in synced["instance"].get_runs()])
+    assert not [e for e in external_ids if e in log or e in runs]
+
+
+def load_instances_of(synced):
+    return json.loads(Path(synced["instances_file"]).read_text())

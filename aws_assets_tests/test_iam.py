@@ -275,8 +275,9 @@ def test_groups_roles_and_inline_policies(collected):
     assert (app["displayName"], app["serviceLinked"]) == ("App servers", False)
     partner = roles[f"arn:aws:iam::{ACCOUNT_ID}:role/partner"]
     assert json.loads(partner["trustPolicy"])["Statement"][0]["Condition"] == {
-        "StringEquals": {"sts:ExternalId": "partner-42"}
+        "StringEquals": {"sts:ExternalId": "<redacted>"}
     }
+    assert "partner-42" not in partner["trustPolicy"]
     assert partner["instanceProfileArns"] == [] and partner["permissionsBoundaryArn"] is None
     assert roles[seeded["beanstalk"]]["serviceLinked"] is True
 
@@ -585,3 +586,22 @@ def test_report_matches_keys_by_creation_second_only_when_unambiguous():
     assert iam.last_used_from_report(one_key, {"CreateDate": created + timedelta(seconds=1)}) is None
     assert iam.last_used_from_report(same_second, {"CreateDate": created}) is None
     assert iam.last_used_from_report(None, {"CreateDate": created}) is None
+
+
+def test_trust_policy_keeps_the_external_id_condition_but_not_its_value():
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole",
+             "Condition": {"StringEquals": {"sts:ExternalId": "s3cr3t-1"}, "Bool": {"aws:SecureTransport": "true"}}},
+            {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole",
+             "Condition": {"StringLike": {"STS:EXTERNALID": ["s3cr3t-2", "s3cr3t-3"]}}},
+            "not-a-statement",
+        ],
+    }
+    redacted = iam.without_external_ids(document)
+    assert "s3cr3t" not in json.dumps(redacted)
+    assert redacted["Statement"][0]["Condition"] == {"StringEquals": {"sts:ExternalId": "<redacted>"},
+                                                     "Bool": {"aws:SecureTransport": "true"}}
+    assert redacted["Statement"][1]["Condition"]["StringLike"]["STS:EXTERNALID"] == ["<redacted>", "<redacted>"]
+    assert document["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"] == "s3cr3t-1"  # not mutated

@@ -62,6 +62,7 @@ REPORT_RETRY_SECONDS = 2.0
 REPORT_NO_VALUE = {"", "N/A", "no_information", "not_supported"}
 AWS_MANAGED_POLICY_PREFIX = "arn:aws:iam::aws:policy/"
 SERVICE_LINKED_ROLE_PATH = "/aws-service-role/"
+REDACTED = "<redacted>"
 
 # ---- transforms (pure) -------------------------------------------------------------------------------------------
 
@@ -79,6 +80,23 @@ def policy_document(document: dict[str, Any] | str | None) -> dict[str, Any] | N
 def document_text(document: dict[str, Any] | str | None) -> str | None:
     decoded = policy_document(document)
     return None if decoded is None else json.dumps(decoded, sort_keys=True)
+
+
+def without_external_ids(document: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The trust policy with every `sts:ExternalId` condition value replaced: the external ID is a shared secret
+    against the confused deputy, and that a condition requires one is what the analysis needs, not its value."""
+    if not isinstance(document, dict):
+        return document
+    redacted = json.loads(json.dumps(document))
+    for statement in _as_list(redacted.get("Statement")):
+        conditions = statement.get("Condition") if isinstance(statement, dict) else None
+        for operator_values in (conditions or {}).values() if isinstance(conditions, dict) else ():
+            if not isinstance(operator_values, dict):
+                continue
+            for key, value in operator_values.items():
+                if key.lower() == "sts:externalid":
+                    operator_values[key] = [REDACTED] * len(value) if isinstance(value, list) else REDACTED
+    return redacted
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -327,7 +345,7 @@ def role_rows(
                 "path": path,
                 "description": extra.get("Description"),
                 "maxSessionDuration": extra.get("MaxSessionDuration"),
-                "trustPolicy": document_text(role.get("AssumeRolePolicyDocument")),
+                "trustPolicy": document_text(without_external_ids(policy_document(role.get("AssumeRolePolicyDocument")))),
                 "attachedPolicyArns": _attached_arns(role),
                 "inlinePolicyNames": [policy["PolicyName"] for policy in role.get("RolePolicyList") or []],
                 "instanceProfileArns": [profile["Arn"] for profile in role.get("InstanceProfileList") or []],
@@ -699,7 +717,8 @@ IAM_ROLE = EntityType(
         PATH,
         string("description", "Description of the role"),
         integer("maxSessionDuration", "Longest session the role allows, in seconds"),
-        json_text("trustPolicy", "Trust policy: which principals may assume the role"),
+        json_text("trustPolicy", "Trust policy: which principals may assume the role; sts:ExternalId values are "
+                  "replaced by <redacted>"),
         ATTACHED_POLICY_ARNS,
         INLINE_POLICY_NAMES,
         strings("instanceProfileArns", "ARNs of the EC2 instance profiles that carry the role"),
