@@ -11,7 +11,7 @@ from aws_assets.instances import InstanceError, load_instances
 from aws_assets.resources import default_instances_file, default_lake_root
 
 DEFAULT_DAGSTER_HOME = "data/dagster_home"
-DAGSTER_YAML = Path(__file__).resolve().parent.parent / "dagster.yaml"
+DAGSTER_YAML = Path(__file__).resolve().parent.parent / "deploy" / "dagster.yaml"
 
 
 def use_dagster_home(path: str | None):

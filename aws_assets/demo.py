@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 DEMO_DIR = Path("data/demo")
@@ -43,12 +43,9 @@ def _endpoint(port: int) -> str:
     return f"http://127.0.0.1:{port}"
 
 
-def _org_answers(endpoint: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=2):
-            return True
-    except OSError:
-        return False
+def _port_in_use(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 def _running_pid(pid_file: Path) -> int | None:
@@ -64,10 +61,11 @@ def start_org(port: int) -> str:
     """The endpoint of a running, seeded organisation: the one already running, else a new one."""
     paths = _paths()
     endpoint = _endpoint(port)
-    if _running_pid(paths["pid"]) and _org_answers(endpoint) and paths["instances"].exists():
+    if _running_pid(paths["pid"]) and _port_in_use(port):
+        _wait_for_instances_file(paths, process=None)
         print(f"Simulated organisation already running at {endpoint}", file=sys.stderr)
         return endpoint
-    if _org_answers(endpoint):
+    if _port_in_use(port):
         raise SystemExit(f"aws-assets demo: port {port} is taken by another server; pass --port")
     paths["base"].mkdir(parents=True, exist_ok=True)
     paths["instances"].unlink(missing_ok=True)
@@ -79,15 +77,22 @@ def start_org(port: int) -> str:
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
             env={**os.environ, **DEMO_CREDENTIALS},
         )
+    _wait_for_instances_file(paths, process)
+    return endpoint
+
+
+def _wait_for_instances_file(paths: dict[str, Path], process: subprocess.Popen | None) -> None:
+    """The organisation writes its instances file once it is seeded."""
     deadline = time.monotonic() + ORG_STARTUP_SECONDS
     while not paths["instances"].exists():
-        if process.poll() is not None:
+        if process is not None and process.poll() is not None:
             raise SystemExit(f"aws-assets demo: the simulated organisation exited; see {paths['log']}")
         if time.monotonic() > deadline:
-            process.terminate()
-            raise SystemExit(f"aws-assets demo: the organisation did not start in {ORG_STARTUP_SECONDS}s")
+            raise SystemExit(
+                f"aws-assets demo: the organisation did not get ready in {ORG_STARTUP_SECONDS}s; see {paths['log']} "
+                "and stop it with `make demo-stop`"
+            )
         time.sleep(0.5)
-    return endpoint
 
 
 def stop_org() -> int:
