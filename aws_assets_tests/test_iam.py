@@ -341,12 +341,13 @@ def test_attached_aws_managed_policy_is_kept_with_or_without_details(aws_managed
     policies_by_partition["without"] = by_key(iam.IAM_MANAGED_POLICY, without_aws_policies)
 
     for policies in policies_by_partition.values():
-        assert list(policies) == [READ_ONLY_ACCESS]
-        policy = policies[READ_ONLY_ACCESS]
+        assert list(policies) == [f"{READ_ONLY_ACCESS}@{ACCOUNT_ID}"]
+        policy = policies[f"{READ_ONLY_ACCESS}@{ACCOUNT_ID}"]
+        assert policy["arn"] == READ_ONLY_ACCESS
         assert (policy["policyName"], policy["awsManaged"], policy["attachmentCount"]) == ("ReadOnlyAccess", True, 1)
         assert policy["defaultVersionId"].startswith("v") and policy["admin"] is False
         assert "s3:Get*" in read_only_actions(policy["document"])
-    assert policies_by_partition["without"][READ_ONLY_ACCESS]["policyId"]  # from GetPolicy
+    assert policies_by_partition["without"][f"{READ_ONLY_ACCESS}@{ACCOUNT_ID}"]["policyId"]  # from GetPolicy
     assert by_key(iam.IAM_ROLE, complete)[f"arn:aws:iam::{ACCOUNT_ID}:role/auditor"]["attachedPolicyArns"] == [
         READ_ONLY_ACCESS
     ]
@@ -552,14 +553,17 @@ def test_managed_policy_rows_from_aws_shaped_details():
     referenced_aws = {"Arn": "arn:aws:iam::aws:policy/SecurityAudit", "AttachmentCount": 0}
 
     rows = iam.managed_policy_rows(
-        [customer, unused_aws, boundary_aws, referenced_aws], {"arn:aws:iam::aws:policy/SecurityAudit"}
+        [customer, unused_aws, boundary_aws, referenced_aws], {"arn:aws:iam::aws:policy/SecurityAudit"},
+        ACCOUNT_ID,
     )
 
+    # AWS managed policies share one ARN across accounts: their keys carry the account.
     assert [row["_key"] for row in rows] == [
         customer["Arn"],
-        "arn:aws:iam::aws:policy/PowerUserAccess",
-        "arn:aws:iam::aws:policy/SecurityAudit",
+        f"arn:aws:iam::aws:policy/PowerUserAccess@{ACCOUNT_ID}",
+        f"arn:aws:iam::aws:policy/SecurityAudit@{ACCOUNT_ID}",
     ]
+    assert rows[1]["arn"] == "arn:aws:iam::aws:policy/PowerUserAccess"
     assert (rows[0]["policyId"], rows[0]["defaultVersionId"], rows[0]["admin"]) == ("ANPAEXAMPLE", "v3", True)
     assert json.loads(rows[0]["document"]) == ADMIN_DOCUMENT
     assert rows[1]["policyName"] == "PowerUserAccess" and rows[1]["document"] is None and rows[1]["admin"] is None

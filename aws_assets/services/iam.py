@@ -435,8 +435,16 @@ def _default_version(policy: dict[str, Any]) -> dict[str, Any]:
     )
 
 
+def managed_policy_key(arn: str, account_id: str) -> str:
+    """An AWS managed policy has one ARN in every account, but each account's row (attachments, use) is its own."""
+    return f"{arn}@{account_id}" if is_aws_managed(arn) else arn
+
+
 def managed_policy_rows(
-    policies: Iterable[dict[str, Any]], referenced: set[str], errors: dict[str, list[str]] | None = None
+    policies: Iterable[dict[str, Any]],
+    referenced: set[str],
+    account_id: str,
+    errors: dict[str, list[str]] | None = None,
 ) -> list[dict[str, Any]]:
     """Rows for every customer managed policy and every AWS managed policy in use; `policies` are
     ManagedPolicyDetail-shaped (GetAccountAuthorizationDetails' `Policies`)."""
@@ -449,7 +457,7 @@ def managed_policy_rows(
         document = _default_version(policy).get("Document")
         rows.append(
             {
-                "_key": arn,
+                "_key": managed_policy_key(arn, account_id),
                 "name": name,
                 "arn": arn,
                 "webLink": console_link(f"iam/home#/policies/details/{quote(arn, safe='')}"),
@@ -606,7 +614,7 @@ def collect_managed_policies(aws: PartitionCollection) -> list[dict[str, Any]]:
         if policy is not None
     ]
     errors = {policy["Arn"]: policy_errors for policy, policy_errors in fetched}
-    return managed_policy_rows([*returned, *(policy for policy, _ in fetched)], referenced, errors)
+    return managed_policy_rows([*returned, *(policy for policy, _ in fetched)], referenced, aws.account_id, errors)
 
 
 # ---- declarations ------------------------------------------------------------------------------------------------
