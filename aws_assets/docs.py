@@ -6,6 +6,8 @@ from pathlib import Path
 
 from aws_assets.catalog import SERVICES
 from aws_assets.entity import COMMON_COLUMNS, EntityType, Scope, Service
+from aws_assets.relationships.catalog import RELATIONSHIP_TYPES
+from aws_assets.relationships.model import RELATIONSHIP_COLUMNS
 
 DICTIONARY_PATH = Path(__file__).resolve().parent.parent / "docs" / "data-dictionary.md"
 
@@ -58,4 +60,31 @@ def render_data_dictionary() -> str:
         lines += [f"## {service.title}", ""]
         for entity_type in service.entity_types:
             lines += _entity_section(service, entity_type)
+    lines += _relationships_section()
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _relationships_section() -> list[str]:
+    lines = [
+        "## Relationships",
+        "",
+        "Each relationship type is a table `<lake>/<_type>/data.parquet` computed over the whole lake, a view of "
+        "its own, and part of the `relationships` view, which has these columns:",
+        "",
+        "| column | type | meaning |",
+        "|---|---|---|",
+        *[f"| `{c.name}` | {_cell(str(c.type))} | {_cell(c.description)} |" for c in RELATIONSHIP_COLUMNS],
+        "",
+        "Origin: **spec** rows are the integration spec's relationships; **beyond** rows are edges JupiterOne's live "
+        "graph carries for these types, added here.",
+        "",
+        "| `_type` | from | verb | to | origin | meaning | properties |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for relationship in RELATIONSHIP_TYPES.values():
+        properties = ", ".join(f"`{p.name}` ({_cell(p.description)})" for p in relationship.properties)
+        lines.append(
+            f"| `{relationship.type}` | `{relationship.from_type}` | {relationship.verb} | `{relationship.to_type}` "
+            f"| {'spec' if relationship.in_spec else 'beyond'} | {_cell(relationship.description)} | {properties} |"
+        )
+    return [*lines, ""]

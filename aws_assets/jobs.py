@@ -23,3 +23,9 @@ sync_region_job = define_asset_job(
     selection=_selection(Scope.REGION),
     description="Collects the regional services of one account in one region.",
 )
+
+build_graph_job = define_asset_job(
+    "build_graph",
+    selection=AssetSelection.groups("relationships"),
+    description="Computes every relationship type over the whole lake.",
+)

@@ -5,17 +5,27 @@ from __future__ import annotations
 import sys
 
 import duckdb
+import pyarrow as pa
 
 from aws_assets.catalog import ENTITY_TYPES
 from aws_assets.lake.sql import connect
 from aws_assets.lake.storage import Lake
+from aws_assets.relationships.catalog import RELATIONSHIP_TYPES
 
 PROMPT = "aws-assets> "
 
 
-def open_lake(lake_root: str, database: str | None = None) -> duckdb.DuckDBPyConnection:
-    schemas = {name: entity_type.schema for name, entity_type in ENTITY_TYPES.items()}
-    return connect(Lake(lake_root), schemas, database or ":memory:")
+def open_lake(lake_root: str, database: str | None = None, load: bool = False) -> duckdb.DuckDBPyConnection:
+    """The lake's views: one per entity and relationship `_type`, `entities` and `relationships`."""
+    return connect(Lake(lake_root), entity_schemas(), relationship_schemas(), database or ":memory:", load)
+
+
+def entity_schemas() -> dict[str, pa.Schema]:
+    return {name: entity_type.schema for name, entity_type in ENTITY_TYPES.items()}
+
+
+def relationship_schemas() -> dict[str, pa.Schema]:
+    return {name: relationship.schema for name, relationship in RELATIONSHIP_TYPES.items()}
 
 
 def print_query(con: duckdb.DuckDBPyConnection, query: str, output_format: str = "table") -> int:
@@ -40,8 +50,11 @@ def interactive(con: duckdb.DuckDBPyConnection) -> None:
         import readline  # noqa: F401 - line editing and history for input()
     except ImportError:
         pass
-    tables = ", ".join(sorted(ENTITY_TYPES))
-    print(f"DuckDB over the lake. Views: entities, {tables}.\nEnd a statement with ';', quit with Ctrl-D.")
+    print(
+        f"DuckDB over the lake. Views: entities, relationships, {len(ENTITY_TYPES)} entity and "
+        f"{len(RELATIONSHIP_TYPES)} relationship types (SHOW TABLES lists them).\n"
+        "End a statement with ';', quit with Ctrl-D."
+    )
     buffer: list[str] = []
     while True:
         try:

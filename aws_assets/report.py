@@ -30,6 +30,8 @@ def print_summary(report: SyncReport, lake_root: str) -> None:
     for type_name, entities, accounts in counts:
         print(f"{type_name:<{width}}  {entities:>8}  {accounts:>8}")
     print(f"{'total':<{width}}  {sum(row[1] for row in counts):>8}")
+    if report.graph is not None:
+        _print_graph(report.graph)
     succeeded = len(report.results) - len(report.failures)
     print(
         f"\n{succeeded} of {len(report.results)} partitions synced, {report.api_calls} AWS API calls, "
@@ -55,3 +57,15 @@ def sql_command(lake_root: str) -> str:
     if lake.url == Lake(DEFAULT_LAKE).url:
         return f"{program} sql"
     return f"{program} sql --lake {os.path.relpath(lake.url)}"
+
+
+def _print_graph(graph) -> None:
+    width = max([len("relationship _type"), *(len(t) for t in graph.edges_by_type)])
+    print(f"\n{'relationship _type':<{width}}  {'edges':>8}")
+    for type_name, edges in sorted(graph.edges_by_type.items()):
+        print(f"{type_name:<{width}}  {edges:>8}")
+    print(f"{'total':<{width}}  {sum(graph.edges_by_type.values()):>8}  ({graph.seconds:.1f}s)")
+    for check in graph.failed_checks:
+        print(f"CHECK FAILED {check}")
+    for error in graph.errors:
+        print(f"FAILED building the graph: {error}")

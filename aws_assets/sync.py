@@ -17,7 +17,7 @@ from dagster import DagsterEvent, DagsterInstance, Definitions, ExecuteInProcess
 from aws_assets.aws.regions import GLOBAL_REGION
 from aws_assets.aws.session import AccessError
 from aws_assets.instances import Instance
-from aws_assets.jobs import sync_account_job, sync_region_job
+from aws_assets.jobs import build_graph_job, sync_account_job, sync_region_job
 from aws_assets.partitions import account_region_key, accounts_partitions
 from aws_assets.resources import AwsAccounts
 
@@ -39,15 +39,25 @@ class PartitionResult:
 
 
 @dataclass
+class GraphResult:
+    ok: bool
+    edges_by_type: dict[str, int] = field(default_factory=dict)
+    failed_checks: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass
 class SyncReport:
     results: list[PartitionResult] = field(default_factory=list)
     # AssumeRole and DescribeRegions, made to learn each account's regions before its runs
     planning_calls: Counter[str] = field(default_factory=Counter)
+    graph: GraphResult | None = None
     seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
-        return all(r.ok for r in self.results)
+        return all(r.ok for r in self.results) and (self.graph is None or self.graph.ok)
 
     @property
     def api_calls(self) -> int:
@@ -157,5 +167,27 @@ def sync(
         partition.seconds = time.monotonic() - partition_started
         report.results.append(partition)
         progress(partition, len(report.results), total)
+    report.graph = build_graph(defs, dagster_instance, quiet)
     report.seconds = time.monotonic() - started
     return report
+
+
+def build_graph(defs: Definitions, dagster_instance: DagsterInstance, run_config: dict) -> GraphResult:
+    """The relationship assets over everything synced, in one run, as the automation sensor would."""
+    started = time.monotonic()
+    result = defs.resolve_job_def(build_graph_job.name).execute_in_process(
+        instance=dagster_instance, raise_on_error=False, run_config=run_config
+    )
+    graph = GraphResult(ok=result.success, errors=_failure_messages(result.all_events))
+    for event in result.get_asset_materialization_events():
+        graph.edges_by_type[event.asset_key.to_user_string()] = _metadata_int(
+            event.materialization.metadata, "dagster/row_count"
+        )
+    for event in result.all_events:
+        if event.event_type_value == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            if not evaluation.passed:
+                graph.failed_checks.append(f"{evaluation.asset_key.to_user_string()}: {evaluation.check_name}")
+    graph.ok = graph.ok and not graph.failed_checks
+    graph.seconds = time.monotonic() - started
+    return graph

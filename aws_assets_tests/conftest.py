@@ -13,15 +13,23 @@ import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 from moto import mock_aws
+from dagster import DagsterInstance
 from moto.server import ThreadedMotoServer
 
 from aws_assets.aws.calls import CallCounter
 from aws_assets.aws.partition import PartitionCollection
 from aws_assets.aws.regions import GLOBAL_REGION
 from aws_assets.aws.session import assume_role_session
-from aws_assets.instances import Instance
+from aws_assets.definitions import build_definitions
+from aws_assets.instances import Instance, load_instances
+from aws_assets.lake.storage import Lake
+from aws_assets.query import open_lake
+from aws_assets.simulated_org import seed, start_moto_server
+from aws_assets.sync import sync
 
 ACCOUNT_ID = "111122223333"
+# The simulated organisation's accounts.
+PROD, DEV, SHARED = "111111111111", "222222222222", "333333333333"
 REGION = "eu-west-1"
 
 
@@ -110,3 +118,38 @@ def moto_server(aws_env, monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://{host}:{port}")
     yield f"http://{host}:{port}"
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def synced(tmp_path_factory):
+    """The simulated organisation on a moto server, synced once through the Dagster definitions (lake and graph)."""
+    work = tmp_path_factory.mktemp("e2e")
+    with pytest.MonkeyPatch.context() as env:
+        for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_S3"):
+            env.delenv(name, raising=False)
+        env.setenv("AWS_ACCESS_KEY_ID", "e2e")
+        env.setenv("AWS_SECRET_ACCESS_KEY", "e2e")
+        env.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        server, endpoint = start_moto_server()
+        env.setenv("AWS_ENDPOINT_URL", endpoint)
+        try:
+            org = seed(endpoint)
+            instances_file = org.write_instances_file(work / "instances.json")
+            defs = build_definitions(instances_file=str(instances_file), lake_root=str(work / "lake"))
+            with DagsterInstance.ephemeral() as dagster_instance:
+                report = sync(load_instances(instances_file), defs, dagster_instance)
+                yield {"report": report, "defs": defs, "instance": dagster_instance, "lake": Lake(str(work / "lake")),
+                       "instances_file": instances_file}
+        finally:
+            server.stop()
+
+
+@pytest.fixture(scope="session")
+def sql(synced):
+    """Runs a query over the synced lake: `sql("SELECT ... WHERE x = ?", value)` -> rows."""
+    con = open_lake(synced["lake"].root)
+
+    def run(query, *params):
+        return con.execute(query, list(params)).fetchall()
+
+    return run

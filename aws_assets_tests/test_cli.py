@@ -42,7 +42,7 @@ def test_sql_prompt(lake, capsys, monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO("SELECT count(*) AS accounts\nFROM entities;\n"))
     assert main(["sql", "--lake", lake.root]) == 0
     out = capsys.readouterr().out
-    assert "Views: entities, aws_account" in out
+    assert "Views: entities, relationships" in out
     assert "accounts" in out and "│" in out and " 2 " in out
 
 

@@ -12,11 +12,9 @@ from aws_assets.instances import load_instances
 from aws_assets.jobs import sync_region_job
 from aws_assets.lake.storage import Lake
 from aws_assets.partitions import account_region_key
-from aws_assets.query import open_lake
-from aws_assets.simulated_org import LAMBDA_ENVIRONMENT_SECRET, seed, start_moto_server
-from aws_assets.sync import sync
+from aws_assets.simulated_org import LAMBDA_ENVIRONMENT_SECRET
 
-PROD, DEV, SHARED = "111111111111", "222222222222", "333333333333"
+from aws_assets_tests.conftest import DEV, PROD, SHARED
 
 # What aws_assets/simulated_org.py seeds (its docstring describes the estate), per account: prod, dev, shared.
 EXPECTED_COUNTS = {
@@ -46,39 +44,6 @@ EXPECTED_COUNTS = {
     "aws_api_gateway_rest_api": (2, 2, 2),
     "aws_config_rule": (16, 12, 16),
 }
-
-
-@pytest.fixture(scope="module")
-def synced(tmp_path_factory):
-    work = tmp_path_factory.mktemp("e2e")
-    with pytest.MonkeyPatch.context() as env:
-        for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_S3"):
-            env.delenv(name, raising=False)
-        env.setenv("AWS_ACCESS_KEY_ID", "e2e")
-        env.setenv("AWS_SECRET_ACCESS_KEY", "e2e")
-        env.setenv("AWS_DEFAULT_REGION", "us-east-1")
-        server, endpoint = start_moto_server()
-        env.setenv("AWS_ENDPOINT_URL", endpoint)
-        try:
-            org = seed(endpoint)
-            instances_file = org.write_instances_file(work / "instances.json")
-            defs = build_definitions(instances_file=str(instances_file), lake_root=str(work / "lake"))
-            with DagsterInstance.ephemeral() as dagster_instance:
-                report = sync(load_instances(instances_file), defs, dagster_instance)
-                yield {"report": report, "defs": defs, "instance": dagster_instance, "lake": Lake(str(work / "lake")),
-                       "instances_file": instances_file}
-        finally:
-            server.stop()
-
-
-@pytest.fixture(scope="module")
-def sql(synced):
-    con = open_lake(synced["lake"].root)
-
-    def run(query, *params):
-        return con.execute(query, list(params)).fetchall()
-
-    return run
 
 
 def test_every_partition_synced(synced):

@@ -61,7 +61,7 @@ def test_duckdb_file_holds_the_views(tmp_path):
     lake = Lake(str(tmp_path / "lake"))
     lake.write_partition("aws_account", "111111111111", None, account_table("111111111111", "a"))
     database = str(tmp_path / "graph.duckdb")
-    connect(lake, SCHEMAS, database).close()
+    connect(lake, SCHEMAS, database=database).close()
     with duckdb.connect(database, read_only=True) as con:
         assert con.sql("SELECT name FROM aws_account").fetchall() == [("a",)]
         assert con.execute("SELECT count(*) FROM entities").fetchall() == [(1,)]

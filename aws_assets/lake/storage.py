@@ -1,7 +1,8 @@
 """The Parquet lake: one file per table partition, replaced atomically, on a local path or an `s3://` URL.
 
-Layout: `<root>/<table>/account=<id>/region=<region>/data.parquet`, and `<root>/<table>/account=<id>/data.parquet`
-for account-wide tables. Every file carries its table's full Arrow schema, also when it has no rows.
+Layout: `<root>/<table>/account=<id>/region=<region>/data.parquet`, `<root>/<table>/account=<id>/data.parquet`
+for account-wide tables, and `<root>/<table>/data.parquet` for tables computed over the whole lake (relationships).
+Every file carries its table's full Arrow schema, also when it has no rows.
 """
 
 from __future__ import annotations
@@ -62,13 +63,19 @@ class Lake:
     def table_url(self, table: str) -> str:
         return f"{self.url}/{table}"
 
-    def partition_path(self, table: str, account_id: str, region: str | None) -> str:
-        parts = [self._base, table, f"account={account_id}"]
+    def partition_path(self, table: str, account_id: str | None = None, region: str | None = None) -> str:
+        parts = [self._base, table]
+        if account_id is not None:
+            parts.append(f"account={account_id}")
         if region is not None:
             parts.append(f"region={region}")
         return "/".join([*parts, PARTITION_FILE])
 
-    def write_partition(self, table: str, account_id: str, region: str | None, data: pa.Table) -> str:
+    def write_table(self, table: str, data: pa.Table) -> str:
+        """Replace a table computed over the whole lake."""
+        return self.write_partition(table, None, None, data)
+
+    def write_partition(self, table: str, account_id: str | None, region: str | None, data: pa.Table) -> str:
         """Replace one partition; readers see the old file or the new one, never a half-written one."""
         path = self.partition_path(table, account_id, region)
         if self.is_s3:

@@ -28,7 +28,7 @@ def relationship_type_name(from_type: str, verb: str, to_type: str) -> str:
     (`aws_vpc` CONTAINS `aws_subnet` -> `aws_vpc_contains_subnet`)."""
     from_parts, to_parts = from_type.split("_"), to_type.split("_")
     shared = 0
-    while shared < min(len(from_parts), len(to_parts)) - 1 and from_parts[shared] == to_parts[shared]:
+    while shared < min(len(from_parts), len(to_parts) - 1) and from_parts[shared] == to_parts[shared]:
         shared += 1
     return "_".join([from_type, verb.lower(), *to_parts[shared:]])
 

@@ -36,12 +36,12 @@ def column_schema(entity_type: EntityType) -> TableSchema:
     )
 
 
-def markdown_preview(table: pa.Table) -> str:
+def markdown_preview(table: pa.Table, columns: tuple[str, ...] = PREVIEW_COLUMNS) -> str:
     if table.num_rows == 0:
         return "_no rows_"
-    rows = table.select(list(PREVIEW_COLUMNS)).slice(0, PREVIEW_ROWS).to_pylist()
-    lines = ["| " + " | ".join(PREVIEW_COLUMNS) + " |", "|" + "---|" * len(PREVIEW_COLUMNS)]
-    lines += ["| " + " | ".join(str(row[c] or "").replace("|", "\\|") for c in PREVIEW_COLUMNS) + " |" for row in rows]
+    rows = table.select(list(columns)).slice(0, PREVIEW_ROWS).to_pylist()
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(str(row[c] or "").replace("|", "\\|") for c in columns) + " |" for row in rows]
     if table.num_rows > PREVIEW_ROWS:
         lines.append(f"\n_{table.num_rows - PREVIEW_ROWS} more rows_")
     return "\n".join(lines)
