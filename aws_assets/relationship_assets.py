@@ -67,7 +67,7 @@ def relationship_spec(relationship: RelationshipType) -> AssetSpec:
 
 
 def build_edges(con: duckdb.DuckDBPyConnection, relationship: RelationshipType) -> pa.Table:
-    edges = con.execute(relationship.edge_query()).to_arrow_table()
+    edges = con.sql(relationship.edge_query()).to_arrow_table()
     return edges.select(relationship.schema.names).cast(relationship.schema)
 
 
