@@ -5,8 +5,14 @@ from __future__ import annotations
 from aws_assets.relationships import applications, ec2, iam, services
 from aws_assets.relationships.model import RelationshipType
 
-RELATIONSHIP_TYPES: dict[str, RelationshipType] = {
-    relationship.type: relationship
-    for module in (services, ec2, iam, applications)
-    for relationship in module.RELATIONSHIPS
-}
+def _by_type(relationships: list[RelationshipType]) -> dict[str, RelationshipType]:
+    by_type: dict[str, RelationshipType] = {}
+    for relationship in relationships:
+        if relationship.type in by_type:
+            raise ValueError(f"two relationship declarations are named {relationship.type}")
+        by_type[relationship.type] = relationship
+    return by_type
+
+RELATIONSHIP_TYPES: dict[str, RelationshipType] = _by_type(
+    [relationship for module in (services, ec2, iam, applications) for relationship in module.RELATIONSHIPS]
+)

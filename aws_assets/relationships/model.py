@@ -23,9 +23,15 @@ RELATIONSHIP_COLUMNS: tuple[Column, ...] = (
 SQL_COLUMNS = ("_fromEntityKey", "_toEntityKey", "accountId")
 
 
+# The spec names managed policies `aws_iam_managed_policy` in relationships, which also keeps
+# `aws_iam_user_has_managed_policy` apart from `aws_iam_user_has_policy` (the user's inline policies).
+NAMES_IN_RELATIONSHIPS = {"aws_iam_policy": "aws_iam_managed_policy"}
+
+
 def relationship_type_name(from_type: str, verb: str, to_type: str) -> str:
     """JupiterOne's convention: the source type, the verb, then the target type without the prefix both share
     (`aws_vpc` CONTAINS `aws_subnet` -> `aws_vpc_contains_subnet`)."""
+    to_type = NAMES_IN_RELATIONSHIPS.get(to_type, to_type)
     from_parts, to_parts = from_type.split("_"), to_type.split("_")
     shared = 0
     while shared < min(len(from_parts), len(to_parts) - 1) and from_parts[shared] == to_parts[shared]:
