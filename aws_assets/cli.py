@@ -26,16 +26,23 @@ def use_dagster_home(path: str | None):
     return DagsterInstance.get()
 
 
-def print_progress(result, done: int, total: int) -> None:
-    status = "ok" if result.ok else "FAILED"
-    print(
-        f"[{done:>{len(str(total))}}/{total}] {result.label:<32} {status:<6} "
-        f"{result.rows:>6} rows {result.api_calls:>5} API calls {result.seconds:6.1f}s",
-        file=sys.stderr,
-        flush=True,
-    )
-    for error in result.errors:
-        print(f"    {error}", file=sys.stderr, flush=True)
+class ProgressPrinter:
+    """One line per finished partition on stderr: done of total, rows, API calls, failures so far."""
+
+    def __init__(self) -> None:
+        self.failed = 0
+
+    def __call__(self, result, done: int, total: int) -> None:
+        self.failed += not result.ok
+        failures = f"  ({self.failed} failed so far)" if self.failed else ""
+        print(
+            f"[{done:>{len(str(total))}}/{total}] {result.label:<32} {'ok' if result.ok else 'FAILED':<6} "
+            f"{result.rows:>6} rows {result.api_calls:>5} API calls {result.seconds:6.1f}s{failures}",
+            file=sys.stderr,
+            flush=True,
+        )
+        for error in result.errors:
+            print(f"    {error}", file=sys.stderr, flush=True)
 
 
 def run_sync(instances_file: str, lake_root: str, dagster_home: str | None) -> int:
@@ -47,7 +54,7 @@ def run_sync(instances_file: str, lake_root: str, dagster_home: str | None) -> i
     if not instances:
         raise InstanceError(f"{instances_file}: lists no integration instances")
     defs = build_definitions(instances_file=str(Path(instances_file).resolve()), lake_root=lake_root)
-    report = sync(instances, defs, use_dagster_home(dagster_home), print_progress)
+    report = sync(instances, defs, use_dagster_home(dagster_home), ProgressPrinter())
     print_summary(report, lake_root)
     return 0 if report.ok else 1
 
