@@ -6,6 +6,7 @@ import threading
 import pytest
 from botocore.awsrequest import AWSResponse
 
+from aws_assets.aws.calls import CallCounter
 from aws_assets.aws.session import AccessError, assume_role_session
 from aws_assets.collect import collect_entity_types
 from aws_assets.instances import Instance
@@ -109,3 +110,16 @@ def test_assume_role_denied_names_account_and_role_never_external_id(denying_sts
     # The external ID did go to STS, with the recognisable session name.
     assert b"ExternalId=very-secret-external-id" in denying_sts[-1]
     assert b"RoleSessionName=aws-assets-collector" in denying_sts[-1]
+
+
+@pytest.mark.parametrize(("duration_seconds", "assume_role_calls"), [(3600, 1), (900, 3)])
+def test_credentials_are_refreshed_before_they_expire(moto, duration_seconds, assume_role_calls):
+    """Credentials valid for 15 minutes are inside botocore's refresh window: every use assumes the role again,
+    while one-hour credentials are reused. Either way no call is made with expired credentials."""
+    calls = CallCounter()
+    instance = Instance(f"arn:aws:iam::{ACCOUNT_ID}:role/aws-assets-readonly", "refresh-test")
+    session = assume_role_session(instance, calls=calls, duration_seconds=duration_seconds)
+    iam = session.client("iam")
+    iam.list_users()
+    iam.list_roles()
+    assert calls.by_operation()["sts:AssumeRole"] == assume_role_calls

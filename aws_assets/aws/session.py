@@ -27,6 +27,7 @@ from aws_assets.aws.regions import HOME_REGION
 from aws_assets.instances import Instance
 
 ROLE_SESSION_NAME = "aws-assets-collector"
+SESSION_SECONDS = 3600  # AWS's default maximum for a role; a role chained from another role cannot exceed it
 CLIENT_CONFIG = Config(
     retries={"mode": "adaptive", "max_attempts": 10},
     max_pool_connections=32,
@@ -69,9 +70,15 @@ class _AssumedRoleProvider(CredentialProvider):
 
 
 def assume_role_session(
-    instance: Instance, profile: str | None = None, calls: CallCounter | None = None
+    instance: Instance,
+    profile: str | None = None,
+    calls: CallCounter | None = None,
+    duration_seconds: int = SESSION_SECONDS,
 ) -> boto3.Session:
-    """A session acting as the instance's role; `calls` counts its AssumeRole calls (refreshes included)."""
+    """A session acting as the instance's role; `calls` counts its AssumeRole calls (refreshes included).
+
+    botocore assumes the role again when the credentials have less than 15 minutes left, before any call that
+    would otherwise use expired ones, so a long sync never fails on expiry."""
     source = botocore.session.Session(profile=profile)
     if calls is not None:
         calls.attach(source)
@@ -85,7 +92,11 @@ def assume_role_session(
         client_creator=functools.partial(source.create_client, region_name=HOME_REGION, config=CLIENT_CONFIG),
         source_credentials=source_credentials,
         role_arn=instance.role_arn,
-        extra_args={"ExternalId": instance.external_id, "RoleSessionName": ROLE_SESSION_NAME},
+        extra_args={
+            "ExternalId": instance.external_id,
+            "RoleSessionName": ROLE_SESSION_NAME,
+            "DurationSeconds": duration_seconds,
+        },
     )
     target = botocore.session.Session()
     target.register_component("credential_provider", CredentialResolver([_AssumedRoleProvider(fetcher)]))
