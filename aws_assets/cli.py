@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from aws_assets.instances import InstanceError, load_instances
+from aws_assets.people import PEOPLE_ENV, PeopleFileError, default_people_file, load_directory
 from aws_assets.resources import default_instances_file, default_lake_root
 
 DEFAULT_DAGSTER_HOME = "data/dagster_home"
@@ -45,7 +46,17 @@ class ProgressPrinter:
             print(f"    {error}", file=sys.stderr, flush=True)
 
 
-def run_sync(instances_file: str, lake_root: str, dagster_home: str | None) -> int:
+def check_people_file(people_file: str | None) -> None:
+    """Reads the people directory before any API call: an unreadable file stops the sync, skipped rows are listed."""
+    directory = load_directory(people_file)
+    for rejected in directory.rejected:
+        print(f"aws-assets: warning: {rejected.message} (row skipped)", file=sys.stderr)
+    if directory.rejected:
+        print(f"aws-assets: warning: {len(directory.rejected)} row(s) of {people_file} skipped, "
+              f"{len(directory.people)} people read", file=sys.stderr)
+
+
+def run_sync(instances_file: str, lake_root: str, dagster_home: str | None, people_file: str | None = None) -> int:
     from aws_assets.definitions import build_definitions
     from aws_assets.report import print_summary
     from aws_assets.sync import sync
@@ -53,14 +64,19 @@ def run_sync(instances_file: str, lake_root: str, dagster_home: str | None) -> i
     instances = load_instances(instances_file)
     if not instances:
         raise InstanceError(f"{instances_file}: lists no integration instances")
-    defs = build_definitions(instances_file=str(Path(instances_file).resolve()), lake_root=lake_root)
+    check_people_file(people_file)
+    defs = build_definitions(
+        instances_file=str(Path(instances_file).resolve()),
+        lake_root=lake_root,
+        people_file=str(Path(people_file).resolve()) if people_file else None,
+    )
     report = sync(instances, defs, use_dagster_home(dagster_home), ProgressPrinter())
     print_summary(report, lake_root)
     return 0 if report.ok else 1
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    return run_sync(args.instances, args.lake, args.dagster_home)
+    return run_sync(args.instances, args.lake, args.dagster_home, args.people)
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
@@ -105,6 +121,11 @@ def parser() -> argparse.ArgumentParser:
     sync_parser.add_argument("--instances", default=default_instances_file(), help="instances file (JSON or YAML)")
     sync_parser.add_argument("--lake", default=default_lake_root(), help="lake root: a path or s3://bucket/prefix")
     sync_parser.add_argument("--dagster-home", help="Dagster instance directory (default $DAGSTER_HOME)")
+    sync_parser.add_argument(
+        "--people", metavar="FILE", default=default_people_file(),
+        help=f"people directory, CSV or Parquet with email, firstName, lastName (default ${PEOPLE_ENV}); "
+        "IAM users map to these people",
+    )
     sync_parser.set_defaults(run=cmd_sync)
 
     sql_parser = commands.add_parser("sql", help="DuckDB SQL over the lake; no query opens a prompt")
@@ -130,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.run(args)
-    except InstanceError as error:
+    except (InstanceError, PeopleFileError) as error:
         print(f"aws-assets: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

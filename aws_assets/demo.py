@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 
 DEMO_DIR = Path("data/demo")
+# A small people directory matching the simulated organisation's IAM users (see aws_assets/simulated_org.py).
+EXAMPLE_PEOPLE = Path(__file__).resolve().parent.parent / "examples" / "people.csv"
 ORG_STARTUP_SECONDS = 180
 # The simulated organisation accepts any credentials; these keep a developer's real ones out of the demo.
 DEMO_CREDENTIALS = {
@@ -112,6 +114,7 @@ def demo_environment(endpoint: str) -> dict[str, str]:
         "AWS_ENDPOINT_URL": endpoint,
         "AWS_ASSETS_INSTANCES": str(paths["instances"]),
         "AWS_ASSETS_LAKE": str(paths["lake"]),
+        "AWS_ASSETS_PEOPLE": str(EXAMPLE_PEOPLE),
         "DAGSTER_HOME": str(paths["dagster_home"]),
     }
 
@@ -135,7 +138,7 @@ def run_demo(port: int, org_only: bool = False, stop: bool = False) -> int:
     from aws_assets.cli import run_sync
 
     status = run_sync(environment["AWS_ASSETS_INSTANCES"], environment["AWS_ASSETS_LAKE"],
-                      environment["DAGSTER_HOME"])
+                      environment["DAGSTER_HOME"], environment["AWS_ASSETS_PEOPLE"])
     print(
         "\nThe simulated organisation keeps running: `make ui` opens the Dagster UI on these materializations, "
         "`make demo-stop` stops it."

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from aws_assets.catalog import SERVICES
 from aws_assets.entity import COMMON_COLUMNS, EntityType, Scope, Service
+from aws_assets.people import PERSON_CLASS, PERSON_COLUMNS, PERSON_DESCRIPTION, PERSON_TYPE, REQUIRED_COLUMNS
 from aws_assets.relationships.catalog import RELATIONSHIP_TYPES
 from aws_assets.relationships.model import RELATIONSHIP_COLUMNS
 
@@ -60,8 +61,34 @@ def render_data_dictionary() -> str:
         lines += [f"## {service.title}", ""]
         for entity_type in service.entity_types:
             lines += _entity_section(service, entity_type)
+    lines += _people_section()
     lines += _relationships_section()
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _people_section() -> list[str]:
+    lines = [
+        "## People",
+        "",
+        f"### `{PERSON_TYPE}`",
+        "",
+        PERSON_DESCRIPTION,
+        "",
+        f"The people file is CSV (UTF-8, a header line) or Parquet with the columns "
+        f"{', '.join(f'`{c}`' for c in REQUIRED_COLUMNS)}; other columns are ignored. A row whose email is empty, is "
+        "not an email address or repeats an earlier row's is skipped and reported with its line (CSV) or row "
+        "(Parquet): `aws-assets sync` prints it, the asset logs it and lists it in its `rejected` metadata. A missing "
+        "file or column stops the sync. See `examples/people.csv`.",
+        "",
+        f"- `_class`: `{PERSON_CLASS}`",
+        f"- One table over the whole lake: `<lake>/{PERSON_TYPE}/data.parquet`",
+        f"- SQL view: `{PERSON_TYPE}` (and part of `entities`)",
+        "",
+        "| column | type | meaning |",
+        "|---|---|---|",
+        *[f"| `{c.name}` | {_cell(str(c.type))} | {_cell(c.description)} |" for c in PERSON_COLUMNS],
+    ]
+    return [*lines, ""]
 
 
 def _relationships_section() -> list[str]:

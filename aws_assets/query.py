@@ -10,6 +10,7 @@ import pyarrow as pa
 from aws_assets.catalog import ENTITY_TYPES
 from aws_assets.lake.sql import connect
 from aws_assets.lake.storage import Lake
+from aws_assets.people import PERSON_SCHEMA, PERSON_TYPE
 from aws_assets.relationships.catalog import RELATIONSHIP_TYPES
 
 PROMPT = "aws-assets> "
@@ -21,7 +22,8 @@ def open_lake(lake_root: str, database: str | None = None, load: bool = False) -
 
 
 def entity_schemas() -> dict[str, pa.Schema]:
-    return {name: entity_type.schema for name, entity_type in ENTITY_TYPES.items()}
+    """The AWS entity types and the `person` table, which shares their common columns."""
+    return {**{name: entity_type.schema for name, entity_type in ENTITY_TYPES.items()}, PERSON_TYPE: PERSON_SCHEMA}
 
 
 def relationship_schemas() -> dict[str, pa.Schema]:

@@ -28,6 +28,7 @@ from dagster import (
 
 from aws_assets.catalog import ENTITY_TYPES
 from aws_assets.entity_assets import markdown_preview
+from aws_assets.people import PERSON_TYPE
 from aws_assets.query import open_lake
 from aws_assets.relationships.catalog import RELATIONSHIP_TYPES
 from aws_assets.relationships.model import RelationshipType
@@ -43,8 +44,8 @@ PREVIEW_COLUMNS = ("_fromEntityKey", "_toEntityKey", "accountId")
 
 
 def tables_read(relationship: RelationshipType) -> list[str]:
-    """The entity tables the relationship's SQL reads: its upstream assets."""
-    return sorted(t for t in ENTITY_TYPES if re.search(rf"\b{t}\b", relationship.sql))
+    """The entity tables the relationship's SQL reads (the `person` table included): its upstream assets."""
+    return sorted(t for t in (*ENTITY_TYPES, PERSON_TYPE) if re.search(rf"\b{t}\b", relationship.sql))
 
 
 def relationship_spec(relationship: RelationshipType) -> AssetSpec:

@@ -99,6 +99,16 @@ Config
     ``ec2-instance-no-public-ip`` everywhere Config is on, and in the home region also the global
     rules ``iam-user-mfa-enabled``, ``iam-group-has-users-check``, ``iam-role-managed-policy-check``
     and ``root-account-mfa-enabled``. Config is off in dev ap-southeast-2.
+    ``restricted-incoming-traffic`` blocks TCP 20, 21, 22 and 3389 from the internet;
+    ``iam-role-managed-policy-check`` requires ``acme-admin-access`` (so only
+    ``admin-escalation`` complies). Each rule has evaluated the seeded resources of its region
+    (the global rules: IAM and the account) and answers GetComplianceDetailsByConfigRule, which
+    moto cannot on its own (see "Config compliance" below): NON_COMPLIANT are the website bucket
+    (public policy) and the public-downloads bucket (public ACL), the ``<env>-bastion-ssh``
+    groups, attached unencrypted volumes (the bastions' and webs' roots, the bastions' home
+    volumes; unattached ones are NOT_APPLICABLE), instances with a public IP (bastions, webs),
+    users without MFA, groups without users (shared's ``auditors``), roles without
+    ``acme-admin-access`` and every account's root user (moto reports no root MFA).
 
 Run ``python -m aws_assets.simulated_org serve --port 5000 --instances-file instances.json`` to
 keep a seeded server running for the demo.
@@ -124,9 +134,11 @@ import socket
 import sys
 import tempfile
 import threading
+import time
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -318,6 +330,7 @@ def start_moto_server(port: int = 0) -> tuple[ThreadedMotoServer, str]:
         # ThreadedMotoServer.start() waits forever if its thread cannot bind; fail loudly instead.
         _ensure_port_free(port)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    _teach_moto_config_compliance()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     host, bound_port = server.get_host_and_port()
@@ -440,10 +453,12 @@ def _seed_account(clients: _AccountClients, plan: _AccountPlan, scale: int) -> N
     _seed_dynamodb(clients, plan, region_resources, scale)
     orders_function_arn = _seed_lambda(clients, plan, region_resources, scale, iam_arns["lambda_role"])
     _seed_api_gateway(clients, plan, orders_function_arn)
+    bucket_regions = _bucket_regions(clients("s3"))
     for region, region_plan in plan.regions.items():
         if region_plan.config_enabled:
             _seed_config(
-                clients, plan, region, iam_arns["config_role"], bucket_names["access_logs"]
+                clients, plan, region, iam_arns["config_role"], bucket_names["access_logs"],
+                bucket_regions,
             )
 
 
@@ -467,6 +482,7 @@ def _seed_managed_policies(iam: Any, account_id: str, plan: _AccountPlan) -> dic
                 [
                     "apigateway:GET",
                     "config:Describe*",
+                    "config:Get*",
                     "dynamodb:Describe*",
                     "dynamodb:List*",
                     "ec2:Describe*",
@@ -1427,10 +1443,18 @@ _GLOBAL_CONFIG_RULES = (
     ("iam-role-managed-policy-check", "IAM_ROLE_MANAGED_POLICY_CHECK", ["AWS::IAM::Role"]),
     ("root-account-mfa-enabled", "ROOT_ACCOUNT_MFA_ENABLED", None),
 )
+# AWS's defaults block 20, 21, 3389, 3306 and 4333; SSH is blocked here too, so that the bastion
+# groups (22 from anywhere) fail the rule.
+_BLOCKED_PORTS = {"blockedPort1": "20", "blockedPort2": "21", "blockedPort3": "22", "blockedPort4": "3389"}
 
 
 def _seed_config(
-    clients: _AccountClients, plan: _AccountPlan, region: str, role_arn: str, bucket: str
+    clients: _AccountClients,
+    plan: _AccountPlan,
+    region: str,
+    role_arn: str,
+    bucket: str,
+    bucket_regions: Mapping[str, str],
 ) -> None:
     config = clients("config", region)
     # moto accepts rules without a recorder; real AWS does not, so mirror a real setup.
@@ -1460,15 +1484,314 @@ def _seed_config(
             rule["Scope"] = {"ComplianceResourceTypes": resource_types}
         else:
             rule["MaximumExecutionFrequency"] = "TwentyFour_Hours"
+        parameters: dict[str, str] = {}
         if identifier == "RESTRICTED_INCOMING_TRAFFIC":
-            rule["InputParameters"] = json.dumps(
-                {"blockedPort1": "20", "blockedPort2": "21", "blockedPort3": "3389"}
-            )
+            parameters = _BLOCKED_PORTS
         if identifier == "IAM_ROLE_MANAGED_POLICY_CHECK":
-            rule["InputParameters"] = json.dumps(
-                {"managedPolicyArns": f"arn:aws:iam::{plan.account_id}:policy/acme-admin-access"}
-            )
+            parameters = {
+                "managedPolicyArns": f"arn:aws:iam::{plan.account_id}:policy/acme-admin-access"
+            }
+        if parameters:
+            rule["InputParameters"] = json.dumps(parameters)
         config.put_config_rule(ConfigRule=rule)
+        scope = _RuleScope(clients, plan.account_id, region, parameters, bucket_regions)
+        _report_evaluations(config, rule_name, _RULE_CHECKS[identifier](scope))
+
+
+# --------------------------------------------------------------------------------------------
+# Config compliance: the simulator's stand-in for AWS Config's rule engine
+# --------------------------------------------------------------------------------------------
+#
+# moto 5.2 stores Config rules but never evaluates them: it implements neither
+# GetComplianceDetailsByConfigRule nor DescribeComplianceByConfigRule (its server answers HTTP 500,
+# which the collector's botocore retries for 20 to 35 seconds per call), and accepts PutEvaluations
+# only in test mode. So the simulator plays AWS Config's part itself, for the one read call the
+# product makes:
+#
+# 1. The seeder evaluates each rule it creates on the seeded resources, read back through the API
+#    like the managed rule would read the recorded configuration (the _RULE_CHECKS below; each
+#    regional rule sees the resources of its region, as Config records them).
+# 2. It reports the results as a custom rule's Lambda function does, with PutEvaluations. AWS hands
+#    that function an opaque ResultToken naming the rule; here the token is the rule's name.
+# 3. The moto server, taught by _teach_moto_config_compliance, keeps the results per rule and
+#    answers GetComplianceDetailsByConfigRule from them.
+#
+# The product knows nothing of this: it calls the real API, as it would on AWS.
+
+
+@dataclass(frozen=True)
+class _Evaluation:
+    """One rule's result for one resource, named the way AWS Config names resources."""
+
+    resource_type: str  # e.g. AWS::EC2::Instance
+    resource_id: str  # Config's identifier: instance ID, bucket name, IAM unique ID (AIDA...), ...
+    compliance_type: str  # COMPLIANT, NON_COMPLIANT or NOT_APPLICABLE
+    annotation: str | None = None
+
+
+@dataclass(frozen=True)
+class _RuleScope:
+    """What a rule check reads: the account's resources in the rule's region, and its parameters."""
+
+    clients: _AccountClients
+    account_id: str
+    region: str
+    parameters: Mapping[str, str]
+    bucket_regions: Mapping[str, str]  # S3 is listed account-wide: the buckets' regions, read once
+
+
+def _judged(resource_type: str, resource_id: str, problem: str | None) -> _Evaluation:
+    """COMPLIANT, or NON_COMPLIANT with the problem as the annotation."""
+    if problem:
+        return _Evaluation(resource_type, resource_id, "NON_COMPLIANT", problem)
+    return _Evaluation(resource_type, resource_id, "COMPLIANT")
+
+
+def _all_items(client: Any, operation: str, key: str, **parameters: Any) -> list[Any]:
+    pages = client.get_paginator(operation).paginate(**parameters)
+    return [item for page in pages for item in page.get(key, [])]
+
+
+def _bucket_regions(s3: Any) -> dict[str, str]:
+    return {
+        bucket["Name"]: s3.get_bucket_location(Bucket=bucket["Name"])["LocationConstraint"] or "us-east-1"
+        for bucket in _all_items(s3, "list_buckets", "Buckets")
+    }
+
+
+def _check_bucket_public_read(scope: _RuleScope) -> list[_Evaluation]:
+    """S3_BUCKET_PUBLIC_READ_PROHIBITED: neither the ACL nor the bucket policy lets anyone read.
+    (The real rule also weighs Block Public Access, which no public bucket of the estate has.)"""
+    s3 = scope.clients("s3")
+    evaluations = []
+    for name in (name for name, region in scope.bucket_regions.items() if region == scope.region):
+        public_grants = [
+            grant["Permission"]
+            for grant in s3.get_bucket_acl(Bucket=name)["Grants"]
+            if grant["Grantee"].get("URI", "").endswith(("/global/AllUsers", "/global/AuthenticatedUsers"))
+            and grant["Permission"] in ("READ", "FULL_CONTROL")
+        ]
+        try:
+            public_policy = s3.get_bucket_policy_status(Bucket=name)["PolicyStatus"]["IsPublic"]
+        except s3.exceptions.ClientError as error:
+            if error.response["Error"]["Code"] != "NoSuchBucketPolicy":
+                raise
+            public_policy = False
+        problem = (
+            "The bucket ACL grants public read access" if public_grants
+            else "The bucket policy allows public read access" if public_policy
+            else None
+        )
+        evaluations.append(_judged("AWS::S3::Bucket", name, problem))
+    return evaluations
+
+
+def _check_restricted_incoming_traffic(scope: _RuleScope) -> list[_Evaluation]:
+    """RESTRICTED_INCOMING_TRAFFIC: no blocked TCP port is open to 0.0.0.0/0 or ::/0."""
+    blocked = sorted(int(port) for name, port in scope.parameters.items() if name.startswith("blockedPort"))
+    evaluations = []
+    for group in _all_items(scope.clients("ec2", scope.region), "describe_security_groups", "SecurityGroups"):
+        open_ports = sorted({
+            port
+            for permission in group["IpPermissions"]
+            if permission["IpProtocol"] in ("tcp", "-1")
+            and (
+                any(r.get("CidrIp") == "0.0.0.0/0" for r in permission.get("IpRanges", []))
+                or any(r.get("CidrIpv6") == "::/0" for r in permission.get("Ipv6Ranges", []))
+            )
+            for port in blocked
+            if permission["IpProtocol"] == "-1" or permission["FromPort"] <= port <= permission["ToPort"]
+        })
+        problem = f"TCP port {', '.join(map(str, open_ports))} open to the internet" if open_ports else None
+        evaluations.append(_judged("AWS::EC2::SecurityGroup", group["GroupId"], problem))
+    return evaluations
+
+
+def _check_encrypted_volumes(scope: _RuleScope) -> list[_Evaluation]:
+    """ENCRYPTED_VOLUMES: attached volumes are encrypted; unattached ones are not applicable."""
+    evaluations = []
+    for volume in _all_items(scope.clients("ec2", scope.region), "describe_volumes", "Volumes"):
+        if not volume["Attachments"]:
+            evaluations.append(_Evaluation("AWS::EC2::Volume", volume["VolumeId"], "NOT_APPLICABLE"))
+        else:
+            problem = None if volume["Encrypted"] else "The attached volume is not encrypted"
+            evaluations.append(_judged("AWS::EC2::Volume", volume["VolumeId"], problem))
+    return evaluations
+
+
+def _check_instance_no_public_ip(scope: _RuleScope) -> list[_Evaluation]:
+    """EC2_INSTANCE_NO_PUBLIC_IP: the instance has no public IPv4 address."""
+    reservations = _all_items(scope.clients("ec2", scope.region), "describe_instances", "Reservations")
+    return [
+        _judged(
+            "AWS::EC2::Instance",
+            instance["InstanceId"],
+            f"The instance has the public IP address {instance['PublicIpAddress']}"
+            if instance.get("PublicIpAddress") else None,
+        )
+        for reservation in reservations
+        for instance in reservation["Instances"]
+    ]
+
+
+def _check_user_mfa(scope: _RuleScope) -> list[_Evaluation]:
+    """IAM_USER_MFA_ENABLED: the user has an MFA device."""
+    iam = scope.clients("iam")
+    return [
+        _judged(
+            "AWS::IAM::User",
+            user["UserId"],
+            None if iam.list_mfa_devices(UserName=user["UserName"])["MFADevices"] else "MFA is not enabled",
+        )
+        for user in _all_items(iam, "list_users", "Users")
+    ]
+
+
+def _check_group_has_users(scope: _RuleScope) -> list[_Evaluation]:
+    """IAM_GROUP_HAS_USERS_CHECK: the group has at least one member."""
+    iam = scope.clients("iam")
+    return [
+        _judged(
+            "AWS::IAM::Group",
+            group["GroupId"],
+            None if iam.get_group(GroupName=group["GroupName"])["Users"] else "The group has no users",
+        )
+        for group in _all_items(iam, "list_groups", "Groups")
+    ]
+
+
+def _check_role_managed_policies(scope: _RuleScope) -> list[_Evaluation]:
+    """IAM_ROLE_MANAGED_POLICY_CHECK: every policy of `managedPolicyArns` is attached to the role."""
+    iam = scope.clients("iam")
+    required = scope.parameters["managedPolicyArns"].split(",")
+    evaluations = []
+    for role in _all_items(iam, "list_roles", "Roles"):
+        attached = {
+            policy["PolicyArn"]
+            for policy in _all_items(
+                iam, "list_attached_role_policies", "AttachedPolicies", RoleName=role["RoleName"]
+            )
+        }
+        missing = [arn for arn in required if arn not in attached]
+        problem = f"Not attached: {', '.join(missing)}" if missing else None
+        evaluations.append(_judged("AWS::IAM::Role", role["RoleId"], problem))
+    return evaluations
+
+
+def _check_root_mfa(scope: _RuleScope) -> list[_Evaluation]:
+    """ROOT_ACCOUNT_MFA_ENABLED: the account's root user has MFA."""
+    summary = scope.clients("iam").get_account_summary()["SummaryMap"]
+    problem = None if summary.get("AccountMFAEnabled") else "The root user has no MFA device"
+    return [_judged("AWS::::Account", scope.account_id, problem)]
+
+
+_RULE_CHECKS = {
+    "S3_BUCKET_PUBLIC_READ_PROHIBITED": _check_bucket_public_read,
+    "RESTRICTED_INCOMING_TRAFFIC": _check_restricted_incoming_traffic,
+    "ENCRYPTED_VOLUMES": _check_encrypted_volumes,
+    "EC2_INSTANCE_NO_PUBLIC_IP": _check_instance_no_public_ip,
+    "IAM_USER_MFA_ENABLED": _check_user_mfa,
+    "IAM_GROUP_HAS_USERS_CHECK": _check_group_has_users,
+    "IAM_ROLE_MANAGED_POLICY_CHECK": _check_role_managed_policies,
+    "ROOT_ACCOUNT_MFA_ENABLED": _check_root_mfa,
+}
+_PUT_EVALUATIONS_LIMIT = 100  # evaluations per PutEvaluations call, in AWS as here
+
+
+def _report_evaluations(config: Any, rule_name: str, evaluations: list[_Evaluation]) -> None:
+    evaluated_at = datetime.now(UTC)
+    for start in range(0, len(evaluations), _PUT_EVALUATIONS_LIMIT):
+        config.put_evaluations(
+            ResultToken=rule_name,  # see step 2 above
+            Evaluations=[
+                {
+                    "ComplianceResourceType": evaluation.resource_type,
+                    "ComplianceResourceId": evaluation.resource_id,
+                    "ComplianceType": evaluation.compliance_type,
+                    "OrderingTimestamp": evaluated_at,
+                    **({"Annotation": evaluation.annotation} if evaluation.annotation else {}),
+                }
+                for evaluation in evaluations[start : start + _PUT_EVALUATIONS_LIMIT]
+            ],
+        )
+
+
+# Reported results by rule ARN, then by (resource type, resource ID): a later result for a resource
+# replaces the earlier one, as in AWS Config. The ARN names the account, region and rule; a rule
+# created again (after a moto reset) gets a new ARN, so results never outlive their rule.
+_CONFIG_RESULTS: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
+_CONFIG_RESULTS_LOCK = threading.Lock()  # the server answers each request on its own thread
+_DEFAULT_EVALUATION_PAGE = 10  # AWS's page size when GetComplianceDetailsByConfigRule has no Limit
+
+
+def _teach_moto_config_compliance() -> None:
+    """Add the calls of steps 2 and 3 to moto's Config service, which dispatches an action to the
+    ConfigResponse method of its snake_case name. Idempotent."""
+    from moto.config.responses import ConfigResponse
+
+    if getattr(ConfigResponse, "get_compliance_details_by_config_rule", None) is _get_compliance_details:
+        return
+    moto_put_evaluations = ConfigResponse.put_evaluations
+
+    def put_evaluations(response: ConfigResponse) -> str:
+        # moto's own implementation keeps serving test mode, which validates without storing.
+        if response._get_param("TestMode"):
+            return moto_put_evaluations(response)
+        return _put_evaluations(response)
+
+    ConfigResponse.put_evaluations = put_evaluations
+    ConfigResponse.get_compliance_details_by_config_rule = _get_compliance_details
+
+
+def _put_evaluations(response: Any) -> str:
+    from moto.config.exceptions import InvalidResultTokenException
+
+    rule = response.config_backend.config_rules.get(response._get_param("ResultToken"))
+    if rule is None:
+        raise InvalidResultTokenException()
+    recorded_at = time.time()  # the JSON protocol's timestamps are epoch seconds
+    with _CONFIG_RESULTS_LOCK:
+        results = _CONFIG_RESULTS.setdefault(rule.config_rule_arn, {})
+        for evaluation in response._get_param("Evaluations") or []:
+            resource = (evaluation["ComplianceResourceType"], evaluation["ComplianceResourceId"])
+            results[resource] = {
+                "EvaluationResultIdentifier": {
+                    "EvaluationResultQualifier": {
+                        "ConfigRuleName": rule.config_rule_name,
+                        "ResourceType": resource[0],
+                        "ResourceId": resource[1],
+                        "EvaluationMode": "DETECTIVE",
+                    },
+                    "OrderingTimestamp": evaluation["OrderingTimestamp"],
+                },
+                "ComplianceType": evaluation["ComplianceType"],
+                "ResultRecordedTime": recorded_at,
+                "ConfigRuleInvokedTime": evaluation["OrderingTimestamp"],
+                **({"Annotation": evaluation["Annotation"]} if evaluation.get("Annotation") else {}),
+            }
+    return json.dumps({"FailedEvaluations": []})
+
+
+def _get_compliance_details(response: Any) -> str:
+    """GetComplianceDetailsByConfigRule: the rule's results, filtered by ComplianceTypes (all when
+    none is given) and paged with Limit and NextToken (here an offset)."""
+    from moto.config.exceptions import NoSuchConfigRuleException
+
+    name = response._get_param("ConfigRuleName")
+    rule = response.config_backend.config_rules.get(name)
+    if rule is None:
+        raise NoSuchConfigRuleException(name)
+    wanted = set(response._get_param("ComplianceTypes") or ())
+    with _CONFIG_RESULTS_LOCK:
+        stored = _CONFIG_RESULTS.get(rule.config_rule_arn, {})
+        results = [stored[resource] for resource in sorted(stored)]
+    results = [result for result in results if not wanted or result["ComplianceType"] in wanted]
+    limit = response._get_param("Limit") or _DEFAULT_EVALUATION_PAGE
+    start = int(response._get_param("NextToken") or 0)
+    page: dict[str, Any] = {"EvaluationResults": results[start : start + limit]}
+    if start + limit < len(results):
+        page["NextToken"] = str(start + limit)
+    return json.dumps(page)
 
 
 # --------------------------------------------------------------------------------------------

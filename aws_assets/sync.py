@@ -19,6 +19,7 @@ from aws_assets.aws.session import AccessError
 from aws_assets.instances import Instance
 from aws_assets.jobs import build_graph_job, sync_account_job, sync_region_job
 from aws_assets.partitions import account_region_key, accounts_partitions
+from aws_assets.relationships.catalog import RELATIONSHIP_TYPES
 from aws_assets.resources import AwsAccounts
 
 
@@ -180,9 +181,10 @@ def build_graph(defs: Definitions, dagster_instance: DagsterInstance, run_config
     )
     graph = GraphResult(ok=result.success, errors=_failure_messages(result.all_events))
     for event in result.get_asset_materialization_events():
-        graph.edges_by_type[event.asset_key.to_user_string()] = _metadata_int(
-            event.materialization.metadata, "dagster/row_count"
-        )
+        if event.asset_key.to_user_string() in RELATIONSHIP_TYPES:
+            graph.edges_by_type[event.asset_key.to_user_string()] = _metadata_int(
+                event.materialization.metadata, "dagster/row_count"
+            )
     for event in result.all_events:
         if event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data

@@ -7,6 +7,7 @@ import os
 os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
 
 import logging
+import urllib.request
 from collections.abc import Callable
 
 import boto3
@@ -116,8 +117,17 @@ def moto_server(aws_env, monkeypatch):
     server.start()
     host, port = server.get_host_and_port()
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://{host}:{port}")
+    reset_moto(f"http://{host}:{port}")
     yield f"http://{host}:{port}"
+    reset_moto(f"http://{host}:{port}")
     server.stop()
+
+
+def reset_moto(endpoint: str) -> None:
+    """Empties every moto backend: servers in one process share them, so one test's resources would leak into
+    the next server's estate."""
+    request = urllib.request.Request(f"{endpoint}/moto-api/reset", data=b"", method="POST")
+    urllib.request.urlopen(request).close()
 
 
 @pytest.fixture(scope="session")
@@ -133,9 +143,13 @@ def synced(tmp_path_factory):
         server, endpoint = start_moto_server()
         env.setenv("AWS_ENDPOINT_URL", endpoint)
         try:
+            reset_moto(endpoint)
             org = seed(endpoint)
             instances_file = org.write_instances_file(work / "instances.json")
-            defs = build_definitions(instances_file=str(instances_file), lake_root=str(work / "lake"))
+            defs = build_definitions(
+                instances_file=str(instances_file), lake_root=str(work / "lake"),
+                people_file=os.path.join(os.path.dirname(os.path.dirname(__file__)), "examples", "people.csv"),
+            )
             with DagsterInstance.ephemeral() as dagster_instance:
                 report = sync(load_instances(instances_file), defs, dagster_instance)
                 yield {"report": report, "defs": defs, "instance": dagster_instance, "lake": Lake(str(work / "lake")),

@@ -1,6 +1,9 @@
 import io
 import json
 import zipfile
+from datetime import UTC, datetime
+
+from botocore.awsrequest import AWSResponse
 
 from aws_assets.services import config
 from aws_assets_tests.conftest import ACCOUNT_ID, REGION
@@ -21,6 +24,57 @@ def create_check_function(account_session) -> None:
         FunctionName="check-tags", Runtime="python3.12", Role=role_arn, Handler="index.handler",
         Code={"ZipFile": package.getvalue()},
     )
+
+
+def evaluation_result(rule: str, resource_type: str, resource_id: str, compliance: str, recorded: datetime,
+                      annotation: str | None = None) -> dict:
+    """One EvaluationResult as botocore parses GetComplianceDetailsByConfigRule's answer."""
+    result = {
+        "EvaluationResultIdentifier": {
+            "EvaluationResultQualifier": {
+                "ConfigRuleName": rule, "ResourceType": resource_type, "ResourceId": resource_id,
+                "EvaluationMode": "DETECTIVE",
+            },
+            "OrderingTimestamp": recorded,
+        },
+        "ComplianceType": compliance,
+        "ResultRecordedTime": recorded,
+        "ConfigRuleInvokedTime": recorded,
+    }
+    if annotation:
+        result["Annotation"] = annotation
+    return result
+
+
+def answer_compliance(collection, results_by_rule: dict[str, list[dict]], refused: dict[str, str] | None = None,
+                      page_size: int = 2) -> list[dict]:
+    """Answer GetComplianceDetailsByConfigRule, which moto does not implement, as AWS would: `page_size` results a
+    page (NextToken is the offset), or the error code `refused[rule]` with HTTP 400. Returns the requests' parameters.
+    Register before the collection creates its config client."""
+    requests = []
+
+    def remember_request(params, context, **_):
+        requests.append(params)
+        context["test_request"] = params
+
+    def answer(context, **_):
+        request = context["test_request"]
+        rule = request["ConfigRuleName"]
+        if rule in (refused or {}):
+            error = {"Error": {"Code": refused[rule], "Message": "refused"},
+                     "ResponseMetadata": {"HTTPStatusCode": 400}}
+            return AWSResponse("https://config.amazonaws.com", 400, {}, None), error
+        results = results_by_rule.get(rule, [])
+        start = int(request.get("NextToken") or 0)
+        page = {"EvaluationResults": results[start:start + page_size], "ResponseMetadata": {}}
+        if start + page_size < len(results):
+            page["NextToken"] = str(start + page_size)
+        return AWSResponse("https://config.amazonaws.com", 200, {}, None), page
+
+    operation = "config-service.GetComplianceDetailsByConfigRule"
+    collection.session.events.register(f"before-parameter-build.{operation}", remember_request)
+    collection.session.events.register_last(f"before-call.{operation}", answer)
+    return requests
 
 
 def seed_rules(account_session) -> dict[str, str]:
@@ -46,6 +100,7 @@ def seed_rules(account_session) -> dict[str, str]:
 
 def test_rules_with_source_scope_and_parameters(account_session, regional):
     arns = seed_rules(account_session)
+    answer_compliance(regional, {})
 
     table = config.CONFIG_RULE.to_table(config.CONFIG_RULE.collect(regional), ACCOUNT_ID, REGION).to_pylist()
     rows = {row["name"]: row for row in table}
@@ -75,7 +130,11 @@ def test_rules_with_source_scope_and_parameters(account_session, regional):
     assert (custom["sourceOwner"], custom["sourceIdentifier"]) == ("CUSTOM_LAMBDA", CHECK_FUNCTION)
     assert json.loads(custom["sourceDetails"]) == [CHANGE_TRIGGER]
 
-    assert regional.calls.by_operation() == {"config:DescribeConfigRules": 1, "sts:AssumeRole": 1}
+    assert all((row["evaluations"], row["compliantCount"], row["nonCompliantCount"]) == ([], 0, 0) for row in table)
+    assert all(row["collectionErrors"] == [] for row in table)
+    assert regional.calls.by_operation() == {
+        "config:DescribeConfigRules": 1, "config:GetComplianceDetailsByConfigRule": 3, "sts:AssumeRole": 1
+    }
 
 
 def test_rules_are_read_past_the_first_page(account_session, regional):
@@ -84,11 +143,14 @@ def test_rules_are_read_past_the_first_page(account_session, regional):
         client.put_config_rule(ConfigRule={
             "ConfigRuleName": f"rule-{i:02}", "Source": {"Owner": "AWS", "SourceIdentifier": "ROOT_ACCOUNT_MFA_ENABLED"}
         })
+    requests = answer_compliance(regional, {})
 
     rows = list(config.CONFIG_RULE.collect(regional))
 
     assert sorted(row["name"] for row in rows) == [f"rule-{i:02}" for i in range(26)]
     assert regional.calls.by_operation()["config:DescribeConfigRules"] == 2
+    # Each rule's results are asked for once, however many pages of rules there were.
+    assert sorted(request["ConfigRuleName"] for request in requests) == [f"rule-{i:02}" for i in range(26)]
 
 
 def test_aws_shaped_tag_scoped_rule():
@@ -100,7 +162,7 @@ def test_aws_shaped_tag_scoped_rule():
         "Source": {"Owner": "CUSTOM_LAMBDA", "SourceIdentifier": CHECK_FUNCTION, "SourceDetails": [CHANGE_TRIGGER]},
     }
 
-    (row,) = config.config_rule_rows([rule], REGION)
+    (row,) = config.config_rule_rows([rule], [config.RuleEvaluations(results=[])], REGION)
 
     assert (row["scopeTagKey"], row["scopeTagValue"], row["scopeResourceTypes"]) == ("env", "prod", [])
 
@@ -122,7 +184,10 @@ def test_aws_shaped_guard_policy_rule_created_by_security_hub():
         "CreatedBy": "securityhub.amazonaws.com",
     }
 
-    (row,) = config.CONFIG_RULE.to_table(config.config_rule_rows([rule], REGION), ACCOUNT_ID, REGION).to_pylist()
+    evaluations = config.RuleEvaluations(results=[])
+    (row,) = config.CONFIG_RULE.to_table(
+        config.config_rule_rows([rule], [evaluations], REGION), ACCOUNT_ID, REGION
+    ).to_pylist()
 
     assert (row["sourceOwner"], row["sourceIdentifier"]) == ("CUSTOM_POLICY", None)
     assert (row["createdBy"], row["state"]) == ("securityhub.amazonaws.com", "EVALUATING")
@@ -135,3 +200,130 @@ def test_input_parameters_are_normalised_json_text():
     assert config.input_parameters('{"b": "2", "a": "1"}') == '{"a": "1", "b": "2"}'
     assert config.input_parameters("not json") == '"not json"'
     assert config.input_parameters(None) is None
+
+
+RECORDED = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
+LATER = datetime(2024, 5, 2, 10, 0, tzinfo=UTC)
+EVERY_COMPLIANCE_TYPE = ["COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE"]
+
+
+def evaluation(resource_type: str, resource_id: str, compliance: str, recorded: datetime = RECORDED,
+               annotation: str | None = None) -> dict:
+    """An `evaluations` item as the row holds it."""
+    return {"resourceType": resource_type, "resourceId": resource_id, "complianceType": compliance,
+            "resultRecordedTime": recorded, "annotation": annotation}
+
+
+def test_evaluation_results_of_several_resource_types_are_read_page_by_page(account_session, regional):
+    seed_rules(account_session)
+    requests = answer_compliance(regional, {
+        "s3-versioning": [
+            evaluation_result("s3-versioning", "AWS::S3::Bucket", "acme-logs", "COMPLIANT", RECORDED),
+            evaluation_result("s3-versioning", "AWS::S3::Bucket", "acme-site", "NON_COMPLIANT", LATER,
+                              "Versioning off"),
+            evaluation_result("s3-versioning", "AWS::S3::Bucket", "acme-tmp", "NOT_APPLICABLE", RECORDED),
+        ],
+        "prod-tagged": [
+            evaluation_result("prod-tagged", "AWS::EC2::Instance", "i-0abc", "NON_COMPLIANT", RECORDED, "No env tag"),
+            evaluation_result("prod-tagged", "AWS::EC2::SecurityGroup", "sg-0abc", "COMPLIANT", RECORDED),
+            evaluation_result("prod-tagged", "AWS::EC2::Volume", "vol-0abc", "COMPLIANT", RECORDED),
+            evaluation_result("prod-tagged", "AWS::IAM::Role", "AROAEXAMPLE", "NON_COMPLIANT", LATER),
+        ],
+        "access-keys-rotated": [
+            evaluation_result("access-keys-rotated", "AWS::IAM::User", "AIDAEXAMPLE", "NON_COMPLIANT", RECORDED,
+                              "Key older than 90 days"),
+        ],
+    }, page_size=2)
+
+    table = config.CONFIG_RULE.to_table(config.CONFIG_RULE.collect(regional), ACCOUNT_ID, REGION).to_pylist()
+    rows = {row["name"]: row for row in table}
+
+    assert rows["s3-versioning"]["evaluations"] == [
+        evaluation("AWS::S3::Bucket", "acme-logs", "COMPLIANT"),
+        evaluation("AWS::S3::Bucket", "acme-site", "NON_COMPLIANT", LATER, "Versioning off"),
+        evaluation("AWS::S3::Bucket", "acme-tmp", "NOT_APPLICABLE"),
+    ]
+    assert rows["prod-tagged"]["evaluations"] == [
+        evaluation("AWS::EC2::Instance", "i-0abc", "NON_COMPLIANT", annotation="No env tag"),
+        evaluation("AWS::EC2::SecurityGroup", "sg-0abc", "COMPLIANT"),
+        evaluation("AWS::EC2::Volume", "vol-0abc", "COMPLIANT"),
+        evaluation("AWS::IAM::Role", "AROAEXAMPLE", "NON_COMPLIANT", LATER),
+    ]
+    assert rows["access-keys-rotated"]["evaluations"] == [
+        evaluation("AWS::IAM::User", "AIDAEXAMPLE", "NON_COMPLIANT", annotation="Key older than 90 days"),
+    ]
+    counts = {name: (row["compliantCount"], row["nonCompliantCount"]) for name, row in rows.items()}
+    assert counts == {"s3-versioning": (1, 1), "prod-tagged": (2, 2), "access-keys-rotated": (0, 1)}
+    assert all(row["collectionErrors"] == [] for row in table)
+
+    # Two pages for three and four results, one page for one: every page was read, and asked for every result.
+    assert regional.calls.by_operation()["config:GetComplianceDetailsByConfigRule"] == 2 + 2 + 1
+    assert all(request["ComplianceTypes"] == EVERY_COMPLIANCE_TYPE for request in requests)
+    assert all(request["Limit"] == 100 for request in requests)
+    prod_tagged_pages = [request.get("NextToken") for request in requests if request["ConfigRuleName"] == "prod-tagged"]
+    assert prod_tagged_pages == [None, "2"]
+
+
+def test_refused_compliance_details_keep_the_rule_and_say_what_is_missing(account_session, regional):
+    arns = seed_rules(account_session)
+    answer_compliance(
+        regional,
+        {"s3-versioning": [evaluation_result("s3-versioning", "AWS::S3::Bucket", "acme-logs", "COMPLIANT", RECORDED)]},
+        refused={"prod-tagged": "AccessDeniedException", "access-keys-rotated": "NoSuchConfigRuleException"},
+    )
+
+    table = config.CONFIG_RULE.to_table(config.CONFIG_RULE.collect(regional), ACCOUNT_ID, REGION).to_pylist()
+    rows = {row["name"]: row for row in table}
+
+    assert sorted(row["_key"] for row in table) == sorted(arns.values())
+    denied = rows["prod-tagged"]
+    assert (denied["evaluations"], denied["compliantCount"], denied["nonCompliantCount"]) == (None, None, None)
+    assert denied["collectionErrors"] == ["config:GetComplianceDetailsByConfigRule: AccessDeniedException"]
+    assert denied["sourceOwner"] == "CUSTOM_LAMBDA"
+    # Deleted since DescribeConfigRules listed it: no results left, and nothing went wrong.
+    deleted = rows["access-keys-rotated"]
+    assert (deleted["evaluations"], deleted["compliantCount"], deleted["collectionErrors"]) == ([], 0, [])
+    assert rows["s3-versioning"]["evaluations"] == [evaluation("AWS::S3::Bucket", "acme-logs", "COMPLIANT")]
+    assert rows["s3-versioning"]["collectionErrors"] == []
+
+
+def test_any_other_failure_of_the_compliance_call_is_recorded_too(account_session, regional):
+    seed_rules(account_session)
+    answer_compliance(regional, {}, refused={"s3-versioning": "InvalidParameterValueException"})
+
+    rows = {row["name"]: row for row in config.CONFIG_RULE.collect(regional)}
+
+    assert rows["s3-versioning"]["evaluations"] is None
+    assert rows["s3-versioning"]["collectionErrors"] == [
+        "config:GetComplianceDetailsByConfigRule: InvalidParameterValueException"
+    ]
+    assert rows["prod-tagged"]["collectionErrors"] == []
+
+
+def test_counts_take_the_latest_result_of_each_resource_and_keep_every_result():
+    rule = {"ConfigRuleName": "encrypted-volumes",
+            "ConfigRuleArn": f"arn:aws:config:{REGION}:{ACCOUNT_ID}:config-rule/config-rule-vol123",
+            "Source": {"Owner": "AWS", "SourceIdentifier": "ENCRYPTED_VOLUMES"}}
+    results = [
+        evaluation_result("encrypted-volumes", "AWS::EC2::Volume", "vol-1", "NON_COMPLIANT", RECORDED, "unencrypted"),
+        evaluation_result("encrypted-volumes", "AWS::EC2::Volume", "vol-1", "COMPLIANT", LATER),
+        evaluation_result("encrypted-volumes", "AWS::EC2::Volume", "vol-2", "NON_COMPLIANT", RECORDED),
+        evaluation_result("encrypted-volumes", "AWS::EC2::Volume", "vol-3", "NOT_APPLICABLE", RECORDED),
+    ]
+    del results[3]["ResultRecordedTime"]
+
+    (row,) = config.config_rule_rows([rule], [config.RuleEvaluations(results=results)], REGION)
+
+    assert [(e["resourceId"], e["complianceType"]) for e in row["evaluations"]] == [
+        ("vol-1", "NON_COMPLIANT"), ("vol-1", "COMPLIANT"), ("vol-2", "NON_COMPLIANT"), ("vol-3", "NOT_APPLICABLE")
+    ]
+    assert row["evaluations"][3]["resultRecordedTime"] is None
+    assert (row["compliantCount"], row["nonCompliantCount"]) == (1, 1)
+
+
+def test_latest_result_wins_over_one_without_a_recorded_time():
+    undated = evaluation("AWS::EC2::Volume", "vol-1", "NON_COMPLIANT", recorded=None)
+    dated = evaluation("AWS::EC2::Volume", "vol-1", "COMPLIANT", RECORDED)
+
+    assert config.latest_per_resource([dated, undated]) == [dated]
+    assert config.latest_per_resource([undated, dated]) == [dated]

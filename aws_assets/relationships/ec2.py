@@ -88,8 +88,12 @@ RELATIONSHIPS = (
     RelationshipType(
         "aws_vpc", "HAS", "aws_lambda_function",
         "The function has network access into the VPC.",
-        "SELECT v._key AS _fromEntityKey, f._key AS _toEntityKey, f.accountId "
-        f"FROM aws_lambda_function f JOIN aws_vpc v ON {_same_place('v', 'f')} AND v.vpcId = f.vpcId",
+        # Through the function's subnets (AWS requires them all to be in its VPC) rather than its `vpcId`, which moto
+        # answers with the placeholder vpc-123abc whatever the subnets.
+        "SELECT DISTINCT v._key AS _fromEntityKey, f._key AS _toEntityKey, f.accountId "
+        "FROM aws_lambda_function f, unnest(f.subnetIds) AS t(subnet_id) "
+        f"JOIN aws_subnet s ON {_same_place('s', 'f')} AND s.subnetId = t.subnet_id "
+        f"JOIN aws_vpc v ON {_same_place('v', 's')} AND v.vpcId = s.vpcId",
         in_spec=False,
     ),
 )

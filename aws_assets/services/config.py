@@ -1,20 +1,51 @@
-"""AWS Config rules of one region: what each rule checks, on which resources, and how often.
+"""AWS Config rules of one region: what each rule checks, on which resources, how often, and what it found.
 
-Calls per account and region: config:DescribeConfigRules, paginated (one call per 25 rules). Compliance results
-are not collected here. Tags are not either: DescribeConfigRules does not return them, and a ListTagsForResource
-per rule would be the only detail call of the service.
+Calls per account and region: config:DescribeConfigRules, paginated (one call per 25 rules); then per rule,
+concurrently, config:GetComplianceDetailsByConfigRule, paginated (one call per 100 evaluation results). Tags are not
+collected: DescribeConfigRules does not return them, and a ListTagsForResource per rule would cost another call per
+rule for little use.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
-from aws_assets.aws.partition import PartitionCollection
-from aws_assets.entity import EntityType, Scope, Service, json_text, string, strings
+import pyarrow as pa
+
+from aws_assets.aws.partition import DetailCalls, PartitionCollection
+from aws_assets.entity import Column, EntityType, Scope, Service, integer, json_text, string, strings
 from aws_assets.services.common import console_link
 
+# Every compliance type GetComplianceDetailsByConfigRule can filter on. INSUFFICIENT_DATA cannot be asked for: AWS
+# reports it for a rule that could not evaluate, not for a resource.
+COMPLIANCE_TYPES = ("COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE")
+# The largest page the call accepts; AWS's default is 10.
+EVALUATION_PAGE_SIZE = 100
+NEVER = datetime.min.replace(tzinfo=UTC)  # orders a result without a recorded time before every other
+
+EVALUATION = pa.struct(
+    [
+        ("resourceType", pa.string()),
+        ("resourceId", pa.string()),
+        ("complianceType", pa.string()),
+        ("resultRecordedTime", pa.timestamp("us", tz="UTC")),
+        ("annotation", pa.string()),
+    ]
+)
+
 # ---- transforms (pure) -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RuleEvaluations:
+    """What GetComplianceDetailsByConfigRule answered for one rule; `results` is None when the call failed."""
+
+    results: list[dict[str, Any]] | None = None
+    collection_errors: list[str] = field(default_factory=list)
 
 
 def input_parameters(text: str | None) -> str | None:
@@ -27,15 +58,45 @@ def input_parameters(text: str | None) -> str | None:
         return json.dumps(text)
 
 
-def config_rule_rows(rules: list[dict[str, Any]], region: str) -> list[dict[str, Any]]:
-    return [config_rule_row(rule, region) for rule in rules]
+def evaluation_row(result: dict[str, Any]) -> dict[str, Any]:
+    qualifier = result["EvaluationResultIdentifier"]["EvaluationResultQualifier"]
+    return {
+        "resourceType": qualifier["ResourceType"],
+        "resourceId": qualifier["ResourceId"],
+        "complianceType": result["ComplianceType"],
+        "resultRecordedTime": result.get("ResultRecordedTime"),
+        "annotation": result.get("Annotation"),
+    }
 
 
-def config_rule_row(rule: dict[str, Any], region: str) -> dict[str, Any]:
+def latest_per_resource(evaluations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One result per evaluated resource, the most recently recorded, should AWS answer several for one resource."""
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    for evaluation in evaluations:
+        resource = (evaluation["resourceType"], evaluation["resourceId"])
+        known = latest.get(resource)
+        if known is None or _recorded(evaluation) > _recorded(known):
+            latest[resource] = evaluation
+    return list(latest.values())
+
+
+def _recorded(evaluation: dict[str, Any]) -> datetime:
+    return evaluation["resultRecordedTime"] or NEVER
+
+
+def config_rule_rows(
+    rules: list[dict[str, Any]], evaluations: list[RuleEvaluations], region: str
+) -> list[dict[str, Any]]:
+    return [config_rule_row(rule, found, region) for rule, found in zip(rules, evaluations, strict=True)]
+
+
+def config_rule_row(rule: dict[str, Any], evaluations: RuleEvaluations, region: str) -> dict[str, Any]:
     name = rule["ConfigRuleName"]
     source = rule.get("Source") or {}
     scope = rule.get("Scope") or {}
     source_details = source.get("SourceDetails")
+    results = None if evaluations.results is None else [evaluation_row(r) for r in evaluations.results]
+    compliance = Counter(e["complianceType"] for e in latest_per_resource(results or []))
     return {
         "_key": rule["ConfigRuleArn"],
         "name": name,
@@ -58,14 +119,38 @@ def config_rule_row(rule: dict[str, Any], region: str) -> dict[str, Any]:
         "scopeTagValue": scope.get("TagValue"),
         "maximumExecutionFrequency": rule.get("MaximumExecutionFrequency"),
         "createdBy": rule.get("CreatedBy"),
+        "evaluations": results,
+        "compliantCount": None if results is None else compliance["COMPLIANT"],
+        "nonCompliantCount": None if results is None else compliance["NON_COMPLIANT"],
+        "collectionErrors": evaluations.collection_errors,
     }
 
 
 # ---- collectors (I/O) --------------------------------------------------------------------------------------------
 
 
+def get_rule_evaluations(aws: PartitionCollection, rule_name: str) -> RuleEvaluations:
+    # Any failure (not only a denial) costs the rule's results, not the rule: the inventory of rules stays whole and
+    # `collectionErrors` says what is missing.
+    calls = DetailCalls(record_any_error=True)
+    results = calls.get(
+        "config:GetComplianceDetailsByConfigRule",
+        lambda: aws.paginate(
+            "config", "get_compliance_details_by_config_rule", "EvaluationResults",
+            ConfigRuleName=rule_name, ComplianceTypes=list(COMPLIANCE_TYPES),
+            PaginationConfig={"PageSize": EVALUATION_PAGE_SIZE},
+        ),
+        # The rule was deleted since DescribeConfigRules listed it: it has no results left.
+        "NoSuchConfigRuleException",
+        missing=[],
+    )
+    return RuleEvaluations(results=results, collection_errors=calls.errors)
+
+
 def collect_config_rules(aws: PartitionCollection) -> list[dict[str, Any]]:
-    return config_rule_rows(aws.paginate("config", "describe_config_rules", "ConfigRules"), aws.region)
+    rules = aws.paginate("config", "describe_config_rules", "ConfigRules")
+    evaluations = aws.map_concurrently(lambda rule: get_rule_evaluations(aws, rule["ConfigRuleName"]), rules)
+    return config_rule_rows(rules, evaluations, aws.region)
 
 
 # ---- declarations ------------------------------------------------------------------------------------------------
@@ -73,7 +158,8 @@ def collect_config_rules(aws: PartitionCollection) -> list[dict[str, Any]]:
 CONFIG_RULE = EntityType(
     type="aws_config_rule",
     classes=("ControlPolicy",),
-    description="AWS Config rules: the control each rule evaluates, who provides it, and which resources it covers.",
+    description="AWS Config rules: the control each rule evaluates, who provides it, which resources it covers, and "
+    "its latest result for each resource it evaluated.",
     columns=(
         string("configRuleName", "Rule name"),
         string("configRuleId", "Rule ID"),
@@ -100,6 +186,25 @@ CONFIG_RULE = EntityType(
         string("scopeTagValue", "Tag value a resource needs to be evaluated, with scopeTagKey"),
         string("maximumExecutionFrequency", "How often a periodic rule runs, e.g. TwentyFour_Hours"),
         string("createdBy", "Service that created the rule for you (e.g. securityhub.amazonaws.com), if any"),
+        Column(
+            "evaluations",
+            pa.list_(EVALUATION),
+            "The rule's evaluation results as AWS Config reports them: the resource (`resourceType` such as "
+            "AWS::EC2::Instance and `resourceId`, AWS Config's identifier of it: an instance ID, a bucket name, an "
+            "IAM user's AIDA... ID), `complianceType` (COMPLIANT, NON_COMPLIANT or NOT_APPLICABLE), "
+            "`resultRecordedTime` and the rule's `annotation`; null when they could not be read",
+        ),
+        integer(
+            "compliantCount", "Resources whose latest result is COMPLIANT; null when the results could not be read"
+        ),
+        integer(
+            "nonCompliantCount",
+            "Resources whose latest result is NON_COMPLIANT; null when the results could not be read",
+        ),
+        strings(
+            "collectionErrors",
+            "Calls that failed, e.g. `config:GetComplianceDetailsByConfigRule: AccessDeniedException`",
+        ),
     ),
     collect=collect_config_rules,
     console="Config > Rules",
