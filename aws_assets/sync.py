@@ -147,7 +147,8 @@ def sync(
         plan.append((instance, None))
         plan.extend((instance, region) for region in regions)
 
-    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    # The summary reports every failure itself; Dagster's console log would repeat each with a stack trace.
+    quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
     account_job = defs.resolve_job_def(sync_account_job.name)
     region_job = defs.resolve_job_def(sync_region_job.name)
     total = len(plan) + len(report.results)

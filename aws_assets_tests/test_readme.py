@@ -1,0 +1,30 @@
+"""The README's queries run against the simulated organisation and still give what the README shows."""
+
+import re
+from pathlib import Path
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def readme_queries() -> list[tuple[str, str]]:
+    """(query, the output block that follows it) for each ```sql block of the 'Queries people run' section."""
+    section = README.read_text().split("## Queries people run", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```sql\n(.*?)\n```\s*\n```\n(.*?)\n```", section, flags=re.DOTALL)
+
+
+def shown_rows(output: str) -> int:
+    return sum(1 for line in output.splitlines() if line.startswith("│")) - 2  # minus header and type lines
+
+
+def test_the_readme_shows_three_queries_with_their_output():
+    assert len(readme_queries()) == 3
+
+
+def test_each_readme_query_gives_the_rows_it_shows(sql):
+    for query, output in readme_queries():
+        rows = sql(query)
+        assert len(rows) == shown_rows(output), query
+        for row in rows:
+            for value in row:
+                if isinstance(value, str):
+                    assert value in output, (query, value)
