@@ -3,7 +3,6 @@
 from dagster import (
     AssetExecutionContext,
     AssetKey,
-    AutomationCondition,
     ConfigurableResource,
     Failure,
     MaterializeResult,
@@ -14,6 +13,7 @@ from dagster import (
 )
 from pydantic import Field
 
+from aws_assets.automation import REFRESH_WHEN_UPSTREAM_CHANGES
 from aws_assets.entity_assets import markdown_preview
 from aws_assets.people import (
     PERSON_DESCRIPTION,
@@ -60,7 +60,7 @@ class PeopleDirectory(ConfigurableResource):
             ]
         )
     },
-    automation_condition=AutomationCondition.eager(),
+    automation_condition=REFRESH_WHEN_UPSTREAM_CHANGES,
 )
 def person(context: AssetExecutionContext, lake: LakeResource, people: PeopleDirectory) -> MaterializeResult:
     try:
