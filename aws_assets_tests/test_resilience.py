@@ -72,9 +72,11 @@ class _DenyingSTS(http.server.BaseHTTPRequestHandler):
     """Answers every STS call as AWS does when the role's trust policy refuses the caller."""
 
     seen_bodies: list[bytes] = []
+    seen_authorizations: list[str] = []
 
     def do_POST(self):  # noqa: N802 - the name http.server calls
         self.seen_bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
+        self.seen_authorizations.append(self.headers.get("Authorization", ""))
         body = (b'<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>'
                 b"<Code>AccessDenied</Code><Message>User: arn:aws:iam::123456789012:user/ops is not authorized "
                 b"to perform: sts:AssumeRole on resource: arn:aws:iam::111122223333:role/aws-assets-readonly"
@@ -123,3 +125,25 @@ def test_credentials_are_refreshed_before_they_expire(moto, duration_seconds, as
     iam.list_users()
     iam.list_roles()
     assert calls.by_operation()["sts:AssumeRole"] == assume_role_calls
+
+
+def test_source_credentials_come_from_the_named_profile(denying_sts, tmp_path, monkeypatch):
+    credentials = tmp_path / "credentials"
+    credentials.write_text("[ops]\naws_access_key_id = AKIAOPSPROFILEKEY\naws_secret_access_key = secret\n")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
+    monkeypatch.setenv("AWS_PROFILE", "ops")
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name)
+    instance = Instance(f"arn:aws:iam::{ACCOUNT_ID}:role/aws-assets-readonly", "profile-test")
+    with pytest.raises(AccessError):
+        assume_role_session(instance)
+    assert "Credential=AKIAOPSPROFILEKEY/" in _DenyingSTS.seen_authorizations[-1]
+
+
+def test_no_source_credentials_is_a_clear_error(aws_env, monkeypatch):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    instance = Instance(f"arn:aws:iam::{ACCOUNT_ID}:role/aws-assets-readonly", "no-credentials")
+    with pytest.raises(AccessError, match="no AWS credentials to assume arn:aws:iam::111122223333:role/"):
+        assume_role_session(instance)
