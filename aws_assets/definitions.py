@@ -5,29 +5,34 @@ from __future__ import annotations
 from dagster import AssetSelection, AutomationConditionSensorDefinition, DefaultSensorStatus, Definitions
 
 from aws_assets.entity_assets import build_service_assets
+from aws_assets.findings_assets import findings
 from aws_assets.catalog import SERVICES
 from aws_assets.jobs import build_graph_job, sync_account_job, sync_region_job
+from aws_assets.network_assets import security_group_peer
 from aws_assets.people import default_people_file
 from aws_assets.person_assets import GROUP as PEOPLE_GROUP
 from aws_assets.person_assets import PeopleDirectory, person
 from aws_assets.relationship_assets import GROUP as RELATIONSHIP_GROUP
 from aws_assets.relationship_assets import build_relationship_assets
 from aws_assets.resources import AwsAccounts, LakeResource, default_instances_file, default_lake_root
+from aws_assets.trust_assets import GROUP as ANALYSIS_GROUP
+from aws_assets.trust_assets import analyse_trust
 
 
 def build_definitions(
     instances_file: str | None = None, lake_root: str | None = None, people_file: str | None = None
 ) -> Definitions:
     return Definitions(
-        assets=[*(build_service_assets(service) for service in SERVICES), person, build_relationship_assets()],
+        assets=[*(build_service_assets(service) for service in SERVICES), person, build_relationship_assets(),
+                analyse_trust, findings, security_group_peer],
         jobs=[sync_account_job, sync_region_job, build_graph_job],
         sensors=[
             AutomationConditionSensorDefinition(
                 "graph_automation",
-                target=AssetSelection.groups(RELATIONSHIP_GROUP, PEOPLE_GROUP),
+                target=AssetSelection.groups(RELATIONSHIP_GROUP, PEOPLE_GROUP, ANALYSIS_GROUP),
                 default_status=DefaultSensorStatus.RUNNING,
-                description="Refreshes the person table and the relationship assets when the entity partitions "
-                "they read change.",
+                description="Refreshes the person table, the relationship assets and the analyses when the entity "
+                "partitions they read change.",
             )
         ],
         resources={

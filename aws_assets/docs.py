@@ -4,11 +4,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from aws_assets.analysis.findings import FINDING_COLUMNS, FINDINGS_TABLE, RULES
+from aws_assets.analysis.trust_graph import (
+    PLACEHOLDER_CLASSES,
+    PLACEHOLDER_COLUMNS,
+    PLACEHOLDER_TABLE,
+    PROBLEM_COLUMNS,
+    PROBLEMS_TABLE,
+    REACHABILITY_COLUMNS,
+    REACHABILITY_TABLE,
+    TABLE_DESCRIPTIONS,
+    TRUST_PROPERTIES,
+    TRUSTS_TABLE,
+)
 from aws_assets.catalog import SERVICES
-from aws_assets.entity import COMMON_COLUMNS, EntityType, Scope, Service
+from aws_assets.entity import COMMON_COLUMNS, Column, EntityType, Scope, Service
 from aws_assets.people import PERSON_CLASS, PERSON_COLUMNS, PERSON_DESCRIPTION, PERSON_TYPE, REQUIRED_COLUMNS
 from aws_assets.relationships.catalog import RELATIONSHIP_TYPES
 from aws_assets.relationships.model import RELATIONSHIP_COLUMNS
+from aws_assets.relationships.security_groups import PEER_COLUMNS, PEER_DESCRIPTION, PEER_TABLE
 
 DICTIONARY_PATH = Path(__file__).resolve().parent.parent / "docs" / "data-dictionary.md"
 
@@ -62,7 +76,10 @@ def render_data_dictionary() -> str:
         for entity_type in service.entity_types:
             lines += _entity_section(service, entity_type)
     lines += _people_section()
+    lines += _security_group_peer_section()
     lines += _relationships_section()
+    lines += _trust_section()
+    lines += _findings_section()
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -91,6 +108,27 @@ def _people_section() -> list[str]:
     return [*lines, ""]
 
 
+def _security_group_peer_section() -> list[str]:
+    lines = [
+        "## Security group peers",
+        "",
+        f"### `{PEER_TABLE}`",
+        "",
+        PEER_DESCRIPTION,
+        "",
+        "- `_class`: `Internet`, `Network` (internet); `Network` (ip_range, aws_prefix_list); `Firewall` "
+        "(aws_security_group placeholders)",
+        f"- One table over the whole lake, built by the `{PEER_TABLE}` asset (group `analysis`): "
+        f"`<lake>/{PEER_TABLE}/data.parquet`",
+        f"- SQL view: `{PEER_TABLE}` (and part of `entities`)",
+        "",
+        "| column | type | meaning |",
+        "|---|---|---|",
+        *[f"| `{c.name}` | {_cell(str(c.type))} | {_cell(c.description)} |" for c in PEER_COLUMNS],
+    ]
+    return [*lines, ""]
+
+
 def _relationships_section() -> list[str]:
     lines = [
         "## Relationships",
@@ -115,3 +153,81 @@ def _relationships_section() -> list[str]:
             f"| {'spec' if relationship.in_spec else 'beyond'} | {_cell(relationship.description)} | {properties} |"
         )
     return [*lines, ""]
+
+
+def _findings_section() -> list[str]:
+    lines = [
+        "## Findings",
+        "",
+        f"### `{FINDINGS_TABLE}`",
+        "",
+        "Problems a security team can act on, one row per (rule, resource), computed over the whole lake by the "
+        "`findings` asset (group `analysis`) from the rules in `aws_assets/analysis/findings.py`. Each rule is also "
+        "a warning asset check of the asset, named after its ID (`aws_iam_001`, ...).",
+        "",
+        f"- One table over the whole lake: `<lake>/{FINDINGS_TABLE}/data.parquet`",
+        f"- SQL view: `{FINDINGS_TABLE}`",
+        "",
+        "| column | type | meaning |",
+        "|---|---|---|",
+        *[f"| `{c.name}` | {_cell(str(c.type))} | {_cell(c.description)} |" for c in FINDING_COLUMNS],
+        "",
+        "| rule | severity | title | what it flags | reads |",
+        "|---|---|---|---|---|",
+    ]
+    for rule in RULES:
+        tables = ", ".join(f"`{table}`" for table in rule.reads)
+        lines.append(
+            f"| `{rule.id}` | {rule.severity} | {_cell(rule.title)} | {_cell(rule.description)} | {tables} |"
+        )
+    return [*lines, ""]
+
+
+def _columns_table(columns: tuple[Column, ...]) -> list[str]:
+    return [
+        "| column | type | meaning |",
+        "|---|---|---|",
+        *[f"| `{c.name}` | {_cell(str(c.type))} | {_cell(c.description)} |" for c in columns],
+        "",
+    ]
+
+
+def _trust_section() -> list[str]:
+    """The tables of the trust analysis (`analyse_trust`, group `analysis`), from their schemas."""
+    classes = ", ".join(f"`{t}` {c}" for t, c in PLACEHOLDER_CLASSES.items())
+    return [
+        "## Trust analysis",
+        "",
+        "Built by the `analyse_trust` asset (group `analysis`) over the whole lake from every role's `trustPolicy`, "
+        "with the engine of `aws_assets/analysis/trust.py`. Each table is `<lake>/<table>/data.parquet` and a SQL "
+        "view of its name.",
+        "",
+        f"### `{TRUSTS_TABLE}`",
+        "",
+        TABLE_DESCRIPTIONS[TRUSTS_TABLE],
+        "",
+        "- `_class`: `TRUSTS`; `_type` by JupiterOne's naming per target type: `aws_iam_role_trusts_user`, "
+        "`aws_iam_role_trusts_role`, `aws_iam_role_trusts_account`, `aws_iam_role_trusts_lambda`, "
+        "`aws_iam_role_trusts_everyone`, `aws_iam_role_trusts_saml_provider`, ...",
+        "- Part of the `relationships` view; the relationship columns, then these properties:",
+        "",
+        *_columns_table(TRUST_PROPERTIES),
+        f"### `{PLACEHOLDER_TABLE}`",
+        "",
+        TABLE_DESCRIPTIONS[PLACEHOLDER_TABLE],
+        "",
+        f"- `_class` by `_type`: {classes}; services `Service`",
+        "- The columns of every entity table, then:",
+        "",
+        *_columns_table(PLACEHOLDER_COLUMNS),
+        f"### `{PROBLEMS_TABLE}`",
+        "",
+        TABLE_DESCRIPTIONS[PROBLEMS_TABLE],
+        "",
+        *_columns_table(PROBLEM_COLUMNS),
+        f"### `{REACHABILITY_TABLE}`",
+        "",
+        TABLE_DESCRIPTIONS[REACHABILITY_TABLE],
+        "",
+        *_columns_table(REACHABILITY_COLUMNS),
+    ]

@@ -27,6 +27,7 @@ sync_region_job = define_asset_job(
 build_graph_job = define_asset_job(
     "build_graph",
     # The person table is built first in the same run: the IS relationship to people reads it.
-    selection=AssetSelection.groups("relationships", "people"),
-    description="Builds the person table, then computes every relationship type over the whole lake.",
+    selection=AssetSelection.groups("relationships", "people", "analysis"),
+    description="Builds the person table, then computes every relationship type and the analyses (trust) over the "
+    "whole lake.",
 )

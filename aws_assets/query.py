@@ -7,27 +7,62 @@ import sys
 import duckdb
 import pyarrow as pa
 
+from aws_assets.analysis.findings import FINDINGS_SCHEMA, FINDINGS_TABLE
+from aws_assets.analysis.trust_graph import (
+    PLACEHOLDER_SCHEMA,
+    PLACEHOLDER_TABLE,
+    PROBLEMS_SCHEMA,
+    PROBLEMS_TABLE,
+    REACHABILITY_SCHEMA,
+    REACHABILITY_TABLE,
+    TRUSTS_SCHEMA,
+    TRUSTS_TABLE,
+)
 from aws_assets.catalog import ENTITY_TYPES
-from aws_assets.lake.sql import connect
+from aws_assets.lake.sql import connect, create_table_views
 from aws_assets.lake.storage import Lake
 from aws_assets.people import PERSON_SCHEMA, PERSON_TYPE
 from aws_assets.relationships.catalog import RELATIONSHIP_TYPES
+from aws_assets.relationships.security_groups import PEER_SCHEMA, PEER_TABLE
 
 PROMPT = "aws-assets> "
 
 
 def open_lake(lake_root: str, database: str | None = None, load: bool = False) -> duckdb.DuckDBPyConnection:
-    """The lake's views: one per entity and relationship `_type`, `entities` and `relationships`."""
-    return connect(Lake(lake_root), entity_schemas(), relationship_schemas(), database or ":memory:", load)
+    """The lake's views: one per entity and relationship `_type`, `entities` and `relationships`, and one per
+    analysis table."""
+    lake = Lake(lake_root)
+    con = connect(lake, entity_schemas(), relationship_schemas(), database or ":memory:", load)
+    create_table_views(con, lake, analysis_schemas(), load)
+    return con
 
 
 def entity_schemas() -> dict[str, pa.Schema]:
-    """The AWS entity types and the `person` table, which shares their common columns."""
-    return {**{name: entity_type.schema for name, entity_type in ENTITY_TYPES.items()}, PERSON_TYPE: PERSON_SCHEMA}
+    """The AWS entity types, the `person` table, the trust analysis's `placeholder` entities and the security group
+    analysis's `security_group_peer` entities, which share their common columns."""
+    return {
+        **{name: entity_type.schema for name, entity_type in ENTITY_TYPES.items()},
+        PERSON_TYPE: PERSON_SCHEMA,
+        PLACEHOLDER_TABLE: PLACEHOLDER_SCHEMA,
+        PEER_TABLE: PEER_SCHEMA,
+    }
 
 
 def relationship_schemas() -> dict[str, pa.Schema]:
-    return {name: relationship.schema for name, relationship in RELATIONSHIP_TYPES.items()}
+    """The relationship types and the trust analysis's TRUSTS edges (one table of several `_type`s)."""
+    return {
+        **{name: relationship.schema for name, relationship in RELATIONSHIP_TYPES.items()},
+        TRUSTS_TABLE: TRUSTS_SCHEMA,
+    }
+
+
+def analysis_schemas() -> dict[str, pa.Schema]:
+    """Tables of the analyses that are neither entities nor edges."""
+    return {
+        PROBLEMS_TABLE: PROBLEMS_SCHEMA,
+        REACHABILITY_TABLE: REACHABILITY_SCHEMA,
+        FINDINGS_TABLE: FINDINGS_SCHEMA,
+    }
 
 
 def print_query(con: duckdb.DuckDBPyConnection, query: str, output_format: str = "table") -> int:

@@ -18,7 +18,6 @@ from dagster import (
     AssetKey,
     AssetsDefinition,
     AssetSpec,
-    AutomationCondition,
     MaterializeResult,
     MetadataValue,
     TableColumn,
@@ -26,10 +25,9 @@ from dagster import (
     multi_asset,
 )
 
-from aws_assets.catalog import ENTITY_TYPES
+from aws_assets.automation import REFRESH_WHEN_UPSTREAM_CHANGES
 from aws_assets.entity_assets import markdown_preview
-from aws_assets.people import PERSON_TYPE
-from aws_assets.query import open_lake
+from aws_assets.query import entity_schemas, open_lake
 from aws_assets.relationships.catalog import RELATIONSHIP_TYPES
 from aws_assets.relationships.model import RelationshipType
 from aws_assets.resources import LakeResource
@@ -37,15 +35,17 @@ from aws_assets.resources import LakeResource
 GROUP = "relationships"
 CHECKS = {
     "unique_keys": "Every edge `_key` is unique",
-    "no_duplicate_edges": "No two edges of the type join the same two entities",
+    "no_duplicate_edges": "No two edges of the type join the same two entities (for types with one edge per "
+    "rule, as security group ALLOWS: no two edges are equal)",
     "endpoints_exist": "Both ends of every edge are entities in the lake",
 }
 PREVIEW_COLUMNS = ("_fromEntityKey", "_toEntityKey", "accountId")
 
 
 def tables_read(relationship: RelationshipType) -> list[str]:
-    """The entity tables the relationship's SQL reads (the `person` table included): its upstream assets."""
-    return sorted(t for t in (*ENTITY_TYPES, PERSON_TYPE) if re.search(rf"\b{t}\b", relationship.sql))
+    """The entity tables the relationship's SQL reads (`person` and the analyses' entity tables included): its
+    upstream assets."""
+    return sorted(t for t in entity_schemas() if re.search(rf"\b{t}\b", relationship.sql))
 
 
 def relationship_spec(relationship: RelationshipType) -> AssetSpec:
@@ -63,7 +63,7 @@ def relationship_spec(relationship: RelationshipType) -> AssetSpec:
             ),
             "in_spec": relationship.in_spec,
         },
-        automation_condition=AutomationCondition.eager(),
+        automation_condition=REFRESH_WHEN_UPSTREAM_CHANGES,
     )
 
 
@@ -72,13 +72,15 @@ def build_edges(con: duckdb.DuckDBPyConnection, relationship: RelationshipType) 
     return edges.select(relationship.schema.names).cast(relationship.schema)
 
 
-def check_edges(con: duckdb.DuckDBPyConnection, edges: pa.Table) -> dict[str, int]:
-    """Counts of problems per check; 0 everywhere is a healthy edge table."""
+def check_edges(con: duckdb.DuckDBPyConnection, edges: pa.Table, parallel_edges: bool = False) -> dict[str, int]:
+    """Counts of problems per check; 0 everywhere is a healthy edge table. With `parallel_edges` (the type keeps one
+    edge per rule), two edges may join the same two entities; a duplicate is then an edge equal in every column."""
+    distinct = "* EXCLUDE (_key)" if parallel_edges else "_fromEntityKey, _toEntityKey"
     con.register("edges", edges)
     try:
         duplicate_keys, duplicate_pairs = con.execute(
             "SELECT count(*) - count(DISTINCT _key), "
-            "count(*) - count(DISTINCT (_fromEntityKey, _toEntityKey)) FROM edges"
+            f"count(*) - (SELECT count(*) FROM (SELECT DISTINCT {distinct} FROM edges)) FROM edges"
         ).fetchall()[0]
         [(dangling,)] = con.execute(
             "SELECT count(*) FROM edges e WHERE NOT EXISTS (SELECT 1 FROM entity_keys k WHERE k._key = "
@@ -124,7 +126,7 @@ def build_relationship_assets() -> AssetsDefinition:
                     "preview": MetadataValue.md(markdown_preview(edges, PREVIEW_COLUMNS)),
                 },
             )
-            for check, problems in check_edges(con, edges).items():
+            for check, problems in check_edges(con, edges, relationship.parallel_edges).items():
                 if (key, check) in {(c.asset_key, c.name) for c in context.selected_asset_check_keys}:
                     yield AssetCheckResult(
                         asset_key=key,

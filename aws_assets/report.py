@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import sys
 
+import duckdb
+
+from aws_assets.analysis.findings import SEVERITIES
 from aws_assets.lake.storage import Lake
 from aws_assets.query import open_lake
 from aws_assets.resources import DEFAULT_LAKE
@@ -16,13 +19,16 @@ EXAMPLE_QUERIES = (
     "WHERE openToInternet ORDER BY ALL",
     "SELECT accountId, username, passwordEnabled, mfaEnabled FROM aws_iam_user "
     "WHERE passwordEnabled AND NOT mfaEnabled ORDER BY ALL",
+    "SELECT ruleId, severity, title, count(*) AS findings FROM findings GROUP BY ALL ORDER BY ruleId",
 )
 
 
 def print_summary(report: SyncReport, lake_root: str) -> None:
     con = open_lake(lake_root)
     counts = con.sql(
+        # Placeholders (trust targets outside the lake) are not entities the sync found.
         "SELECT _type, count(*) AS entities, count(DISTINCT accountId) AS accounts FROM entities "
+        "WHERE _key NOT IN (SELECT _key FROM placeholder) "
         "GROUP BY _type ORDER BY _type"
     ).fetchall()
     width = max([len("_type"), *(len(row[0]) for row in counts)])
@@ -32,6 +38,7 @@ def print_summary(report: SyncReport, lake_root: str) -> None:
     print(f"{'total':<{width}}  {sum(row[1] for row in counts):>8}")
     if report.graph is not None:
         _print_graph(report.graph)
+    print(f"\n{findings_summary(con)}")
     succeeded = len(report.results) - len(report.failures)
     print(
         f"\n{succeeded} of {len(report.results)} partitions synced, {report.api_calls} AWS API calls, "
@@ -69,3 +76,10 @@ def _print_graph(graph) -> None:
         print(f"CHECK FAILED {check}")
     for error in graph.errors:
         print(f"FAILED building the graph: {error}")
+
+
+def findings_summary(con: duckdb.DuckDBPyConnection) -> str:
+    """One line: the findings in the lake, per severity."""
+    counts = dict(con.execute("SELECT severity, count(*) FROM findings GROUP BY severity").fetchall())
+    per_severity = ", ".join(f"{counts.get(severity, 0)} {severity}" for severity in SEVERITIES)
+    return f"findings: {sum(counts.values())} ({per_severity})"

@@ -12,14 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from botocore.exceptions import BotoCoreError, ClientError
-from dagster import DagsterEvent, DagsterInstance, Definitions, ExecuteInProcessResult
+from dagster import AssetCheckSeverity, DagsterEvent, DagsterInstance, Definitions, ExecuteInProcessResult
 
 from aws_assets.aws.regions import GLOBAL_REGION
 from aws_assets.aws.session import AccessError
 from aws_assets.instances import Instance
 from aws_assets.jobs import build_graph_job, sync_account_job, sync_region_job
 from aws_assets.partitions import account_region_key, accounts_partitions
-from aws_assets.relationships.catalog import RELATIONSHIP_TYPES
+from aws_assets.query import relationship_schemas
 from aws_assets.resources import AwsAccounts
 
 
@@ -182,14 +182,15 @@ def build_graph(defs: Definitions, dagster_instance: DagsterInstance, run_config
     )
     graph = GraphResult(ok=result.success, errors=_failure_messages(result.all_events))
     for event in result.get_asset_materialization_events():
-        if event.asset_key.to_user_string() in RELATIONSHIP_TYPES:
+        if event.asset_key.to_user_string() in relationship_schemas():
             graph.edges_by_type[event.asset_key.to_user_string()] = _metadata_int(
                 event.materialization.metadata, "dagster/row_count"
             )
     for event in result.all_events:
         if event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
-            if not evaluation.passed:
+            # A failed WARN check reports something found in AWS (a finding), not a broken graph.
+            if not evaluation.passed and evaluation.severity == AssetCheckSeverity.ERROR:
                 graph.failed_checks.append(f"{evaluation.asset_key.to_user_string()}: {evaluation.check_name}")
     graph.ok = graph.ok and not graph.failed_checks
     graph.seconds = time.monotonic() - started

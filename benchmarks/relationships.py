@@ -1,20 +1,24 @@
 """Seconds and peak memory of the relationship graph over a synthetic lake of a million entities, against pandas.
 
 The lake is generated with pyarrow, vectorised (no collector, no AWS): one Parquet file per account (x region) and
-entity type, written with `Lake.write_partition` and each type's exact Arrow schema. Every account has the same
-estate (see ESTATE below): VPCs with subnets and security groups, instances with volumes, key pairs and instance
-profiles, RDS clusters and instances, Lambda functions in and out of VPCs, REST APIs integrated with the functions,
-IAM users in groups with keys, MFA devices, inline and managed policies, and roles with instance profiles. Keys
-follow the collectors' formats (ARNs, `<owner ARN>:inline-policy/<name>`, `<AWS managed ARN>@<account>`), so every
-relationship type finds edges.
+entity type, written with `Lake.write_partition` and each type's exact Arrow schema. Every account holds the same
+estate (EstateShape and the *_tables functions): VPCs with subnets and security groups whose rules name the internet,
+CIDR ranges, their VPC, a subnet, prefix lists and groups; instances with volumes, key pairs and instance profiles;
+RDS clusters and instances; Lambda functions in and out of a VPC; REST APIs integrated with the functions; Config
+rules with evaluation results; IAM users in groups with keys, MFA devices, Email tags, inline and managed policies;
+roles with instance profiles. Keys follow the collectors' formats (ARNs, `<owner ARN>:inline-policy/<name>`,
+`<AWS managed ARN>@<account>`), so that every relationship type finds edges. The `person` table is generated as the
+`person` asset would write it; the `security_group_peer` table is derived with the product's own SQL.
 
 Each phase runs in a fresh process, so that its peak RSS (ru_maxrss) is its own:
-  generate   the synthetic lake
-  product    what the `build_relationships` asset runs, timed piece by piece: `open_lake(load=True)`, the
-             `entity_keys` table, then per relationship type `build_edges`, `Lake.write_table`, `check_edges`
-  baseline   the same edges with pandas: read the Parquet (only the columns needed), explode list columns, merge;
-             every relationship type's edge count and edge keys must equal the product's, or the run fails
-  dagster    `dagster.materialize` of the `build_relationships` multi-asset, on an ephemeral instance
+  generate   the synthetic lake, and a compacted copy of it (the same entities in one file per type and range of
+             accounts); a later run with `--keep DIR` and the same parameters reuses them
+  product    what the `build_relationships` asset runs, timed step by step: `open_lake(load=True)`, the
+             `entity_keys` table, then per relationship type `build_edges`, `Lake.write_table`, `check_edges`;
+             once over the lake, once over the compacted copy, to tell the file layout's cost from the queries'
+  baseline   the same edges with pandas: read the Parquet (the columns needed), explode list columns, merge, check;
+             each type's edge count, edge keys and check results must equal the product's, or the run fails
+  dagster    `dagster.materialize` of the `build_relationships` multi-asset on an ephemeral instance, over the lake
 
     /tmp/venv1/bin/python benchmarks/relationships.py [--accounts 200] [--regions 17] [--scale 1] [--keep DIR]
 """
@@ -32,7 +36,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
@@ -47,12 +52,13 @@ import pyarrow.parquet as pq
 
 from aws_assets.catalog import ENTITY_TYPES, SERVICES
 from aws_assets.entity import Scope
-from aws_assets.lake.storage import Lake
+from aws_assets.lake.storage import PARTITION_FILE, Lake
 from aws_assets.people import DIRECTORY_SOURCE, EMAIL_TAG_SOURCE, KEY_PREFIX, PERSON_CLASS, PERSON_SCHEMA, PERSON_TYPE
 from aws_assets.query import entity_schemas
 from aws_assets.relationships.catalog import RELATIONSHIP_TYPES
 from aws_assets.relationships.config import EVALUATED_TYPES
-from aws_assets.relationships.model import RelationshipType, relationship_type_name
+from aws_assets.relationships.security_groups import PEER_ENTITIES_SQL, PEER_TABLE, peer_rows, peer_table
+from aws_assets.relationships.model import relationship_type_name
 from aws_assets.relationships.services import SERVICE_MEMBERS
 
 REGIONS = (
@@ -78,7 +84,7 @@ class EstateShape:
 
     # per account and region
     vpcs = 2
-    subnets_per_vpc = 4  # the first two public, the others private
+    subnets_per_vpc = 4  # the first two subnets of the first VPC are public; the second VPC is private
     security_groups_per_vpc = 5  # the first one is the VPC's default group
     key_pairs = 3
     rds_clusters = 2  # two members each; then two DB instances outside any cluster
@@ -217,8 +223,8 @@ class Estate:
     total_accounts: int
     regions: tuple[str, ...]
     shape: EstateShape
-    first_account: int = 0
-    accounts: int = 0
+    first_account: int
+    accounts: int
 
     @cached_property
     def account_ids(self) -> list[str]:
@@ -269,7 +275,7 @@ def entity_table(entity_type: str, estate: Estate, rows: Rows, columns: dict[str
     account = rows.group // len(estate.regions) if regional else rows.group
     classes = np.full(size, len(declared.classes), dtype=np.int32)
     derived: dict[str, Any] = {
-        "_type": pa.array([entity_type]).take(pa.array(np.zeros(size, dtype=np.int64))),
+        "_type": constant(entity_type, size),
         "_class": lists(classes, pick(declared.classes, np.arange(classes.sum()))),
         "accountId": estate.account_of(account),
         "region": estate.region_of(rows.group) if regional else "global",
@@ -286,7 +292,7 @@ def entity_table(entity_type: str, estate: Estate, rows: Rows, columns: dict[str
         elif isinstance(value, np.ndarray):
             arrays.append(pa.array(value).cast(field.type))
         elif isinstance(value, (bool, int, str)):
-            arrays.append(pa.array([value]).take(pa.array(np.zeros(size, dtype=np.int64))).cast(field.type))
+            arrays.append(constant(value, size).cast(field.type))
         else:
             arrays.append(value.cast(field.type))
     return rows, pa.Table.from_arrays(arrays, schema=schema)
@@ -301,7 +307,7 @@ def _tags(names: pa.Array, environments: pa.Array) -> pa.Array:
     return pa.MapArray.from_arrays(pa.array(np.arange(0, 2 * size + 1, 2, dtype=np.int32)), keys, values)
 
 
-def constant(value: str, size: int) -> pa.Array:
+def constant(value: Any, size: int) -> pa.Array:
     return pa.array([value]).take(pa.array(np.zeros(size, dtype=np.int64)))
 
 
@@ -337,6 +343,84 @@ class Ec2Ids:
         return ids("i-", partition * self.shape.instances + local)
 
 
+def subnet_cidr(shape: EstateShape, local: np.ndarray) -> pa.Array:
+    return cat("10.", text(local // shape.subnets_per_vpc), ".", text(local), ".0/24")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A security group rule of the estate; the peer is one of a CIDR, a prefix list, a group (local index, or
+    STALE_GROUP for a group deleted since), the group's own VPC or a subnet of it (local index)."""
+
+    protocol: str
+    ports: tuple[int, int] | None = None
+    cidr: str | None = None
+    prefix_list: bool = False
+    group: int | None = None
+    vpc: bool = False
+    subnet: int | None = None
+
+
+STALE_GROUP = -1
+
+
+def rules_of_group(shape: EstateShape, local: int, ingress: bool) -> list[Rule]:
+    """Default groups admit their own members; two groups are open to the internet (IPv4 and IPv6); the others
+    admit their VPC, a subnet, a prefix list and the default group, and reach the internet on 443 and another
+    network on 5432. The last group still names a group deleted since."""
+    vpc = local % shape.vpcs
+    if local < shape.vpcs:
+        return [Rule("-1", group=local)] if ingress else [Rule("-1", cidr="0.0.0.0/0")]
+    if local < 2 * shape.vpcs:
+        if ingress:
+            return [Rule("tcp", (443, 443), cidr="0.0.0.0/0"), Rule("tcp", (443, 443), cidr="::/0")]
+        return [Rule("-1", cidr="0.0.0.0/0")]
+    if not ingress:
+        return [Rule("tcp", (443, 443), cidr="0.0.0.0/0"), Rule("tcp", (5432, 5432), cidr="10.50.0.0/16")]
+    rules = [
+        Rule("tcp", (8080, 8080), vpc=True), Rule("tcp", (22, 22), subnet=vpc * shape.subnets_per_vpc),
+        Rule("tcp", (22, 22), prefix_list=True), Rule("tcp", (1024, 65535), group=vpc),
+    ]
+    return rules + [Rule("tcp", (5432, 5432), group=STALE_GROUP)] if local == shape.security_groups - 1 else rules
+
+
+def security_group_rules(estate: Estate, groups: Rows, ingress: bool) -> pa.Array:
+    """The `ingressRules` or `egressRules` list column: each partition's groups have the rules of rules_of_group."""
+    shape, ec2 = estate.shape, Ec2Ids(estate.shape)
+    template = [rules_of_group(shape, local, ingress) for local in range(shape.security_groups)]
+    flat = [rule for rules in template for rule in rules]
+    counts = np.tile(np.array([len(rules) for rules in template], dtype=np.int32), groups.groups)
+    row, position = elements(counts)
+    rule = offsets_of(np.array([len(rules) for rules in template]))[groups.index[row]] + position
+    partition, vpc = groups.group[row], groups.index[row] % shape.vpcs
+
+    def column(values: list[Any], type_: pa.DataType) -> pa.Array:
+        return pa.array(values, type_).take(pa.array(rule))
+
+    def mask(test: Callable[[Rule], bool]) -> np.ndarray:
+        return np.array([test(r) for r in flat], dtype=bool)[rule]
+
+    referenced = np.array([r.group if r.group is not None else 0 for r in flat])[rule]
+    cidr = column([r.cidr for r in flat], pa.string())
+    cidr = pc.if_else(pa.array(mask(lambda r: r.vpc)), cat("10.", text(vpc), ".0.0/16"), cidr)
+    subnet = np.array([r.subnet or 0 for r in flat])[rule]
+    cidr = pc.if_else(pa.array(mask(lambda r: r.subnet is not None)), subnet_cidr(shape, subnet), cidr)
+    group_ids = pc.if_else(
+        pa.array(referenced == STALE_GROUP), ids("sg-deleted", partition, 10), ec2.group(partition, referenced)
+    )
+    rule_type = ENTITY_TYPES["aws_security_group"].schema.field("ingressRules").type
+    return lists(counts, structs(rule_type.value_type, {
+        "ipProtocol": column([r.protocol for r in flat], pa.string()),
+        "fromPort": column([r.ports[0] if r.ports else None for r in flat], pa.int64()),
+        "toPort": column([r.ports[1] if r.ports else None for r in flat], pa.int64()),
+        "cidrIpv4": where(np.array([r.cidr is None or ":" not in r.cidr for r in flat])[rule], cidr),
+        "cidrIpv6": where(mask(lambda r: r.cidr is not None and ":" in r.cidr), cidr),
+        "prefixListId": where(mask(lambda r: r.prefix_list), ids("pl-", partition)),
+        "referencedGroupId": where(mask(lambda r: r.group is not None), group_ids),
+        "description": column(["managed by terraform"] * len(flat), pa.string()),
+    }), rule_type)
+
+
 def network_tables(estate: Estate) -> Tables:
     shape, ec2 = estate.shape, Ec2Ids(estate.shape)
     regions = len(estate.regions)
@@ -357,8 +441,7 @@ def network_tables(estate: Estate) -> Tables:
     default_group = groups.index < shape.vpcs
     open_group = (groups.index >= shape.vpcs) & (groups.index < 2 * shape.vpcs)
     group_name = pc.if_else(pa.array(default_group), "default", cat("app-", text(groups.index)))
-    rule_type = ENTITY_TYPES["aws_security_group"].schema.field("ingressRules").type
-    rule_count = np.ones(len(groups), dtype=np.int32)
+    no_ipv6 = lists(np.zeros(len(vpcs), dtype=np.int32), pa.array([], pa.string()))
 
     key_pairs = estate.partition_rows(shape.key_pairs)
     key_name = cat("ops-key-", text(key_pairs.index))
@@ -367,34 +450,29 @@ def network_tables(estate: Estate) -> Tables:
             "_key": cat(estate.arn_prefix("ec2", vpcs.group), "vpc/", vpc), "name": vpc,
             "CIDR": cidr, "public": public_vpc, "internal": ~public_vpc, "vpcId": vpc,
             "ownerId": estate.account_of(vpcs.group // regions), "isDefault": False, "state": "available",
-            "cidrBlocks": lists(one, cidr), "instanceTenancy": "default", "dhcpOptionsId": ids("dopt-", vpcs.group),
+            "cidrBlocks": lists(one, cidr), "ipv6CidrBlocks": no_ipv6, "instanceTenancy": "default",
+            "dhcpOptionsId": ids("dopt-", vpcs.group),
             "internetGatewayIds": lists(public_vpc.astype(np.int32), ids("igw-", vpcs.number[public_vpc])),
         }),
         "aws_subnet": entity_table("aws_subnet", estate, subnets, {
             "_key": cat(estate.arn_prefix("ec2", subnets.group), "subnet/", subnet), "name": subnet,
-            "CIDR": cat("10.", text(subnets.index // shape.subnets_per_vpc), ".", text(subnets.index), ".0/24"),
-            "public": public_subnet, "internal": ~public_subnet, "subnetId": subnet,
-            "vpcId": ec2.vpc(subnets.group, subnets.index // shape.subnets_per_vpc),
+            "CIDR": subnet_cidr(shape, subnets.index), "public": public_subnet, "internal": ~public_subnet,
+            "subnetId": subnet, "vpcId": ec2.vpc(subnets.group, subnets.index // shape.subnets_per_vpc),
             "ownerId": estate.account_of(subnets.group // regions), "state": "available",
             "availabilityZone": cat(estate.region_of(subnets.group), pick("abc", subnets.index)),
+            "ipv6CidrBlocks": lists(np.zeros(len(subnets), dtype=np.int32), pa.array([], pa.string())),
             "availableIpAddressCount": np.full(len(subnets), 250), "mapPublicIpOnLaunch": public_subnet,
             "defaultForAz": False, "routeTableId": ids("rtb-", subnets.number),
         }),
         "aws_security_group": entity_table("aws_security_group", estate, groups, {
             "_key": cat(estate.arn_prefix("ec2", groups.group), "security-group/", group), "name": group_name,
-            "category": lists(rule_count, constant("network", len(groups))), "groupId": group,
-            "groupName": group_name, "description": "managed by terraform",
+            "category": lists(np.ones(len(groups), dtype=np.int32), constant("network", len(groups))),
+            "groupId": group, "groupName": group_name, "description": "managed by terraform",
             "vpcId": ec2.vpc(groups.group, groups.index % shape.vpcs),
             "ownerId": estate.account_of(groups.group // regions), "isDefault": default_group,
             "openToInternet": open_group,
-            "ingressRules": lists(rule_count, structs(rule_type.value_type, {
-                "ipProtocol": constant("tcp", len(groups)), "fromPort": pa.array(np.full(len(groups), 443)),
-                "toPort": pa.array(np.full(len(groups), 443)),
-                "cidrIpv4": pc.if_else(pa.array(open_group), "0.0.0.0/0", "10.0.0.0/8"),
-            }), rule_type),
-            "egressRules": lists(rule_count, structs(rule_type.value_type, {
-                "ipProtocol": constant("-1", len(groups)), "cidrIpv4": constant("0.0.0.0/0", len(groups)),
-            }), rule_type),
+            "ingressRules": security_group_rules(estate, groups, ingress=True),
+            "egressRules": security_group_rules(estate, groups, ingress=False),
         }),
         "aws_key_pair": entity_table("aws_key_pair", estate, key_pairs, {
             "_key": cat(estate.arn_prefix("ec2", key_pairs.group), "key-pair/", key_name), "name": key_name,
@@ -449,15 +527,20 @@ def compute_tables(estate: Estate) -> Tables:
             "state": pc.if_else(pa.array(instances.index % 10 == 9), "stopped", "running"),
             "imageId": ids("ami-", instances.group % 97), "launchTime": launched,
             "availabilityZone": cat(estate.region_of(instances.group), pick("abc", local_subnet)),
-            "privateIpAddress": cat("10.", text(local_vpc), ".", text(local_subnet), ".", text(instances.index % 250 + 4)),
-            "publicIpAddress": where(public_instance, cat("54.", text(instances.number % 250), ".", text(instances.index % 250), ".7")),
+            "privateIpAddress": cat(
+                "10.", text(local_vpc), ".", text(local_subnet), ".", text(instances.index % 250 + 4)
+            ),
+            "publicIpAddress": where(
+                public_instance, cat("54.", text(instances.number % 250), ".", text(instances.index % 250), ".7")
+            ),
             "privateDnsName": dns, "public": public_instance,
             "vpcId": ec2.vpc(instances.group, local_vpc), "subnetId": ec2.subnet(instances.group, local_subnet),
             "securityGroupIds": lists(group_count, ec2.group(instances.group[group_row], group_local)),
             "keyName": where(instances.index % 5 != 0, cat("ops-key-", text(instances.index % shape.key_pairs))),
             "instanceProfileArn": where(
                 instances.index % 4 != 0,
-                cat(estate.iam_prefix(account), "instance-profile/ec2-app-", text(instances.index % shape.profile_roles)),
+                cat(estate.iam_prefix(account), "instance-profile/ec2-app-",
+                    text(instances.index % shape.profile_roles)),
             ),
             "platformDetails": "Linux/UNIX", "architecture": "x86_64", "monitoringState": "disabled",
             "metadataHttpEndpoint": "enabled", "metadataHttpTokens": pick(("required", "optional"), instances.index),
@@ -514,7 +597,9 @@ def database_tables(estate: Estate) -> Tables:
             "engineVersion": "16.4", "status": "available", "multiAz": True, "deletionProtection": True,
             "backupRetentionPeriod": np.full(len(clusters), 7), "port": np.full(len(clusters), 5432),
             "vpcSecurityGroupIds": lists(one, ec2.group(clusters.group, database_group + clusters.index % shape.vpcs)),
-            "memberInstanceIdentifiers": lists(members, cat("db-", text(2 * clusters.index[member_row] + member_position))),
+            "memberInstanceIdentifiers": lists(
+                members, cat("db-", text(2 * clusters.index[member_row] + member_position))
+            ),
             "writerInstanceIdentifier": cat("db-", text(2 * clusters.index)),
             "endpoint": cat(cluster_name, ".cluster-abc.rds.amazonaws.com"), "publiclyAccessible": False,
         }),
@@ -578,7 +663,8 @@ def application_tables(estate: Estate) -> Tables:
     evaluations = rule_evaluations(estate, rules)
     return {
         "aws_lambda_function": entity_table("aws_lambda_function", estate, functions, {
-            "_key": function_arn, "name": function_name, "runtime": pick(("python3.12", "nodejs20.x", "java21"), functions.index),
+            "_key": function_arn, "name": function_name,
+            "runtime": pick(("python3.12", "nodejs20.x", "java21"), functions.index),
             "functionName": function_name, "handler": "app.handler",
             "role": cat(estate.iam_prefix(functions.group // regions), "role/lambda-exec-",
                         text(functions.index % shape.lambda_roles)),
@@ -615,7 +701,8 @@ def application_tables(estate: Estate) -> Tables:
         }),
         "aws_config_rule": entity_table("aws_config_rule", estate, rules, {
             "_key": cat(estate.arn_prefix("config", rules.group), "config-rule/config-rule-", digits(rules.number, 8)),
-            "name": rule_name, "category": lists(np.ones(len(rules), dtype=np.int32), constant("compliance", len(rules))),
+            "name": rule_name,
+            "category": lists(np.ones(len(rules), dtype=np.int32), constant("compliance", len(rules))),
             "configRuleName": rule_name, "configRuleId": cat("config-rule-", digits(rules.number, 8)),
             "state": "ACTIVE", "sourceOwner": "AWS", "sourceIdentifier": "CUSTOM_CHECK", "evaluations": evaluations,
         }),
@@ -693,7 +780,8 @@ class IamIds:
 
     def user_name(self, account: np.ndarray, user: np.ndarray) -> pa.Array:
         """`user-0042`, or for every tenth user the email of its person (the integration maps such names)."""
-        return pc.if_else(pa.array(user % 10 == 9), person_email(self.person(account, user)), cat("user-", digits(user, 4)))
+        named_by_email = pa.array(user % 10 == 9)
+        return pc.if_else(named_by_email, person_email(self.person(account, user)), cat("user-", digits(user, 4)))
 
     def user_arn(self, account: np.ndarray, user: np.ndarray) -> pa.Array:
         return cat(self.estate.iam_prefix(account), "user/", self.user_name(account, user))
@@ -922,11 +1010,20 @@ GENERATORS: tuple[Callable[[Estate], Tables], ...] = (
 # ---- phase: generate ------------------------------------------------------------------------------------------------
 
 
-def write_accounts(root: str, total_accounts: int, regions: tuple[str, ...], scale: int, first: int, count: int) -> dict[str, int]:
-    """Generates and writes accounts [first, first + count): one Parquet file per partition and entity type."""
+GENERATION_CHUNKS = 8  # account ranges generated in parallel; each is also one file per table of the compacted copy
+
+
+def write_accounts(
+    roots: tuple[str, str], total_accounts: int, regions: tuple[str, ...], scale: int, first: int, count: int
+) -> tuple[dict[str, int], float]:
+    """Generates accounts [first, first + count) and writes them to the lake, one Parquet file per partition and
+    entity type, and to the compacted copy, one file per entity type. Returns the rows per type and the seconds
+    spent writing the compacted copy."""
+    lake_root, compacted_root = roots
     estate = Estate(total_accounts, regions, EstateShape(scale), first, count)
-    lake = Lake(root)
+    lake = Lake(lake_root)
     written: dict[str, int] = {}
+    compacting = 0.0
     for generator in GENERATORS:
         for entity_type, (rows, table) in generator(estate).items():
             written[entity_type] = table.num_rows
@@ -938,74 +1035,132 @@ def write_accounts(root: str, total_accounts: int, regions: tuple[str, ...], sca
                 lake.write_partition(
                     entity_type, estate.account_ids[account], regions[region] if region is not None else None, partition
                 )
-    return written
+            began = time.perf_counter()
+            # Not a partition of the product's layout: `open_lake` reads `<table>/**/data.parquet` whatever the path.
+            chunk = Path(compacted_root, entity_type, f"accounts-{first:05d}", PARTITION_FILE)
+            chunk.parent.mkdir(parents=True, exist_ok=True)
+            pq.write_table(table, chunk)
+            compacting += time.perf_counter() - began
+    return written, compacting
 
 
 def phase_generate(args: argparse.Namespace) -> dict[str, Any]:
     regions = REGIONS[: args.regions]
     workers = os.cpu_count() or 1
-    step = max(1, -(-args.accounts // (4 * workers)))
+    step = max(1, -(-args.accounts // GENERATION_CHUNKS))
     chunks = [(first, min(step, args.accounts - first)) for first in range(0, args.accounts, step)]
     started = time.perf_counter()
-    counts: dict[str, int] = dict.fromkeys(entity_schemas(), 0)
-
+    counts: dict[str, int] = dict.fromkeys(ENTITY_TYPES, 0)
+    compacting = 0.0
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = [
-            pool.submit(write_accounts, args.root, args.accounts, regions, args.scale, first, count)
+            pool.submit(write_accounts, (args.root, args.compacted), args.accounts, regions, args.scale, first, count)
             for first, count in chunks
         ]
         for future in futures:
-            for entity_type, rows in future.result().items():
+            written, seconds = future.result()
+            compacting += seconds
+            for entity_type, rows in written.items():
                 counts[entity_type] += rows
-    people = person_table(Estate(args.accounts, regions, EstateShape(args.scale)))
-    Lake(args.root).write_table(PERSON_TYPE, people)
+    people = person_table(Estate(args.accounts, regions, EstateShape(args.scale), 0, args.accounts))
+    for root in (args.root, args.compacted):
+        Lake(root).write_table(PERSON_TYPE, people)
     counts[PERSON_TYPE] = people.num_rows
+    began = time.perf_counter()
+    peers = security_group_peers(args.compacted)
+    for root in (args.root, args.compacted):
+        Lake(root).write_table(PEER_TABLE, peers)
+    counts[PEER_TABLE] = peers.num_rows
+    peer_seconds = time.perf_counter() - began
     seconds = time.perf_counter() - started
-    files = [Path(folder, name) for folder, _, names in os.walk(args.root) for name in names]
     return {
         "counts": counts,
         "seconds": seconds,
-        "files": len(files),
-        "bytes": sum(f.stat().st_size for f in files),
+        "compacting_seconds": compacting,  # of the processes' time, writing the compacted copy
+        "peer_seconds": peer_seconds,
+        "files": len(parquet_files(args.root)),
+        "bytes": sum(f.stat().st_size for f in parquet_files(args.root)),
+        "compacted_files": len(parquet_files(args.compacted)),
+        "compacted_bytes": sum(f.stat().st_size for f in parquet_files(args.compacted)),
         "workers": workers,
         "peak_rss_mib": max(peak_rss_mib(), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
     }
+
+
+def security_group_peers(root: str) -> pa.Table:
+    """The `security_group_peer` table (the internet, CIDR ranges, placeholders) as the `security_group_peer` asset
+    (aws_assets/network_assets.py) derives it from the security groups, VPCs and subnets; here over the compacted
+    copy, which holds the same entities and reads faster."""
+    from aws_assets.query import open_lake
+
+    peers = open_lake(root).execute(PEER_ENTITIES_SQL)
+    names = [column[0] for column in peers.description]
+    return peer_table(peer_rows(dict(zip(names, row)) for row in peers.fetchall()))
+
+
+def parquet_files(root: str) -> list[Path]:
+    return list(Path(root).rglob(PARTITION_FILE))
+
+
+# ---- timing ---------------------------------------------------------------------------------------------------------
+
+
+class Clock:
+    """Wall and CPU seconds per step. CPU seconds count every thread of the process (DuckDB's two) and suffer less
+    than wall seconds from other processes sharing the machine."""
+
+    def __init__(self) -> None:
+        self.wall: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
+        self.last = 0.0  # wall seconds of the latest step
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        wall, cpu = time.perf_counter(), time.process_time()
+        try:
+            yield
+        finally:
+            self.last = time.perf_counter() - wall
+            self.wall[name] = self.wall.get(name, 0.0) + self.last
+            self.cpu[name] = self.cpu.get(name, 0.0) + time.process_time() - cpu
+
+    def result(self) -> dict[str, Any]:
+        return {"wall": self.wall, "cpu": self.cpu, "seconds": sum(self.wall.values()),
+                "cpu_seconds": sum(self.cpu.values())}
 
 
 # ---- phase: product -------------------------------------------------------------------------------------------------
 
 
 def phase_product(args: argparse.Namespace) -> dict[str, Any]:
-    """What the `build_relationships` asset runs (see aws_assets/relationship_assets.py), with a timer per step."""
+    """What the `build_relationships` asset runs (see aws_assets/relationship_assets.py), with a clock per step."""
     from aws_assets.query import open_lake
     from aws_assets.relationship_assets import build_edges, check_edges
 
     floor = peak_rss_mib()
     lake = Lake(args.root)
-    started = time.perf_counter()
-    con = open_lake(args.root, load=True)
-    opened = time.perf_counter()
-    con.execute("CREATE TEMP TABLE entity_keys AS SELECT DISTINCT _key FROM entities")
-    keyed = time.perf_counter()
+    clock = Clock()
+    with clock.step("open_lake"):
+        con = open_lake(args.root, load=True)
+    with clock.step("entity_keys"):
+        con.execute("CREATE TEMP TABLE entity_keys AS SELECT DISTINCT _key FROM entities")
     types = []
     for relationship in RELATIONSHIP_TYPES.values():
-        began = time.perf_counter()
-        edges = build_edges(con, relationship)
-        built = time.perf_counter()
-        lake.write_table(relationship.type, edges)
-        written = time.perf_counter()
-        problems = check_edges(con, edges)
-        checked = time.perf_counter()
-        types.append({
-            "type": relationship.type, "edges": edges.num_rows, "build": built - began, "write": written - built,
-            "check": checked - written, "problems": problems,
-        })
+        seconds = {}
+        with clock.step("build"):
+            edges = build_edges(con, relationship)
+        seconds["build"] = clock.last
+        with clock.step("write"):
+            lake.write_table(relationship.type, edges)
+        seconds["write"] = clock.last
+        with clock.step("check"):
+            problems = check_edges(con, edges, relationship.parallel_edges)
+        seconds["check"] = clock.last
+        types.append({"type": relationship.type, "edges": edges.num_rows, **seconds, "problems": problems})
     [(threads,)] = con.execute("SELECT current_setting('threads')").fetchall()
     return {
-        "open_lake": opened - started,
-        "entity_keys": keyed - opened,
+        **clock.result(),
         "types": types,
-        "seconds": time.perf_counter() - started,
         "duckdb_threads": threads,
         "rss_after_imports_mib": floor,
         "peak_rss_mib": peak_rss_mib(),
@@ -1197,30 +1352,38 @@ def phase_baseline(args: argparse.Namespace) -> dict[str, Any]:
         for table, columns in spec.reads().items():
             reads[table].update(columns)
 
-    started = time.perf_counter()
-    frames = {
-        table: ds.dataset(lake.table_url(table), format="parquet").to_table(columns=sorted(columns)).to_pandas()
-        for table, columns in reads.items()
-        if lake.has_table(table)
-    }
-    entity_keys = pd.Index(pd.concat([frame["_key"] for frame in frames.values()], ignore_index=True)).unique()
-    read = time.perf_counter()
-    types, keys_by_type = [], {}
-    for name, spec in specs.items():
-        began = time.perf_counter()
-        edges = spec.compute(frames)
-        keys = edges["from"] + f"|{RELATIONSHIP_TYPES[name].verb.lower()}|" + edges["to"]
-        built = time.perf_counter()
-        problems = {
-            "unique_keys": int(keys.duplicated().sum()),
-            "no_duplicate_edges": int(edges.duplicated(["from", "to"]).sum()),
-            "endpoints_exist": int((~edges["from"].isin(entity_keys) | ~edges["to"].isin(entity_keys)).sum()),
+    clock = Clock()
+    with clock.step("read"):
+        frames = {
+            table: ds.dataset(lake.table_url(table), format="parquet").to_table(columns=sorted(columns)).to_pandas()
+            for table, columns in reads.items()
+            if lake.has_table(table)
         }
-        checked = time.perf_counter()
+        entity_keys = pd.Index(pd.concat([f["_key"] for f in frames.values()], ignore_index=True).unique())
+    types, keys_by_type, ends = [], {}, []
+    for name, spec in specs.items():
+        seconds = {}
+        with clock.step("build"):
+            edges = spec.compute(frames)
+            keys = edges["from"] + f"|{RELATIONSHIP_TYPES[name].verb.lower()}|" + edges["to"]
+        seconds["build"] = clock.last
+        with clock.step("check"):
+            problems = {
+                "unique_keys": int(keys.duplicated().sum()),
+                "no_duplicate_edges": int(edges.duplicated(["from", "to"]).sum()),
+            }
+        seconds["check"] = clock.last
         keys_by_type[name] = keys
-        types.append({"type": name, "edges": len(edges), "build": built - began, "check": checked - built,
-                      "problems": problems})
-    seconds = time.perf_counter() - started
+        ends.append(edges[["from", "to"]])
+        types.append({"type": name, "edges": len(edges), **seconds, "problems": problems})
+    # Both ends of every edge of every type looked up at once: each lookup in a pandas 3.1 index of a million
+    # Arrow-backed strings costs a fixed 0.3 s or more (Series.isin: 7 s), too much to pay per type.
+    with clock.step("check"):
+        every_end = pd.concat(ends, ignore_index=True)
+        dangling = (entity_keys.get_indexer(every_end["from"]) < 0) | (entity_keys.get_indexer(every_end["to"]) < 0)
+        first_edge = offsets_of(np.array([t["edges"] for t in types]))
+        for entry, first, last in zip(types, first_edge[:-1], first_edge[1:]):
+            entry["problems"]["endpoints_exist"] = int(dangling[first:last].sum())
     peak = peak_rss_mib()
 
     # Not timed: the edge keys must be exactly the product's, as written to the lake by the product phase.
@@ -1232,10 +1395,9 @@ def phase_baseline(args: argparse.Namespace) -> dict[str, Any]:
             and pc.all(pc.is_in(product, ours)).as_py()
         )
     return {
-        "read": read - started,
+        **clock.result(),
         "types": types,
         "not_computed": sorted(set(RELATIONSHIP_TYPES) - set(specs)),
-        "seconds": seconds,
         "rss_after_imports_mib": floor,
         "peak_rss_mib": peak,
     }
@@ -1253,9 +1415,9 @@ def phase_dagster(args: argparse.Namespace) -> dict[str, Any]:
     floor = peak_rss_mib()
     assets = build_relationship_assets()
     with DagsterInstance.ephemeral() as instance:
-        started = time.perf_counter()
-        result = materialize([assets], resources={"lake": LakeResource(root=args.root)}, instance=instance)
-        seconds = time.perf_counter() - started
+        clock = Clock()
+        with clock.step("materialize"):
+            result = materialize([assets], resources={"lake": LakeResource(root=args.root)}, instance=instance)
         loaded = [
             float(match.group(1))
             for record in instance.all_logs(result.run_id)
@@ -1263,8 +1425,8 @@ def phase_dagster(args: argparse.Namespace) -> dict[str, Any]:
         ]
         checks = result.get_asset_check_evaluations()
         return {
+            **clock.result(),
             "success": result.success,
-            "seconds": seconds,
             "materializations": len(result.get_asset_materialization_events()),
             "checks": len(checks),
             "checks_passed": sum(check.passed for check in checks),
@@ -1289,66 +1451,124 @@ PHASES: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
 }
 
 
-def run_phase(phase: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Work:
+    """Where the run keeps its lakes and the phases' results."""
+
+    folder: Path
+
+    @property
+    def lake(self) -> str:
+        return str(self.folder / "lake")
+
+    @property
+    def compacted(self) -> str:
+        """The same entities in one file per entity type and generation chunk."""
+        return str(self.folder / "lake-compacted")
+
+    @property
+    def generated(self) -> Path:
+        return self.folder / "generated.json"
+
+
+def run_phase(phase: str, root: str, args: argparse.Namespace, work: Work, label: str | None = None) -> dict[str, Any]:
     """The phase in a fresh Python process, so that its peak RSS is its own."""
-    result_file = work / f"{phase}.json"
+    label = label or phase
+    result_file = work.folder / f"{label}.json"
     command = [
-        sys.executable, __file__, "--phase", phase, "--root", args.root, "--result", str(result_file),
-        "--accounts", str(args.accounts), "--regions", str(args.regions), "--scale", str(args.scale),
+        sys.executable, __file__, "--phase", phase, "--root", root, "--compacted", work.compacted,
+        "--result", str(result_file), "--accounts", str(args.accounts), "--regions", str(args.regions),
+        "--scale", str(args.scale),
     ]
-    log_file = work / f"{phase}.log"  # Dagster logs every event: kept out of the report unless the phase fails
-    started = time.perf_counter()
+    log_file = work.folder / f"{label}.log"  # Dagster logs every event: kept out of the report unless it fails
     with log_file.open("w") as log:
         finished = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT)
     if finished.returncode != 0:
         print(log_file.read_text()[-20_000:], file=sys.stderr)
-        raise SystemExit(f"phase {phase} failed (exit status {finished.returncode}); its output is above")
-    result = json.loads(result_file.read_text())
-    result["process_seconds"] = time.perf_counter() - started
+        raise SystemExit(f"phase {label} failed (exit status {finished.returncode}); its output is above")
+    return json.loads(result_file.read_text())
+
+
+def remove_edge_tables(root: str) -> None:
+    """Every phase that builds the edges starts from the entity tables alone (`open_lake(load=True)` would also load
+    the edge tables of an earlier phase)."""
+    for relationship_type in RELATIONSHIP_TYPES:
+        shutil.rmtree(Path(root, relationship_type), ignore_errors=True)
+
+
+def generated_lake(args: argparse.Namespace, work: Work) -> dict[str, Any]:
+    """Generates the lakes, or reuses those a kept folder holds for the same parameters."""
+    parameters = {"accounts": args.accounts, "regions": args.regions, "scale": args.scale}
+    if work.generated.exists():
+        earlier = json.loads(work.generated.read_text())
+        if earlier["parameters"] != parameters:
+            raise SystemExit(f"--keep {work.folder}: holds a lake of {earlier['parameters']}, not {parameters}; "
+                             "give another folder")
+        return {**earlier["generate"], "reused": True}
+    result = run_phase("generate", work.lake, args, work)
+    work.generated.write_text(json.dumps({"parameters": parameters, "generate": result}))
     return result
 
 
-def mib(size: float) -> str:
-    return f"{size / 2**20:,.0f} MiB"
+def timed(phase: dict[str, Any], step: str) -> str:
+    return f"{phase['wall'].get(step, 0.0):>8.2f}s {phase['cpu'].get(step, 0.0):>8.2f}s"
 
 
-def report(runs: dict[str, dict[str, Any]], args: argparse.Namespace) -> int:
-    """Prints every figure; returns the exit status (1 when the baseline disagrees with the product)."""
-    generated, product, baseline, dagster = (runs.get(p) for p in PHASES)
+def print_product(title: str, product: dict[str, Any], files: int) -> None:
+    types = product["types"]
+    opened = product["wall"]["open_lake"]
+    print(f"\n== {title} ==")
+    heading = f"step (DuckDB threads: {product['duckdb_threads']})"
+    print(f"  {heading:<34} {'wall':>9} {'CPU':>9}")
+    print(f"  {'open_lake(load=True)':<34} {timed(product, 'open_lake')}  {files:,} Parquet files, "
+          f"{1000 * opened / files:.2f} ms a file")
+    print(f"  {'entity_keys table':<34} {timed(product, 'entity_keys')}")
+    print(f"  {f'build_edges ({len(types)} types)':<34} {timed(product, 'build')}")
+    print(f"  {'Lake.write_table':<34} {timed(product, 'write')}")
+    print(f"  {'check_edges':<34} {timed(product, 'check')}")
+    print(f"  {'total':<34} {product['seconds']:>8.2f}s {product['cpu_seconds']:>8.2f}s  "
+          f"{sum(t['edges'] for t in types):,} edges; peak RSS {product['peak_rss_mib']:,.0f} MiB "
+          f"(after imports {product['rss_after_imports_mib']:,.0f} MiB)")
+    print("  the 5 slowest relationship types (wall seconds):")
+    for t in sorted(types, key=lambda t: -(t["build"] + t["write"] + t["check"]))[:5]:
+        print(f"    {t['type']:<50} {t['edges']:>9,} edges  build {t['build']:.2f}s  write {t['write']:.2f}s  "
+              f"check {t['check']:.2f}s")
+
+
+def report(runs: dict[str, Any], args: argparse.Namespace) -> int:
+    """Prints every figure; returns the exit status: 1 when the baseline disagrees with the product, a check fails,
+    a relationship type finds no edge or a table the relationships read is not generated."""
+    from aws_assets.relationship_assets import tables_read
+
+    generated, product, compacted, baseline = runs["generate"], runs["product"], runs["compacted"], runs["baseline"]
+    dagster = runs.get("dagster")
     entities = sum(generated["counts"].values())
-    print(f"machine: {os.cpu_count()} cores; Python {sys.version.split()[0]}")
     print(f"\n== synthetic lake: {args.accounts} accounts x {args.regions} regions, scale {args.scale} ==")
     for entity_type, count in sorted(generated["counts"].items(), key=lambda item: -item[1]):
         print(f"  {entity_type:<28} {count:>10,}")
     print(f"  {'total entities':<28} {entities:>10,}")
-    print(f"  {generated['files']:,} Parquet files, {mib(generated['bytes'])} on disk; generated in "
-          f"{generated['seconds']:.1f}s by {generated['workers']} processes (peak RSS {generated['peak_rss_mib']:,.0f} MiB)")
-    missing = [t for t, count in generated["counts"].items() if count == 0]
+    how = "reused from an earlier run, generated" if generated.get("reused") else "generated"
+    print(f"  {generated['files']:,} Parquet files (one per partition and type), {mib(generated['bytes'])} on disk; "
+          f"{how} in {generated['seconds']:.1f}s by {generated['workers']} processes, peak RSS "
+          f"{generated['peak_rss_mib']:,.0f} MiB; including {generated['compacting_seconds']:.1f}s of their time "
+          f"writing the compacted copy ({generated['compacted_files']} files, {mib(generated['compacted_bytes'])}) "
+          f"and {generated['peer_seconds']:.1f}s deriving {PEER_TABLE} with the product's SQL")
+    read = {table for relationship in RELATIONSHIP_TYPES.values() for table in tables_read(relationship)}
+    missing = sorted(t for t in read if not generated["counts"].get(t))
     if missing:
-        print(f"  NOT GENERATED (empty tables): {', '.join(missing)}")
+        print(f"  NOT GENERATED, though relationships read them: {', '.join(missing)}")
 
+    print_product("product over the lake: open_lake(load=True), then per type build_edges, Lake.write_table, "
+                  "check_edges", product, generated["files"])
     types = product["types"]
-    build, write, check = (sum(t[k] for t in types) for k in ("build", "write", "check"))
-    total_edges = sum(t["edges"] for t in types)
-    print(f"\n== product: open_lake(load=True) + build_edges + Lake.write_table + check_edges "
-          f"(DuckDB threads {product['duckdb_threads']}) ==")
-    print(f"  open_lake(load=True)        {product['open_lake']:>7.2f}s")
-    print(f"  entity_keys table           {product['entity_keys']:>7.2f}s")
-    print(f"  build_edges  ({len(types)} types)     {build:>7.2f}s")
-    print(f"  Lake.write_table            {write:>7.2f}s")
-    print(f"  check_edges                 {check:>7.2f}s")
-    print(f"  total                       {product['seconds']:>7.2f}s   {total_edges:,} edges; "
-          f"peak RSS {product['peak_rss_mib']:,.0f} MiB (after imports {product['rss_after_imports_mib']:,.0f} MiB)")
-    print("  slowest relationship types (build + write + check):")
-    for t in sorted(types, key=lambda t: -(t["build"] + t["write"] + t["check"]))[:5]:
-        print(f"    {t['type']:<48} {t['edges']:>9,} edges  build {t['build']:.2f}s  write {t['write']:.2f}s  "
-              f"check {t['check']:.2f}s")
     failing = [t for t in types if any(t["problems"].values())]
     empty = [t["type"] for t in types if t["edges"] == 0]
     for t in failing:
         print(f"  CHECK FAILED {t['type']}: {t['problems']}")
     if empty:
         print(f"  NO EDGES (the synthetic lake does not link these types): {', '.join(empty)}")
+    print_product("the same over the compacted copy: the same entities in one file per type and account range",
+                  compacted, generated["compacted_files"])
 
     by_type = {t["type"]: t for t in types}
     mismatches = [
@@ -1356,62 +1576,82 @@ def report(runs: dict[str, dict[str, Any]], args: argparse.Namespace) -> int:
         if t["edges"] != by_type[t["type"]]["edges"] or not t["same_keys_as_product"]
         or t["problems"] != by_type[t["type"]]["problems"]
     ]
-    baseline_build = sum(t["build"] for t in baseline["types"])
-    baseline_check = sum(t["check"] for t in baseline["types"])
-    print(f"\n== baseline: pandas merges ({len(baseline['types'])} of {len(types)} types) ==")
-    print(f"  read Parquet (needed columns) {baseline['read']:>7.2f}s")
-    print(f"  explode + merge               {baseline_build:>7.2f}s")
-    print(f"  checks (duplicated, isin)     {baseline_check:>7.2f}s")
-    print(f"  total                         {baseline['seconds']:>7.2f}s   "
+    computed = f"{len(baseline['types'])} of {len(types)} relationship types"
+    print(f"\n== baseline: pandas merges, {computed}, over the lake ==")
+    print(f"  {'step':<34} {'wall':>9} {'CPU':>9}")
+    print(f"  {'read the Parquet (needed columns)':<34} {timed(baseline, 'read')}")
+    print(f"  {'explode, merge, edge keys':<34} {timed(baseline, 'build')}")
+    print(f"  {'checks (duplicated, get_indexer)':<34} {timed(baseline, 'check')}")
+    print(f"  {'total':<34} {baseline['seconds']:>8.2f}s {baseline['cpu_seconds']:>8.2f}s  "
           f"{sum(t['edges'] for t in baseline['types']):,} edges; peak RSS {baseline['peak_rss_mib']:,.0f} MiB "
           f"(after imports {baseline['rss_after_imports_mib']:,.0f} MiB)")
     if baseline["not_computed"]:
         print(f"  not computed by the baseline: {', '.join(baseline['not_computed'])}")
-    if mismatches:
-        for t in mismatches:
-            print(f"  MISMATCH {t['type']}: baseline {t['edges']:,} edges {t['problems']}, product "
-                  f"{by_type[t['type']]['edges']:,} edges {by_type[t['type']]['problems']}, same keys: "
-                  f"{t['same_keys_as_product']}")
-    else:
-        print(f"  every computed type: same edge count, same edge keys and same check results as the product")
+    for t in mismatches:
+        print(f"  MISMATCH {t['type']}: baseline {t['edges']:,} edges {t['problems']}, product "
+              f"{by_type[t['type']]['edges']:,} edges {by_type[t['type']]['problems']}, same edge keys: "
+              f"{t['same_keys_as_product']}")
+    if not mismatches:
+        print("  every type it computes: the product's edge count, edge keys and check results")
 
     if dagster is not None:
-        checks = f"{dagster['checks_passed']}/{dagster['checks']} checks passed"
-        print(f"\n== dagster.materialize([build_relationships]) on an ephemeral instance ==")
+        print("\n== dagster.materialize([build_relationships]) on an ephemeral instance, over the lake ==")
         print(f"  {'succeeded' if dagster['success'] else 'FAILED'}: {dagster['materializations']} materializations, "
-              f"{checks}, {dagster['seconds']:.2f}s (the asset's own load step: {dagster['asset_load_seconds']}s); "
-              f"peak RSS {dagster['peak_rss_mib']:,.0f} MiB (after imports {dagster['rss_after_imports_mib']:,.0f} MiB)")
+              f"{dagster['checks_passed']}/{dagster['checks']} checks passed in {dagster['seconds']:.2f}s "
+              f"({dagster['cpu_seconds']:.2f}s CPU), of which {dagster['asset_load_seconds']}s loading the lake "
+              f"(the asset's log); peak RSS {dagster['peak_rss_mib']:,.0f} MiB (after imports "
+              f"{dagster['rss_after_imports_mib']:,.0f} MiB)")
 
-    print(f"\n== comparison ({entities:,} entities, {total_edges:,} edges, {os.cpu_count()} cores) ==")
-    print(f"  {'phase':<46} {'seconds':>8} {'peak RSS':>10}")
-    rows = [
-        ("product: load the lake into DuckDB", product["open_lake"] + product["entity_keys"], None),
-        ("product: build_edges (all types)", build, None),
-        ("product: build + check + write", build + check + write, None),
-        ("product: total (what the asset computes)", product["seconds"], product["peak_rss_mib"]),
-        ("baseline: read Parquet", baseline["read"], None),
-        ("baseline: explode + merge", baseline_build, None),
-        ("baseline: explode + merge + checks", baseline_build + baseline_check, None),
-        ("baseline: total", baseline["seconds"], baseline["peak_rss_mib"]),
-    ]
+    total_edges = sum(t["edges"] for t in types)
+    print(f"\n== comparison: {entities:,} entities, {total_edges:,} edges, {os.cpu_count()} cores, load average "
+          f"{runs['load_before']:.1f} before the run and {os.getloadavg()[0]:.1f} after ==")
+    print(f"  {'seconds: wall / CPU':<44} {'lake':>17} {'compacted':>17} {'pandas, lake':>17}")
+
+    def cell(phase: dict[str, Any] | None, *steps: str) -> str:
+        if phase is None:
+            return f"{'':>17}"
+        wall = sum(phase["wall"].get(step, 0.0) for step in steps)
+        cpu = sum(phase["cpu"].get(step, 0.0) for step in steps)
+        return f"{wall:>8.1f} /{cpu:>7.1f}"
+
+    for label, product_steps, baseline_steps in (
+        ("load the entities", ("open_lake", "entity_keys"), ("read",)),
+        ("compute the edges", ("build",), ("build",)),
+        ("check the edges", ("check",), ("check",)),
+        ("write the edges", ("write",), None),
+        ("total", ("open_lake", "entity_keys", "build", "write", "check"), ("read", "build", "check")),
+    ):
+        print(f"  {label:<44} {cell(product, *product_steps)} {cell(compacted, *product_steps)} "
+              f"{cell(baseline if baseline_steps else None, *(baseline_steps or ()))}")
+    print(f"  {'peak RSS':<44} {product['peak_rss_mib']:>13,.0f} MiB {compacted['peak_rss_mib']:>13,.0f} MiB "
+          f"{baseline['peak_rss_mib']:>13,.0f} MiB")
     if dagster is not None:
-        rows.append(("dagster: materialize build_relationships", dagster["seconds"], dagster["peak_rss_mib"]))
-    for label, seconds, rss in rows:
-        print(f"  {label:<46} {seconds:>8.2f} {'' if rss is None else f'{rss:,.0f} MiB':>10}")
-    problems = bool(mismatches or failing or empty or missing or (dagster is not None and not dagster["success"]))
+        print(f"  {'dagster.materialize (the whole asset), lake':<44} {cell(dagster, 'materialize')}   peak RSS "
+              f"{dagster['peak_rss_mib']:,.0f} MiB")
+        print(f"  {'  minus the product total over the lake':<44} {dagster['seconds'] - product['seconds']:>8.1f} /"
+              f"{dagster['cpu_seconds'] - product['cpu_seconds']:>7.1f}")
+    problems = mismatches or failing or empty or missing or (dagster is not None and not dagster["success"])
     return 1 if problems else 0
+
+
+def mib(size: float) -> str:
+    return f"{size / 2**20:,.0f} MiB"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--accounts", type=int, default=200, help="number of accounts (default 200)")
-    parser.add_argument("--regions", type=int, default=17, help=f"regions per account, at most {len(REGIONS)} (default 17)")
+    parser.add_argument(
+        "--regions", type=int, default=17, help=f"regions per account, 1 to {len(REGIONS)} (default 17)"
+    )
     parser.add_argument("--scale", type=int, default=1, help="multiplier of the bulk tiers: instances, volumes, "
-                        "tables, functions, users, buckets (default 1)")
-    parser.add_argument("--keep", metavar="DIR", help="generate the lake in DIR and keep it (default: a temporary directory)")
+                        "DynamoDB tables, functions, users, buckets (default 1)")
+    parser.add_argument("--keep", metavar="DIR", help="generate the lakes in DIR and keep them; a later run with the "
+                        "same parameters reuses them (default: a temporary folder)")
     parser.add_argument("--skip-dagster", action="store_true", help="do not materialize the Dagster asset")
     parser.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
     parser.add_argument("--root", help=argparse.SUPPRESS)
+    parser.add_argument("--compacted", help=argparse.SUPPRESS)
     parser.add_argument("--result", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if not 1 <= args.regions <= len(REGIONS):
@@ -1423,15 +1663,19 @@ def main() -> int:
         Path(args.result).write_text(json.dumps(PHASES[args.phase](args)))
         return 0
 
-    with tempfile.TemporaryDirectory(prefix="relationships-bench-") as work:
-        args.root = str(Path(args.keep).resolve() if args.keep else Path(work) / "lake")
-        if args.keep and Path(args.root).exists():
-            parser.error(f"--keep {args.keep}: the directory exists; give a new one")
-        runs = {}
-        for phase in PHASES:
-            if phase == "dagster" and args.skip_dagster:
-                continue
-            runs[phase] = run_phase(phase, args, Path(work))
+    with tempfile.TemporaryDirectory(prefix="relationships-benchmark-") as temporary:
+        work = Work(Path(args.keep).resolve() if args.keep else Path(temporary))
+        work.folder.mkdir(parents=True, exist_ok=True)
+        runs: dict[str, Any] = {"load_before": os.getloadavg()[0]}
+        print(f"{os.cpu_count()} cores, Python {sys.version.split()[0]}; lakes in {work.folder}", flush=True)
+        runs["generate"] = generated_lake(args, work)
+        for label, root in (("product", work.lake), ("compacted", work.compacted)):
+            remove_edge_tables(root)
+            runs[label] = run_phase("product", root, args, work, label)
+        runs["baseline"] = run_phase("baseline", work.lake, args, work)  # compares with the product's edge tables
+        if not args.skip_dagster:
+            remove_edge_tables(work.lake)
+            runs["dagster"] = run_phase("dagster", work.lake, args, work)
         return report(runs, args)
 
 

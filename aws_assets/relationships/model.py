@@ -10,7 +10,11 @@ import pyarrow as pa
 from aws_assets.entity import Column, SchemaError, string
 
 RELATIONSHIP_COLUMNS: tuple[Column, ...] = (
-    string("_key", "Unique key of the edge: `<_fromEntityKey>|<verb>|<_toEntityKey>`"),
+    string(
+        "_key",
+        "Unique key of the edge: `<_fromEntityKey>|<verb>|<_toEntityKey>`, then `|<what tells it apart>` for "
+        "types that keep several edges between two entities (security group rules)",
+    ),
     string("_type", "Relationship type, e.g. aws_vpc_contains_subnet"),
     string("_class", "The verb in upper case: HAS, CONTAINS, USES, PROTECTS, TRIGGERS, EVALUATES, IS"),
     string("_fromEntityKey", "`_key` of the entity the edge starts from"),
@@ -19,7 +23,8 @@ RELATIONSHIP_COLUMNS: tuple[Column, ...] = (
     string("_toEntityType", "`_type` of the entity the edge points to"),
     string("accountId", "AWS account of the edge (of its source entity)"),
 )
-# What the declared SQL must select, before the properties; the rest of RELATIONSHIP_COLUMNS is derived.
+# What the declared SQL must select, before the properties (and `_keySuffix` with `parallel_edges`); the rest of
+# RELATIONSHIP_COLUMNS is derived.
 SQL_COLUMNS = ("_fromEntityKey", "_toEntityKey", "accountId")
 
 
@@ -49,6 +54,9 @@ class RelationshipType:
     sql: str
     properties: tuple[Column, ...] = ()
     in_spec: bool = True  # listed in the integration spec, or added because JupiterOne's live graph has it
+    # Several edges may join the same two entities (one per security group rule): the SQL then also selects
+    # `_keySuffix`, after accountId, which tells them apart and ends the `_key`.
+    parallel_edges: bool = False
 
     @property
     def type(self) -> str:
@@ -70,8 +78,11 @@ class RelationshipType:
     def edge_query(self) -> str:
         """The declared SQL with the derived columns around it."""
         properties = "".join(f', "{p.name}"' for p in self.properties)
+        key = f"_fromEntityKey || '|{self.verb.lower()}|' || _toEntityKey"
+        if self.parallel_edges:
+            key += " || '|' || _keySuffix"
         return (
-            f"SELECT _fromEntityKey || '|{self.verb.lower()}|' || _toEntityKey AS _key, '{self.type}' AS _type, "
+            f"SELECT {key} AS _key, '{self.type}' AS _type, "
             f"'{self.verb}' AS _class, _fromEntityKey, _toEntityKey, '{self.from_type}' AS _fromEntityType, "
             f"'{self.to_type}' AS _toEntityType, accountId{properties}\nFROM ({self.sql}) AS edges"
         )

@@ -1,0 +1,186 @@
+"""The trust analysis asset: every role's trust policy read by the engine, written as four lake tables.
+
+One multi-asset (group `analysis`, over the whole lake) reads `aws_iam_role`, `aws_account` and the other tables a
+trust can point at with DuckDB, runs `aws_assets.analysis.trust_graph.build_trust_graph`, and writes
+`aws_iam_role_trusts` (the TRUSTS edges, checked like every relationship table), `placeholder`,
+`trust_policy_problems` and `role_reachability`. It refreshes itself when the roles or accounts change.
+"""
+
+import time
+from collections import Counter
+from collections.abc import Iterator
+
+import pyarrow as pa
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    MaterializeResult,
+    MetadataValue,
+    TableColumn,
+    TableSchema,
+    multi_asset,
+)
+
+from aws_assets.automation import REFRESH_WHEN_UPSTREAM_CHANGES
+from aws_assets.analysis.trust import COLLECTED_TARGET_TYPES
+from aws_assets.analysis.trust_graph import (
+    PLACEHOLDER_SCHEMA,
+    PLACEHOLDER_TABLE,
+    PROBLEMS_SCHEMA,
+    PROBLEMS_TABLE,
+    REACHABILITY_SCHEMA,
+    REACHABILITY_TABLE,
+    TABLE_DESCRIPTIONS,
+    TRUSTS_SCHEMA,
+    TRUSTS_TABLE,
+    TrustGraph,
+    build_trust_graph,
+    lake_targets,
+)
+from aws_assets.entity_assets import markdown_preview
+from aws_assets.lake.sql import quote_identifier
+from aws_assets.query import open_lake
+from aws_assets.relationship_assets import CHECKS, check_edges
+from aws_assets.resources import LakeResource
+
+GROUP = "analysis"
+LISTED_PROBLEMS = 50  # problems shown in the metadata; the table has them all
+TARGET_TABLES = sorted(COLLECTED_TARGET_TYPES)  # aws_account, aws_iam_role, aws_iam_user and the service entities
+EDGE_PREVIEW_COLUMNS = ("_fromEntityKey", "_toEntityKey", "trustZone")
+
+
+def _spec(table: str, schema: pa.Schema, deps: list[AssetKey]) -> AssetSpec:
+    return AssetSpec(
+        key=AssetKey(table),
+        group_name=GROUP,
+        kinds={"python", "parquet"},
+        deps=deps,
+        description=TABLE_DESCRIPTIONS[table],
+        metadata={
+            "dagster/column_schema": TableSchema(
+                columns=[TableColumn(f.name, str(f.type), description=f.metadata[b"description"].decode())
+                         for f in schema]
+            )
+        },
+        automation_condition=REFRESH_WHEN_UPSTREAM_CHANGES,
+    )
+
+
+def read_trust_graph(lake_root: str) -> TrustGraph:
+    """The trust graph of the lake's roles, read with DuckDB."""
+    con = open_lake(lake_root)
+    columns = ("_key", "accountId", "roleName", "trustPolicy")
+    roles = [dict(zip(columns, row)) for row in con.execute(
+        "SELECT _key, accountId, roleName, trustPolicy FROM aws_iam_role").fetchall()]
+    keys = con.execute(
+        " UNION ALL ".join(f"SELECT _key FROM {quote_identifier(table)}" for table in TARGET_TABLES)
+    ).fetchall()
+    accounts = con.execute("SELECT DISTINCT accountId FROM aws_account").fetchall()
+    targets = lake_targets((key for (key,) in keys), (account for (account,) in accounts), roles)
+    return build_trust_graph(roles, targets)
+
+
+def _counts(table: pa.Table, column: str) -> dict[str, int]:
+    return dict(sorted(Counter(str(value) for value in table.column(column).to_pylist()).items()))
+
+
+def _problem_list(problems: pa.Table) -> str:
+    rows = problems.slice(0, LISTED_PROBLEMS).to_pylist()
+    lines = [
+        f"- `{row['roleKey']}` {row['severity']} `{row['code']}`"
+        + ("" if row["statement"] is None else f" (statement {row['statement']})")
+        + f": {row['message']}"
+        for row in rows
+    ]
+    if problems.num_rows > LISTED_PROBLEMS:
+        lines.append(f"\n_{problems.num_rows - LISTED_PROBLEMS} more in the `{PROBLEMS_TABLE}` table_")
+    return "\n".join(lines) or "_none_"
+
+
+@multi_asset(
+    name="analyse_trust",
+    specs=[
+        _spec(TRUSTS_TABLE, TRUSTS_SCHEMA, [AssetKey(table) for table in TARGET_TABLES]),
+        _spec(PLACEHOLDER_TABLE, PLACEHOLDER_SCHEMA, [AssetKey(table) for table in TARGET_TABLES]),
+        _spec(PROBLEMS_TABLE, PROBLEMS_SCHEMA, [AssetKey("aws_iam_role")]),
+        _spec(REACHABILITY_TABLE, REACHABILITY_SCHEMA, [AssetKey(TRUSTS_TABLE)]),
+    ],
+    check_specs=[
+        AssetCheckSpec(name, asset=AssetKey(TRUSTS_TABLE), description=description)
+        for name, description in CHECKS.items()
+    ],
+    description="Reads every role's trust policy with the trust engine and writes the TRUSTS edges, their "
+    "placeholder entities, the problems met and role chaining.",
+)
+def analyse_trust(context: AssetExecutionContext, lake: LakeResource) -> Iterator:
+    started = time.monotonic()
+    graph = read_trust_graph(lake.root)
+    context.log.info(f"analysed the trust policies in {time.monotonic() - started:.1f}s")
+    errors = sum(1 for severity in graph.problems.column("severity").to_pylist() if severity == "error")
+    if errors:
+        context.log.warning(f"{errors} trust policy problems may hide or blur trusts: see {PROBLEMS_TABLE}")
+    target = lake.lake()
+    paths = {
+        table: target.write_table(table, data)
+        for table, data in ((TRUSTS_TABLE, graph.edges), (PLACEHOLDER_TABLE, graph.placeholders),
+                            (PROBLEMS_TABLE, graph.problems), (REACHABILITY_TABLE, graph.reachability))
+    }
+    yield MaterializeResult(
+        asset_key=AssetKey(TRUSTS_TABLE),
+        metadata={
+            "dagster/row_count": graph.edges.num_rows,
+            "edges_by_trust_zone": MetadataValue.json(_counts(graph.edges, "trustZone")),
+            "edges_by_type": MetadataValue.json(_counts(graph.edges, "_type")),
+            "edges_to_placeholders": sum(graph.edges.column("placeholder").to_pylist()),
+            "trust_policy_problems": graph.problems.num_rows,
+            "seconds": round(time.monotonic() - started, 3),
+            "lake/path": MetadataValue.path(paths[TRUSTS_TABLE]),
+            "preview": MetadataValue.md(markdown_preview(graph.edges, EDGE_PREVIEW_COLUMNS)),
+        },
+    )
+    yield MaterializeResult(
+        asset_key=AssetKey(PLACEHOLDER_TABLE),
+        metadata={
+            "dagster/row_count": graph.placeholders.num_rows,
+            "placeholders_by_type": MetadataValue.json(_counts(graph.placeholders, "_type")),
+            "lake/path": MetadataValue.path(paths[PLACEHOLDER_TABLE]),
+            "preview": MetadataValue.md(markdown_preview(graph.placeholders, ("_key", "_type", "reason"))),
+        },
+    )
+    yield MaterializeResult(
+        asset_key=AssetKey(PROBLEMS_TABLE),
+        metadata={
+            "dagster/row_count": graph.problems.num_rows,
+            "problems_by_code": MetadataValue.json(_counts(graph.problems, "code")),
+            "errors": errors,
+            "problems": MetadataValue.md(_problem_list(graph.problems)),
+            "lake/path": MetadataValue.path(paths[PROBLEMS_TABLE]),
+        },
+    )
+    hops = graph.reachability.column("hops").to_pylist()
+    yield MaterializeResult(
+        asset_key=AssetKey(REACHABILITY_TABLE),
+        metadata={
+            "dagster/row_count": graph.reachability.num_rows,
+            "reached_through_chains": sum(1 for hop in hops if hop > 1),
+            "most_hops": max(hops, default=0),
+            "lake/path": MetadataValue.path(paths[REACHABILITY_TABLE]),
+            "preview": MetadataValue.md(
+                markdown_preview(graph.reachability, ("roleKey", "principalKey", "hops"))),
+        },
+    )
+    # The checks read the lake as written, placeholders included: both ends of every edge must be in `entities`.
+    con = open_lake(lake.root)
+    con.execute("CREATE TEMP TABLE entity_keys AS SELECT DISTINCT _key FROM entities")
+    for check, problems in check_edges(con, graph.edges).items():
+        yield AssetCheckResult(
+            asset_key=AssetKey(TRUSTS_TABLE),
+            check_name=check,
+            passed=problems == 0,
+            severity=AssetCheckSeverity.ERROR,
+            metadata={"problems": problems},
+        )

@@ -1,0 +1,304 @@
+"""TRUSTS edges, placeholders, trust-policy problems and role chaining: the trust engine wired into the lake.
+
+The edges over the synced simulated organisation are derived from the roles its docstring describes
+(aws_assets/simulated_org.py): every account has aws-assets-readonly, lambda-execution, ec2-app,
+aws-config-recorder, admin-escalation and okta-engineer; prod and dev have cross-account-deploy; shared has
+deployment-pipeline; prod has external-auditor; prod and shared have org-readonly. The operator account
+123456789012 and the auditor's 999999999999 are not ingested.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+from dagster import AssetCheckKey, AssetKey
+
+from aws_assets.analysis.trust import FLAG_NAMES
+from aws_assets.analysis.trust_graph import (
+    PLACEHOLDER_SCHEMA,
+    PLACEHOLDER_TABLE,
+    PROBLEMS_SCHEMA,
+    PROBLEMS_TABLE,
+    REACHABILITY_SCHEMA,
+    REACHABILITY_TABLE,
+    TRUSTS_SCHEMA,
+    TRUSTS_TABLE,
+    build_trust_graph,
+    lake_targets,
+)
+from aws_assets.jobs import build_graph_job
+from aws_assets.relationship_assets import CHECKS
+from aws_assets.simulated_org import EXTERNAL_AUDITOR_ACCOUNT_ID, INTEGRATION_ROLE_NAME, OPERATOR_ACCOUNT_ID
+from aws_assets.trust_assets import GROUP
+
+from aws_assets_tests.conftest import DEV, PROD, SHARED
+
+ACCOUNTS = (PROD, DEV, SHARED)
+AUDITOR_ACCOUNT = EXTERNAL_AUDITOR_ACCOUNT_ID
+ASSUME = ("sts:AssumeRole",)
+
+
+def role(account: str, name: str) -> str:
+    return f"arn:aws:iam::{account}:role/{name}"
+
+
+def root(account: str) -> str:
+    return f"arn:aws:iam::{account}:root"
+
+
+def edge(
+    account: str, role_name: str, to_key: str, to_type: str, edge_type: str, zone: str, *, cross: bool,
+    placeholder: bool, flags: tuple[str, ...] = (), actions: tuple[str, ...] = ASSUME,
+) -> tuple:
+    return (role(account, role_name), to_key, edge_type, to_type, account, zone, cross, placeholder, flags, actions)
+
+
+def expected_edges() -> set[tuple]:
+    expected = set()
+    for account in ACCOUNTS:
+        expected |= {
+            # The integration role: the operator's account is not ingested, and the trust needs the ExternalId.
+            edge(account, INTEGRATION_ROLE_NAME, root(OPERATOR_ACCOUNT_ID), "aws_account",
+                 "aws_iam_role_trusts_account", "external_account", cross=True, placeholder=True,
+                 flags=("externalIdRequired",)),
+            # Services of the account: the service entities collected with it.
+            edge(account, "lambda-execution", f"aws_lambda:{account}", "aws_lambda", "aws_iam_role_trusts_lambda",
+                 "same_account", cross=False, placeholder=False),
+            edge(account, "ec2-app", f"aws_ec2:{account}", "aws_ec2", "aws_iam_role_trusts_ec2",
+                 "same_account", cross=False, placeholder=False),
+            edge(account, "aws-config-recorder", f"aws_config:{account}", "aws_config", "aws_iam_role_trusts_config",
+                 "same_account", cross=False, placeholder=False),
+            edge(account, "admin-escalation", f"arn:aws:iam::{account}:user/alice", "aws_iam_user",
+                 "aws_iam_role_trusts_user", "same_account", cross=False, placeholder=False,
+                 flags=("mfaRequired",)),
+            # SAML providers are not collected: a placeholder, reached with AssumeRoleWithSAML only.
+            edge(account, "okta-engineer", f"arn:aws:iam::{account}:saml-provider/okta", "aws_iam_saml_provider",
+                 "aws_iam_role_trusts_saml_provider", "same_account", cross=False, placeholder=True,
+                 actions=("sts:AssumeRoleWithSAML",)),
+        }
+    for account in (PROD, DEV):
+        expected.add(edge(account, "cross-account-deploy", role(SHARED, "deployment-pipeline"), "aws_iam_role",
+                          "aws_iam_role_trusts_role", "ingested_account", cross=True, placeholder=False))
+    # No aws_codebuild entity is collected.
+    expected.add(edge(SHARED, "deployment-pipeline", f"aws_codebuild:{SHARED}", "aws_codebuild",
+                      "aws_iam_role_trusts_codebuild", "same_account", cross=False, placeholder=True))
+    expected.add(edge(PROD, "external-auditor", root(AUDITOR_ACCOUNT), "aws_account", "aws_iam_role_trusts_account",
+                      "external_account", cross=True, placeholder=True))
+    for account in (PROD, SHARED):
+        expected.add(edge(account, "org-readonly", "everyone", "everyone", "aws_iam_role_trusts_everyone", "public",
+                          cross=True, placeholder=True, flags=("orgRestricted",)))
+    return expected
+
+
+def trusts_rows(sql) -> list[dict[str, Any]]:
+    names = ["_key", "_type", "_class", "_fromEntityKey", "_toEntityKey", "_fromEntityType", "_toEntityType",
+             "accountId", "trustZone", "crossAccount", "placeholder", "actions", "conditions", *FLAG_NAMES]
+    columns = ", ".join(f'"{name}"' for name in names)
+    return [dict(zip(names, row)) for row in sql(f"SELECT {columns} FROM {TRUSTS_TABLE}")]
+
+
+def test_trusts_edges_of_the_simulated_organisation(sql):
+    rows = trusts_rows(sql)
+    found = {
+        (r["_fromEntityKey"], r["_toEntityKey"], r["_type"], r["_toEntityType"], r["accountId"], r["trustZone"],
+         r["crossAccount"], r["placeholder"], tuple(name for name in FLAG_NAMES if r[name]), tuple(r["actions"]))
+        for r in rows
+    }
+    assert len(rows) == len(found)
+    assert found == expected_edges()
+    for r in rows:
+        assert r["_key"] == f"{r['_fromEntityKey']}|trusts|{r['_toEntityKey']}"
+        assert (r["_class"], r["_fromEntityType"]) == ("TRUSTS", "aws_iam_role")
+
+
+def test_conditions_travel_with_the_edge_and_the_external_id_stays_redacted(sql):
+    conditions = dict(sql(f"SELECT _fromEntityKey, conditions FROM {TRUSTS_TABLE} WHERE accountId = ?", PROD))
+    assert json.loads(conditions[role(PROD, INTEGRATION_ROLE_NAME)]) == [
+        {"StringEquals": {"sts:ExternalId": "<redacted>"}}]
+    assert json.loads(conditions[role(PROD, "admin-escalation")]) == [{"Bool": {"aws:MultiFactorAuthPresent": "true"}}]
+    assert json.loads(conditions[role(PROD, "external-auditor")]) == [{}]
+
+
+def test_every_endpoint_is_an_entity_and_placeholders_are_exactly_the_missing_targets(sql):
+    # Both ends of every edge are in `entities`, with the edge's types; placeholders are only the targets no
+    # ingested table holds.
+    assert sql(
+        f"SELECT count(*) FROM {TRUSTS_TABLE} t "
+        "LEFT JOIN entities f ON f._key = t._fromEntityKey AND f._type = t._fromEntityType "
+        "LEFT JOIN entities e ON e._key = t._toEntityKey AND e._type = t._toEntityType "
+        "WHERE f._key IS NULL OR e._key IS NULL"
+    ) == [(0,)]
+    assert sql(
+        f"SELECT count(*) FROM {TRUSTS_TABLE} t "
+        f"WHERE t.placeholder <> (t._toEntityKey IN (SELECT _key FROM {PLACEHOLDER_TABLE}))"
+    ) == [(0,)]
+    assert sql("SELECT count(*) - count(DISTINCT _key) FROM entities") == [(0,)]
+    placeholders = {(key, entity_type, tuple(classes), *rest) for key, entity_type, classes, *rest in sql(
+        f"SELECT _key, _type, _class, accountId, ingested, reason FROM {PLACEHOLDER_TABLE}")}
+    saml = [(f"arn:aws:iam::{account}:saml-provider/okta", "aws_iam_saml_provider", ("Resource",), account, False,
+             "aws_iam_saml_provider entities are not collected") for account in ACCOUNTS]
+    assert placeholders == {
+        (root(OPERATOR_ACCOUNT_ID), "aws_account", ("Account",), OPERATOR_ACCOUNT_ID, False,
+         f"account {OPERATOR_ACCOUNT_ID} is not ingested"),
+        (root(AUDITOR_ACCOUNT), "aws_account", ("Account",), AUDITOR_ACCOUNT, False,
+         f"account {AUDITOR_ACCOUNT} is not ingested"),
+        (f"aws_codebuild:{SHARED}", "aws_codebuild", ("Service",), SHARED, False,
+         "aws_codebuild entities are not collected"),
+        ("everyone", "everyone", ("Everyone",), None, False, "everyone: any principal, as `*` in a trust policy means"),
+        *saml,
+    }
+
+
+def test_trusts_are_in_the_relationships_view_and_every_policy_was_read(sql):
+    assert sql("SELECT count(*) FROM relationships WHERE _class = 'TRUSTS'") == [(len(expected_edges()),)]
+    assert sql(f"SELECT count(*) FROM {PROBLEMS_TABLE}") == [(0,)]
+
+
+ROLE_CHAIN = f"""
+SELECT principalKey, principalType, hops, path
+FROM {REACHABILITY_TABLE}
+WHERE roleKey = ?
+ORDER BY hops, principalKey
+"""
+
+
+def test_role_chaining_codebuild_reaches_prod_through_the_pipeline(sql):
+    deploy, pipeline = role(PROD, "cross-account-deploy"), role(SHARED, "deployment-pipeline")
+    assert sql(ROLE_CHAIN, deploy) == [
+        (pipeline, "aws_iam_role", 1, [deploy, pipeline]),
+        (f"aws_codebuild:{SHARED}", "aws_codebuild", 2, [deploy, pipeline, f"aws_codebuild:{SHARED}"]),
+    ]
+    # The only chains: cross-account-deploy in prod and dev; every other reach is one of the edges.
+    assert set(sql(f"SELECT roleKey, hops FROM {REACHABILITY_TABLE} WHERE hops > 1")) == {
+        (role(PROD, "cross-account-deploy"), 2), (role(DEV, "cross-account-deploy"), 2)}
+    assert sql(f"SELECT count(*) FROM {REACHABILITY_TABLE} WHERE hops = 1") == [(len(expected_edges()),)]
+
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def readme_trust_queries() -> list[tuple[str, str]]:
+    """(query, the output block that follows it) for each ```sql block of the README's 'Who trusts whom'."""
+    section = README.read_text().split("## Who trusts whom", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```sql\n(.*?)\n```\n```\n(.*?)\n```", section, flags=re.DOTALL)
+
+
+def shown_cells(output: str) -> list[list[str]]:
+    """The data rows of DuckDB's box output (the two header lines dropped), cell by cell."""
+    rows = [line for line in output.splitlines() if line.startswith("│")][2:]
+    return [[cell.strip() for cell in row.strip("│").split("│")] for row in rows]
+
+
+def test_the_readme_trust_queries_give_the_output_they_show(sql):
+    queries = readme_trust_queries()
+    assert len(queries) == 3
+    for query, output in queries:
+        rows = [[str(value).lower() if isinstance(value, bool) else str(value) for value in row] for row in sql(query)]
+        assert rows == shown_cells(output), query
+
+
+def test_the_asset_is_built_by_sync_reports_zones_and_its_checks_pass(synced):
+    defs, instance = synced["defs"], synced["instance"]
+    graph = defs.resolve_asset_graph()
+    node = graph.get(AssetKey(TRUSTS_TABLE))
+    assert node.group_name == GROUP
+    assert {AssetKey("aws_iam_role"), AssetKey("aws_account")} <= node.parent_keys
+    assert graph.get(AssetKey(REACHABILITY_TABLE)).parent_keys == {AssetKey(TRUSTS_TABLE)}
+    event = instance.get_latest_materialization_event(AssetKey(TRUSTS_TABLE))
+    assert instance.get_run_by_id(event.run_id).job_name == build_graph_job.name
+    metadata = event.asset_materialization.metadata
+    # Per account: five same-account trusts (three services, alice, the SAML provider) and the operator's
+    # external one; plus the pipeline's CodeBuild, two pipeline trusts from shared, the auditor and org-readonly.
+    assert metadata["edges_by_trust_zone"].value == {
+        "external_account": 3 + 1, "ingested_account": 2, "public": 2, "same_account": 3 * 5 + 1}
+    assert metadata["dagster/row_count"].value == len(expected_edges())
+    for table in (PLACEHOLDER_TABLE, PROBLEMS_TABLE, REACHABILITY_TABLE):
+        assert instance.get_latest_materialization_event(AssetKey(table)).run_id == event.run_id
+    for check in CHECKS:
+        record = instance.get_latest_asset_check_evaluation_record(AssetCheckKey(AssetKey(TRUSTS_TABLE), check))
+        evaluation = record.event.dagster_event.event_specific_data
+        assert (evaluation.passed, evaluation.metadata["problems"].value) == (True, 0), check
+    assert synced["report"].graph.failed_checks == []
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# The pure part, on hand-written role rows
+# ------------------------------------------------------------------------------------------------------------------
+
+A, B = "111111111111", "222222222222"
+DEPLOY = f"arn:aws:iam::{A}:role/ci/deploy"  # a role with a path: sessions name it without
+
+
+def policy(*statements: Any) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def allow(principal: dict[str, Any], condition: dict[str, Any] | None = None) -> dict[str, Any]:
+    statement = {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}
+    return {**statement, "Condition": condition} if condition else statement
+
+
+def test_build_trust_graph_on_role_rows():
+    mfa = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    roles = [
+        {"_key": f"arn:aws:iam::{A}:role/target", "accountId": A, "roleName": "target", "trustPolicy": policy(
+            allow({"AWS": DEPLOY}, mfa),
+            # The session names the role without its path, and in another case.
+            allow({"AWS": f"arn:aws:sts::{A}:assumed-role/Deploy/build-42"}),
+        )},
+        {"_key": DEPLOY, "accountId": A, "roleName": "deploy",
+         "trustPolicy": policy(allow({"AWS": f"arn:aws:iam::{B}:user/bob"}))},
+        {"_key": f"arn:aws:iam::{A}:role/broken", "accountId": A, "roleName": "broken",
+         "trustPolicy": '{"Version": "2012-10-17", "Statement": ['},
+        {"_key": f"arn:aws:iam::{A}:role/half", "accountId": A, "roleName": "half",
+         "trustPolicy": policy(allow({"Service": "lambda.amazonaws.com"}), "not a statement")},
+    ]
+    # B is ingested, but its tables hold no user bob.
+    targets = lake_targets([*(r["_key"] for r in roles), root(A), root(B), f"aws_lambda:{A}"], [A, B], roles)
+    graph = build_trust_graph(roles, targets)
+
+    assert (graph.edges.schema, graph.placeholders.schema, graph.problems.schema, graph.reachability.schema) == (
+        TRUSTS_SCHEMA, PLACEHOLDER_SCHEMA, PROBLEMS_SCHEMA, REACHABILITY_SCHEMA)
+    edges = {(e["_fromEntityKey"], e["_toEntityKey"]): e for e in graph.edges.to_pylist()}
+    assert set(edges) == {
+        (f"arn:aws:iam::{A}:role/target", DEPLOY),
+        (DEPLOY, f"arn:aws:iam::{B}:user/bob"),
+        (f"arn:aws:iam::{A}:role/half", f"aws_lambda:{A}"),
+    }
+    merged = edges[(f"arn:aws:iam::{A}:role/target", DEPLOY)]
+    # One edge for the role and its session; the session needs no MFA, so the edge does not either.
+    assert (merged["_type"], merged["placeholder"], merged["mfaRequired"], merged["principalKinds"],
+            merged["statements"]) == ("aws_iam_role_trusts_role", False, False, ["assumed_role", "role"], [0, 1])
+    assert json.loads(merged["conditions"]) == [mfa, {}]  # sorted as the engine writes them
+    bob = edges[(DEPLOY, f"arn:aws:iam::{B}:user/bob")]
+    assert (bob["_type"], bob["trustZone"], bob["crossAccount"], bob["placeholder"]) == (
+        "aws_iam_role_trusts_user", "ingested_account", True, True)
+    assert graph.placeholders.select(["_key", "_type", "accountId", "ingested", "reason"]).to_pylist() == [
+        {"_key": f"arn:aws:iam::{B}:user/bob", "_type": "aws_iam_user", "accountId": B, "ingested": False,
+         "reason": f"account {B} is ingested but its tables hold no such aws_iam_user"}]
+
+    # The unreadable document and the statement that is not an object are rows, not silent gaps.
+    problems = graph.problems.select(["roleKey", "code", "severity", "statement"]).to_pylist()
+    assert {(p["roleKey"], p["code"], p["severity"]) for p in problems} == {
+        (f"arn:aws:iam::{A}:role/broken", "unreadable_json", "error"),
+        (f"arn:aws:iam::{A}:role/half", "statement_not_object", "error"),
+    }
+    assert {p["roleKey"]: p["statement"] for p in problems} == {
+        f"arn:aws:iam::{A}:role/broken": None, f"arn:aws:iam::{A}:role/half": 1}
+
+    # target <- deploy (path and case resolved) <- bob: two hops.
+    reach = {(r["roleKey"], r["principalKey"]): (r["hops"], r["path"]) for r in graph.reachability.to_pylist()}
+    assert reach[(f"arn:aws:iam::{A}:role/target", f"arn:aws:iam::{B}:user/bob")] == (
+        2, [f"arn:aws:iam::{A}:role/target", DEPLOY, f"arn:aws:iam::{B}:user/bob"])
+    assert len(reach) == 4  # target: deploy, bob; deploy: bob; half: lambda
+
+
+def test_build_trust_graph_without_roles_gives_empty_tables_of_the_schemas():
+    graph = build_trust_graph([], lake_targets([], [], []))
+    for table, schema in ((graph.edges, TRUSTS_SCHEMA), (graph.placeholders, PLACEHOLDER_SCHEMA),
+                          (graph.problems, PROBLEMS_SCHEMA), (graph.reachability, REACHABILITY_SCHEMA)):
+        assert isinstance(table, pa.Table) and table.num_rows == 0 and table.schema == schema
