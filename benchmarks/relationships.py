@@ -20,7 +20,7 @@ Each phase runs in a fresh process, so that its peak RSS (ru_maxrss) is its own:
              each type's edge count, edge keys and check results must equal the product's, or the run fails
   dagster    `dagster.materialize` of the `build_relationships` multi-asset on an ephemeral instance, over the lake
 
-    /tmp/venv1/bin/python benchmarks/relationships.py [--accounts 200] [--regions 17] [--scale 1] [--keep DIR]
+    .venv/bin/python benchmarks/relationships.py [--accounts 200] [--regions 17] [--scale 1] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -709,7 +709,8 @@ def application_tables(estate: Estate) -> Tables:
     }
 
 
-EVALUATIONS_PER_RULE = 12  # ten resources, an older result for the first one, a resource deleted since
+# Results of a rule: ten resources, then an older result for the first one, then a resource deleted since.
+EVALUATIONS_PER_RULE, OLDER_RESULT, DELETED_RESOURCE = 12, 10, 11
 
 
 def rule_evaluations(estate: Estate, rules: Rows) -> pa.Array:
@@ -722,7 +723,7 @@ def rule_evaluations(estate: Estate, rules: Rows) -> pa.Array:
     ], dtype=np.int32)
     row, position = elements(np.tile(per_rule, rules.groups))
     kind = rules.index[row] % len(EVALUATED_TYPES)
-    resource = rules.index[row] * 7 + np.where(position == 10, 0, position)
+    resource = rules.index[row] * 7 + np.where(position == OLDER_RESULT, 0, position)
     parts = []
     for number, evaluated in enumerate(EVALUATED_TYPES):
         chosen = np.flatnonzero(kind == number)
@@ -730,9 +731,9 @@ def rule_evaluations(estate: Estate, rules: Rows) -> pa.Array:
     order = np.concatenate([chosen for chosen, _ in parts])
     inverse = np.empty(len(order), dtype=np.int64)
     inverse[order] = np.arange(len(order))
-    resource_id = pa.concat_arrays([ids_ for _, ids_ in parts]).take(pa.array(inverse))
-    deleted = position == 11
-    recorded = rules.number[row] % 86_400 + 86_400 * (position != 10)
+    resource_id = pa.concat_arrays([found for _, found in parts]).take(pa.array(inverse))
+    deleted = position == DELETED_RESOURCE
+    recorded = rules.number[row] % 86_400 + 86_400 * (position != OLDER_RESULT)
     evaluation_type = ENTITY_TYPES["aws_config_rule"].schema.field("evaluations").type
     return lists(np.tile(per_rule, rules.groups), structs(evaluation_type.value_type, {
         "resourceType": pick([e.config_type for e in EVALUATED_TYPES], kind),
