@@ -45,6 +45,7 @@ def _entity_section(service: Service, entity_type: EntityType) -> list[str]:
         f"- `_class`: {', '.join(f'`{c}`' for c in entity_type.classes)}",
         f"- Partitioned by {'account' if service.scope is Scope.ACCOUNT else 'account x region'}: {layout}",
         f"- SQL view: `{entity_type.type}`",
+        *([f"- In the AWS console: {entity_type.console}"] if entity_type.console else []),
         "",
         "| column | type | meaning |",
         "|---|---|---|",
