@@ -41,7 +41,7 @@ from aws_assets.analysis.findings import (
 from aws_assets.automation import REFRESH_WHEN_UPSTREAM_CHANGES
 from aws_assets.entity_assets import markdown_preview
 from aws_assets.lake.sql import quote_identifier
-from aws_assets.query import open_lake
+from aws_assets.query import load_tables
 from aws_assets.resources import LakeResource
 
 GROUP = "analysis"
@@ -102,8 +102,9 @@ def check_result(rule: Rule, findings: list[Finding]) -> AssetCheckResult:
 def findings(context: AssetExecutionContext, lake: LakeResource) -> Iterator[MaterializeResult | AssetCheckResult]:
     started = time.monotonic()
     observed_at = datetime.now(timezone.utc)
-    con = open_lake(lake.root)
-    found = evaluate(read_tables(con, tables_read()), observed_at)
+    reads = tables_read()
+    con = load_tables(lake.snapshot(), reads)
+    found = evaluate(read_tables(con, reads), observed_at)
     table = findings_table(found, observed_at)
     path = lake.lake().write_table(FINDINGS_TABLE, table)
     by_severity = count_by_severity(found)

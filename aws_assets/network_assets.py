@@ -19,7 +19,7 @@ from dagster import (
 
 from aws_assets.automation import REFRESH_WHEN_UPSTREAM_CHANGES
 from aws_assets.entity_assets import markdown_preview
-from aws_assets.query import open_lake
+from aws_assets.query import columns_named, load_tables
 from aws_assets.relationships.security_groups import (
     PEER_DESCRIPTION,
     PEER_ENTITIES_SQL,
@@ -33,12 +33,13 @@ from aws_assets.services.ec2 import AWS_SECURITY_GROUP, AWS_SUBNET, AWS_VPC
 
 GROUP = "analysis"
 PREVIEW_COLUMNS = ("_key", "_type", "accountId", "reason")
+PEER_SOURCES = (AWS_SECURITY_GROUP, AWS_VPC, AWS_SUBNET)
 
 
 @asset(
     name=PEER_TABLE,
     group_name=GROUP,
-    deps=[AssetKey(entity_type.type) for entity_type in (AWS_SECURITY_GROUP, AWS_VPC, AWS_SUBNET)],
+    deps=[AssetKey(entity_type.type) for entity_type in PEER_SOURCES],
     kinds={"duckdb", "parquet"},
     description=PEER_DESCRIPTION,
     metadata={
@@ -52,7 +53,8 @@ PREVIEW_COLUMNS = ("_key", "_type", "accountId", "reason")
     automation_condition=REFRESH_WHEN_UPSTREAM_CHANGES,
 )
 def security_group_peer(context: AssetExecutionContext, lake: LakeResource) -> MaterializeResult:
-    con = open_lake(lake.root)
+    tables = [entity_type.type for entity_type in PEER_SOURCES]
+    con = load_tables(lake.snapshot(), columns_named(PEER_ENTITIES_SQL, tables))
     peers = con.execute(PEER_ENTITIES_SQL)
     names = [column[0] for column in peers.description]
     table = peer_table(peer_rows(dict(zip(names, row)) for row in peers.fetchall()))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import sys
+from collections.abc import Iterable, Mapping
 
 import duckdb
 import pyarrow as pa
@@ -20,6 +22,7 @@ from aws_assets.analysis.trust_graph import (
 )
 from aws_assets.catalog import ENTITY_TYPES
 from aws_assets.lake.sql import connect, create_table_views
+from aws_assets.lake.snapshot import LakeSnapshot
 from aws_assets.lake.storage import Lake
 from aws_assets.people import PERSON_SCHEMA, PERSON_TYPE
 from aws_assets.relationships.catalog import RELATIONSHIP_TYPES
@@ -35,6 +38,31 @@ def open_lake(lake_root: str, database: str | None = None, load: bool = False) -
     con = connect(lake, entity_schemas(), relationship_schemas(), database or ":memory:", load)
     create_table_views(con, lake, analysis_schemas(), load)
     return con
+
+
+def load_tables(snapshot: LakeSnapshot, columns: Mapping[str, Iterable[str]]) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection holding exactly these lake tables and columns (table -> column names; an
+    unknown column is a programming error), read through the snapshot: for computations over the whole lake."""
+    schemas = {**entity_schemas(), **relationship_schemas(), **analysis_schemas()}
+    con = duckdb.connect()
+    for table, names in columns.items():
+        wanted = set(names)
+        unknown = wanted - set(schemas[table].names)
+        if unknown:
+            raise KeyError(f"{table} has no columns {sorted(unknown)}")
+        projected = pa.schema([field for field in schemas[table] if field.name in wanted])
+        con.register(table, snapshot.read(table, projected))
+    return con
+
+
+def columns_named(sql: str, tables: Iterable[str]) -> dict[str, set[str]]:
+    """Table -> its columns whose names appear as words in the SQL, and `_key`: what loading for it needs (a name
+    the SQL uses for something else only loads a column too many)."""
+    schemas = {**entity_schemas(), **relationship_schemas(), **analysis_schemas()}
+    return {
+        table: {"_key", *(c for c in schemas[table].names if re.search(rf"\b{re.escape(c)}\b", sql))}
+        for table in tables
+    }
 
 
 def entity_schemas() -> dict[str, pa.Schema]:

@@ -14,6 +14,7 @@ from aws_assets.aws.partition import PartitionCollection
 from aws_assets.aws.regions import HOME_REGION, enabled_regions
 from aws_assets.aws.session import AccountSessions
 from aws_assets.instances import Instance, InstanceError, load_instances
+from aws_assets.lake.snapshot import CACHE_ENV, LakeSnapshot, default_cache_folder
 from aws_assets.lake.storage import Lake
 
 DEFAULT_INSTANCES_FILE = "instances.json"
@@ -68,11 +69,19 @@ class AwsAccounts(ConfigurableResource):
 
 
 class LakeResource(ConfigurableResource):
-    """The Parquet lake: a local directory or an s3:// URL."""
+    """The Parquet lake: a local directory or an s3:// URL, and the local cache of its snapshots."""
 
     root: str = Field(description="Local path or s3://bucket/prefix of the lake")
+    cache_folder: str | None = Field(
+        default=None,
+        description=f"Local folder for the snapshots the graph and analysis assets read the lake through "
+        f"(default ${CACHE_ENV}, else ~/.cache/aws-assets)",
+    )
 
     def lake(self) -> Lake:
         return Lake(self.root)
+
+    def snapshot(self) -> LakeSnapshot:
+        return LakeSnapshot(self.lake(), self.cache_folder or default_cache_folder())
 
 

@@ -10,6 +10,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 
+import duckdb
 import pyarrow as pa
 from dagster import (
     AssetCheckResult,
@@ -43,7 +44,8 @@ from aws_assets.analysis.trust_graph import (
 )
 from aws_assets.entity_assets import markdown_preview
 from aws_assets.lake.sql import quote_identifier
-from aws_assets.query import open_lake
+from aws_assets.lake.snapshot import LakeSnapshot
+from aws_assets.query import load_tables
 from aws_assets.relationship_assets import CHECKS, check_edges
 from aws_assets.resources import LakeResource
 
@@ -70,18 +72,25 @@ def _spec(table: str, schema: pa.Schema, deps: list[AssetKey]) -> AssetSpec:
     )
 
 
-def read_trust_graph(lake_root: str) -> TrustGraph:
-    """The trust graph of the lake's roles, read with DuckDB."""
-    con = open_lake(lake_root)
-    columns = ("_key", "accountId", "roleName", "trustPolicy")
-    roles = [dict(zip(columns, row)) for row in con.execute(
-        "SELECT _key, accountId, roleName, trustPolicy FROM aws_iam_role").fetchall()]
-    keys = con.execute(
+ROLE_COLUMNS = ("_key", "accountId", "roleName", "trustPolicy")
+
+
+def load_trust_inputs(snapshot: LakeSnapshot) -> duckdb.DuckDBPyConnection:
+    """The roles, and the keys of every table a trust can point at (accounts with their IDs)."""
+    columns = {table: ["_key"] for table in TARGET_TABLES}
+    columns["aws_iam_role"] = list(ROLE_COLUMNS)
+    columns["aws_account"] = ["_key", "accountId"]
+    return load_tables(snapshot, columns)
+
+
+def read_trust_graph(con: duckdb.DuckDBPyConnection) -> TrustGraph:
+    """The trust graph of the roles `load_trust_inputs` loaded."""
+    roles = con.sql(f"SELECT {', '.join(ROLE_COLUMNS)} FROM aws_iam_role").to_arrow_table().to_pylist()
+    keys = con.sql(
         " UNION ALL ".join(f"SELECT _key FROM {quote_identifier(table)}" for table in TARGET_TABLES)
-    ).fetchall()
-    accounts = con.execute("SELECT DISTINCT accountId FROM aws_account").fetchall()
-    targets = lake_targets((key for (key,) in keys), (account for (account,) in accounts), roles)
-    return build_trust_graph(roles, targets)
+    ).to_arrow_table().column("_key").to_pylist()
+    accounts = con.sql("SELECT DISTINCT accountId FROM aws_account").to_arrow_table().column("accountId").to_pylist()
+    return build_trust_graph(roles, lake_targets(keys, accounts, roles))
 
 
 def _counts(table: pa.Table, column: str) -> dict[str, int]:
@@ -118,7 +127,8 @@ def _problem_list(problems: pa.Table) -> str:
 )
 def analyse_trust(context: AssetExecutionContext, lake: LakeResource) -> Iterator:
     started = time.monotonic()
-    graph = read_trust_graph(lake.root)
+    con = load_trust_inputs(lake.snapshot())
+    graph = read_trust_graph(con)
     context.log.info(f"analysed the trust policies in {time.monotonic() - started:.1f}s")
     errors = sum(1 for severity in graph.problems.column("severity").to_pylist() if severity == "error")
     if errors:
@@ -173,9 +183,13 @@ def analyse_trust(context: AssetExecutionContext, lake: LakeResource) -> Iterato
                 markdown_preview(graph.reachability, ("roleKey", "principalKey", "hops"))),
         },
     )
-    # The checks read the lake as written, placeholders included: both ends of every edge must be in `entities`.
-    con = open_lake(lake.root)
-    con.execute("CREATE TEMP TABLE entity_keys AS SELECT DISTINCT _key FROM entities")
+    # Both ends of every edge must be entities: a role, a target table's entity, or a placeholder just written.
+    placeholders = graph.placeholders.select(["_key"])  # noqa: F841 - DuckDB reads the local variable by name
+    con.execute(
+        "CREATE TEMP TABLE entity_keys AS SELECT DISTINCT _key FROM ("
+        + " UNION ALL ".join(f"SELECT _key FROM {quote_identifier(table)}" for table in TARGET_TABLES)
+        + " UNION ALL SELECT _key FROM aws_iam_role UNION ALL SELECT _key FROM placeholders)"
+    )
     for check, problems in check_edges(con, graph.edges).items():
         yield AssetCheckResult(
             asset_key=AssetKey(TRUSTS_TABLE),

@@ -23,6 +23,7 @@ from aws_assets.aws.regions import GLOBAL_REGION
 from aws_assets.aws.session import assume_role_session
 from aws_assets.definitions import build_definitions
 from aws_assets.instances import Instance, load_instances
+from aws_assets.lake.snapshot import CACHE_ENV
 from aws_assets.lake.storage import Lake
 from aws_assets.query import open_lake
 from aws_assets.simulated_org import seed, start_moto_server
@@ -32,6 +33,19 @@ ACCOUNT_ID = "111122223333"
 # The simulated organisation's accounts.
 PROD, DEV, SHARED = "111111111111", "222222222222", "333333333333"
 REGION = "eu-west-1"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def snapshot_cache(tmp_path_factory):
+    """The lake snapshots the graph assets keep, in the test session's own folder rather than the user's cache."""
+    folder = tmp_path_factory.mktemp("snapshot-cache")
+    previous = os.environ.get(CACHE_ENV)
+    os.environ[CACHE_ENV] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop(CACHE_ENV, None)
+    else:
+        os.environ[CACHE_ENV] = previous
 
 
 @pytest.fixture

@@ -13,12 +13,16 @@ roles with instance profiles. Keys follow the collectors' formats (ARNs, `<owner
 Each phase runs in a fresh process, so that its peak RSS (ru_maxrss) is its own:
   generate   the synthetic lake, and a compacted copy of it (the same entities in one file per type and range of
              accounts); a later run with `--keep DIR` and the same parameters reuses them
-  product    what the `build_relationships` asset runs, timed step by step: `open_lake(load=True)`, the
-             `entity_keys` table, then per relationship type `build_edges`, `Lake.write_table`, `check_edges`;
-             once over the lake, once over the compacted copy, to tell the file layout's cost from the queries'
+  product    what the `build_relationships` asset runs, timed step by step: `load_relationship_inputs` (the
+             tables and columns the relationships read, through the snapshot cache, and the endpoint keys), then
+             per relationship type `build_edges`, `Lake.write_table`, `check_edges`; three times: over the lake
+             with an empty snapshot cache (cold), again after one account was synced again (`resync` rewrites its
+             partition files; the warm cache reads only those), and over the compacted copy without a cache, to
+             tell the file layout's cost from the queries'
   baseline   the same edges with pandas: read the Parquet (the columns needed), explode list columns, merge, check;
              each type's edge count, edge keys and check results must equal the product's, or the run fails
-  dagster    `dagster.materialize` of the `build_relationships` multi-asset on an ephemeral instance, over the lake
+  dagster    `dagster.materialize` of the `build_relationships` multi-asset on an ephemeral instance, over the lake,
+             with the warm snapshot cache
 
     .venv/bin/python benchmarks/relationships.py [--accounts 200] [--regions 17] [--scale 1] [--keep DIR]
 """
@@ -1134,19 +1138,20 @@ class Clock:
 
 
 def phase_product(args: argparse.Namespace) -> dict[str, Any]:
-    """What the `build_relationships` asset runs (see aws_assets/relationship_assets.py), with a clock per step."""
-    from aws_assets.query import open_lake
-    from aws_assets.relationship_assets import build_edges, check_edges
+    """What the `build_relationships` asset runs (see aws_assets/relationship_assets.py), with a clock per step,
+    reading the lake through the snapshot cache in `--cache` (none when empty)."""
+    from aws_assets.lake.snapshot import LakeSnapshot
+    from aws_assets.relationship_assets import build_edges, check_edges, columns_read, load_relationship_inputs
 
     floor = peak_rss_mib()
     lake = Lake(args.root)
+    snapshot = LakeSnapshot(lake, args.cache or None)
     clock = Clock()
-    with clock.step("open_lake"):
-        con = open_lake(args.root, load=True)
-    with clock.step("entity_keys"):
-        con.execute("CREATE TEMP TABLE entity_keys AS SELECT DISTINCT _key FROM entities")
+    relationships = list(RELATIONSHIP_TYPES.values())
+    with clock.step("load"):
+        con = load_relationship_inputs(snapshot, relationships)
     types = []
-    for relationship in RELATIONSHIP_TYPES.values():
+    for relationship in relationships:
         seconds = {}
         with clock.step("build"):
             edges = build_edges(con, relationship)
@@ -1162,10 +1167,30 @@ def phase_product(args: argparse.Namespace) -> dict[str, Any]:
     return {
         **clock.result(),
         "types": types,
+        "tables_loaded": len(columns_read(relationships)),
+        "columns_loaded": sum(len(c) for c in columns_read(relationships).values()),
+        "files": snapshot.stats.files,
+        "files_read": snapshot.stats.read_files,
+        "files_reused": snapshot.stats.reused_files,
         "duckdb_threads": threads,
         "rss_after_imports_mib": floor,
         "peak_rss_mib": peak_rss_mib(),
     }
+
+
+def phase_resync(args: argparse.Namespace) -> dict[str, Any]:
+    """One account synced again: every partition file of the first account rewritten (same rows, a new file), as
+    its sync would leave the lake."""
+    lake = Lake(args.root)
+    account = sorted(Path(args.root, "aws_account").iterdir())[0].name.removeprefix("account=")
+    rewritten = 0
+    started = time.perf_counter()
+    for path in sorted(Path(args.root).glob(f"*/account={account}/**/{PARTITION_FILE}")):
+        parts = path.relative_to(args.root).parts
+        region = parts[2].removeprefix("region=") if len(parts) == 4 else None
+        lake.write_partition(parts[0], account, region, pq.read_table(path))
+        rewritten += 1
+    return {"account": account, "files": rewritten, "seconds": time.perf_counter() - started}
 
 
 # ---- phase: baseline (pandas) ---------------------------------------------------------------------------------------
@@ -1418,11 +1443,12 @@ def phase_dagster(args: argparse.Namespace) -> dict[str, Any]:
     with DagsterInstance.ephemeral() as instance:
         clock = Clock()
         with clock.step("materialize"):
-            result = materialize([assets], resources={"lake": LakeResource(root=args.root)}, instance=instance)
+            result = materialize([assets], resources={"lake": LakeResource(root=args.root, cache_folder=args.cache)},
+                             instance=instance)
         loaded = [
             float(match.group(1))
             for record in instance.all_logs(result.run_id)
-            if (match := re.search(r"loaded the entity tables in ([0-9.]+)s", record.user_message or ""))
+            if (match := re.search(r"loaded .* partition files .* in ([0-9.]+)s", record.user_message or ""))
         ]
         checks = result.get_asset_check_evaluations()
         return {
@@ -1447,6 +1473,7 @@ def peak_rss_mib() -> float:
 PHASES: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
     "generate": phase_generate,
     "product": phase_product,
+    "resync": phase_resync,
     "baseline": phase_baseline,
     "dagster": phase_dagster,
 }
@@ -1468,18 +1495,26 @@ class Work:
         return str(self.folder / "lake-compacted")
 
     @property
+    def cache(self) -> str:
+        """The snapshot cache of the product's runs over the lake."""
+        return str(self.folder / "cache")
+
+    @property
     def generated(self) -> Path:
         return self.folder / "generated.json"
 
 
-def run_phase(phase: str, root: str, args: argparse.Namespace, work: Work, label: str | None = None) -> dict[str, Any]:
-    """The phase in a fresh Python process, so that its peak RSS is its own."""
+def run_phase(
+    phase: str, root: str, args: argparse.Namespace, work: Work, label: str | None = None, cache: str = ""
+) -> dict[str, Any]:
+    """The phase in a fresh Python process, so that its peak RSS is its own; `cache` is the snapshot cache folder
+    (none: every partition file is read)."""
     label = label or phase
     result_file = work.folder / f"{label}.json"
     command = [
         sys.executable, __file__, "--phase", phase, "--root", root, "--compacted", work.compacted,
         "--result", str(result_file), "--accounts", str(args.accounts), "--regions", str(args.regions),
-        "--scale", str(args.scale),
+        "--scale", str(args.scale), "--cache", cache,
     ]
     log_file = work.folder / f"{label}.log"  # Dagster logs every event: kept out of the report unless it fails
     with log_file.open("w") as log:
@@ -1491,8 +1526,8 @@ def run_phase(phase: str, root: str, args: argparse.Namespace, work: Work, label
 
 
 def remove_edge_tables(root: str) -> None:
-    """Every phase that builds the edges starts from the entity tables alone (`open_lake(load=True)` would also load
-    the edge tables of an earlier phase)."""
+    """Every phase that builds the edges starts from the entity tables alone, so that what the baseline compares
+    with is what the last phase wrote."""
     for relationship_type in RELATIONSHIP_TYPES:
         shutil.rmtree(Path(root, relationship_type), ignore_errors=True)
 
@@ -1515,15 +1550,14 @@ def timed(phase: dict[str, Any], step: str) -> str:
     return f"{phase['wall'].get(step, 0.0):>8.2f}s {phase['cpu'].get(step, 0.0):>8.2f}s"
 
 
-def print_product(title: str, product: dict[str, Any], files: int) -> None:
+def print_product(title: str, product: dict[str, Any]) -> None:
     types = product["types"]
-    opened = product["wall"]["open_lake"]
     print(f"\n== {title} ==")
     heading = f"step (DuckDB threads: {product['duckdb_threads']})"
     print(f"  {heading:<34} {'wall':>9} {'CPU':>9}")
-    print(f"  {'open_lake(load=True)':<34} {timed(product, 'open_lake')}  {files:,} Parquet files, "
-          f"{1000 * opened / files:.2f} ms a file")
-    print(f"  {'entity_keys table':<34} {timed(product, 'entity_keys')}")
+    print(f"  {'load (snapshot + lake)':<34} {timed(product, 'load')}  {product['tables_loaded']} tables, "
+          f"{product['columns_loaded']} columns; {product['files']:,} partition files: {product['files_read']:,} "
+          f"read from the lake, {product['files_reused']:,} from the snapshot")
     print(f"  {f'build_edges ({len(types)} types)':<34} {timed(product, 'build')}")
     print(f"  {'Lake.write_table':<34} {timed(product, 'write')}")
     print(f"  {'check_edges':<34} {timed(product, 'check')}")
@@ -1559,8 +1593,8 @@ def report(runs: dict[str, Any], args: argparse.Namespace) -> int:
     if missing:
         print(f"  NOT GENERATED, though relationships read them: {', '.join(missing)}")
 
-    print_product("product over the lake: open_lake(load=True), then per type build_edges, Lake.write_table, "
-                  "check_edges", product, generated["files"])
+    print_product("product over the lake, cold (empty snapshot cache): load_relationship_inputs, then per type "
+                  "build_edges, Lake.write_table, check_edges", product)
     types = product["types"]
     failing = [t for t in types if any(t["problems"].values())]
     empty = [t["type"] for t in types if t["edges"] == 0]
@@ -1568,8 +1602,15 @@ def report(runs: dict[str, Any], args: argparse.Namespace) -> int:
         print(f"  CHECK FAILED {t['type']}: {t['problems']}")
     if empty:
         print(f"  NO EDGES (the synthetic lake does not link these types): {', '.join(empty)}")
-    print_product("the same over the compacted copy: the same entities in one file per type and account range",
-                  compacted, generated["compacted_files"])
+    resync, warm = runs["resync"], runs["warm"]
+    print_product(f"the same after one account was synced again ({resync['files']} partition files of "
+                  f"{resync['account']} rewritten), warm snapshot cache", warm)
+    for t in warm["types"]:
+        if t["edges"] != by_type_of(types)[t["type"]]["edges"] or any(t["problems"].values()):
+            failing.append(t)
+            print(f"  WARM RUN DIFFERS {t['type']}: {t['edges']:,} edges {t['problems']}")
+    print_product("the same over the compacted copy (the same entities in one file per type and account range), "
+                  "no snapshot cache", compacted)
 
     by_type = {t["type"]: t for t in types}
     mismatches = [
@@ -1596,7 +1637,8 @@ def report(runs: dict[str, Any], args: argparse.Namespace) -> int:
         print("  every type it computes: the product's edge count, edge keys and check results")
 
     if dagster is not None:
-        print("\n== dagster.materialize([build_relationships]) on an ephemeral instance, over the lake ==")
+        print("\n== dagster.materialize([build_relationships]) on an ephemeral instance, over the lake, warm snapshot "
+              "cache ==")
         print(f"  {'succeeded' if dagster['success'] else 'FAILED'}: {dagster['materializations']} materializations, "
               f"{dagster['checks_passed']}/{dagster['checks']} checks passed in {dagster['seconds']:.2f}s "
               f"({dagster['cpu_seconds']:.2f}s CPU), of which {dagster['asset_load_seconds']}s loading the lake "
@@ -1606,7 +1648,8 @@ def report(runs: dict[str, Any], args: argparse.Namespace) -> int:
     total_edges = sum(t["edges"] for t in types)
     print(f"\n== comparison: {entities:,} entities, {total_edges:,} edges, {os.cpu_count()} cores, load average "
           f"{runs['load_before']:.1f} before the run and {os.getloadavg()[0]:.1f} after ==")
-    print(f"  {'seconds: wall / CPU':<44} {'lake':>17} {'compacted':>17} {'pandas, lake':>17}")
+    print(f"  {'seconds: wall / CPU':<44} {'lake, cold':>17} {'lake, warm':>17} {'compacted':>17} "
+          f"{'pandas, lake':>17}")
 
     def cell(phase: dict[str, Any] | None, *steps: str) -> str:
         if phase is None:
@@ -1616,23 +1659,29 @@ def report(runs: dict[str, Any], args: argparse.Namespace) -> int:
         return f"{wall:>8.1f} /{cpu:>7.1f}"
 
     for label, product_steps, baseline_steps in (
-        ("load the entities", ("open_lake", "entity_keys"), ("read",)),
+        ("load the entities", ("load",), ("read",)),
         ("compute the edges", ("build",), ("build",)),
         ("check the edges", ("check",), ("check",)),
         ("write the edges", ("write",), None),
-        ("total", ("open_lake", "entity_keys", "build", "write", "check"), ("read", "build", "check")),
+        ("total", ("load", "build", "write", "check"), ("read", "build", "check")),
     ):
-        print(f"  {label:<44} {cell(product, *product_steps)} {cell(compacted, *product_steps)} "
+        print(f"  {label:<44} {cell(product, *product_steps)} {cell(warm, *product_steps)} "
+              f"{cell(compacted, *product_steps)} "
               f"{cell(baseline if baseline_steps else None, *(baseline_steps or ()))}")
-    print(f"  {'peak RSS':<44} {product['peak_rss_mib']:>13,.0f} MiB {compacted['peak_rss_mib']:>13,.0f} MiB "
+    print(f"  {'peak RSS':<44} {product['peak_rss_mib']:>13,.0f} MiB {warm['peak_rss_mib']:>13,.0f} MiB "
+          f"{compacted['peak_rss_mib']:>13,.0f} MiB "
           f"{baseline['peak_rss_mib']:>13,.0f} MiB")
     if dagster is not None:
         print(f"  {'dagster.materialize (the whole asset), lake':<44} {cell(dagster, 'materialize')}   peak RSS "
               f"{dagster['peak_rss_mib']:,.0f} MiB")
-        print(f"  {'  minus the product total over the lake':<44} {dagster['seconds'] - product['seconds']:>8.1f} /"
-              f"{dagster['cpu_seconds'] - product['cpu_seconds']:>7.1f}")
+        print(f"  {'  minus the warm product total':<44} {dagster['seconds'] - warm['seconds']:>8.1f} /"
+              f"{dagster['cpu_seconds'] - warm['cpu_seconds']:>7.1f}")
     problems = mismatches or failing or empty or missing or (dagster is not None and not dagster["success"])
     return 1 if problems else 0
+
+
+def by_type_of(types: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {t["type"]: t for t in types}
 
 
 def mib(size: float) -> str:
@@ -1654,6 +1703,7 @@ def main() -> int:
     parser.add_argument("--root", help=argparse.SUPPRESS)
     parser.add_argument("--compacted", help=argparse.SUPPRESS)
     parser.add_argument("--result", help=argparse.SUPPRESS)
+    parser.add_argument("--cache", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if not 1 <= args.regions <= len(REGIONS):
         parser.error(f"--regions must be between 1 and {len(REGIONS)}")
@@ -1670,13 +1720,18 @@ def main() -> int:
         runs: dict[str, Any] = {"load_before": os.getloadavg()[0]}
         print(f"{os.cpu_count()} cores, Python {sys.version.split()[0]}; lakes in {work.folder}", flush=True)
         runs["generate"] = generated_lake(args, work)
-        for label, root in (("product", work.lake), ("compacted", work.compacted)):
-            remove_edge_tables(root)
-            runs[label] = run_phase("product", root, args, work, label)
+        shutil.rmtree(work.cache, ignore_errors=True)  # the first run reads every file: a cold snapshot cache
+        remove_edge_tables(work.lake)
+        runs["product"] = run_phase("product", work.lake, args, work, "product", cache=work.cache)
+        runs["resync"] = run_phase("resync", work.lake, args, work)
+        remove_edge_tables(work.lake)
+        runs["warm"] = run_phase("product", work.lake, args, work, "warm", cache=work.cache)
+        remove_edge_tables(work.compacted)
+        runs["compacted"] = run_phase("product", work.compacted, args, work, "compacted")
         runs["baseline"] = run_phase("baseline", work.lake, args, work)  # compares with the product's edge tables
         if not args.skip_dagster:
             remove_edge_tables(work.lake)
-            runs["dagster"] = run_phase("dagster", work.lake, args, work)
+            runs["dagster"] = run_phase("dagster", work.lake, args, work, cache=work.cache)
         return report(runs, args)
 
 

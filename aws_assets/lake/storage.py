@@ -11,6 +11,7 @@ import os
 import uuid
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 import boto3
 import pyarrow as pa
@@ -35,6 +36,14 @@ def s3_filesystem() -> pafs.S3FileSystem:
     if frozen:
         options.update(access_key=frozen.access_key, secret_key=frozen.secret_key, session_token=frozen.token)
     return pafs.S3FileSystem(**options)
+
+
+class PartitionFile(NamedTuple):
+    path: str  # as the lake's filesystem names it
+    size: int
+    # What changes whenever the partition is rewritten: a rewrite is a rename onto the path (a new inode, with its
+    # modification time) locally, and a new object (its LastModified) on S3.
+    version: str
 
 
 @dataclass(frozen=True)
@@ -96,12 +105,25 @@ class Lake:
         return bool(self.partition_files(table))
 
     def partition_files(self, table: str) -> list[str]:
+        return [partition.path for partition in self.partition_file_infos(table)]
+
+    def partition_file_infos(self, table: str) -> list[PartitionFile]:
+        """The table's partition files, with what tells a rewritten file from the one read before."""
         selector = pafs.FileSelector(f"{self._base}/{table}", recursive=True, allow_not_found=True)
-        return sorted(
-            info.path
-            for info in self.filesystem.get_file_info(selector)
+        files = [
+            info for info in self.filesystem.get_file_info(selector)
             if info.type == pafs.FileType.File and info.base_name == PARTITION_FILE
-        )
+        ]
+        if self.is_s3:
+            return sorted(PartitionFile(info.path, info.size, str(info.mtime_ns)) for info in files)
+        partitions = []
+        for info in files:
+            try:
+                stat = os.stat(info.path)
+            except FileNotFoundError:
+                continue  # removed since it was listed
+            partitions.append(PartitionFile(info.path, stat.st_size, f"{stat.st_ino}:{stat.st_mtime_ns}"))
+        return sorted(partitions)
 
     def read_table(self, table: str, schema: pa.Schema | None = None) -> pa.Table:
         """Every partition of a table as one Arrow table (empty, with `schema`, when nothing is written yet)."""
