@@ -53,10 +53,9 @@ from aws_assets.analysis.trust import (
     PUBLIC,
     ROLE_TYPE,
     USER_TYPE,
-    TrustAnalysis,
+    RoleTrust,
     TrustEdge,
-    parse_trust_policy,
-    trust_edges,
+    analyse_roles,
 )
 from aws_assets.entity import Column, json_text, string, timestamp
 from aws_assets.services.s3 import PUBLIC_GRANTEES
@@ -187,18 +186,8 @@ class RuleInputs:
 
     @cached_property
     def role_trusts(self) -> list[RoleTrust]:
-        """Every role's trust policy read by the engine, with the TRUSTS edges it grants. Each distinct document is
-        read once: most roles share a handful of trust policies (a service, the organisation's CI, ...)."""
-        analyses: dict[str | None, TrustAnalysis] = {}
-        trusts = []
-        for role in self.rows("aws_iam_role"):
-            document = role["trustPolicy"]
-            analysis = analyses.get(document)
-            if analysis is None:
-                analysis = analyses[document] = parse_trust_policy(document)
-            edges = trust_edges(role["_key"], role["accountId"], analysis, self.ingested_accounts)
-            trusts.append(RoleTrust(role, analysis, edges))
-        return trusts
+        """Every role's trust policy read by the engine, with the TRUSTS edges it grants."""
+        return analyse_roles(self.rows("aws_iam_role"), self.ingested_accounts)
 
     @cached_property
     def workloads_by_group(self) -> dict[tuple[str, str, str], dict[str, list[str]]]:
@@ -213,13 +202,6 @@ class RuleInputs:
                     by_label = exposed.setdefault((row["accountId"], row["region"], group_id), {})
                     by_label.setdefault(label, []).append(row["_key"])
         return exposed
-
-
-@dataclass(frozen=True)
-class RoleTrust:
-    role: Row
-    analysis: TrustAnalysis
-    edges: list[TrustEdge]
 
 
 def evaluate(tables: Tables, now: datetime, rules: Sequence[Rule] | None = None) -> list[Finding]:

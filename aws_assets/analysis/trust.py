@@ -76,6 +76,7 @@ trusts): counted case by case on the labelled corpus in `aws_assets_tests/trust_
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections import deque
@@ -1163,6 +1164,54 @@ def _edge(
     )
 
 
+# ---- many roles ----------------------------------------------------------------------------------------------
+
+
+class RoleTrust(NamedTuple):
+    """A role row, its trust policy as the engine reads it, and the TRUSTS edges it grants."""
+
+    role: Mapping[str, Any]
+    analysis: TrustAnalysis
+    edges: list[TrustEdge]
+
+
+def analyse_roles(roles: Iterable[Mapping[str, Any]], ingested_accounts: Collection[str]) -> list[RoleTrust]:
+    """Every role's trust policy (`_key`, accountId, trustPolicy as the aws_iam_role table holds them) read and
+    turned into edges. Each distinct document is read once and its edges computed once per account: most roles share
+    a handful of trust policies (a service, the account's root, the organisation's CI), and an edge depends on the
+    role only through its key."""
+    ingested = frozenset(ingested_accounts)
+    analyses: dict[Any, TrustAnalysis] = {}
+    edges_by_place: dict[tuple[Any, str], tuple[str, list[TrustEdge]]] = {}
+    trusts = []
+    for role in roles:
+        document, account, key = role["trustPolicy"], role["accountId"], role["_key"]
+        cacheable = isinstance(document, str) or document is None  # a document given as a dict is read each time
+        analysis = analyses.get(document) if cacheable else None
+        if analysis is None:
+            analysis = parse_trust_policy(document)
+            if cacheable:
+                analyses[document] = analysis
+        known = edges_by_place.get((document, account)) if cacheable else None
+        if known is None:
+            edges = trust_edges(key, account, analysis, ingested)
+            if cacheable:
+                edges_by_place[(document, account)] = (key, edges)
+        else:
+            first_key, first_edges = known
+            edges = first_edges if first_key == key else [_for_role(edge, key) for edge in first_edges]
+        trusts.append(RoleTrust(role, analysis, edges))
+    return trusts
+
+
+def _for_role(edge: TrustEdge, role_key: str) -> TrustEdge:
+    """The edge from another role with the same document in the same account. `dataclasses.replace` would rerun
+    the constructor over every field, the largest cost of a lake of roles sharing few documents."""
+    clone = copy.copy(edge)
+    object.__setattr__(clone, "from_key", role_key)  # on the new object, before anyone holds it
+    return clone
+
+
 # ---- role chaining -----------------------------------------------------------------------------------------------
 
 
@@ -1196,18 +1245,23 @@ def reachable_principals(edges: Iterable[TrustEdge]) -> list[Reach]:
                 return roles_by_identity[identity]
         return edge.to_key
 
+    # Per role, its trusted principals in key order, resolved once: (principal, whether to follow it further).
+    steps = {
+        role: [(resolve(edge), edge.to_type == ROLE_TYPE)
+               for edge in sorted(role_edges, key=lambda e: (e.to_key, e.to_type))]
+        for role, role_edges in outgoing.items()
+    }
     result: list[Reach] = []
     for role in sorted(outgoing):
         seen = {role}
         queue: deque[tuple[str, tuple[str, ...]]] = deque([(role, (role,))])
         while queue:
             node, path = queue.popleft()
-            for edge in sorted(outgoing.get(node, ()), key=lambda e: (e.to_key, e.to_type)):
-                principal = resolve(edge)
+            for principal, is_role in steps.get(node, ()):
                 if principal in seen:
                     continue
                 seen.add(principal)
                 result.append(Reach(role, principal, len(path), path + (principal,)))
-                if edge.to_type == ROLE_TYPE and principal in outgoing:
+                if is_role and principal in outgoing:
                     queue.append((principal, path + (principal,)))
     return result

@@ -40,10 +40,9 @@ from aws_assets.analysis.trust import (
     UNKNOWN_PRINCIPAL_TYPE,
     USER_TYPE,
     TrustEdge,
+    analyse_roles,
     canonical_json,
-    parse_trust_policy,
     reachable_principals,
-    trust_edges,
 )
 from aws_assets.entity import COMMON_COLUMNS, Column, SchemaError, boolean, integer, json_text, string, strings
 from aws_assets.relationships.model import RELATIONSHIP_COLUMNS, relationship_type_name
@@ -188,14 +187,12 @@ def build_trust_graph(roles: Iterable[Mapping[str, Any]], targets: LakeTargets) 
     """The four tables from the role rows (`_key`, accountId, trustPolicy as the aws_iam_role table holds them)."""
     edges: list[TrustEdge] = []
     problems: list[dict[str, Any]] = []
-    for role in sorted(roles, key=lambda r: r["_key"]):
-        analysis = parse_trust_policy(role["trustPolicy"])
+    for role, analysis, found in analyse_roles(sorted(roles, key=lambda r: r["_key"]), targets.ingested_accounts):
         problems += [
             {"roleKey": role["_key"], "accountId": role["accountId"], "code": p.code, "severity": p.severity,
              "message": p.message, "statement": p.statement}
             for p in analysis.problems
         ]
-        found = trust_edges(role["_key"], role["accountId"], analysis, targets.ingested_accounts)
         edges += _onto_lake(found, targets)
     return TrustGraph(
         edges=_table(TRUSTS_TABLE, TRUSTS_SCHEMA, [_edge_row(edge) for edge in edges]),
@@ -316,4 +313,5 @@ def _table(name: str, schema: pa.Schema, rows: list[dict[str, Any]]) -> pa.Table
         unknown = row.keys() - names
         if unknown:
             raise SchemaError(f"{name}: row {row.get('_key') or row} has undeclared columns {sorted(unknown)}")
-    return pa.Table.from_pylist(rows, schema=schema)
+    # Column by column: pyarrow converts a list per column several times faster than a list of row dicts.
+    return pa.Table.from_pydict({column: [row.get(column) for row in rows] for column in schema.names}, schema=schema)

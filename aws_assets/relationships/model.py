@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import pyarrow as pa
 
@@ -33,6 +33,7 @@ SQL_COLUMNS = ("_fromEntityKey", "_toEntityKey", "accountId")
 NAMES_IN_RELATIONSHIPS = {"aws_iam_policy": "aws_iam_managed_policy"}
 
 
+@lru_cache(maxsize=4096)
 def relationship_type_name(from_type: str, verb: str, to_type: str) -> str:
     """JupiterOne's convention: the source type, the verb, then the target type without the prefix both share
     (`aws_vpc` CONTAINS `aws_subnet` -> `aws_vpc_contains_subnet`)."""
