@@ -31,12 +31,12 @@ from aws_assets.relationships.security_groups import PEER_SCHEMA, PEER_TABLE
 PROMPT = "aws-assets> "
 
 
-def open_lake(lake_root: str, database: str | None = None, load: bool = False) -> duckdb.DuckDBPyConnection:
+def open_lake(lake_root: str, database: str | None = None) -> duckdb.DuckDBPyConnection:
     """The lake's views: one per entity and relationship `_type`, `entities` and `relationships`, and one per
     analysis table."""
     lake = Lake(lake_root)
-    con = connect(lake, entity_schemas(), relationship_schemas(), database or ":memory:", load)
-    create_table_views(con, lake, analysis_schemas(), load)
+    con = connect(lake, entity_schemas(), relationship_schemas(), database or ":memory:")
+    create_table_views(con, lake, analysis_schemas())
     return con
 
 

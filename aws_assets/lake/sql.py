@@ -32,16 +32,13 @@ def table_source(lake: Lake, table: str) -> str:
     return f"read_parquet({glob}, union_by_name = true, hive_partitioning = false)"
 
 
-def create_table_views(
-    con: duckdb.DuckDBPyConnection, lake: Lake, schemas: dict[str, pa.Schema], load: bool = False
-) -> None:
-    """A view over each table's Parquet files (with `load`, an in-memory copy, for many queries over the same
-    tables); a table with no partition yet becomes an empty table of its schema."""
+def create_table_views(con: duckdb.DuckDBPyConnection, lake: Lake, schemas: dict[str, pa.Schema]) -> None:
+    """A view over each table's Parquet files; a table with no partition yet becomes an empty table of its schema.
+    (Computations over the whole lake load what they read through `aws_assets.lake.snapshot` instead.)"""
     for table, schema in schemas.items():
         name = quote_identifier(table)
         if lake.has_table(table):
-            kind = "TABLE" if load else "VIEW"
-            con.execute(f"CREATE OR REPLACE {kind} {name} AS SELECT * FROM {table_source(lake, table)}")
+            con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM {table_source(lake, table)}")
         else:
             empty = schema.empty_table()  # noqa: F841 - DuckDB reads the local variable by name
             con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM empty")
@@ -58,14 +55,13 @@ def connect(
     entity_schemas: dict[str, pa.Schema],
     relationship_schemas: dict[str, pa.Schema] | None = None,
     database: str = ":memory:",
-    load: bool = False,
 ) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection (or a `.duckdb` file) with a view per table, `entities` and `relationships`."""
     relationship_schemas = relationship_schemas or {}
     con = duckdb.connect(database)
     if lake.is_s3:
         con.register_filesystem(_S3ForDuckDB(lake.filesystem))
-    create_table_views(con, lake, {**entity_schemas, **relationship_schemas}, load)
+    create_table_views(con, lake, {**entity_schemas, **relationship_schemas})
     create_union_view(con, "entities", entity_schemas, [c.name for c in COMMON_COLUMNS])
     if relationship_schemas:
         create_union_view(con, "relationships", relationship_schemas, [c.name for c in RELATIONSHIP_COLUMNS])
