@@ -1,0 +1,226 @@
+"""The read-only role customers deploy (deploy/read-only-role.yaml), against what a full sync really calls.
+
+Every operation of a full sync of the simulated organisation is recorded by the botocore `before-call.*.*` hook that
+`CallCounter` puts on every client the collectors create (the sync report's calls by operation). The operations the
+collectors name for calls the simulated organisation does not provoke (fallbacks such as GetLoginProfile when the
+credential report lacks a user) are added from the collectors' source. Each must be a read that SecurityAudit (AWS's
+document, as moto ships it) plus the template's extra policies allow; the extra policies must hold nothing else.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import botocore.session
+import cfnlint.api
+import pytest
+from cfnlint.decode import cfn_yaml
+from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+from aws_assets.analysis.trust import parse_trust_policy, trust_edges
+from aws_assets.aws.permissions import (
+    OPERATOR_OPERATIONS,
+    Permission,
+    allows,
+    required_permission,
+    write_reasons,
+)
+from aws_assets.simulated_org import OPERATOR_ACCOUNT_ID
+
+from aws_assets_tests.conftest import ACCOUNT_ID
+
+REPO = Path(__file__).resolve().parent.parent
+TEMPLATE_PATH = "deploy/read-only-role.yaml"
+TEMPLATE = REPO / TEMPLATE_PATH
+SERVICES_SOURCE = REPO / "aws_assets" / "services"
+SECURITY_AUDIT_SUB = {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/SecurityAudit"}
+MANAGED_POLICY_CHARACTERS = 6144  # IAM's limit on a managed policy document, whitespace aside
+OPERATION_NAME = re.compile(r"^[a-z0-9-]+:[A-Z][A-Za-z0-9]+$")
+WHERE_TO_ADD = (
+    "add a statement granting it to an AWS::IAM::ManagedPolicy in deploy/read-only-role.yaml that the role lists in "
+    "ManagedPolicyArns (create one if there is none), and list it in the README's 'Using it on your AWS accounts'; "
+    "if IAM names the action otherwise, declare it in ACTION_EXCEPTIONS in aws_assets/aws/permissions.py"
+)
+
+
+@cache
+def template() -> dict[str, Any]:
+    return cfn_yaml.loads(TEMPLATE.read_text())
+
+
+@cache
+def security_audit() -> dict[str, Any]:
+    return json.loads(aws_managed_policies_data)["SecurityAudit"]["Document"]
+
+
+def the_role() -> dict[str, Any]:
+    roles = [r for r in template()["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
+    assert len(roles) == 1, f"{TEMPLATE_PATH} must create exactly one role"
+    return roles[0]["Properties"]
+
+
+def extra_policies() -> list[dict[str, Any]]:
+    """The documents of the template's managed policies that the role lists besides SecurityAudit."""
+    documents = []
+    for arn in the_role()["ManagedPolicyArns"]:
+        if arn == SECURITY_AUDIT_SUB:
+            continue
+        resource = template()["Resources"].get(arn.get("Ref") if isinstance(arn, dict) else None)
+        assert resource and resource["Type"] == "AWS::IAM::ManagedPolicy", (
+            f"{TEMPLATE_PATH}: the role may list only SecurityAudit and the template's own managed policies, not {arn}"
+        )
+        documents.append(resource["Properties"]["PolicyDocument"])
+    return documents
+
+
+@cache
+def operations_named_in_collectors() -> frozenset[str]:
+    """`<service>:<Operation>` strings in the collectors' source that name a real botocore operation."""
+    session = botocore.session.get_session()
+    services = set(session.get_available_services())
+    named = set()
+    for path in SERVICES_SOURCE.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and OPERATION_NAME.match(node.value):
+                service, name = node.value.split(":")
+                if service in services and name in session.get_service_model(service).operation_names:
+                    named.add(node.value)
+    return frozenset(named)
+
+
+@pytest.fixture(scope="module")
+def sync_operations(synced) -> dict[str, int]:
+    report = synced["report"]
+    assert report.ok, [failure.errors for failure in report.failures]
+    return dict(report.calls_by_operation())
+
+
+@pytest.fixture(scope="module")
+def role_operations(sync_operations) -> set[str]:
+    """What the role itself is asked to do: the sync's calls and the collectors' fallbacks, less AssumeRole."""
+    return (set(sync_operations) | operations_named_in_collectors()) - OPERATOR_OPERATIONS
+
+
+def test_the_template_is_valid_cloudformation():
+    problems = cfnlint.api.lint(TEMPLATE.read_text())
+    assert not problems, "\n".join(str(problem) for problem in problems)
+    assert set(template()["Parameters"]) == {"OperatorPrincipals", "ExternalId", "RoleName"}
+    assert template()["Parameters"]["ExternalId"]["NoEcho"] is True
+    assert template()["Parameters"]["RoleName"]["Default"] == "aws-assets-readonly"
+    assert template()["Outputs"]["RoleArn"]["Value"] == {"Fn::GetAtt": ["ReadOnlyRole", "Arn"]}
+    assert SECURITY_AUDIT_SUB in the_role()["ManagedPolicyArns"]
+    assert "Policies" not in the_role(), "extra reads belong in a managed policy (limits, reuse), not inline"
+    assert {r["Type"] for r in template()["Resources"].values()} <= {"AWS::IAM::Role", "AWS::IAM::ManagedPolicy"}
+
+
+def test_the_sync_makes_the_calls_of_every_service(sync_operations):
+    # A collector whose client escaped the call counter would leave its service out of the recording.
+    services = {operation.split(":")[0] for operation in sync_operations}
+    assert services >= {"sts", "iam", "s3", "s3control", "ec2", "rds", "dynamodb", "kms", "lambda", "apigateway",
+                        "config"}
+    assert operations_named_in_collectors() >= {"iam:GetLoginProfile", "iam:GetPolicy", "iam:GetPolicyVersion",
+                                                "s3:GetBucketPolicyStatus", "lambda:GetPolicy"}
+
+
+def test_every_operation_is_a_read(role_operations):
+    writes = {operation: write_reasons(operation) for operation in sorted(role_operations)}
+    writes = {operation: reasons for operation, reasons in writes.items() if reasons}
+    assert not writes, "aws-assets only reads, but these look like writes (" + "; ".join(
+        f"{operation}: {', '.join(reasons)}" for operation, reasons in writes.items()
+    ) + "). If one is a read, declare it in READ_EXCEPTIONS in aws_assets/aws/permissions.py with the reason."
+
+
+def called(operation: str, sync_operations: dict[str, int]) -> str:
+    if operation in sync_operations:
+        return f"called {sync_operations[operation]} times by the full sync"
+    return "named in aws_assets/services, not called by the full sync"
+
+
+def test_the_role_allows_every_operation(role_operations, sync_operations):
+    policies = [security_audit(), *extra_policies()]
+    missing = {
+        operation: required_permission(operation)
+        for operation in sorted(role_operations)
+        if not allows(policies, required_permission(operation))
+    }
+    assert not missing, "the read-only role does not allow:\n" + "\n".join(
+        f"  {operation} ({called(operation, sync_operations)}) needs {permission.action} on {permission.resource}"
+        for operation, permission in missing.items()
+    ) + f"\nSecurityAudit does not grant these: {WHERE_TO_ADD}."
+
+
+def test_the_extra_policies_hold_only_reads_security_audit_lacks(role_operations):
+    lacking = [
+        permission
+        for permission in map(required_permission, sorted(role_operations))
+        if not allows([security_audit()], permission)
+    ]
+    for document in extra_policies():
+        statements = document["Statement"]
+        for statement in [statements] if isinstance(statements, dict) else statements:
+            assert statement["Effect"] == "Allow" and "Action" in statement and "Condition" not in statement
+            for action in [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]:
+                needed = [p for p in lacking if allows([{"Statement": {**statement, "Action": action}}], p)]
+                assert needed, (
+                    f"{TEMPLATE_PATH}: {action} on {statement['Resource']} is not needed: no operation of the sync "
+                    "needs it, or SecurityAudit already grants what it is needed for. Remove it."
+                )
+        size = len(json.dumps(document, separators=(",", ":")))
+        assert size <= MANAGED_POLICY_CHARACTERS, f"{TEMPLATE_PATH}: an extra policy of {size} characters: split it"
+
+
+@pytest.mark.parametrize(
+    "principals, role_name, expected_targets",
+    [
+        (OPERATOR_ACCOUNT_ID, None, {f"arn:aws:iam::{OPERATOR_ACCOUNT_ID}:root"}),
+        (
+            f"arn:aws:iam::{OPERATOR_ACCOUNT_ID}:root,arn:aws:iam::444455556666:role/aws-assets",
+            "audit-reader",
+            {f"arn:aws:iam::{OPERATOR_ACCOUNT_ID}:root", "arn:aws:iam::444455556666:role/aws-assets"},
+        ),
+    ],
+    ids=["account-id", "root-and-role"],
+)
+def test_the_deployed_role_trusts_only_the_operator_and_requires_the_external_id(
+    account_session, principals, role_name, expected_targets
+):
+    parameters = {"OperatorPrincipals": principals, "ExternalId": "a-long-random-string"}
+    if role_name:
+        parameters["RoleName"] = role_name
+    cloudformation = account_session.client("cloudformation", region_name="eu-west-1")
+    cloudformation.create_stack(
+        StackName="aws-assets-readonly",
+        TemplateBody=TEMPLATE.read_text(),
+        Parameters=[{"ParameterKey": key, "ParameterValue": value} for key, value in parameters.items()],
+        Capabilities=["CAPABILITY_NAMED_IAM"],
+    )
+    stack = cloudformation.describe_stacks(StackName="aws-assets-readonly")["Stacks"][0]
+    role = account_session.client("iam").get_role(RoleName=role_name or "aws-assets-readonly")["Role"]
+    assert stack["StackStatus"] == "CREATE_COMPLETE"
+    assert role["Arn"] == f"arn:aws:iam::{ACCOUNT_ID}:role/{role_name or 'aws-assets-readonly'}"
+    assert {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]} == {"RoleArn": role["Arn"]}
+
+    analysis = parse_trust_policy(role["AssumeRolePolicyDocument"])
+    edges = trust_edges(role["Arn"], ACCOUNT_ID, analysis, ingested_accounts=())
+    assert not analysis.problems
+    assert {edge.to_key for edge in edges} == expected_targets
+    assert all(
+        edge.external_id_required and edge.trust_zone == "external_account" and edge.actions == ("sts:AssumeRole",)
+        for edge in edges
+    ), edges
+    assert {edge.conditions for edge in edges} == {
+        json.dumps([{"StringEquals": {"sts:ExternalId": "a-long-random-string"}}], sort_keys=True)
+    }
+
+
+def test_security_audit_grants_metadata_reads_not_data_or_writes():
+    # The checks above lean on it: a truncated or renamed copy would make every operation look denied or allowed.
+    document = security_audit()
+    assert allows([document], Permission("iam:GetAccountAuthorizationDetails"))
+    assert not allows([document], Permission("s3:GetObject"))
+    assert not allows([document], Permission("s3:PutBucketPolicy"))
