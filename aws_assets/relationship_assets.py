@@ -26,8 +26,8 @@ from dagster import (
 )
 
 from aws_assets.automation import REFRESH_WHEN_UPSTREAM_CHANGES
+from aws_assets.catalog import ENTITY_TYPES
 from aws_assets.entity_assets import markdown_preview
-from aws_assets.lake.snapshot import LakeSnapshot
 from aws_assets.lake.sql import quote_identifier
 from aws_assets.query import columns_named, entity_schemas, load_tables
 from aws_assets.relationships.catalog import RELATIONSHIP_TYPES
@@ -83,16 +83,12 @@ def relationship_spec(relationship: RelationshipType) -> AssetSpec:
     )
 
 
-def load_relationship_inputs(snapshot: LakeSnapshot, relationships: list[RelationshipType]) -> duckdb.DuckDBPyConnection:
-    """The tables and columns the relationships read, and `entity_keys` (the keys of those tables) for the
-    endpoint check."""
-    columns = columns_read(relationships)
-    con = load_tables(snapshot, columns)
-    con.execute(
-        "CREATE TEMP TABLE entity_keys AS SELECT DISTINCT _key FROM ("
-        + " UNION ALL ".join(f"SELECT _key FROM {quote_identifier(table)}" for table in columns) + ")"
-    )
-    return con
+def endpoint_tables(relationship: RelationshipType) -> list[str]:
+    """The tables both ends of the relationship's edges must be entities of: those of its two entity types, and
+    the entity tables of the analyses its SQL reads (the `security_group_peer` rows a rule points at)."""
+    schemas = entity_schemas()
+    tables = {t for t in (relationship.from_type, relationship.to_type) if t in schemas}
+    return sorted(tables | {t for t in tables_read(relationship) if t not in ENTITY_TYPES})
 
 
 def build_edges(con: duckdb.DuckDBPyConnection, relationship: RelationshipType) -> pa.Table:
@@ -100,9 +96,12 @@ def build_edges(con: duckdb.DuckDBPyConnection, relationship: RelationshipType) 
     return edges.select(relationship.schema.names).cast(relationship.schema)
 
 
-def check_edges(con: duckdb.DuckDBPyConnection, edges: pa.Table, parallel_edges: bool = False) -> dict[str, int]:
-    """Counts of problems per check; 0 everywhere is a healthy edge table. With `parallel_edges` (the type keeps one
-    edge per rule), two edges may join the same two entities; a duplicate is then an edge equal in every column."""
+def check_edges(
+    con: duckdb.DuckDBPyConnection, edges: pa.Table, key_tables: list[str], parallel_edges: bool = False
+) -> dict[str, int]:
+    """Counts of problems per check; 0 everywhere is a healthy edge table. Both ends of an edge must be the `_key`
+    of a row of `key_tables`. With `parallel_edges` (the type keeps one edge per rule), two edges may join the same
+    two entities; a duplicate is then an edge equal in every column."""
     distinct = "* EXCLUDE (_key)" if parallel_edges else "_fromEntityKey, _toEntityKey"
     con.register("edges", edges)
     try:
@@ -110,11 +109,13 @@ def check_edges(con: duckdb.DuckDBPyConnection, edges: pa.Table, parallel_edges:
             "SELECT count(*) - count(DISTINCT _key), "
             f"count(*) - (SELECT count(*) FROM (SELECT DISTINCT {distinct} FROM edges)) FROM edges"
         ).fetchall()[0]
-        # Anti-joins against the (distinct) keys: DuckDB plans these as hash joins, where NOT EXISTS ... OR NOT
-        # EXISTS ... is planned as two correlated lookups per edge.
+        # Anti-joins against the distinct keys of the endpoint tables alone, which DuckDB plans as hash joins over a
+        # table the size of those tables, not of the whole lake.
+        keys = " UNION ".join(f"SELECT _key FROM {quote_identifier(table)}" for table in key_tables)
         [(dangling,)] = con.execute(
-            "SELECT count(*) FROM edges e LEFT JOIN entity_keys f ON f._key = e._fromEntityKey "
-            "LEFT JOIN entity_keys t ON t._key = e._toEntityKey WHERE f._key IS NULL OR t._key IS NULL"
+            f"WITH keys AS MATERIALIZED ({keys}) "
+            "SELECT count(*) FROM edges e LEFT JOIN keys f ON f._key = e._fromEntityKey "
+            "LEFT JOIN keys t ON t._key = e._toEntityKey WHERE f._key IS NULL OR t._key IS NULL"
         ).fetchall()
     finally:
         con.unregister("edges")
@@ -137,7 +138,7 @@ def build_relationship_assets() -> AssetsDefinition:
         started = time.monotonic()
         selected = [r for r in RELATIONSHIP_TYPES.values() if AssetKey(r.type) in context.selected_asset_keys]
         snapshot = lake.snapshot()
-        con = load_relationship_inputs(snapshot, selected)
+        con = load_tables(snapshot, columns_read(selected))
         stats = snapshot.stats
         context.log.info(
             f"loaded {stats.rows:,} rows of {stats.files:,} partition files ({stats.read_files:,} read from the "
@@ -159,7 +160,8 @@ def build_relationship_assets() -> AssetsDefinition:
                     "preview": MetadataValue.md(markdown_preview(edges, PREVIEW_COLUMNS)),
                 },
             )
-            for check, problems in check_edges(con, edges, relationship.parallel_edges).items():
+            checked = check_edges(con, edges, endpoint_tables(relationship), relationship.parallel_edges)
+            for check, problems in checked.items():
                 if (key, check) in {(c.asset_key, c.name) for c in context.selected_asset_check_keys}:
                     yield AssetCheckResult(
                         asset_key=key,

@@ -184,13 +184,8 @@ def analyse_trust(context: AssetExecutionContext, lake: LakeResource) -> Iterato
         },
     )
     # Both ends of every edge must be entities: a role, a target table's entity, or a placeholder just written.
-    placeholders = graph.placeholders.select(["_key"])  # noqa: F841 - DuckDB reads the local variable by name
-    con.execute(
-        "CREATE TEMP TABLE entity_keys AS SELECT DISTINCT _key FROM ("
-        + " UNION ALL ".join(f"SELECT _key FROM {quote_identifier(table)}" for table in TARGET_TABLES)
-        + " UNION ALL SELECT _key FROM aws_iam_role UNION ALL SELECT _key FROM placeholders)"
-    )
-    for check, problems in check_edges(con, graph.edges).items():
+    con.register(PLACEHOLDER_TABLE, graph.placeholders.select(["_key"]))
+    for check, problems in check_edges(con, graph.edges, [*TARGET_TABLES, PLACEHOLDER_TABLE]).items():
         yield AssetCheckResult(
             asset_key=AssetKey(TRUSTS_TABLE),
             check_name=check,

@@ -106,20 +106,24 @@ def test_parallel_edges_have_one_key_each_and_their_own_duplicate_check():
         )
 
     con = duckdb.connect()
-    con.execute("CREATE TEMP TABLE entity_keys AS SELECT * FROM (VALUES ('a'), ('b')) AS keys(_key)")
+    con.execute("CREATE TABLE things AS SELECT * FROM (VALUES ('a'), ('b')) AS keys(_key)")
     edges = build_edges(con, rules("('a', 'b', '1', 'tcp:22', '22')", "('a', 'b', '1', 'tcp:443', '443')"))
     assert sorted(edges.column("_key").to_pylist()) == ["a|allows|b|tcp:22", "a|allows|b|tcp:443"]
     assert "_keySuffix" not in edges.column_names
     healthy = {"unique_keys": 0, "no_duplicate_edges": 0, "endpoints_exist": 0}
-    assert check_edges(con, edges, parallel_edges=True) == healthy
+    assert check_edges(con, edges, ['things'], parallel_edges=True) == healthy
     # Declared without parallel edges, the same pair twice is a duplicate.
-    assert check_edges(con, edges) == {**healthy, "no_duplicate_edges": 1}
+    assert check_edges(con, edges, ['things']) == {**healthy, "no_duplicate_edges": 1}
     # An edge written twice is a duplicate either way.
-    assert check_edges(con, pa.concat_tables([edges, edges.slice(0, 1)]), parallel_edges=True) == {
+    assert check_edges(con, pa.concat_tables([edges, edges.slice(0, 1)]), ['things'], parallel_edges=True) == {
         "unique_keys": 1, "no_duplicate_edges": 1, "endpoints_exist": 0}
     # Edges only their keys tell apart are duplicates too: nothing a reader sees distinguishes them.
     indistinct = build_edges(con, rules("('a', 'b', '1', 'tcp:22', '22')", "('a', 'b', '1', 'TCP:22', '22')"))
-    assert check_edges(con, indistinct, parallel_edges=True) == {**healthy, "no_duplicate_edges": 1}
+    assert check_edges(con, indistinct, ['things'], parallel_edges=True) == {**healthy, "no_duplicate_edges": 1}
+    # An end that is no entity of the endpoint tables, on either side, is a dangling edge.
+    dangling = build_edges(con, rules("('a', 'c', '1', 'tcp:22', '22')", "('d', 'b', '1', 'tcp:22', '22')",
+                                      "('a', 'b', '1', 'tcp:22', '22')"))
+    assert check_edges(con, dangling, ['things'], parallel_edges=True) == {**healthy, "endpoints_exist": 2}
 
 
 # ------------------------------------------------------------------------------------------------------------------

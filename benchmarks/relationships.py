@@ -13,8 +13,8 @@ roles with instance profiles. Keys follow the collectors' formats (ARNs, `<owner
 Each phase runs in a fresh process, so that its peak RSS (ru_maxrss) is its own:
   generate   the synthetic lake, and a compacted copy of it (the same entities in one file per type and range of
              accounts); a later run with `--keep DIR` and the same parameters reuses them
-  product    what the `build_relationships` asset runs, timed step by step: `load_relationship_inputs` (the
-             tables and columns the relationships read, through the snapshot cache, and the endpoint keys), then
+  product    what the `build_relationships` asset runs, timed step by step: `load_tables` (the tables and
+             columns the relationships read, through the snapshot cache), then
              per relationship type `build_edges`, `Lake.write_table`, `check_edges`; three times: over the lake
              with an empty snapshot cache (cold), again after one account was synced again (`resync` rewrites its
              partition files; the warm cache reads only those), and over the compacted copy without a cache, to
@@ -1141,7 +1141,8 @@ def phase_product(args: argparse.Namespace) -> dict[str, Any]:
     """What the `build_relationships` asset runs (see aws_assets/relationship_assets.py), with a clock per step,
     reading the lake through the snapshot cache in `--cache` (none when empty)."""
     from aws_assets.lake.snapshot import LakeSnapshot
-    from aws_assets.relationship_assets import build_edges, check_edges, columns_read, load_relationship_inputs
+    from aws_assets.query import load_tables
+    from aws_assets.relationship_assets import build_edges, check_edges, columns_read, endpoint_tables
 
     floor = peak_rss_mib()
     lake = Lake(args.root)
@@ -1149,7 +1150,7 @@ def phase_product(args: argparse.Namespace) -> dict[str, Any]:
     clock = Clock()
     relationships = list(RELATIONSHIP_TYPES.values())
     with clock.step("load"):
-        con = load_relationship_inputs(snapshot, relationships)
+        con = load_tables(snapshot, columns_read(relationships))
     types = []
     for relationship in relationships:
         seconds = {}
@@ -1160,7 +1161,7 @@ def phase_product(args: argparse.Namespace) -> dict[str, Any]:
             lake.write_table(relationship.type, edges)
         seconds["write"] = clock.last
         with clock.step("check"):
-            problems = check_edges(con, edges, relationship.parallel_edges)
+            problems = check_edges(con, edges, endpoint_tables(relationship), relationship.parallel_edges)
         seconds["check"] = clock.last
         types.append({"type": relationship.type, "edges": edges.num_rows, **seconds, "problems": problems})
     [(threads,)] = con.execute("SELECT current_setting('threads')").fetchall()
@@ -1593,7 +1594,7 @@ def report(runs: dict[str, Any], args: argparse.Namespace) -> int:
     if missing:
         print(f"  NOT GENERATED, though relationships read them: {', '.join(missing)}")
 
-    print_product("product over the lake, cold (empty snapshot cache): load_relationship_inputs, then per type "
+    print_product("product over the lake, cold (empty snapshot cache): load_tables, then per type "
                   "build_edges, Lake.write_table, check_edges", product)
     types = product["types"]
     failing = [t for t in types if any(t["problems"].values())]
