@@ -42,6 +42,7 @@ from aws_assets.analysis.policy import (
     policy_grants,
     statement_covers,
 )
+from aws_assets.analysis.trust import canonical_json
 from aws_assets.analysis.trust_graph import _table, schema_of
 from aws_assets.entity import Column, boolean, integer, json_text, string, strings
 from aws_assets.relationships.model import RELATIONSHIP_COLUMNS, relationship_type_name
@@ -148,12 +149,14 @@ def read_policies(policies: Iterable[Mapping[str, Any]], index: ResourceIndex) -
     read: dict[str, _Policy] = {}
     for row in sorted(policies, key=lambda r: r["_key"]):
         document, account_id = row["document"], row["accountId"]
-        analysis = analyses.get(document)
+        # The lake holds documents as text; a document given as an object is keyed by its canonical JSON.
+        text = document if document is None or isinstance(document, (str, bytes)) else canonical_json(document)
+        analysis = analyses.get(text)
         if analysis is None:
-            analysis = analyses[document] = parse_identity_policy(document)
-        reach = reaches.get((document, account_id))
+            analysis = analyses[text] = parse_identity_policy(document)
+        reach = reaches.get((text, account_id))
         if reach is None:
-            reach = reaches[(document, account_id)] = policy_grants(account_id, analysis, index)
+            reach = reaches[(text, account_id)] = policy_grants(account_id, analysis, index)
         read[row["_key"]] = _Policy(row["_key"], row["_type"], account_id, analysis, reach)
     return read
 

@@ -20,7 +20,9 @@ How the document is read (IAM's rules, and the choices where IAM leaves room):
   one): it is an error, and the statement is still read without it.
 - Actions match case-insensitively with IAM's `*` and `?`; ARNs match case-sensitively (as IAM does), with the same
   wildcards. A policy variable (`${aws:username}`, `${aws:PrincipalTag/team}`, ...) is read as `*` when matching,
-  and the edge says so (`policyVariables`): the analysis shows the widest reach the variable allows.
+  and the edge says so (`policyVariables`): the analysis shows the widest reach the variable allows. A variable
+  stands for one value per caller, so a pattern holding one is matched entity by entity, never made coarse
+  (`user/${aws:username}` reaches each user, not the account's IAM).
 - An action only reaches resources of its own service (`ec2:*` on a bucket's ARN reaches nothing; `sts:` actions
   reach IAM roles, `ARN_SERVICES_OF_ACTION`); `*` reaches everything.
 
@@ -553,7 +555,7 @@ def policy_grants(account_id: str, analysis: PolicyAnalysis, index: ResourceInde
                 for target, its_actions in by_target.values():
                     grant(statement, target, its_actions, resource, variables, f"account {account_id}")
                 continue
-            coarse = _coarse(pattern)
+            coarse = None if variables else _coarse(pattern)
             if coarse is not None:
                 service, account = coarse
                 named = account if _ACCOUNT_ID.fullmatch(account) else account_id
