@@ -406,6 +406,15 @@ class ResourceIndex:
                 by_arn.setdefault(arn, []).append(Target(key, entity_type, account_id, arn, service))
         self._by_arn = by_arn
         self._arns = sorted(by_arn)
+        # Per (ARN service, account): the resource parts, sorted, so that a pattern naming both (as most do, with
+        # a wildcard region) bisects only its own account's resources of its service.
+        scopes: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        for arn in self._arns:
+            fields = arn_fields(arn)
+            if fields is not None:
+                scopes.setdefault((fields[1], fields[3]), []).append((fields[4], arn))
+        self._scopes = {scope: sorted(items) for scope, items in scopes.items()}
+        self._scope_resources = {scope: [resource for resource, _ in items] for scope, items in self._scopes.items()}
         self.accounts = frozenset(
             t.account_id for targets in by_arn.values() for t in targets if t.type == ACCOUNT_TYPE and t.account_id
         )
@@ -415,6 +424,9 @@ class ResourceIndex:
 
     def matching(self, pattern: str) -> list[Target]:
         """The entities whose ARN, or one of whose sub-resources, the pattern matches (case-sensitive)."""
+        fields = arn_fields(pattern)
+        if fields is not None and not (_WILDCARDS & set(fields[1] + fields[3])):
+            return self._matching_in_scope(pattern, (fields[1], fields[3]), fields[4])
         prefix = _literal_prefix(pattern)
         found: dict[str, Target] = {}
         arns = self._arns
@@ -428,6 +440,21 @@ class ResourceIndex:
             if char in "/:" and prefix[:cut] in self._by_arn and self._matches(pattern, prefix[:cut]):
                 for target in self._by_arn[prefix[:cut]]:
                     found[target.key] = target
+        return [found[key] for key in sorted(found)]
+
+    def _matching_in_scope(self, pattern: str, scope: tuple[str, str], resource: str) -> list[Target]:
+        items, resources = self._scopes.get(scope, []), self._scope_resources.get(scope, [])
+        prefix = _literal_prefix(resource)
+        candidates = [items[i][1] for i in range(bisect_left(resources, prefix),
+                                                 bisect_left(resources, prefix + _LAST_CHARACTER))]
+        # An entity whose resource part is shorter than the literal prefix: the pattern names a sub-resource of it.
+        for cut, char in enumerate(prefix):
+            if char in "/:":
+                position = bisect_left(resources, prefix[:cut])
+                while position < len(resources) and resources[position] == prefix[:cut]:  # one name, many regions
+                    candidates.append(items[position][1])
+                    position += 1
+        found = {t.key: t for arn in candidates if self._matches(pattern, arn) for t in self._by_arn[arn]}
         return [found[key] for key in sorted(found)]
 
     @staticmethod
