@@ -19,7 +19,7 @@ How the document is read (IAM's rules, and the choices where IAM leaves room):
   the trust analysis (`aws_assets.analysis.trust`). `Principal` has no place in an identity policy (IAM refuses
   one): it is an error, and the statement is still read without it.
 - Actions match case-insensitively with IAM's `*` and `?`; ARNs match case-sensitively (as IAM does), with the same
-  wildcards. A policy variable (`${aws:username}`, `${aws:PrincipalTag/team}`, ...) is read as `*` when matching,
+  wildcards, field by field (a wildcard region does not run into the account field), the resource part whole. A policy variable (`${aws:username}`, `${aws:PrincipalTag/team}`, ...) is read as `*` when matching,
   and the edge says so (`policyVariables`): the analysis shows the widest reach the variable allows. A variable
   stands for one value per caller, so a pattern holding one is matched entity by entity, never made coarse
   (`user/${aws:username}` reaches each user, not the account's IAM).
@@ -39,8 +39,8 @@ Targets, for a policy of account A:
   sub-resource reaches its entity (`arn:aws:s3:::bucket/key*` the bucket, `.../table/name/index/*` the table,
   `function:name:alias` the function: `SUB_RESOURCE_SEPARATORS`). A pattern that matches nothing ingested gives no
   edge: the policy reaches nothing the lake holds.
-- `NotAction` covers every action but the listed: the statement reaches the account where a `*` would reach the
-  coarse service (and the entities its ARNs match), with `notAction` set and the excluded actions listed.
+- `NotAction` covers every action but the listed: on `Resource: *` the statement reaches the account (every
+  service), on ARN patterns what they reach, with `notAction` set and the excluded actions listed.
   `NotResource` covers every resource but the listed: one edge to the account, `notResource` set; the listed
   entities get no edge from the statement.
 
