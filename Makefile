@@ -29,10 +29,11 @@ test: $(STAMP)  ## The whole test suite
 dictionary: $(STAMP)  ## Regenerate docs/data-dictionary.md
 	$(BIN)/aws-assets dictionary
 
-benchmark: $(STAMP)  ## API calls of a full sync; the graph over a million entities; trust over 50,000 roles
+benchmark: $(STAMP)  ## API calls of a full sync; the graph over a million entities; trust and IAM policy analysis
 	$(BIN)/python benchmarks/sync_api_calls.py
 	$(BIN)/python benchmarks/relationships.py
 	$(BIN)/python benchmarks/trust.py
+	$(BIN)/python benchmarks/policy_analysis.py
 
 lock:  ## Re-pin every dependency (run after changing pyproject.toml)
 	rm -rf /tmp/aws-assets-lock && $(PYTHON) -m venv /tmp/aws-assets-lock

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dagster import AssetSelection, AutomationConditionSensorDefinition, DefaultSensorStatus, Definitions
 
+from aws_assets.access_assets import analyse_access
 from aws_assets.entity_assets import build_service_assets
 from aws_assets.findings_assets import findings
 from aws_assets.catalog import SERVICES
@@ -24,7 +25,7 @@ def build_definitions(
 ) -> Definitions:
     return Definitions(
         assets=[*(build_service_assets(service) for service in SERVICES), person, build_relationship_assets(),
-                analyse_trust, findings, security_group_peer],
+                analyse_trust, analyse_access, findings, security_group_peer],
         jobs=[sync_account_job, sync_region_job, build_graph_job],
         sensors=[
             AutomationConditionSensorDefinition(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from aws_assets.analysis import access_graph
 from aws_assets.analysis.findings import FINDING_COLUMNS, FINDINGS_TABLE, RULES
 from aws_assets.analysis.trust_graph import (
     PLACEHOLDER_CLASSES,
@@ -80,6 +81,7 @@ def render_data_dictionary() -> str:
     lines += _security_group_peer_section()
     lines += _relationships_section()
     lines += _trust_section()
+    lines += _access_section()
     lines += _findings_section()
     return "\n".join(lines).rstrip() + "\n"
 
@@ -231,4 +233,37 @@ def _trust_section() -> list[str]:
         TABLE_DESCRIPTIONS[REACHABILITY_TABLE],
         "",
         *_columns_table(REACHABILITY_COLUMNS),
+    ]
+
+
+def _access_section() -> list[str]:
+    """The tables of the IAM policy analysis (`analyse_access`, group `analysis`), from their schemas."""
+    descriptions = access_graph.TABLE_DESCRIPTIONS
+    return [
+        "## IAM policy analysis",
+        "",
+        "Built by the `analyse_access` asset (group `analysis`) over the whole lake from every managed and inline "
+        "policy's `document`, with the engine of `aws_assets/analysis/policy.py`. Each table is "
+        "`<lake>/<table>/data.parquet` and a SQL view of its name.",
+        "",
+        f"### `{access_graph.EDGES_TABLE}`",
+        "",
+        descriptions[access_graph.EDGES_TABLE],
+        "",
+        "- `_class`: `ALLOWS` or `DENIES`; `_type` by JupiterOne's naming per policy and target type: "
+        "`aws_iam_policy_allows_account`, `aws_iam_policy_allows_s3_bucket`, `aws_iam_role_policy_allows_lambda`, "
+        "`aws_iam_group_policy_denies_account`, ...",
+        "- Part of the `relationships` view; the relationship columns, then these properties:",
+        "",
+        *_columns_table(access_graph.EDGE_PROPERTIES),
+        f"### `{access_graph.ACCESS_TABLE}`",
+        "",
+        descriptions[access_graph.ACCESS_TABLE],
+        "",
+        *_columns_table(access_graph.ACCESS_COLUMNS),
+        f"### `{access_graph.PROBLEMS_TABLE}`",
+        "",
+        descriptions[access_graph.PROBLEMS_TABLE],
+        "",
+        *_columns_table(access_graph.PROBLEM_COLUMNS),
     ]

@@ -28,6 +28,6 @@ build_graph_job = define_asset_job(
     "build_graph",
     # The person table is built first in the same run: the IS relationship to people reads it.
     selection=AssetSelection.groups("relationships", "people", "analysis"),
-    description="Builds the person table, then computes every relationship type and the analyses (trust) over the "
-    "whole lake.",
+    description="Builds the person table, then computes every relationship type and the analyses (trust, IAM "
+    "policies) over the whole lake.",
 )

@@ -9,6 +9,9 @@ from collections.abc import Iterable, Mapping
 import duckdb
 import pyarrow as pa
 
+from aws_assets.analysis.access_graph import ACCESS_SCHEMA, ACCESS_TABLE, EDGES_SCHEMA, EDGES_TABLE
+from aws_assets.analysis.access_graph import PROBLEMS_SCHEMA as ACCESS_PROBLEMS_SCHEMA
+from aws_assets.analysis.access_graph import PROBLEMS_TABLE as ACCESS_PROBLEMS_TABLE
 from aws_assets.analysis.findings import FINDINGS_SCHEMA, FINDINGS_TABLE
 from aws_assets.analysis.trust_graph import (
     PLACEHOLDER_SCHEMA,
@@ -77,10 +80,12 @@ def entity_schemas() -> dict[str, pa.Schema]:
 
 
 def relationship_schemas() -> dict[str, pa.Schema]:
-    """The relationship types and the trust analysis's TRUSTS edges (one table of several `_type`s)."""
+    """The relationship types, the trust analysis's TRUSTS edges and the policy analysis's ALLOWS and DENIES edges
+    (tables of several `_type`s each)."""
     return {
         **{name: relationship.schema for name, relationship in RELATIONSHIP_TYPES.items()},
         TRUSTS_TABLE: TRUSTS_SCHEMA,
+        EDGES_TABLE: EDGES_SCHEMA,
     }
 
 
@@ -90,6 +95,8 @@ def analysis_schemas() -> dict[str, pa.Schema]:
         PROBLEMS_TABLE: PROBLEMS_SCHEMA,
         REACHABILITY_TABLE: REACHABILITY_SCHEMA,
         FINDINGS_TABLE: FINDINGS_SCHEMA,
+        ACCESS_TABLE: ACCESS_SCHEMA,
+        ACCESS_PROBLEMS_TABLE: ACCESS_PROBLEMS_SCHEMA,
     }
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
-def readme_queries() -> list[tuple[str, str]]:
-    """(query, the output block that follows it) for each ```sql block of the 'Queries people run' section."""
-    section = README.read_text().split("## Queries people run", 1)[1].split("\n## ", 1)[0]
+def readme_queries(title: str = "Queries people run") -> list[tuple[str, str]]:
+    """(query, the output block that follows it) for each ```sql block of a section."""
+    section = README.read_text().split(f"## {title}", 1)[1].split("\n## ", 1)[0]
     return re.findall(r"```sql\n(.*?)\n```\s*\n```\n(.*?)\n```", section, flags=re.DOTALL)
 
 
@@ -21,7 +21,9 @@ def test_the_readme_shows_three_queries_with_their_output():
 
 
 def test_each_readme_query_gives_the_rows_it_shows(sql):
-    for query, output in readme_queries():
+    queries = readme_queries() + readme_queries("What each principal can reach")
+    assert len(queries) == 4
+    for query, output in queries:
         rows = sql(query)
         assert len(rows) == shown_rows(output), query
         for row in rows:

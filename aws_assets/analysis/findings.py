@@ -22,7 +22,7 @@ Choices a reviewer should know:
   `sts:ExternalId` and MFA do not restrict who: anyone can pass an external ID, and any AWS user can have MFA. An
   AWS principal in an account that is not ingested must be asked for `sts:ExternalId` (redacted values count: the
   collector hides the value, not the condition). A trust policy the engine cannot read is a finding of its own,
-  never a silent gap.
+  never a silent gap, and so is an identity policy the IAM policy engine (`aws_assets.analysis.policy`) cannot read.
 - A value that was not collected (None: the call was denied) never raises a finding: the rules flag what the lake
   shows, and `collectionErrors` says what it could not see.
 - Members of an Aurora (or Multi-AZ) cluster share the cluster's storage: an unencrypted cluster is one finding on
@@ -45,6 +45,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from aws_assets.analysis.access_graph import POLICY_TABLES
+from aws_assets.analysis.policy import PolicyAnalysis, parse_identity_policy
 from aws_assets.analysis.trust import (
     ACCOUNT_TYPE,
     ASSUME_ACTIONS,
@@ -378,6 +380,31 @@ def detect_unreadable_trust(inputs: RuleInputs) -> Iterator[Detection]:
             )
 
 
+# ---- IAM identity policies ---------------------------------------------------------------------------------------
+
+POLICY_READS = {table: ("_key", "accountId", "region", "policyName", "document") for table in POLICY_TABLES}
+
+
+def detect_unreadable_policy(inputs: RuleInputs) -> Iterator[Detection]:
+    """Each distinct document is read once: AWS managed policies repeat in every account."""
+    analyses: dict[str | None, PolicyAnalysis] = {}
+    for table in POLICY_TABLES:
+        for policy in inputs.rows(table):
+            document = policy["document"]
+            analysis = analyses.get(document)
+            if analysis is None:
+                analysis = analyses[document] = parse_identity_policy(document)
+            if not analysis.readable:
+                problems = [
+                    {"code": p.code, "message": p.message, "statement": p.statement}
+                    for p in analysis.problems if p.severity == "error"
+                ]
+                yield Detection(
+                    table, policy["accountId"], policy["region"], policy["_key"],
+                    {"policyName": policy["policyName"], "problems": problems, "document": document},
+                )
+
+
 # ---- IAM users and credentials -----------------------------------------------------------------------------------
 
 
@@ -672,6 +699,13 @@ RULES: tuple[Rule, ...] = (
             "aws_iam_user_policy": ("userArn", "policyName", "admin"),
         },
         detect_admin_policy_on_user,
+    ),
+    Rule(
+        "AWS-IAM-008", "medium", "Identity policy the analysis cannot read",
+        "The IAM policy analysis met an error in a managed or inline policy (invalid JSON, a statement that is not "
+        "an object, an unknown Effect, a missing Action or Resource, a Principal, ...): what the policy grants, and "
+        "so what its principals can reach, is unknown. Evidence: the problems and the document.",
+        POLICY_READS, detect_unreadable_policy,
     ),
     Rule(
         "AWS-EC2-001", "high", "Security group open to the internet on SSH or RDP",
