@@ -246,6 +246,13 @@ def _reference() -> _Reference:
     return _Reference(levels, {service: frozenset(words) for service, words in resource_types.items()})
 
 
+def access_level(action: str) -> str | None:
+    """The access level AWS's reference gives a fully named action (List, Read, Write, Permissions management,
+    Tagging), or None for an action it does not list."""
+    prefix, _, name = action.partition(":")
+    return _reference().levels.get(prefix, {}).get(name.lower())
+
+
 @lru_cache(maxsize=65536)
 def access_levels(action: str) -> frozenset[str]:
     """{read, write}, {read}, {write} or {} (a wildcard matching no known action) for an action pattern."""
