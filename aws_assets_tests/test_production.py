@@ -7,8 +7,9 @@ import shutil
 import pytest
 import sqlalchemy
 import yaml
-from dagster import AssetKey, DagsterInstance, validate_run_config
+from dagster import AssetKey, DagsterInstance, Definitions, validate_run_config
 from dagster._config import process_config
+from dagster._core.run_coordinator import QueuedRunCoordinator
 from dagster_k8s import K8sRunLauncher, k8s_job_executor
 from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage
 
@@ -48,6 +49,7 @@ def production_instance_config() -> dict:
 def test_production_definitions_run_each_step_in_a_kubernetes_pod(monkeypatch):
     monkeypatch.setenv(DEPLOYMENT_ENV, "production")
     defs = build_definitions(instances_file="instances.json", lake_root="s3://lake/graph")
+    Definitions.validate_loadable(defs)
     shipped = executor_config()
     for name in JOBS:
         job = defs.resolve_job_def(name)
@@ -162,6 +164,7 @@ def test_materialization_is_stored_in_postgres(production_home, postgres, accoun
     with DagsterInstance.from_config(str(production_home)) as instance:
         assert isinstance(instance.run_storage, PostgresRunStorage)
         assert isinstance(instance.event_log_storage, PostgresEventLogStorage)
+        assert isinstance(instance.run_coordinator, QueuedRunCoordinator)
         queue = instance.get_concurrency_config().run_queue_config
         assert queue.max_concurrent_runs == 40
         assert queue.tag_concurrency_limits == [
