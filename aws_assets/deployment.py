@@ -41,6 +41,7 @@ def executor_for(deployment: str) -> ExecutorDefinition | None:
     """The executor of every job; None keeps Dagster's default."""
     if deployment == LOCAL:
         return None
+    # Imported here: the Kubernetes client is slow to import, and only production needs it.
     from dagster_k8s import k8s_job_executor
 
     return k8s_job_executor.configured(executor_config(), name="k8s_production")

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from dagster import DagsterInstance
+from playwright.sync_api import expect, sync_playwright
 
 from aws_assets.aws.regions import commercial_regions
 from aws_assets.definitions import build_definitions
@@ -128,8 +129,6 @@ def webserver(estate, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
@@ -199,12 +198,12 @@ def test_partitioned_asset_shows_accounts_regions_and_a_materialized_partition(w
     all_partitions = len(accounts) * len(commercial_regions())
     page.get_by_text(f"{all_partitions} Partitions Selected").wait_for()
     # Two partitions of one account were synced; every other account x region partition is missing.
-    assert page.get_by_text(f"Materialized ({len(regions)})").is_visible()
-    assert page.get_by_text(f"Missing ({all_partitions - len(regions)})").is_visible()
+    expect(page.get_by_text(f"Materialized ({len(regions)})")).to_be_visible()
+    expect(page.get_by_text(f"Missing ({all_partitions - len(regions)})")).to_be_visible()
     for account_id in accounts:
-        assert page.get_by_text(account_id, exact=True).first.is_visible()
+        expect(page.get_by_text(account_id, exact=True).first).to_be_visible()
     for region in commercial_regions():
-        assert page.get_by_text(region, exact=True).first.is_visible()
+        expect(page.get_by_text(region, exact=True).first).to_be_visible()
 
     page.get_by_text(account, exact=True).first.click()
     page.get_by_text(regions[1], exact=True).first.click()
