@@ -8,6 +8,7 @@ from aws_assets.access_assets import analyse_access
 from aws_assets.entity_assets import build_service_assets
 from aws_assets.findings_assets import findings
 from aws_assets.catalog import SERVICES
+from aws_assets.deployment import current_deployment, executor_for
 from aws_assets.jobs import build_graph_job, sync_account_job, sync_region_job
 from aws_assets.network_assets import security_group_peer
 from aws_assets.people import default_people_file
@@ -21,7 +22,10 @@ from aws_assets.trust_assets import analyse_trust
 
 
 def build_definitions(
-    instances_file: str | None = None, lake_root: str | None = None, people_file: str | None = None
+    instances_file: str | None = None,
+    lake_root: str | None = None,
+    people_file: str | None = None,
+    deployment: str | None = None,
 ) -> Definitions:
     return Definitions(
         assets=[*(build_service_assets(service) for service in SERVICES), person, build_relationship_assets(),
@@ -41,6 +45,7 @@ def build_definitions(
             "lake": LakeResource(root=lake_root or default_lake_root()),
             "people": PeopleDirectory(path=people_file or default_people_file()),
         },
+        executor=executor_for(deployment or current_deployment()),
     )
 
 
