@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from dagster import AssetKey, AssetSelection, PartitionedConfig, PartitionsDefinition, RunRequest, define_asset_job
+from dagster import (
+    AssetKey,
+    AssetSelection,
+    PartitionedConfig,
+    PartitionsDefinition,
+    RunRequest,
+    define_asset_job,
+    in_process_executor,
+)
 
 from aws_assets.aws.regions import commercial_regions
 from aws_assets.catalog import services_of_scope
@@ -46,12 +54,15 @@ sync_account_job = define_asset_job(
     "sync_account",
     selection=_selection(Scope.ACCOUNT),
     config=_tagged_by_account(accounts_partitions),
+    # A sync waits on AWS, not on CPU: a process per step (the default) costs more than the step itself.
+    executor_def=in_process_executor,
     description="Collects the account-wide services (the account, IAM, the S3 bucket inventory) of one account.",
 )
 sync_region_job = define_asset_job(
     "sync_region",
     selection=_selection(Scope.REGION),
     config=_tagged_by_account(account_region_partitions),
+    executor_def=in_process_executor,
     description="Collects the regional services of one account in one region.",
 )
 
