@@ -75,13 +75,12 @@ def _write_private(path: Path, text: str) -> None:
         file.write(text)
 
 
-def record_rejection(directory: Path, name: str, body: bytes | str | None, reason: str) -> Path:
-    """Writes `<name>.reason.txt`, and the event's redacted JSON when `body` is given and is a JSON object."""
+def record_rejection(directory: Path, name: str, body: bytes | str, reason: str) -> None:
+    """Writes `<name>.reason.txt`, and `<name>`: the event's JSON with the external ID redacted, if it is JSON."""
     target = _free_path(directory, name)
-    if body is not None and (redacted := redact(body)) is not None:
+    if (redacted := redact(body)) is not None:
         _write_private(target, redacted)
     _write_private(target.with_name(target.name + REASON_SUFFIX), reason + "\n")
-    return target
 
 
 @dataclass
@@ -114,7 +113,7 @@ class DirectoryInbox:
         return messages
 
     def accept(self, message: Message) -> None:
-        _write_private(_free_path(self.processed, message.name), redact(message.body) or "")
+        _write_private(_free_path(self.processed, message.name), redact(message.body))
         os.remove(message.handle)
 
     def reject(self, message: Message, reason: str) -> None:

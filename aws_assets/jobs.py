@@ -79,25 +79,30 @@ def regions_to_request(instance: Instance) -> tuple[str, ...]:
     """The instance's regions, else every commercial region.
 
     Which regions an account has enabled is learnt by the run itself (one DescribeRegions, cached): a region that is
-    not enabled makes no collection call and shows as an empty partition with a note. Sensors and schedules make no call into the
-    customer's account: a role that cannot be assumed (yet) fails that account's runs, named, not the tick.
+    not enabled makes no collection call and shows as an empty partition with a note. Sensors and schedules make no
+    call into the customer's account: a role that cannot be assumed (yet) fails that account's runs, named, not the
+    tick.
     """
     return instance.regions if instance.regions is not None else commercial_regions()
 
 
-def sync_run_requests(
+def _run_key(prefix: str | None, partition_key: str) -> str | None:
+    return f"{prefix}:{partition_key}" if prefix else None
+
+
+def account_run_request(account_id: str, trigger: str, run_key_prefix: str | None = None) -> RunRequest:
+    return RunRequest(job_name=sync_account_job.name, partition_key=account_id, tags={TRIGGER_TAG: trigger},
+                      run_key=_run_key(run_key_prefix, account_id))
+
+
+def region_run_requests(
     account_id: str, regions: tuple[str, ...], trigger: str, run_key_prefix: str | None = None
 ) -> list[RunRequest]:
-    """The account-wide run of an account, then one regional run per region; `run_key_prefix` makes them unique."""
-    tags = {TRIGGER_TAG: trigger}
-    targets = [(sync_account_job.name, account_id)]
-    targets += [(sync_region_job.name, account_region_key(account_id, region)) for region in regions]
-    return [
-        RunRequest(
-            job_name=job_name,
-            partition_key=partition_key,
-            tags=tags,
-            run_key=f"{run_key_prefix}:{partition_key}" if run_key_prefix else None,
-        )
-        for job_name, partition_key in targets
-    ]
+    keys = [account_region_key(account_id, region) for region in regions]
+    return [RunRequest(job_name=sync_region_job.name, partition_key=key, tags={TRIGGER_TAG: trigger},
+                       run_key=_run_key(run_key_prefix, key)) for key in keys]
+
+
+def sync_run_requests(account_id: str, regions: tuple[str, ...], trigger: str) -> list[RunRequest]:
+    """The account-wide run of an account, then one regional run per region."""
+    return [account_run_request(account_id, trigger), *region_run_requests(account_id, regions, trigger)]
