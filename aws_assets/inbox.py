@@ -19,6 +19,7 @@ from typing import Protocol
 from urllib.parse import urlparse
 
 import boto3
+from botocore.exceptions import BotoCoreError, ClientError
 
 from aws_assets.events import redact
 
@@ -28,6 +29,10 @@ REJECTED = "rejected"
 REASON_SUFFIX = ".reason.txt"
 SQS_BATCH = 10  # the most ReceiveMessage returns at once
 MAX_MESSAGES_PER_TICK = 100
+
+
+class InboxError(RuntimeError):
+    """The inbox cannot be read or answered; the message names it and the reason."""
 
 
 def default_inbox() -> str:
@@ -151,20 +156,29 @@ class SqsInbox:
     def receive(self) -> list[Message]:
         client, messages = self._client(), []
         while len(messages) < MAX_MESSAGES_PER_TICK:
-            batch = client.receive_message(
-                QueueUrl=self.queue_url, MaxNumberOfMessages=SQS_BATCH, WaitTimeSeconds=0
-            ).get("Messages", [])
+            batch = self._call("receive messages from", client.receive_message, QueueUrl=self.queue_url,
+                               MaxNumberOfMessages=SQS_BATCH, WaitTimeSeconds=0).get("Messages", [])
             messages += [Message(m["MessageId"], m["Body"], m["ReceiptHandle"]) for m in batch]
             if len(batch) < SQS_BATCH:
                 break
         return messages
 
     def accept(self, message: Message) -> None:
-        self._client().delete_message(QueueUrl=self.queue_url, ReceiptHandle=message.handle)
+        self._delete(message)
 
     def reject(self, message: Message, reason: str) -> None:
         record_rejection(self.rejected, f"{message.name}.json", message.body, reason)
-        self._client().delete_message(QueueUrl=self.queue_url, ReceiptHandle=message.handle)
+        self._delete(message)
+
+    def _delete(self, message: Message) -> None:
+        self._call(f"delete message {message.name} from", self._client().delete_message, QueueUrl=self.queue_url,
+                   ReceiptHandle=message.handle)
+
+    def _call(self, what: str, operation, **parameters) -> dict:
+        try:
+            return operation(**parameters)
+        except (ClientError, BotoCoreError) as error:
+            raise InboxError(f"cannot {what} the inbox queue {self.queue_url}: {error}") from None
 
     def nothing_received(self) -> str:
         return f"no messages in {self.queue_url}"

@@ -7,7 +7,7 @@ import boto3
 import pyarrow as pa
 import pytest
 
-from aws_assets.inbox import DirectoryInbox, SqsInbox, open_inbox
+from aws_assets.inbox import DirectoryInbox, InboxError, SqsInbox, open_inbox
 from aws_assets.instances import Instance
 from aws_assets.lake.storage import Lake
 from aws_assets.registry import load_registry, save_registry
@@ -129,3 +129,11 @@ def test_delete_account_removes_its_partitions_from_every_table_only(tmp_path):
     assert lake.partition_files("aws_iam_role") == []
     assert lake.has_table("aws_vpc_contains_subnet")
     assert lake.delete_account("111111111111") == []
+
+
+def test_a_queue_that_cannot_be_read_is_a_clear_error(moto):
+    url = "https://sqs.eu-west-1.amazonaws.com/123456789012/no-such-queue"
+    with pytest.raises(InboxError) as error:
+        open_inbox(url).receive()
+    assert str(error.value).startswith(f"cannot receive messages from the inbox queue {url}: An error occurred "
+                                       "(AWS.SimpleQueueService.NonExistentQueue)")
