@@ -28,7 +28,7 @@ from aws_assets_tests.conftest import ACCOUNT_ID, INSTANCE
 from aws_assets_tests.postgres_server import postgres_bin_dir, postgres_server
 
 PRODUCTION_YAML = PRODUCTION_DIR / "dagster.yaml"
-JOBS = (sync_account_job.name, sync_region_job.name, build_graph_job.name)
+GRAPH_JOBS = (build_graph_job.name, "__ASSET_JOB")  # the graph build, and what the UI's Materialize runs
 K8S_ENV = {
     "DAGSTER_K8S_NAMESPACE": "aws-assets",
     "DAGSTER_K8S_SERVICE_ACCOUNT": "aws-assets-runs",
@@ -46,12 +46,16 @@ def production_instance_config() -> dict:
     return yaml.safe_load(PRODUCTION_YAML.read_text())
 
 
-def test_production_definitions_run_each_step_in_a_kubernetes_pod(monkeypatch):
+def test_production_definitions_run_each_graph_step_in_a_kubernetes_pod(monkeypatch):
     monkeypatch.setenv(DEPLOYMENT_ENV, "production")
     defs = build_definitions(instances_file="instances.json", lake_root="s3://lake/graph")
     Definitions.validate_loadable(defs)
     shipped = executor_config()
-    for name in JOBS:
+    # A partition's sync is one run pod (K8sRunLauncher) whose steps wait on AWS in one process: a pod per step
+    # would cost more than the step.
+    for name in (sync_account_job.name, sync_region_job.name):
+        assert defs.resolve_job_def(name).executor_def.name == "in_process"
+    for name in GRAPH_JOBS:
         job = defs.resolve_job_def(name)
         assert job.executor_def.name == "k8s_production"
         # The run config `aws-assets sync` passes, and an empty one (the UI's Materialize button), are accepted,
@@ -77,7 +81,7 @@ def test_shipped_executor_config_is_valid_for_the_k8s_job_executor():
 def test_local_deployment_keeps_dagsters_default_executor(monkeypatch):
     monkeypatch.delenv(DEPLOYMENT_ENV, raising=False)
     assert current_deployment() == "local"
-    job = build_definitions(instances_file="instances.json").resolve_job_def(sync_region_job.name)
+    job = build_definitions(instances_file="instances.json").resolve_job_def(build_graph_job.name)
     assert job.executor_def.name == "multi_or_in_process_executor"
 
 
@@ -168,7 +172,8 @@ def test_materialization_is_stored_in_postgres(production_home, postgres, accoun
         queue = instance.get_concurrency_config().run_queue_config
         assert queue.max_concurrent_runs == 40
         assert queue.tag_concurrency_limits == [
-            {"key": "dagster/partition/account", "value": {"applyLimitPerUniqueValue": True}, "limit": 4}]
+            {"key": "aws_assets/account", "value": {"applyLimitPerUniqueValue": True}, "limit": 1},
+            {"key": "dagster/partition/account", "value": {"applyLimitPerUniqueValue": True}, "limit": 1}]
         instance.add_dynamic_partitions("accounts", [ACCOUNT_ID])
         result = defs.resolve_job_def(sync_account_job.name).execute_in_process(
             partition_key=ACCOUNT_ID, instance=instance)
