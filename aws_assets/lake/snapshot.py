@@ -66,12 +66,13 @@ def read_partition(lake: Lake, path: str, schema: pa.Schema) -> pa.Table:
     """One partition file with exactly the columns of `schema`: a column the file predates is null, a column whose
     stored type differs (an all-null column) is cast."""
     with lake.filesystem.open_input_file(path) as source:
-        parquet = pq.ParquetFile(source)
-        present = set(parquet.schema_arrow.names)
-        data = parquet.read(columns=[name for name in schema.names if name in present], use_threads=False)
+        # A column the file lacks is left out of what `read` returns (rather than refused).
+        data = pq.ParquetFile(source).read(columns=schema.names, use_threads=False)
+    if data.schema.equals(schema):  # every file this version wrote: nothing to conform
+        return data
     columns = []
     for field in schema:
-        if field.name not in present:
+        if data.schema.get_field_index(field.name) < 0:
             columns.append(pa.nulls(data.num_rows, field.type))
             continue
         column = data.column(field.name)
