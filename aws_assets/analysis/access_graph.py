@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from aws_assets.analysis.policy import (
     ALLOWS,
@@ -44,7 +45,7 @@ from aws_assets.analysis.policy import (
 )
 from aws_assets.analysis.trust import canonical_json
 from aws_assets.analysis.trust_graph import _table, schema_of
-from aws_assets.entity import Column, boolean, integer, json_text, string, strings
+from aws_assets.entity import Column, SchemaError, boolean, integer, json_text, string, strings
 from aws_assets.relationships.model import RELATIONSHIP_COLUMNS, relationship_type_name
 from aws_assets.services.iam import managed_policy_key
 
@@ -169,63 +170,136 @@ def build_access_graph(
     group or role name), attachedPolicyArns, and groupNames and permissionsBoundaryArn where the type has them."""
     policies = list(policies)
     read = read_policies(policies, index)
-    edges = [_edge_row(policy, grant) for policy in read.values() for grant in policy.reach.grants]
     problems = [
         {"policyKey": policy.key, "policyType": policy.type, "accountId": policy.account_id, "code": p.code,
          "severity": p.severity, "message": p.message, "statement": p.statement}
         for policy in read.values() for p in (*policy.analysis.problems, *policy.reach.problems)
     ]
-    access = _access_rows(policies, list(principals), read)
+    lists = _Lists()
     return AccessGraph(
-        edges=_table(EDGES_TABLE, EDGES_SCHEMA, edges),
-        access=_table(ACCESS_TABLE, ACCESS_SCHEMA, access),
+        edges=_edges_table(read, lists),
+        access=_access_table(policies, list(principals), read, lists),
         problems=_table(PROBLEMS_TABLE, PROBLEMS_SCHEMA, problems),
     )
 
 
-def _flags(grant: Grant, account_id: str) -> dict[str, Any]:
-    return {
-        "actions": sorted(grant.actions),
-        "notActions": sorted(grant.not_actions),
-        "notAction": grant.not_action,
-        "read": READ in grant.levels,
-        "write": WRITE in grant.levels,
-        "admin": grant.admin,
-        "conditional": grant.conditional,
-        "crossAccount": grant.target.account_id != account_id,
+# ---- tables of repeated rows -------------------------------------------------------------------------------------
+
+
+def _stamped_table(
+    name: str, schema: pa.Schema, template_columns: tuple[str, ...], templates: list[tuple[Any, ...]],
+    picks: list[int], row_columns: Mapping[str, pa.Array | list[Any]],
+) -> pa.Table:
+    """A table whose rows repeat a few distinct templates: row i is `templates[picks[i]]` in `template_columns`,
+    and row i of each of `row_columns`. Each template is converted to Arrow once and repeated by index, one column
+    at a time (a column's Python values and its templates' array live no longer than its conversion)."""
+    if set(template_columns) | set(row_columns) != set(schema.names) or set(template_columns) & set(row_columns):
+        raise SchemaError(f"{name}: columns {sorted(template_columns)} and {sorted(row_columns)} do not make up "
+                          f"the schema {schema.names}")
+    indexes = pa.array(picks, pa.int64())
+    position = {column: i for i, column in enumerate(template_columns)}
+    arrays = []
+    for field in schema:
+        if field.name in position:
+            i = position[field.name]
+            arrays.append(pa.array([template[i] for template in templates], field.type).take(indexes))
+        else:
+            values = row_columns[field.name]
+            arrays.append(values if isinstance(values, pa.Array) else pa.array(values, field.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+class _Lists:
+    """The sorted lists of the rows, each distinct one built once and shared by every row holding it (rows only
+    read them), so that a million rows do not hold a million copies; and a grant's sorted facts, once per grant."""
+
+    EMPTY: list[Any] = []
+
+    def __init__(self) -> None:
+        self._lists: dict[frozenset[Any], list[Any]] = {}
+        self._ones: dict[Any, list[Any]] = {}
+        self._facts: dict[int, tuple[Grant, tuple[Any, ...]]] = {}
+
+    def sorted(self, values: Iterable[Any]) -> list[Any]:
+        values = frozenset(values)
+        found = self._lists.get(values)
+        if found is None:
+            found = self._lists[values] = sorted(values)
+        return found
+
+    def one(self, value: Any) -> list[Any]:
+        found = self._ones.get(value)
+        if found is None:
+            found = self._ones[value] = [value]
+        return found
+
+    def facts(self, grant: Grant) -> tuple[Any, ...]:
+        """actions, notActions, notAction, read, write, admin, conditional: what `_COMMON_PROPERTIES` take from a
+        grant (all but crossAccount, which is the row's account's)."""
+        found = self._facts.get(id(grant))
+        if found is None:
+            # The grant is kept with its facts: its id is not reused while the cache lives.
+            found = self._facts[id(grant)] = (grant, (
+                self.sorted(grant.actions), self.sorted(grant.not_actions), grant.not_action,
+                READ in grant.levels, WRITE in grant.levels, grant.admin, grant.conditional,
+            ))
+        return found[1]
+
+
+# ---- edges -------------------------------------------------------------------------------------------------------
+
+# What an edge takes from its policy; the rest is its grant's, the same for every policy holding the document in
+# the account (`read_policies` shares the reach). `_key` is joined from the others.
+_EDGE_POLICY_COLUMNS = ("_type", "_fromEntityKey", "_fromEntityType", "accountId")
+_EDGE_GRANT_COLUMNS = tuple(name for name in EDGES_SCHEMA.names if name not in ("_key", *_EDGE_POLICY_COLUMNS))
+_EDGE_BODY_SCHEMA = pa.schema([field for field in EDGES_SCHEMA if field.name != "_key"])
+
+
+def _edges_table(read: Mapping[str, _Policy], lists: _Lists) -> pa.Table:
+    templates: list[tuple[Any, ...]] = []
+    first_template: dict[int, int] = {}  # id of a reach (kept alive by `read`) -> template of its first grant
+    type_names: dict[tuple[str, int], list[str]] = {}  # (policy type, id of a reach) -> `_type` of each grant
+    picks: list[int] = []
+    owners: list[int] = []  # index in `read` of each edge's policy
+    names: list[str] = []
+    for number, policy in enumerate(read.values()):
+        grants = policy.reach.grants
+        first = first_template.get(id(policy.reach))
+        if first is None:
+            first = first_template[id(policy.reach)] = len(templates)
+            templates += [_edge_template(grant, policy.account_id, lists) for grant in grants]
+        its_names = type_names.get((policy.type, id(policy.reach)))
+        if its_names is None:
+            its_names = type_names[(policy.type, id(policy.reach))] = [
+                relationship_type_name(policy.type, grant.verb, grant.target.type) for grant in grants]
+        picks += range(first, first + len(grants))
+        owners += [number] * len(grants)
+        names += its_names
+    owner_index = pa.array(owners, pa.int64())
+    columns = {
+        column: pa.array([getattr(policy, attribute) for policy in read.values()], pa.string()).take(owner_index)
+        for column, attribute in (("_fromEntityKey", "key"), ("_fromEntityType", "type"), ("accountId", "account_id"))
     }
+    body = _stamped_table(EDGES_TABLE, _EDGE_BODY_SCHEMA, _EDGE_GRANT_COLUMNS, templates, picks,
+                          {"_type": names, **columns})
+    keys = pc.binary_join_element_wise(
+        body.column("_fromEntityKey"), pc.utf8_lower(body.column("_class")), body.column("_toEntityKey"), "|")
+    return pa.Table.from_arrays([keys, *body.columns], schema=EDGES_SCHEMA)
 
 
-def _edge_row(policy: _Policy, grant: Grant) -> dict[str, Any]:
+def _edge_template(grant: Grant, account_id: str, lists: _Lists) -> tuple[Any, ...]:
     target = grant.target
-    return {
-        "_key": f"{policy.key}|{grant.verb.lower()}|{target.key}",
-        "_type": relationship_type_name(policy.type, grant.verb, target.type),
-        "_class": grant.verb,
-        "_fromEntityKey": policy.key,
-        "_toEntityKey": target.key,
-        "_fromEntityType": policy.type,
-        "_toEntityType": target.type,
-        "accountId": policy.account_id,
-        "targetAccountId": target.account_id,
-        **_flags(grant, policy.account_id),
-        "resources": sorted(grant.resources),
+    return (
+        grant.verb, target.key, target.type, target.account_id,
+        *lists.facts(grant), target.account_id != account_id,
+        lists.sorted(grant.resources),
         # Joined from canonical JSON texts: the canonical JSON of the list.
-        "conditions": "[" + ", ".join(sorted(grant.conditions)) + "]",
-        "statements": sorted(grant.statements),
-        "notResource": grant.not_resource,
-        "policyVariables": grant.policy_variables,
-    }
+        "[" + ", ".join(sorted(grant.conditions)) + "]",
+        lists.sorted(grant.statements), grant.not_resource, grant.policy_variables,
+    )
 
 
 # ---- effective reach per principal -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Reached:
-    via: str
-    policy: _Policy
-    grant: Grant
 
 
 def principal_policies(
@@ -256,90 +330,153 @@ def principal_policies(
     return reached
 
 
-def _access_rows(
-    policies: list[Mapping[str, Any]], principals: list[Mapping[str, Any]], read: Mapping[str, _Policy]
-) -> list[dict[str, Any]]:
+# What a row takes from its principal; the rest is the same for every principal of the account reached by the same
+# policies, the same ways, with the same permissions boundary.
+_ACCESS_PRINCIPAL_COLUMNS = ("principalKey", "principalType", "accountId")
+_ACCESS_TEMPLATE_COLUMNS = tuple(name for name in ACCESS_SCHEMA.names if name not in _ACCESS_PRINCIPAL_COLUMNS)
+_Item = tuple[str, _Policy, Grant]  # a grant reaching a principal: via, policy, grant
+
+
+def _access_table(
+    policies: list[Mapping[str, Any]], principals: list[Mapping[str, Any]], read: Mapping[str, _Policy],
+    lists: _Lists,
+) -> pa.Table:
     reached = principal_policies(policies, principals, read)
-    rows = []
-    for principal in sorted(principals, key=lambda p: p["_key"]):
+    ordered = sorted(principals, key=lambda p: p["_key"])
+    templates = _AccessTemplates(lists)
+    by_signature: dict[tuple[Any, ...], list[int]] = {}  # -> the principal's rows, as template indexes
+    picks: list[int] = []
+    owners: list[int] = []  # index in `ordered` of each row's principal
+    for number, principal in enumerate(ordered):
+        account_id = principal["accountId"]
+        if number and account_id != ordered[number - 1]["accountId"]:
+            # Rows of two accounts never share a template, and keys (ARNs) sort account by account: the memos
+            # need to hold one account only.
+            by_signature.clear()
+            templates.forget()
         boundary_arn = principal.get("permissionsBoundaryArn")
-        boundary = read.get(managed_policy_key(boundary_arn, principal["accountId"])) if boundary_arn else None
+        boundary = read.get(managed_policy_key(boundary_arn, account_id)) if boundary_arn else None
         through = reached[principal["_key"]]
+        # Everything the rows depend on but the principal's key and type (repeating a policy adds nothing).
+        signature = (account_id, boundary.key if boundary else None,
+                     frozenset((via, policy.key) for via, policy in through))
+        rows = by_signature.get(signature)
+        if rows is None:
+            rows = by_signature[signature] = templates.of_principal(account_id, through, boundary)
+        picks += rows
+        owners += [number] * len(rows)
+    owner_index = pa.array(owners, pa.int64())
+    columns = {
+        column: pa.array([p[name] for p in ordered], ACCESS_SCHEMA.field(column).type).take(owner_index)
+        for column, name in zip(_ACCESS_PRINCIPAL_COLUMNS, ("_key", "_type", "accountId"))
+    }
+    return _stamped_table(ACCESS_TABLE, ACCESS_SCHEMA, _ACCESS_TEMPLATE_COLUMNS, templates.rows, picks, columns)
+
+
+class _AccessTemplates:
+    """The distinct rows of `principal_access` but their principal's columns, each built once: a row is the same
+    for every principal of the account whose policies reach the target the same ways, with the same Denies (the
+    same policies holding them) and the same permissions boundary."""
+
+    def __init__(self, lists: _Lists) -> None:
+        self.lists = lists
+        self.rows: list[tuple[Any, ...]] = []
+        self._index: dict[tuple[Any, ...], int] = {}
+
+    def forget(self) -> None:
+        """Forget which rows were built (they stay in `rows`): the next principals are of another account."""
+        self._index.clear()
+
+    def of_principal(self, account_id: str, through: list[tuple[str, _Policy]], boundary: _Policy | None) -> list[int]:
+        """The template of each row of a principal of `account_id` reached by `through`, by target key and
+        verb."""
         distinct = {policy.key: policy for _, policy in through}
         denies = [
             (policy, statement) for policy in distinct.values()
             for statement in policy.analysis.statements if statement.effect == "Deny"
         ]
-        by_target: dict[tuple[str, str], list[_Reached]] = {}
+        # A Deny row depends on its account alone; an Allow row also on the Denies and the boundary.
+        allow_context = (account_id, frozenset(policy.key for policy, _ in denies), boundary and boundary.key)
+        by_target: dict[tuple[str, str], list[_Item]] = {}
         for via, policy in through:
             for grant in policy.reach.grants:
-                by_target.setdefault((grant.verb, grant.target.key), []).append(_Reached(via, policy, grant))
-        for (verb, _), items in sorted(by_target.items(), key=lambda item: (item[0][1], item[0][0])):
-            rows.append(_access_row(principal, verb, items, denies, boundary))
-    return rows
-
-
-def _access_row(
-    principal: Mapping[str, Any], verb: str, items: list[_Reached],
-    denies: list[tuple[_Policy, PolicyStatement]], boundary: _Policy | None,
-) -> dict[str, Any]:
-    target = items[0].grant.target
-    merged = Grant(verb, target)
-    for item in items:
-        grant = item.grant
-        merged.actions |= grant.actions
-        merged.not_actions |= grant.not_actions
-        merged.levels |= grant.levels
-        merged.admin = merged.admin or grant.admin
-        merged.conditional = merged.conditional and grant.conditional
-    row = {
-        "principalKey": principal["_key"],
-        "principalType": principal["_type"],
-        "accountId": principal["accountId"],
-        "verb": verb,
-        "targetKey": target.key,
-        "targetType": target.type,
-        "targetAccountId": target.account_id,
-        "via": sorted({item.via for item in items}),
-        "policyKeys": sorted({item.policy.key for item in items}),
-        **_flags(merged, principal["accountId"]),
-    }
-    if verb == DENIES:
-        return {**row, "deniedBy": [], "deniedWhen": [], "boundaryLimited": False, "effectiveActions": [],
-                "effective": not merged.conditional}
-    denied_by: set[str] = set()
-    denied_when: set[str] = set()
-    limited = False
-
-    def survives(actions: tuple[str, ...], not_action: bool) -> bool:
-        nonlocal limited
-        certain = False
-        for policy, statement in denies:
-            if statement_covers(statement, policy.account_id, actions, not_action, target,
-                                variables_match=not statement.certain):
-                if statement.certain:
-                    denied_by.add(policy.key)
-                    certain = True
+                found = by_target.get((grant.target.key, grant.verb))
+                if found is None:
+                    by_target[(grant.target.key, grant.verb)] = [(via, policy, grant)]
                 else:
-                    denied_when.add(policy.key)
-        if certain:
-            return False
-        if boundary is not None and not any(
-            statement.effect == "Allow" and statement_covers(
-                statement, boundary.account_id, actions, not_action, target, variables_match=True)
-            for statement in boundary.analysis.statements
-        ):
-            limited = True
-            return False
-        return True
+                    found.append((via, policy, grant))
+        indexes = []
+        for target_verb in sorted(by_target):
+            items = by_target[target_verb]
+            context = allow_context if target_verb[1] == ALLOWS else account_id
+            # The policy and the target name the grant.
+            key = (context, target_verb, items[0][0], items[0][1].key) if len(items) == 1 else (
+                context, target_verb, frozenset((via, policy.key) for via, policy, _ in items))
+            index = self._index.get(key)
+            if index is None:
+                index = self._index[key] = len(self.rows)
+                self.rows.append(self._row(account_id, items, denies, boundary))
+            indexes.append(index)
+        return indexes
 
-    effective_actions = [action for action in sorted(merged.actions) if survives((action,), False)]
-    excluded_survives = bool(merged.not_actions) and survives(tuple(sorted(merged.not_actions)), True)
-    return {
-        **row,
-        "deniedBy": sorted(denied_by),
-        "deniedWhen": sorted(denied_when),
-        "boundaryLimited": limited,
-        "effectiveActions": effective_actions,
-        "effective": bool(effective_actions) or excluded_survives,
-    }
+    def _row(
+        self, account_id: str, items: list[_Item], denies: list[tuple[_Policy, PolicyStatement]],
+        boundary: _Policy | None,
+    ) -> tuple[Any, ...]:
+        lists = self.lists
+        grant = items[0][2]
+        verb, target = grant.verb, grant.target
+        if len(items) == 1:
+            via, policy, _ = items[0]
+            vias, policy_keys, facts = lists.one(via), lists.one(policy.key), lists.facts(grant)
+        else:
+            merged = Grant(verb, target)
+            for _, _, grant in items:
+                merged.actions |= grant.actions
+                merged.not_actions |= grant.not_actions
+                merged.levels |= grant.levels
+                merged.admin = merged.admin or grant.admin
+                merged.conditional = merged.conditional and grant.conditional
+            vias = lists.sorted(via for via, _, _ in items)
+            policy_keys = lists.sorted(policy.key for _, policy, _ in items)
+            facts = (lists.sorted(merged.actions), lists.sorted(merged.not_actions), merged.not_action,
+                     READ in merged.levels, WRITE in merged.levels, merged.admin, merged.conditional)
+        actions, not_actions, conditional = facts[0], facts[1], facts[6]
+        reach = (verb, target.key, target.type, target.account_id, vias, policy_keys, *facts,
+                 target.account_id != account_id)
+        empty = lists.EMPTY
+        if verb == DENIES:
+            return (*reach, empty, empty, False, empty, not conditional)
+        if not denies and boundary is None:
+            return (*reach, empty, empty, False, actions, bool(actions) or bool(not_actions))
+        denied_by: set[str] = set()
+        denied_when: set[str] = set()
+        limited = False
+
+        def survives(actions: tuple[str, ...], not_action: bool) -> bool:
+            nonlocal limited
+            certain = False
+            for policy, statement in denies:
+                if statement_covers(statement, policy.account_id, actions, not_action, target,
+                                    variables_match=not statement.certain):
+                    if statement.certain:
+                        denied_by.add(policy.key)
+                        certain = True
+                    else:
+                        denied_when.add(policy.key)
+            if certain:
+                return False
+            if boundary is not None and not any(
+                statement.effect == "Allow" and statement_covers(
+                    statement, boundary.account_id, actions, not_action, target, variables_match=True)
+                for statement in boundary.analysis.statements
+            ):
+                limited = True
+                return False
+            return True
+
+        remaining = [action for action in actions if survives((action,), False)]
+        excluded_survives = bool(not_actions) and survives(tuple(not_actions), True)
+        return (*reach, lists.sorted(denied_by), lists.sorted(denied_when), limited,
+                actions if len(remaining) == len(actions) else lists.sorted(remaining),
+                bool(remaining) or excluded_survives)
