@@ -186,27 +186,38 @@ def build_access_graph(
 # ---- tables of repeated rows -------------------------------------------------------------------------------------
 
 
+# Rows converted to Arrow at a time: the Python values of one batch of rows at most are alive at once.
+_BATCH_ROWS = 1 << 16
+
+
+def _template_table(schema: pa.Schema, columns: tuple[str, ...], templates: list[tuple[Any, ...]]) -> pa.Table:
+    """Row templates (tuples of `columns`) as a table of those fields of `schema`, converted column by column."""
+    return pa.Table.from_arrays(
+        [pa.array([template[i] for template in templates], schema.field(column).type)
+         for i, column in enumerate(columns)],
+        schema=pa.schema([schema.field(column) for column in columns]),
+    )
+
+
 def _stamped_table(
-    name: str, schema: pa.Schema, template_columns: tuple[str, ...], templates: list[tuple[Any, ...]],
-    picks: list[int], row_columns: Mapping[str, pa.Array | list[Any]],
+    name: str, schema: pa.Schema, templates: pa.Table, picks: list[int], row_columns: Mapping[str, pa.Array | list[Any]],
 ) -> pa.Table:
-    """A table whose rows repeat a few distinct templates: row i is `templates[picks[i]]` in `template_columns`,
-    and row i of each of `row_columns`. Each template is converted to Arrow once and repeated by index, one column
-    at a time (a column's Python values and its templates' array live no longer than its conversion)."""
-    if set(template_columns) | set(row_columns) != set(schema.names) or set(template_columns) & set(row_columns):
-        raise SchemaError(f"{name}: columns {sorted(template_columns)} and {sorted(row_columns)} do not make up "
-                          f"the schema {schema.names}")
+    """Rows repeating a few distinct templates: row i is the template `picks[i]`, and row i of each of
+    `row_columns`; each template is converted once and repeated by index."""
+    if set(templates.column_names) | set(row_columns) != set(schema.names) or (
+            set(templates.column_names) & set(row_columns)):
+        raise SchemaError(f"{name}: columns {sorted(templates.column_names)} and {sorted(row_columns)} do not make "
+                          f"up the schema {schema.names}")
     indexes = pa.array(picks, pa.int64())
-    position = {column: i for i, column in enumerate(template_columns)}
-    arrays = []
-    for field in schema:
-        if field.name in position:
-            i = position[field.name]
-            arrays.append(pa.array([template[i] for template in templates], field.type).take(indexes))
-        else:
-            values = row_columns[field.name]
-            arrays.append(values if isinstance(values, pa.Array) else pa.array(values, field.type))
-    return pa.Table.from_arrays(arrays, schema=schema)
+    return pa.Table.from_arrays(
+        [templates.column(field.name).take(indexes) if field.name in templates.column_names
+         else _array(row_columns[field.name], field.type) for field in schema],
+        schema=schema,
+    )
+
+
+def _array(values: pa.Array | list[Any], type_: pa.DataType) -> pa.Array:
+    return values if isinstance(values, pa.Array) else pa.array(values, type_)
 
 
 class _Lists:
@@ -256,32 +267,46 @@ _EDGE_BODY_SCHEMA = pa.schema([field for field in EDGES_SCHEMA if field.name != 
 
 
 def _edges_table(read: Mapping[str, _Policy], lists: _Lists) -> pa.Table:
+    policies = list(read.values())
     templates: list[tuple[Any, ...]] = []
     first_template: dict[int, int] = {}  # id of a reach (kept alive by `read`) -> template of its first grant
+    for policy in policies:
+        if id(policy.reach) not in first_template:
+            first_template[id(policy.reach)] = len(templates)
+            templates += [_edge_template(grant, policy.account_id, lists) for grant in policy.reach.grants]
+    grants = _template_table(EDGES_SCHEMA, _EDGE_GRANT_COLUMNS, templates)
+    del templates  # converted: the rows need only their indexes
+    of_policies = {
+        column: pa.array([getattr(policy, attribute) for policy in policies], pa.string())
+        for column, attribute in (("_fromEntityKey", "key"), ("_fromEntityType", "type"), ("accountId", "account_id"))
+    }
     type_names: dict[tuple[str, int], list[str]] = {}  # (policy type, id of a reach) -> `_type` of each grant
+    batches = []
     picks: list[int] = []
-    owners: list[int] = []  # index in `read` of each edge's policy
+    owners: list[int] = []  # index in `policies` of each edge's policy
     names: list[str] = []
-    for number, policy in enumerate(read.values()):
-        grants = policy.reach.grants
-        first = first_template.get(id(policy.reach))
-        if first is None:
-            first = first_template[id(policy.reach)] = len(templates)
-            templates += [_edge_template(grant, policy.account_id, lists) for grant in grants]
+    for number, policy in enumerate(policies):
+        its_grants = policy.reach.grants
         its_names = type_names.get((policy.type, id(policy.reach)))
         if its_names is None:
             its_names = type_names[(policy.type, id(policy.reach))] = [
-                relationship_type_name(policy.type, grant.verb, grant.target.type) for grant in grants]
-        picks += range(first, first + len(grants))
-        owners += [number] * len(grants)
+                relationship_type_name(policy.type, grant.verb, grant.target.type) for grant in its_grants]
+        first = first_template[id(policy.reach)]
+        picks += range(first, first + len(its_grants))
+        owners += [number] * len(its_grants)
         names += its_names
+        if len(picks) >= _BATCH_ROWS or number == len(policies) - 1:
+            batches.append(_edge_batch(grants, of_policies, picks, owners, names))
+            picks, owners, names = [], [], []
+    return pa.concat_tables(batches) if batches else _edge_batch(grants, of_policies, [], [], [])
+
+
+def _edge_batch(
+    grants: pa.Table, of_policies: Mapping[str, pa.Array], picks: list[int], owners: list[int], names: list[str],
+) -> pa.Table:
     owner_index = pa.array(owners, pa.int64())
-    columns = {
-        column: pa.array([getattr(policy, attribute) for policy in read.values()], pa.string()).take(owner_index)
-        for column, attribute in (("_fromEntityKey", "key"), ("_fromEntityType", "type"), ("accountId", "account_id"))
-    }
-    body = _stamped_table(EDGES_TABLE, _EDGE_BODY_SCHEMA, _EDGE_GRANT_COLUMNS, templates, picks,
-                          {"_type": names, **columns})
+    body = _stamped_table(EDGES_TABLE, _EDGE_BODY_SCHEMA, grants, picks,
+                          {"_type": names, **{column: array.take(owner_index) for column, array in of_policies.items()}})
     keys = pc.binary_join_element_wise(
         body.column("_fromEntityKey"), pc.utf8_lower(body.column("_class")), body.column("_toEntityKey"), "|")
     return pa.Table.from_arrays([keys, *body.columns], schema=EDGES_SCHEMA)
@@ -343,17 +368,26 @@ def _access_table(
 ) -> pa.Table:
     reached = principal_policies(policies, principals, read)
     ordered = sorted(principals, key=lambda p: p["_key"])
+    of_principals = {
+        column: pa.array([p[name] for p in ordered], pa.string())
+        for column, name in zip(_ACCESS_PRINCIPAL_COLUMNS, ("_key", "_type", "accountId"))
+    }
     templates = _AccessTemplates(lists)
     by_signature: dict[tuple[Any, ...], list[int]] = {}  # -> the principal's rows, as template indexes
+    batches = []
     picks: list[int] = []
     owners: list[int] = []  # index in `ordered` of each row's principal
     for number, principal in enumerate(ordered):
         account_id = principal["accountId"]
         if number and account_id != ordered[number - 1]["accountId"]:
             # Rows of two accounts never share a template, and keys (ARNs) sort account by account: the memos
-            # need to hold one account only.
+            # need to hold one account only, and the rows so far can be converted.
             by_signature.clear()
-            templates.forget()
+            if len(picks) >= _BATCH_ROWS:
+                batches.append(_access_batch(templates.converted(), of_principals, picks, owners))
+                picks, owners = [], []
+            else:
+                templates.forget()
         boundary_arn = principal.get("permissionsBoundaryArn")
         boundary = read.get(managed_policy_key(boundary_arn, account_id)) if boundary_arn else None
         through = reached[principal["_key"]]
@@ -365,12 +399,16 @@ def _access_table(
             rows = by_signature[signature] = templates.of_principal(account_id, through, boundary)
         picks += rows
         owners += [number] * len(rows)
+    batches.append(_access_batch(templates.converted(), of_principals, picks, owners))
+    return pa.concat_tables(batches)
+
+
+def _access_batch(
+    templates: pa.Table, of_principals: Mapping[str, pa.Array], picks: list[int], owners: list[int]
+) -> pa.Table:
     owner_index = pa.array(owners, pa.int64())
-    columns = {
-        column: pa.array([p[name] for p in ordered], ACCESS_SCHEMA.field(column).type).take(owner_index)
-        for column, name in zip(_ACCESS_PRINCIPAL_COLUMNS, ("_key", "_type", "accountId"))
-    }
-    return _stamped_table(ACCESS_TABLE, ACCESS_SCHEMA, _ACCESS_TEMPLATE_COLUMNS, templates.rows, picks, columns)
+    return _stamped_table(ACCESS_TABLE, ACCESS_SCHEMA, templates, picks,
+                          {column: array.take(owner_index) for column, array in of_principals.items()})
 
 
 class _AccessTemplates:
@@ -382,10 +420,19 @@ class _AccessTemplates:
         self.lists = lists
         self.rows: list[tuple[Any, ...]] = []
         self._index: dict[tuple[Any, ...], int] = {}
+        # id of a reach (kept alive by the policies) -> ((target key, verb), grant) of each of its grants
+        self._keyed: dict[int, list[tuple[tuple[str, str], Grant]]] = {}
 
     def forget(self) -> None:
         """Forget which rows were built (they stay in `rows`): the next principals are of another account."""
         self._index.clear()
+
+    def converted(self) -> pa.Table:
+        """The rows built so far as a table, forgotten: the next template is index 0 again."""
+        table = _template_table(ACCESS_SCHEMA, _ACCESS_TEMPLATE_COLUMNS, self.rows)
+        self.rows = []
+        self.forget()
+        return table
 
     def of_principal(self, account_id: str, through: list[tuple[str, _Policy]], boundary: _Policy | None) -> list[int]:
         """The template of each row of a principal of `account_id` reached by `through`, by target key and
@@ -399,10 +446,13 @@ class _AccessTemplates:
         allow_context = (account_id, frozenset(policy.key for policy, _ in denies), boundary and boundary.key)
         by_target: dict[tuple[str, str], list[_Item]] = {}
         for via, policy in through:
-            for grant in policy.reach.grants:
-                found = by_target.get((grant.target.key, grant.verb))
+            keyed = self._keyed.get(id(policy.reach))
+            if keyed is None:
+                keyed = self._keyed[id(policy.reach)] = [((g.target.key, g.verb), g) for g in policy.reach.grants]
+            for target_verb, grant in keyed:
+                found = by_target.get(target_verb)
                 if found is None:
-                    by_target[(grant.target.key, grant.verb)] = [(via, policy, grant)]
+                    by_target[target_verb] = [(via, policy, grant)]
                 else:
                     found.append((via, policy, grant))
         indexes = []
