@@ -22,7 +22,9 @@ Service control policies and resource policies are not read here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import gc
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -168,19 +170,34 @@ def build_access_graph(
     """The three tables. `policies`: rows with `_key`, `_type`, accountId, document and, for inline policies,
     `ownerKey` (the user, group or role ARN). `principals`: rows with `_key`, `_type`, accountId, `name` (user,
     group or role name), attachedPolicyArns, and groupNames and permissionsBoundaryArn where the type has them."""
-    policies = list(policies)
-    read = read_policies(policies, index)
-    problems = [
-        {"policyKey": policy.key, "policyType": policy.type, "accountId": policy.account_id, "code": p.code,
-         "severity": p.severity, "message": p.message, "statement": p.statement}
-        for policy in read.values() for p in (*policy.analysis.problems, *policy.reach.problems)
-    ]
-    lists = _Lists()
-    return AccessGraph(
-        edges=_edges_table(read, lists),
-        access=_access_table(policies, list(principals), read, lists),
-        problems=_table(PROBLEMS_TABLE, PROBLEMS_SCHEMA, problems),
-    )
+    with _without_cycle_collection():
+        policies = list(policies)
+        read = read_policies(policies, index)
+        problems = [
+            {"policyKey": policy.key, "policyType": policy.type, "accountId": policy.account_id, "code": p.code,
+             "severity": p.severity, "message": p.message, "statement": p.statement}
+            for policy in read.values() for p in (*policy.analysis.problems, *policy.reach.problems)
+        ]
+        lists = _Lists()
+        return AccessGraph(
+            edges=_edges_table(read, lists),
+            access=_access_table(policies, list(principals), read, lists),
+            problems=_table(PROBLEMS_TABLE, PROBLEMS_SCHEMA, problems),
+        )
+
+
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """The analysis makes millions of small objects that hold no reference cycle (reference counting frees them):
+    the cyclic collector would only walk the whole heap again and again to free nothing, a third of the time on
+    a large estate (benchmarks/policy_analysis.py). It runs again, as before, once the tables are built."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 # ---- tables of repeated rows -------------------------------------------------------------------------------------
