@@ -282,7 +282,8 @@ def check(accounts: int, policies: int, sample: int) -> dict[str, Any]:
     edges, access = row_by_row([r for r in rows if r["accountId"] in chosen],
                                [p for p in principals if p["accountId"] in chosen], index)
     seconds = time.perf_counter() - started
-    for name, table, expected in (("iam_policy_allows", graph.edges, edges), ("principal_access", graph.access, access)):
+    for name, table, expected in (("iam_policy_allows", graph.edges, edges),
+                                  ("principal_access", graph.access, access)):
         mine = table.filter(pc.is_in(table.column("accountId"), pa.array(chosen)))
         if mine.num_rows != expected.num_rows or mine.to_pylist() != expected.to_pylist():
             raise SystemExit(f"the product's {name} differs from the row-by-row construction on accounts {chosen}")
