@@ -1,14 +1,23 @@
+import json
 import os
 
 import boto3
 import duckdb
 import pyarrow as pa
 import pytest
+from dagster import DagsterInstance
 
+from aws_assets.aws.session import assume_role_session
 from aws_assets.catalog import ENTITY_TYPES
+from aws_assets.cli import main as cli_main
+from aws_assets.definitions import build_definitions
+from aws_assets.instances import load_instances
 from aws_assets.lake.sql import connect
 from aws_assets.lake.storage import Lake
 from aws_assets.services.account import AWS_ACCOUNT, account_rows
+from aws_assets.sync import sync
+
+from aws_assets_tests.conftest import ACCOUNT_ID, INSTANCE, REGION
 
 SCHEMAS = {name: et.schema for name, et in ENTITY_TYPES.items()}
 
@@ -81,3 +90,41 @@ def test_s3_lake_on_moto(moto_server):
     con = connect(lake, SCHEMAS)
     assert con.sql("SELECT name FROM aws_account ORDER BY accountId").fetchall() == [("second",), ("other",)]
     assert con.execute("SELECT count(*) FROM entities").fetchall() == [(2,)]
+
+
+def test_sync_into_s3_lake_then_sql_over_it(moto_server, tmp_path, monkeypatch, capsys):
+    """A sync through the Dagster definitions with AWS_ASSETS_LAKE=s3://..., as production runs it, then
+    `aws-assets sql` over the S3 lake: the entity tables and the relationship graph built with DuckDB over S3."""
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="security-lake")
+    account = assume_role_session(INSTANCE)
+    iam = account.client("iam")
+    for name in ("deployer", "auditor"):
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument='{"Version": "2012-10-17", "Statement": []}')
+    ec2 = account.client("ec2", region_name=REGION)
+    vpc_id = ec2.create_vpc(CidrBlock="10.7.0.0/16")["Vpc"]["VpcId"]
+    ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.7.1.0/24")
+    vpcs = len(ec2.describe_vpcs()["Vpcs"])  # moto's default VPC, and ours
+    instances_file = tmp_path / "instances.json"
+    instances_file.write_text(json.dumps([{"roleArn": INSTANCE.role_arn, "externalId": INSTANCE.external_id,
+                                           "regions": [REGION]}]))
+    lake = "s3://security-lake/graph"
+    monkeypatch.setenv("AWS_ASSETS_LAKE", lake)
+    monkeypatch.setenv("AWS_ASSETS_INSTANCES", str(instances_file))
+
+    with DagsterInstance.ephemeral() as dagster_instance:
+        report = sync(load_instances(instances_file), build_definitions(), dagster_instance)
+    assert report.ok, [r.errors for r in report.failures] + (report.graph.errors if report.graph else [])
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket="security-lake", Prefix="graph/")["Contents"]}
+    assert f"graph/aws_iam_role/account={ACCOUNT_ID}/data.parquet" in keys
+    assert f"graph/aws_vpc/account={ACCOUNT_ID}/region={REGION}/data.parquet" in keys
+    assert "graph/aws_vpc_contains_subnet/data.parquet" in keys
+    assert not [key for key in keys if key.endswith(".tmp")]
+    capsys.readouterr()
+
+    query = ("SELECT (SELECT count(*) FROM aws_iam_role) AS roles, (SELECT count(*) FROM aws_vpc) AS vpcs, "
+             "(SELECT count(*) FROM relationships WHERE _type = 'aws_vpc_contains_subnet' "
+             f"AND _fromEntityKey LIKE '%{vpc_id}') AS our_subnets")
+    assert cli_main(["sql", "--lake", lake, "--format", "csv", query]) == 0
+    roles = len(iam.list_roles()["Roles"])
+    assert capsys.readouterr().out.splitlines() == ["roles,vpcs,our_subnets", f"{roles},{vpcs},1"]

@@ -46,10 +46,15 @@ def test_required_permission(operation, permission):
     [
         ("iam:GetAccountAuthorizationDetails", []),
         ("s3:HeadBucket", []),
-        ("iam:GenerateCredentialReport", []),  # a declared exception
-        ("ec2:CreateTags", ["its name does not start with Get, List, Describe, Head"]),
-        ("s3:PutBucketPolicy", ["its name does not start with Get, List, Describe, Head", "it is an HTTP PUT"]),
-        ("apigateway:CreateRestApi", ["its name does not start with Get, List, Describe, Head", "it is an HTTP POST"]),
+        ("iam:GenerateCredentialReport", []),  # a declared exception to the name rule; AWS lists it as Read
+        ("ec2:CreateTags", ["its name does not start with Get, List, Describe, Head",
+                            "AWS's Service Authorization Reference gives ec2:CreateTags the access level Tagging"]),
+        ("s3:PutBucketPolicy", ["its name does not start with Get, List, Describe, Head", "it is an HTTP PUT",
+                                "AWS's Service Authorization Reference gives s3:PutBucketPolicy the access level "
+                                "Permissions management"]),
+        ("apigateway:CreateRestApi", ["its name does not start with Get, List, Describe, Head", "it is an HTTP POST",
+                                      "AWS's Service Authorization Reference gives apigateway:POST the access level "
+                                      "Write"]),
     ],
 )
 def test_write_reasons(operation, reasons):

@@ -224,3 +224,27 @@ def test_security_audit_grants_metadata_reads_not_data_or_writes():
     assert allows([document], Permission("iam:GetAccountAuthorizationDetails"))
     assert not allows([document], Permission("s3:GetObject"))
     assert not allows([document], Permission("s3:PutBucketPolicy"))
+
+
+TRUST_POLICY_JSON = REPO / "deploy" / "read-only-role-trust-policy.json"
+
+
+def test_the_plain_json_trust_policy_is_the_templates():
+    """deploy/read-only-role-trust-policy.json, for those who create the role without CloudFormation, is the
+    template's trust policy with its two parameters as placeholders."""
+    shipped = json.loads(TRUST_POLICY_JSON.read_text())
+    [statement] = the_role()["AssumeRolePolicyDocument"]["Statement"]
+    assert shipped["Version"] == the_role()["AssumeRolePolicyDocument"]["Version"]
+    [written] = shipped["Statement"]
+    assert written["Principal"] == {"AWS": "arn:aws:iam::OPERATOR_ACCOUNT_ID:root"}
+    assert statement["Principal"] == {"AWS": {"Ref": "OperatorPrincipals"}}
+    assert written["Condition"] == {"StringEquals": {"sts:ExternalId": "EXTERNAL_ID"}}
+    assert statement["Condition"] == {"StringEquals": {"sts:ExternalId": {"Ref": "ExternalId"}}}
+    assert {k: v for k, v in written.items() if k not in ("Principal", "Condition")} == {
+        k: v for k, v in statement.items() if k not in ("Principal", "Condition")}
+    filled = TRUST_POLICY_JSON.read_text().replace("OPERATOR_ACCOUNT_ID", OPERATOR_ACCOUNT_ID)
+    filled = filled.replace("EXTERNAL_ID", "a-long-random-string")
+    [edge] = trust_edges(f"arn:aws:iam::{ACCOUNT_ID}:role/aws-assets-readonly", ACCOUNT_ID,
+                         parse_trust_policy(filled), ingested_accounts=())
+    assert (edge.to_key, edge.external_id_required, edge.trust_zone) == (
+        f"arn:aws:iam::{OPERATOR_ACCOUNT_ID}:root", True, "external_account")

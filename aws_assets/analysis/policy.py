@@ -66,8 +66,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
-from urllib.parse import unquote
 
+from aws_assets.analysis.documents import DocumentProblem, DocumentReader, listify, short
 from aws_assets.analysis.trust import canonical_json, glob_match
 
 ACCOUNT_TYPE = "aws_account"
@@ -101,15 +101,7 @@ _TYPED_WILDCARD = re.compile(r"[A-Za-z0-9-]+[/:][*?/:]*\*[*?/:]*")
 # ---- results -----------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PolicyProblem:
-    """Something the analysis could not read (`error`: a grant may be missing or unsure) or found unusual but
-    understood (`warning`). `statement` is the statement's index when the problem is inside one."""
-
-    code: str
-    message: str
-    statement: int | None = None
-    severity: str = "error"
+PolicyProblem = DocumentProblem  # the policy engine's problems are those of any policy document
 
 
 @dataclass(frozen=True)
@@ -244,6 +236,13 @@ def _reference() -> _Reference:
             if word and "$" not in word:
                 resource_types.setdefault(fields[1], set()).add(word)
     return _Reference(levels, {service: frozenset(words) for service, words in resource_types.items()})
+
+
+def access_level(action: str) -> str | None:
+    """The access level AWS's reference gives a fully named action (List, Read, Write, Permissions management,
+    Tagging), or None for an action it does not list."""
+    prefix, _, name = action.partition(":")
+    return _reference().levels.get(prefix, {}).get(name.lower())
 
 
 @lru_cache(maxsize=65536)
@@ -610,34 +609,6 @@ def policy_grants(account_id: str, analysis: PolicyAnalysis, index: ResourceInde
 # ---- reading the document ----------------------------------------------------------------------------------------
 
 
-class _Reader:
-    def __init__(self) -> None:
-        self.problems: list[PolicyProblem] = []
-
-    def problem(self, code: str, message: str, statement: int | None = None, severity: str = "error") -> None:
-        self.problems.append(PolicyProblem(code, message, statement, severity))
-
-    def elements(self, obj: Mapping[Any, Any], allowed: Mapping[str, str], where: str,
-                 statement: int | None) -> dict[str, Any]:
-        found: dict[str, Any] = {}
-        for key, value in obj.items():
-            canonical = allowed.get(key.lower()) if isinstance(key, str) else None
-            if canonical is None:
-                self.problem("unsupported_element", f"{where}: {_short(key)} is not part of an identity policy",
-                             statement, "warning")
-            elif canonical in found:
-                self.problem("duplicate_element", f"{where}: {canonical} is given twice (in different case)",
-                             statement)
-            else:
-                found[canonical] = value
-        return found
-
-
-def _short(value: Any, limit: int = 80) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 _DOCUMENT_ELEMENTS = {name.lower(): name for name in ("Version", "Id", "Statement")}
 _STATEMENT_ELEMENTS = {
     name.lower(): name
@@ -645,12 +616,11 @@ _STATEMENT_ELEMENTS = {
                  "NotPrincipal")
 }
 _VERSIONS = ("2012-10-17", "2008-10-17")
-_UNREADABLE = object()
 
 
 def parse_identity_policy(document: str | bytes | dict[str, Any] | None) -> PolicyAnalysis:
     """Reads an identity policy (JSON text, URL-encoded JSON text or a dict). Never raises."""
-    reader = _Reader()
+    reader = DocumentReader("identity policy")
     try:
         return _analyse(document, reader)
     except Exception as error:  # noqa: BLE001 - the analysis must never break the pipeline: report, do not raise
@@ -658,15 +628,15 @@ def parse_identity_policy(document: str | bytes | dict[str, Any] | None) -> Poli
         return PolicyAnalysis((), tuple(reader.problems))
 
 
-def _analyse(document: Any, reader: _Reader) -> PolicyAnalysis:
-    decoded = _decode(document, reader)
+def _analyse(document: Any, reader: DocumentReader) -> PolicyAnalysis:
+    decoded = reader.decode(document)
     if decoded is None:
         return PolicyAnalysis((), tuple(reader.problems))
     elements = reader.elements(decoded, _DOCUMENT_ELEMENTS, "document", None)
     version = elements.get("Version")
     version = version if isinstance(version, str) else None
     if "Version" in elements and version not in _VERSIONS:
-        reader.problem("unsupported_version", f"Version {_short(elements['Version'])} is neither 2012-10-17 nor "
+        reader.problem("unsupported_version", f"Version {short(elements['Version'])} is neither 2012-10-17 nor "
                        "2008-10-17", severity="warning")
     if "Statement" not in elements:
         reader.problem("missing_statement", "the document has no Statement")
@@ -683,63 +653,7 @@ def _analyse(document: Any, reader: _Reader) -> PolicyAnalysis:
     return PolicyAnalysis(statements, tuple(reader.problems), version, len(raw))
 
 
-def _decode(document: Any, reader: _Reader) -> dict[Any, Any] | None:
-    if document is None:
-        reader.problem("missing_document", "the policy has no document")
-        return None
-    if isinstance(document, (bytes, bytearray)):
-        try:
-            document = bytes(document).decode("utf-8")
-        except UnicodeDecodeError:
-            reader.problem("unreadable_json", "the policy document is not UTF-8 text")
-            return None
-    if isinstance(document, str):
-        if not document.strip():
-            reader.problem("missing_document", "the policy document is empty")
-            return None
-        decoded = _load_json(document, reader)
-        if decoded is _UNREADABLE and "%" in document:
-            decoded = _load_json(unquote(document), reader)  # some IAM APIs return the document URL-encoded
-        if decoded is _UNREADABLE:
-            reader.problem("unreadable_json", "the policy document is not valid JSON (nor URL-encoded JSON)")
-            return None
-        document = decoded
-    if not isinstance(document, Mapping):
-        reader.problem("document_not_object", f"the policy document is a {type(document).__name__}, not a JSON "
-                       "object")
-        return None
-    return dict(document)
-
-
-def _load_json(text: str, reader: _Reader) -> Any:
-    duplicates: list[str] = []
-
-    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        seen: dict[str, Any] = {}
-        for key, value in items:
-            if key in seen:
-                duplicates.append(key)
-            seen[key] = value
-        return seen
-
-    try:
-        decoded = json.loads(text, object_pairs_hook=pairs)
-    except (ValueError, RecursionError):
-        return _UNREADABLE
-    for key in dict.fromkeys(duplicates):
-        reader.problem("duplicate_element", f"the JSON repeats the key {_short(key)}: only its last value is read")
-    return decoded
-
-
-def _listify(value: Any) -> list[Any] | None:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list):
-        return value
-    return None
-
-
-def _read_statement(index: int, raw: Any, reader: _Reader) -> PolicyStatement | None:
+def _read_statement(index: int, raw: Any, reader: DocumentReader) -> PolicyStatement | None:
     if not isinstance(raw, Mapping):
         reader.problem("statement_not_object", f"statement {index} is a {type(raw).__name__}, not an object", index)
         return None
@@ -752,7 +666,7 @@ def _read_statement(index: int, raw: Any, reader: _Reader) -> PolicyStatement | 
     effect_value = elements.get("Effect")
     effect = effect_value.capitalize() if isinstance(effect_value, str) else None
     if effect not in ("Allow", "Deny"):
-        reader.problem("invalid_effect", f"statement {index}: Effect {_short(effect_value)} is neither Allow nor "
+        reader.problem("invalid_effect", f"statement {index}: Effect {short(effect_value)} is neither Allow nor "
                        "Deny", index)
         return None
     before = len(reader.problems)
@@ -773,7 +687,7 @@ def _read_statement(index: int, raw: Any, reader: _Reader) -> PolicyStatement | 
     )
 
 
-def _pair(elements: dict[str, Any], name: str, index: int, reader: _Reader, read) -> tuple[tuple[str, ...], bool] | None:
+def _pair(elements: dict[str, Any], name: str, index: int, reader: DocumentReader, read) -> tuple[tuple[str, ...], bool] | None:
     """(values, negated) of `name` or `Not<name>`; None (and a problem) when the statement cannot be used."""
     negated = f"Not{name}"
     if name in elements and negated in elements:
@@ -789,16 +703,16 @@ def _pair(elements: dict[str, Any], name: str, index: int, reader: _Reader, read
     return values, is_negated
 
 
-def _read_actions(value: Any, index: int, reader: _Reader, element: str) -> tuple[str, ...]:
-    items = _listify(value)
+def _read_actions(value: Any, index: int, reader: DocumentReader, element: str) -> tuple[str, ...]:
+    items = listify(value)
     if not items:
-        reader.problem("invalid_action", f"statement {index}: {element} is {_short(value)}", index)
+        reader.problem("invalid_action", f"statement {index}: {element} is {short(value)}", index)
         return ()
     declared: list[str] = []
     for item in items:
         normalised = _normalise_action(item) if isinstance(item, str) else None
         if normalised is None:
-            reader.problem("invalid_action", f"statement {index}: {_short(item)} is not an action", index)
+            reader.problem("invalid_action", f"statement {index}: {short(item)} is not an action", index)
         elif normalised not in declared:
             declared.append(normalised)
     return tuple(declared)
@@ -813,36 +727,36 @@ def _normalise_action(action: str) -> str | None:
     return f"{prefix.lower()}:{name}"
 
 
-def _read_resources(value: Any, index: int, reader: _Reader, element: str) -> tuple[str, ...]:
-    items = _listify(value)
+def _read_resources(value: Any, index: int, reader: DocumentReader, element: str) -> tuple[str, ...]:
+    items = listify(value)
     if not items:
-        reader.problem("invalid_resource", f"statement {index}: {element} is {_short(value)}", index)
+        reader.problem("invalid_resource", f"statement {index}: {element} is {short(value)}", index)
         return ()
     declared: list[str] = []
     for item in items:
         if not isinstance(item, str) or not (_wildcard_only(item) or arn_fields(item) is not None):
-            reader.problem("invalid_resource", f"statement {index}: {_short(item)} is neither * nor an ARN", index)
+            reader.problem("invalid_resource", f"statement {index}: {short(item)} is neither * nor an ARN", index)
         elif item not in declared:
             declared.append(item)
     return tuple(declared)
 
 
-def _check_condition(condition: Any, index: int, reader: _Reader) -> bool:
+def _check_condition(condition: Any, index: int, reader: DocumentReader) -> bool:
     if not isinstance(condition, Mapping):
-        reader.problem("invalid_condition", f"statement {index}: Condition is {_short(condition)}, not an object",
+        reader.problem("invalid_condition", f"statement {index}: Condition is {short(condition)}, not an object",
                        index)
         return False
     readable = True
     for operator, block in condition.items():
         if not isinstance(block, Mapping) or not block:
-            reader.problem("invalid_condition", f"statement {index}: condition {_short(operator)} holds "
-                           f"{_short(block)}", index)
+            reader.problem("invalid_condition", f"statement {index}: condition {short(operator)} holds "
+                           f"{short(block)}", index)
             readable = False
             continue
         for key, values in block.items():
             items = values if isinstance(values, list) else [values]
             if not items or any(isinstance(item, (dict, list)) or item is None for item in items):
-                reader.problem("invalid_condition", f"statement {index}: condition {_short(operator)} {_short(key)} "
-                               f"has values {_short(values)}", index)
+                reader.problem("invalid_condition", f"statement {index}: condition {short(operator)} {short(key)} "
+                               f"has values {short(values)}", index)
                 readable = False
     return readable

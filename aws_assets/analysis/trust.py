@@ -84,7 +84,8 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple
-from urllib.parse import unquote
+
+from aws_assets.analysis.documents import DocumentProblem, DocumentReader, listify, short
 
 # ---- vocabulary --------------------------------------------------------------------------------------------------
 
@@ -179,15 +180,7 @@ _SERVICE_LABELS = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-
 # ---- results -----------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TrustProblem:
-    """Something in the document the analysis could not read (`error`: a grant may be missing or unsure) or that is
-    unusual but understood (`warning`). `statement` is the statement's index when the problem is inside one."""
-
-    code: str
-    message: str
-    statement: int | None = None
-    severity: str = "error"
+TrustProblem = DocumentProblem  # the trust engine's problems are those of any policy document
 
 
 @dataclass(frozen=True)
@@ -417,48 +410,6 @@ def account_key(account_id: str, partition: str = "aws") -> str:
     return f"arn:{partition}:iam::{account_id}:root"
 
 
-def _listify(value: Any) -> list[Any] | None:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list):
-        return value
-    return None
-
-
-class _Reader:
-    """Collects problems while reading one document."""
-
-    def __init__(self) -> None:
-        self.problems: list[TrustProblem] = []
-
-    def problem(self, code: str, message: str, statement: int | None = None, severity: str = "error") -> None:
-        self.problems.append(TrustProblem(code, message, statement, severity))
-
-    def elements(
-        self, obj: Mapping[Any, Any], allowed: Mapping[str, str], where: str, statement: int | None,
-        unknown: tuple[str, str] = ("unsupported_element", "warning"),
-    ) -> dict[str, Any]:
-        """The object's elements under their canonical names (matched case-insensitively); an unknown one is the
-        `unknown` (code, severity) problem."""
-        found: dict[str, Any] = {}
-        for key, value in obj.items():
-            canonical = allowed.get(key.lower()) if isinstance(key, str) else None
-            if canonical is None:
-                self.problem(unknown[0], f"{where}: {_short(key)} is not part of a trust policy", statement, unknown[1])
-            elif canonical in found:
-                self.problem(
-                    "duplicate_element", f"{where}: {canonical} is given twice (in different case)", statement
-                )
-            else:
-                found[canonical] = value
-        return found
-
-
-def _short(value: Any, limit: int = 80) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 _DOCUMENT_ELEMENTS = {name.lower(): name for name in ("Version", "Id", "Statement")}
 _STATEMENT_ELEMENTS = {
     name.lower(): name
@@ -471,62 +422,12 @@ _VERSIONS = ("2012-10-17", "2008-10-17")
 # ---- reading the document ----------------------------------------------------------------------------------------
 
 
-def _decode(document: Any, reader: _Reader) -> dict[Any, Any] | None:
-    if document is None:
-        reader.problem("missing_document", "the role has no trust policy document")
-        return None
-    if isinstance(document, (bytes, bytearray)):
-        try:
-            document = bytes(document).decode("utf-8")
-        except UnicodeDecodeError:
-            reader.problem("unreadable_json", "the trust policy is not UTF-8 text")
-            return None
-    if isinstance(document, str):
-        if not document.strip():
-            reader.problem("missing_document", "the trust policy document is empty")
-            return None
-        decoded = _load_json(document, reader)
-        if decoded is _UNREADABLE and "%" in document:
-            decoded = _load_json(unquote(document), reader)  # some IAM APIs return the document URL-encoded
-        if decoded is _UNREADABLE:
-            reader.problem("unreadable_json", "the trust policy is not valid JSON (nor URL-encoded JSON)")
-            return None
-        document = decoded
-    if not isinstance(document, Mapping):
-        reader.problem("document_not_object", f"the trust policy is a {type(document).__name__}, not a JSON object")
-        return None
-    return dict(document)
-
-
-_UNREADABLE = object()
-
-
-def _load_json(text: str, reader: _Reader) -> Any:
-    duplicates: list[str] = []
-
-    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        seen: dict[str, Any] = {}
-        for key, value in items:
-            if key in seen:
-                duplicates.append(key)
-            seen[key] = value
-        return seen
-
-    try:
-        decoded = json.loads(text, object_pairs_hook=pairs)
-    except (ValueError, RecursionError):
-        return _UNREADABLE
-    for key in dict.fromkeys(duplicates):
-        reader.problem("duplicate_element", f"the JSON repeats the key {_short(key)}: only its last value is read")
-    return decoded
-
-
-def _statements(document: dict[Any, Any], reader: _Reader) -> tuple[list[Any], str | None]:
+def _statements(document: dict[Any, Any], reader: DocumentReader) -> tuple[list[Any], str | None]:
     elements = reader.elements(document, _DOCUMENT_ELEMENTS, "document", None)
     version = elements.get("Version")
     if "Version" in elements and version not in _VERSIONS:
         reader.problem(
-            "unsupported_version", f"Version {_short(version)} is neither 2012-10-17 nor 2008-10-17",
+            "unsupported_version", f"Version {short(version)} is neither 2012-10-17 nor 2008-10-17",
             severity="warning",
         )
     if "Statement" not in elements:
@@ -567,7 +468,7 @@ class _Statement:
         )
 
 
-def _read_statement(index: int, raw: Any, reader: _Reader) -> _Statement | None:
+def _read_statement(index: int, raw: Any, reader: DocumentReader) -> _Statement | None:
     if not isinstance(raw, Mapping):
         reader.problem("statement_not_object", f"statement {index} is a {type(raw).__name__}, not an object", index)
         return None
@@ -578,7 +479,7 @@ def _read_statement(index: int, raw: Any, reader: _Reader) -> _Statement | None:
     effect = effect_value.capitalize() if isinstance(effect_value, str) else None
     if effect not in ("Allow", "Deny"):
         reader.problem(
-            "invalid_effect", f"statement {index}: Effect {_short(effect_value)} is neither Allow nor Deny", index
+            "invalid_effect", f"statement {index}: Effect {short(effect_value)} is neither Allow nor Deny", index
         )
         return None
 
@@ -620,16 +521,16 @@ def _read_statement(index: int, raw: Any, reader: _Reader) -> _Statement | None:
     )
 
 
-def _read_actions(value: Any, index: int, reader: _Reader) -> tuple[str, ...] | None:
-    items = _listify(value)
+def _read_actions(value: Any, index: int, reader: DocumentReader) -> tuple[str, ...] | None:
+    items = listify(value)
     if not items:
-        reader.problem("invalid_action", f"statement {index}: the action is {_short(value)}", index)
+        reader.problem("invalid_action", f"statement {index}: the action is {short(value)}", index)
         return None
     declared: list[str] = []
     for item in items:
         normalised = _normalise_action(item) if isinstance(item, str) else None
         if normalised is None:
-            reader.problem("invalid_action", f"statement {index}: {_short(item)} is not an action", index)
+            reader.problem("invalid_action", f"statement {index}: {short(item)} is not an action", index)
         elif normalised not in declared:
             declared.append(normalised)
     return tuple(declared)
@@ -644,17 +545,17 @@ def _normalise_action(action: str) -> str | None:
     return _CANONICAL_ACTIONS.get(action.lower(), f"{prefix.lower()}:{name}")
 
 
-def _read_principals(value: Any, index: int, reader: _Reader, element: str) -> list[Principal]:
+def _read_principals(value: Any, index: int, reader: DocumentReader, element: str) -> list[Principal]:
     if isinstance(value, str):
         if value == "*":
             return [Principal(EVERYONE, "*", "*", "*")]
         reader.problem(
             "invalid_principal",
-            f'statement {index}: {element} {_short(value)} must be "*" or an object such as {{"AWS": ...}}', index,
+            f'statement {index}: {element} {short(value)} must be "*" or an object such as {{"AWS": ...}}', index,
         )
         return []
     if not isinstance(value, Mapping) or not value:
-        reader.problem("invalid_principal", f"statement {index}: {element} is {_short(value)}", index)
+        reader.problem("invalid_principal", f"statement {index}: {element} is {short(value)}", index)
         return []
     principals: list[Principal] = []
     seen: set[tuple[str, str]] = set()
@@ -666,17 +567,17 @@ def _read_principals(value: Any, index: int, reader: _Reader, element: str) -> l
                 "unsupported_principal_type", f"statement {index}: CanonicalUser is not a principal of a role", index
             )
             continue
-        items = _listify(raw_values)
+        items = listify(raw_values)
         if not items:
             reader.problem(
-                "invalid_principal", f"statement {index}: {element} {principal_type} is {_short(raw_values)}", index
+                "invalid_principal", f"statement {index}: {element} {principal_type} is {short(raw_values)}", index
             )
             continue
         for item in items:
             if not isinstance(item, str):
                 reader.problem(
                     "invalid_principal",
-                    f"statement {index}: {principal_type} principal {_short(item)} is not a string",
+                    f"statement {index}: {principal_type} principal {short(item)} is not a string",
                     index,
                 )
                 continue
@@ -686,7 +587,7 @@ def _read_principals(value: Any, index: int, reader: _Reader, element: str) -> l
             parser = {"AWS": _aws_principal, "Service": _service_principal, "Federated": _federated_principal}
             principal, why = parser[principal_type](item)
             if principal is None:
-                reader.problem("invalid_principal", f"statement {index}: {principal_type} {_short(item)}: {why}", index)
+                reader.problem("invalid_principal", f"statement {index}: {principal_type} {short(item)}: {why}", index)
             else:
                 principals.append(principal)
     return principals
@@ -751,10 +652,10 @@ def _federated_principal(value: str) -> tuple[Principal | None, str]:
     return Principal(FEDERATED, "Federated", value, target, account_id, partition, name), ""
 
 
-def _check_condition(condition: Any, index: int, reader: _Reader) -> bool:
+def _check_condition(condition: Any, index: int, reader: DocumentReader) -> bool:
     if not isinstance(condition, dict):
         reader.problem(
-            "invalid_condition", f"statement {index}: Condition is {_short(condition)}, not an object", index
+            "invalid_condition", f"statement {index}: Condition is {short(condition)}, not an object", index
         )
         return False
     readable = True
@@ -762,12 +663,12 @@ def _check_condition(condition: Any, index: int, reader: _Reader) -> bool:
         _, base, _ = _split_operator(operator)
         if base not in _KNOWN_OPERATORS:
             reader.problem(
-                "unknown_condition_operator", f"statement {index}: condition operator {_short(operator)} is unknown",
+                "unknown_condition_operator", f"statement {index}: condition operator {short(operator)} is unknown",
                 index, "warning",
             )
         if not isinstance(block, dict) or not block:
             reader.problem(
-                "invalid_condition", f"statement {index}: condition {_short(operator)} holds {_short(block)}", index
+                "invalid_condition", f"statement {index}: condition {short(operator)} holds {short(block)}", index
             )
             readable = False
             continue
@@ -775,7 +676,7 @@ def _check_condition(condition: Any, index: int, reader: _Reader) -> bool:
             items = values if isinstance(values, list) else [values]
             if not items or any(isinstance(item, (dict, list)) or item is None for item in items):
                 reader.problem(
-                    "invalid_condition", f"statement {index}: condition {operator} {key} has values {_short(values)}",
+                    "invalid_condition", f"statement {index}: condition {operator} {key} has values {short(values)}",
                     index,
                 )
                 readable = False
@@ -908,7 +809,7 @@ class _Working:
 
 def parse_trust_policy(document: str | dict[str, Any] | None) -> TrustAnalysis:
     """Reads a role's trust policy (JSON text, URL-encoded JSON text or a dict). Never raises."""
-    reader = _Reader()
+    reader = DocumentReader("trust policy")
     try:
         return _analyse(document, reader)
     except Exception as error:  # noqa: BLE001 - the analysis must never break the pipeline: report, do not raise
@@ -916,8 +817,8 @@ def parse_trust_policy(document: str | dict[str, Any] | None) -> TrustAnalysis:
         return TrustAnalysis((), tuple(reader.problems))
 
 
-def _analyse(document: Any, reader: _Reader) -> TrustAnalysis:
-    decoded = _decode(document, reader)
+def _analyse(document: Any, reader: DocumentReader) -> TrustAnalysis:
+    decoded = reader.decode(document)
     if decoded is None:
         return TrustAnalysis((), tuple(reader.problems))
     raw_statements, version = _statements(decoded, reader)

@@ -16,6 +16,7 @@ from typing import Any
 
 import botocore.session
 
+from aws_assets.analysis.policy import READ_LEVELS, access_level
 from aws_assets.analysis.trust import glob_match
 
 # Made with the operator's own credentials to enter the role: the role's policies do not govern them.
@@ -72,18 +73,22 @@ def required_permission(operation: str) -> Permission:
 
 
 def write_reasons(operation: str) -> list[str]:
-    """Why the operation may not be a read (empty when it is one): its name, and for REST APIs its HTTP method."""
-    if operation in READ_EXCEPTIONS:
-        return []
+    """Why the operation may not be a read (empty when it is one), by three independent tests: its name, for REST
+    APIs its HTTP method, and the access level AWS's Service Authorization Reference gives its IAM action (a
+    READ_EXCEPTIONS entry excuses the name only)."""
     service, name = _split(operation)
     reasons = []
-    if not name.startswith(READ_PREFIXES):
+    if operation not in READ_EXCEPTIONS and not name.startswith(READ_PREFIXES):
         reasons.append(f"its name does not start with {', '.join(READ_PREFIXES)}")
     model = _service_model(service)
     if model.protocol in REST_PROTOCOLS:
         method = model.operation_model(name).http["method"]
         if method not in READ_HTTP_METHODS:
             reasons.append(f"it is an HTTP {method}")
+    action = required_permission(operation).action
+    level = access_level(action)
+    if level is not None and level not in READ_LEVELS:
+        reasons.append(f"AWS's Service Authorization Reference gives {action} the access level {level}")
     return reasons
 
 

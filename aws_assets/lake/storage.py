@@ -134,3 +134,16 @@ class Lake:
             return schema.empty_table()
         tables = [pq.read_table(f, filesystem=self.filesystem) for f in files]
         return pa.concat_tables(tables, promote_options="permissive")
+
+    def delete_account(self, account_id: str) -> list[str]:
+        """Removes every partition of one account, in every table; returns the directories removed."""
+        tables = pafs.FileSelector(self._base, recursive=False, allow_not_found=True)
+        removed = []
+        for table in self.filesystem.get_file_info(tables):
+            account_dir = f"{table.path}/account={account_id}"
+            if table.type == pafs.FileType.Directory and (
+                self.filesystem.get_file_info(account_dir).type == pafs.FileType.Directory
+            ):
+                self.filesystem.delete_dir(account_dir)
+                removed.append(f"s3://{account_dir}" if self.is_s3 else account_dir)
+        return sorted(removed)

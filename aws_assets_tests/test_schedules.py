@@ -1,0 +1,106 @@
+"""The sync schedules and the shipped dagster.yaml's concurrency limits."""
+
+import datetime
+import shutil
+
+import pytest
+from dagster import DagsterInstance, build_schedule_context, instance_for_test
+
+from aws_assets.aws.regions import commercial_regions
+from aws_assets.cli import DAGSTER_YAML
+from aws_assets.definitions import build_definitions
+from aws_assets.instances import Instance
+from aws_assets.jobs import ACCOUNT_TAG
+from aws_assets.registry import save_registry
+from aws_assets.schedules import DEFAULT_SYNC_SCHEDULE, ScheduleError, build_sync_schedules
+
+pytestmark = pytest.mark.filterwarnings("ignore:Non-compliant tag keys:DeprecationWarning")
+
+PROD, DEV = "111111111111", "222222222222"
+TICK = datetime.datetime(2026, 12, 1, 2, 0, tzinfo=datetime.timezone.utc)
+
+
+@pytest.fixture
+def registered(tmp_path):
+    registry = tmp_path / "instances.json"
+    save_registry(registry, {
+        PROD: Instance(f"arn:aws:iam::{PROD}:role/ro", "prod-external-id", "prod", ("eu-west-1", "us-east-1")),
+        DEV: Instance(f"arn:aws:iam::{DEV}:role/ro", "dev-external-id"),
+    })
+    return registry
+
+
+def evaluate(defs, instance, name):
+    # Entered, as the daemon enters it: the context's resources are then torn down with it.
+    with build_schedule_context(instance=instance, scheduled_execution_time=TICK, resources=defs.resources,
+                                repository_def=defs.get_repository_def()) as context:
+        return defs.resolve_schedule_def(name).evaluate_tick(context)
+
+
+def test_schedules_resync_every_registered_instance_and_add_missing_partitions(registered, tmp_path):
+    defs = build_definitions(instances_file=str(registered), lake_root=str(tmp_path / "lake"))
+    with instance_for_test() as instance:
+        instance.add_dynamic_partitions("accounts", [PROD])  # DEV was written into the file by hand
+        accounts = evaluate(defs, instance, "sync_accounts")
+        regions = evaluate(defs, instance, "sync_regions")
+        assert sorted(instance.get_dynamic_partitions("accounts")) == [PROD, DEV]
+
+    assert [(r.job_name, r.partition_key, r.tags[ACCOUNT_TAG]) for r in accounts.run_requests] == [
+        ("sync_account", PROD, PROD), ("sync_account", DEV, DEV)]
+    expected = [f"{PROD}|eu-west-1", f"{PROD}|us-east-1"] + [f"{DEV}|{r}" for r in commercial_regions()]
+    assert [r.partition_key for r in regions.run_requests] == expected
+    assert {r.job_name for r in regions.run_requests} == {"sync_region"}
+    assert [r.tags[ACCOUNT_TAG] for r in regions.run_requests] == [PROD, PROD] + [DEV] * len(commercial_regions())
+    assert {r.tags["aws_assets/trigger"] for r in accounts.run_requests + regions.run_requests} == {"schedule"}
+    # One run per partition and tick: a retried tick launches nothing twice, the next tick runs again.
+    assert accounts.run_requests[0].run_key == f"2026-12-01T02:00:{PROD}"
+    assert len({r.run_key for r in regions.run_requests}) == len(regions.run_requests)
+    assert "prod-external-id" not in repr(accounts) + repr(regions)
+
+
+def test_no_instances_is_a_skip(tmp_path):
+    defs = build_definitions(instances_file=str(tmp_path / "absent.json"), lake_root=str(tmp_path / "lake"))
+    with instance_for_test() as instance:
+        result = evaluate(defs, instance, "sync_accounts")
+    assert result.run_requests == []
+    assert result.skip_message == f"no integration instances registered in {tmp_path / 'absent.json'}"
+
+
+def test_cadence_comes_from_the_environment(monkeypatch, tmp_path):
+    assert {s.cron_schedule for s in build_definitions().schedules} == {DEFAULT_SYNC_SCHEDULE}
+    monkeypatch.setenv("AWS_ASSETS_SYNC_SCHEDULE", "*/30 * * * *")
+    defs = build_definitions(instances_file=str(tmp_path / "i.json"))
+    assert {s.name: s.cron_schedule for s in defs.schedules} == {
+        "sync_accounts": "*/30 * * * *", "sync_regions": "*/30 * * * *"}
+
+
+@pytest.mark.parametrize("cron", ["every day", "0 2 * *", "61 * * * *"])
+def test_invalid_cadence_is_a_clear_error_at_load(monkeypatch, cron):
+    monkeypatch.setenv("AWS_ASSETS_SYNC_SCHEDULE", cron)
+    with pytest.raises(ScheduleError) as error:
+        build_definitions()
+    assert str(error.value) == (f"AWS_ASSETS_SYNC_SCHEDULE={cron!r} is not a cron schedule: five fields, "
+                                "e.g. '0 2 * * *' (daily at 02:00 UTC)")
+    with pytest.raises(ScheduleError):
+        build_sync_schedules(cron)
+
+
+def test_shipped_dagster_yaml_limits_runs_globally_and_per_account(tmp_path):
+    shutil.copy(DAGSTER_YAML, tmp_path / "dagster.yaml")
+    with DagsterInstance.from_config(str(tmp_path)) as instance:
+        queue = instance.get_concurrency_config().run_queue_config
+        coordinator = type(instance.run_coordinator).__name__
+    assert queue.max_concurrent_runs == 4
+    assert queue.tag_concurrency_limits == [
+        {"key": "aws_assets/account", "value": {"applyLimitPerUniqueValue": True}, "limit": 1},
+        {"key": "dagster/partition/account", "value": {"applyLimitPerUniqueValue": True}, "limit": 1},
+    ]
+    assert coordinator == "QueuedRunCoordinator"
+
+
+def test_every_sync_run_carries_the_account_tag_however_it_is_launched():
+    """The tag comes from the jobs' partitioned config, so UI launches and backfills of the jobs carry it too."""
+    defs = build_definitions()
+    assert defs.resolve_job_def("sync_account").get_tags_for_partition_key(PROD, None)[ACCOUNT_TAG] == PROD
+    region_tags = defs.resolve_job_def("sync_region").get_tags_for_partition_key(f"{PROD}|eu-west-1", None)
+    assert (region_tags[ACCOUNT_TAG], region_tags["dagster/partition/account"]) == (PROD, PROD)

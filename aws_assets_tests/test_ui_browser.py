@@ -1,0 +1,221 @@
+"""The Dagster UI in a real browser: `dagster-webserver` on the project's definitions, over a DAGSTER_HOME holding
+materializations of the simulated organisation, driven by headless Chromium (Debian's `chromium`, which `.ci/run`
+installs) through Playwright. Screenshots are kept in test-artifacts/."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from dagster import DagsterInstance
+from playwright.sync_api import expect, sync_playwright
+
+from aws_assets.aws.regions import commercial_regions
+from aws_assets.definitions import build_definitions
+from aws_assets.jobs import sync_account_job, sync_region_job
+from aws_assets.lake.storage import Lake
+from aws_assets.partitions import account_region_key, accounts_partitions
+from aws_assets.simulated_org import seed, start_moto_server
+
+from aws_assets_tests.conftest import reset_moto
+
+REPO = Path(__file__).resolve().parent.parent
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM = shutil.which("chromium")
+# As the machine's notes prescribe: no sandbox as root, and none of Chromium's own connections to Google, which
+# this closed network refuses.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+STARTUP_SECONDS = 90
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="no `chromium` on PATH: .ci/run installs Debian's chromium package for this test")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def estate(tmp_path_factory):
+    """The simulated organisation's three accounts registered, and one account synced in two of its regions, into
+    a persistent DAGSTER_HOME the webserver then reads."""
+    work = tmp_path_factory.mktemp("ui")
+    with pytest.MonkeyPatch.context() as env:
+        for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_S3"):
+            env.delenv(name, raising=False)
+        credentials = {"AWS_ACCESS_KEY_ID": "ui", "AWS_SECRET_ACCESS_KEY": "ui", "AWS_DEFAULT_REGION": "us-east-1"}
+        for name, value in credentials.items():
+            env.setenv(name, value)
+        server, endpoint = start_moto_server()
+        env.setenv("AWS_ENDPOINT_URL", endpoint)
+        try:
+            reset_moto(endpoint)
+            org = seed(endpoint)
+            instances_file = org.write_instances_file(work / "instances.json")
+            home = work / "dagster_home"
+            home.mkdir()
+            shutil.copy(REPO / "deploy" / "dagster.yaml", home / "dagster.yaml")
+            lake = work / "lake"
+            defs = build_definitions(instances_file=str(instances_file), lake_root=str(lake))
+            accounts = [account.account_id for account in org.accounts]
+            synced_account, synced_regions = accounts[0], org.regions[:2]
+            with DagsterInstance.from_config(str(home)) as instance:
+                instance.add_dynamic_partitions(accounts_partitions.name, accounts)
+                runs = [defs.resolve_job_def(sync_account_job.name).execute_in_process(
+                    partition_key=synced_account, instance=instance, run_config=QUIET)]
+                runs += [defs.resolve_job_def(sync_region_job.name).execute_in_process(
+                    partition_key=account_region_key(synced_account, region), instance=instance, run_config=QUIET)
+                    for region in synced_regions]
+            assert all(run.success for run in runs)
+            yield {
+                "defs": defs, "accounts": accounts, "account": synced_account, "regions": synced_regions,
+                "lake": Lake(str(lake)),
+                "environment": {**credentials, "AWS_ENDPOINT_URL": endpoint, "DAGSTER_HOME": str(home),
+                                "AWS_ASSETS_INSTANCES": str(instances_file), "AWS_ASSETS_LAKE": str(lake)},
+            }
+        finally:
+            server.stop()
+
+
+@pytest.fixture(scope="module")
+def webserver(estate, tmp_path_factory):
+    """`dagster-webserver -w workspace.yaml` as a user starts it; stopped, with its code server, afterwards."""
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("webserver") / "webserver.log"
+    environment = {name: value for name, value in os.environ.items()
+                   if not name.startswith(("AWS_", "DAGSTER_"))}
+    environment.update(estate["environment"])
+    command = [str(Path(sys.executable).parent / "dagster-webserver"), "-w", "workspace.yaml",
+               "-h", "127.0.0.1", "-p", str(port)]
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(command, cwd=REPO, env=environment, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"dagster-webserver exited with {process.returncode}:\n{log_path.read_text()}")
+            try:
+                urllib.request.urlopen(f"{url}/server_info", timeout=2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"dagster-webserver did not answer in {STARTUP_SECONDS}s:\n{log_path.read_text()}")
+                time.sleep(0.25)
+        yield url
+    finally:
+        # Its own session: the signal reaches the webserver and the code server it started, and nothing else.
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1800})
+    context.set_default_timeout(30_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path))
+    print(f"screenshot: {path}")
+    return path
+
+
+# Every row of the catalog links to its asset's group; the list renders only the rows in view.
+GROUP_LINKS = """() => Array.from(document.querySelectorAll('a[href^="/asset-groups~group"]'),
+                                  a => decodeURIComponent(a.getAttribute('href')))"""
+SCROLL_LIST = """() => {
+  const scrollable = Array.from(document.querySelectorAll('*')).filter(e =>
+      e.scrollHeight > e.clientHeight + 1 && ['auto', 'scroll'].includes(getComputedStyle(e).overflowY));
+  const list = scrollable.sort((a, b) => b.scrollHeight - a.scrollHeight)[0];
+  if (!list) return false;
+  const before = list.scrollTop;
+  list.scrollTop += list.clientHeight / 2;
+  return list.scrollTop > before;
+}"""
+GROUP_LINK = re.compile(r'^/asset-groups~group:"(?P<group>[^"]+)"/(?P<asset>.+)$')
+
+
+def test_catalog_lists_every_asset_with_its_group(webserver, estate, page):
+    page.goto(f"{webserver}/assets")
+    # The account-wide assets' status: every registered account is a partition.
+    page.get_by_text(f"{len(estate['accounts'])} partitions").first.wait_for()
+    page.wait_for_function("() => !document.body.innerText.includes('Loading')")
+    screenshot(page, "catalog.png")
+    shown: dict[str, str] = {}
+    while True:
+        for href in page.evaluate(GROUP_LINKS):
+            match = GROUP_LINK.match(href)
+            shown[match["asset"]] = match["group"]
+        if not page.evaluate(SCROLL_LIST):
+            break
+        page.wait_for_timeout(50)  # lets the list render the rows scrolled into view
+
+    graph = estate["defs"].resolve_asset_graph()
+    expected = {key.to_user_string(): graph.get(key).group_name for key in graph.get_all_asset_keys()}
+    assert shown == expected
+    assert shown["aws_instance"] == "ec2" and shown["aws_iam_role"] == "iam"
+    assert {"account", "ec2", "iam", "s3", "relationships", "analysis"} <= set(shown.values())
+
+
+def test_partitioned_asset_shows_accounts_regions_and_a_materialized_partition(webserver, estate, page):
+    accounts, account, regions = estate["accounts"], estate["account"], estate["regions"]
+    page.goto(f"{webserver}/assets/aws_instance?view=partitions")
+    all_partitions = len(accounts) * len(commercial_regions())
+    page.get_by_text(f"{all_partitions} Partitions Selected").wait_for()
+    # Two partitions of one account were synced; every other account x region partition is missing.
+    expect(page.get_by_text(f"Materialized ({len(regions)})")).to_be_visible()
+    expect(page.get_by_text(f"Missing ({all_partitions - len(regions)})")).to_be_visible()
+    for account_id in accounts:
+        expect(page.get_by_text(account_id, exact=True).first).to_be_visible()
+    for region in commercial_regions():
+        expect(page.get_by_text(region, exact=True).first).to_be_visible()
+
+    page.get_by_text(account, exact=True).first.click()
+    page.get_by_text(regions[1], exact=True).first.click()
+    page.get_by_text(f"{account}|{regions[1]}").first.wait_for()
+    page.get_by_text("dagster/row_count").wait_for()
+    screenshot(page, "aws_instance-partition.png")
+
+    instances = estate["lake"].read_table("aws_instance").to_pylist()
+    in_partition = [row for row in instances if row["accountId"] == account and row["region"] == regions[1]]
+    assert in_partition, "the simulated organisation has instances in every synced region"
+    details = page.inner_text("body")
+    assert re.search(r"dagster/row_count\s+(\d+)", details)[1] == str(len(in_partition))
+    for row in in_partition[:5]:  # the preview's rows
+        assert row["displayName"] in details
+    assert "sync_region" in details
