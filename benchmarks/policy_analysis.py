@@ -4,7 +4,8 @@ The estate is generated in memory (no AWS, no lake files): every account holds b
 functions, users and roles, its service entities, and customer policies of the shapes real estates hold (a bucket
 and its objects, a bucket-name prefix, a table's indexes, a function's alias, service wildcards on `*`, Denies,
 policy variables), plus AWS managed policies whose documents repeat in every account; users and roles have policies
-attached and inline.
+attached and inline, a user and a role of the same number the same attached ones, and every third role a
+permissions boundary.
 
 Each phase runs in a fresh process, so that its peak RSS (ru_maxrss) is its own:
   product    `build_access_graph` as the `analyse_access` asset runs it: the ARN index (sorted, bisected by each
@@ -19,9 +20,9 @@ Each phase runs in a fresh process, so that its peak RSS (ru_maxrss) is its own:
              per principal and target, every list sorted again, pyarrow from the dicts) for a sample of the
              accounts: every row of both tables must be equal, in order, or the run fails
 
-On a 2-core machine shared with other work (load average about 2.5), 200 accounts and 150 policies each (43,000
-policies, 457,000 edges, 729,600 principal_access rows): the product takes about 5 s and 830 MiB peak RSS (the
-estate alone 157 MiB); building one dict per row, as it did before, took 21.5 s and 2,437 MiB.
+On this project's 2-core machine (load average about 0.7), 200 accounts and 150 policies each (43,000 policies,
+457,000 edges, 729,600 principal_access rows): the product takes about 5 s and 855 MiB peak RSS (the estate alone
+156 MiB); building one dict per row, as it did before, took 23.6 s and 2,474 MiB on the same estate.
 
     .venv/bin/python benchmarks/policy_analysis.py [--accounts 200] [--policies 150] [--baseline-policies 40]
         [--check-accounts 4]
@@ -111,7 +112,8 @@ def estate(accounts: int, policies: int) -> tuple[list, list[dict[str, Any]], li
                 statement = {"Effect": "Allow", "Action": "lambda:InvokeFunction",
                              "Resource": f"arn:aws:lambda:*:{a}:function:f-{k % 50:02d}:live"}
             elif shape == 7:
-                statement = {"Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": f"arn:aws:s3:::b-{a}-*"}
+                statement = {"Effect": "Deny", "Action": ["s3:DeleteBucket", "s3:GetObject", "s3:PutObject"],
+                             "Resource": f"arn:aws:s3:::b-{a}-*"}
             elif shape == 8:
                 statement = {"Effect": "Allow", "Action": "iam:ChangePassword",
                              "Resource": f"arn:aws:iam::{a}:user/${{aws:username}}"}
@@ -132,8 +134,11 @@ def estate(accounts: int, policies: int) -> tuple[list, list[dict[str, Any]], li
             for k in range(30):
                 owner = f"arn:aws:iam::{a}:{kind}/{kind}-{k:02d}"
                 attached = [managed[(k * 7 + j) % policies] for j in range(4)] + [aws_managed[k % len(aws_managed)]]
-                principals.append({"_key": owner, "_type": f"aws_iam_{kind}", "accountId": a, "name": f"{kind}-{k}",
-                                   "attachedPolicyArns": attached})
+                principal = {"_key": owner, "_type": f"aws_iam_{kind}", "accountId": a, "name": f"{kind}-{k}",
+                             "attachedPolicyArns": attached}
+                if kind == "role" and k % 3 == 0:  # S3 reads only, whatever else its policies allow
+                    principal["permissionsBoundaryArn"] = aws_managed[0]
+                principals.append(principal)
                 rows.append({"_key": f"{owner}:inline-policy/own", "_type": f"aws_iam_{kind}_policy", "accountId": a,
                              "ownerKey": owner, "document": json.dumps({"Statement": [{
                                  "Effect": "Allow", "Action": "s3:PutObject",
