@@ -250,6 +250,64 @@ def test_the_permissions_boundary_limits_what_it_does_not_allow():
         False, True)
 
 
+def test_principals_sharing_policies_get_rows_of_their_own_account_boundary_denies_and_ways():
+    """Rows are built once for principals whose policies reach them alike: each must still be its own, and what
+    the principal would get analysed alone."""
+    shared = managed("shared", statement("Allow", ["s3:GetObject", "s3:DeleteObject"], BUCKET + "/*"),
+                     statement("Allow", "s3:ListBucket", "*"))
+    no_delete = managed("no-delete", statement("Deny", "s3:DeleteObject", BUCKET + "/*"))
+    read_only = managed("read-only", statement("Allow", "s3:Get*", "*"))
+    app2, copy, erin, finn = (f"arn:aws:iam::{A}:role/app2", f"arn:aws:iam::{A}:role/app-copy",
+                              f"arn:aws:iam::{A}:user/erin", f"arn:aws:iam::{A}:user/finn")
+    dana_b = f"arn:aws:iam::{B}:user/dana"
+    finn_list = inline(finn, "list", statement("Allow", "s3:ListBucket", BUCKET))
+    policies = [shared, no_delete, read_only, finn_list]
+    principals = [
+        principal("role", ROLE, "app", [shared["_key"]]),
+        principal("role", copy, "app-copy", [shared["_key"]]),
+        principal("role", app2, "app2", [shared["_key"]], permissionsBoundaryArn=read_only["_key"]),
+        {**principal("user", dana_b, "dana", [shared["_key"]]), "accountId": B},
+        principal("user", erin, "erin", [shared["_key"], no_delete["_key"]]),
+        principal("user", finn, "finn", groupNames=["readers"]),
+        principal("group", GROUP, "readers", [shared["_key"]]),
+    ]
+    inventory = [*INVENTORY, {"key": f"arn:aws:iam::{B}:root", "type": "aws_account",
+                              "arn": f"arn:aws:iam::{B}:root", "accountId": B}]
+    graph = build_access_graph(policies, principals, index_of(inventory))
+    rows = {(r["principalKey"], r["verb"], r["targetKey"]): r for r in graph.access.to_pylist()}
+
+    def facts(key: str) -> tuple:
+        row = rows[(key, "ALLOWS", BUCKET)]
+        return (row["accountId"], row["principalType"], row["crossAccount"], row["via"], row["policyKeys"],
+                row["actions"], row["effectiveActions"], row["deniedBy"], row["boundaryLimited"], row["effective"])
+
+    both = ["s3:DeleteObject", "s3:GetObject"]
+    assert facts(ROLE) == (A, "aws_iam_role", False, ["attached"], [shared["_key"]], both, both, [], False, True)
+    assert facts(copy) == facts(ROLE)
+    assert facts(app2) == (A, "aws_iam_role", False, ["attached"], [shared["_key"]], both, ["s3:GetObject"], [],
+                           True, True)
+    assert facts(dana_b) == (B, "aws_iam_user", True, ["attached"], [shared["_key"]], both, both, [], False, True)
+    assert facts(erin) == (A, "aws_iam_user", False, ["attached"], [shared["_key"]], both, ["s3:GetObject"],
+                           [no_delete["_key"]], False, True)
+    three = [*both, "s3:ListBucket"]
+    assert facts(finn) == (A, "aws_iam_user", False, ["group:readers", "inline"],
+                           sorted([shared["_key"], finn_list["_key"]]), three, three, [], False, True)
+    assert facts(GROUP) == (A, "aws_iam_group", False, ["attached"], [shared["_key"]], both, both, [], False, True)
+    # s3:ListBucket on `*` reaches account A's S3: outside the boundary of app2, another account's for dana.
+    s3 = f"aws_s3:{A}"
+    assert [(rows[(k, "ALLOWS", s3)]["effective"], rows[(k, "ALLOWS", s3)]["crossAccount"])
+            for k in (ROLE, app2, dana_b)] == [(True, False), (False, False), (True, True)]
+    assert rows[(erin, "DENIES", BUCKET)]["effective"] is True and (ROLE, "DENIES", BUCKET) not in rows
+    assert {key for key, _, _ in rows} == {ROLE, copy, app2, dana_b, erin, finn, GROUP}
+
+    # Analysed alone (with its groups, whose rows are left aside), each principal gets exactly the same rows.
+    for one in principals:
+        groups = [p for p in principals if p["_type"] == "aws_iam_group" and p["name"] in one.get("groupNames", ())]
+        alone = build_access_graph(policies, [one, *groups], index_of(inventory)).access.to_pylist()
+        assert [r for r in alone if r["principalKey"] == one["_key"]] == [
+            r for r in graph.access.to_pylist() if r["principalKey"] == one["_key"]]
+
+
 def test_empty_inputs_give_empty_tables_of_the_schemas():
     graph = build_access_graph([], [], ResourceIndex([]))
     assert (graph.edges.schema, graph.access.schema, graph.problems.schema) == (

@@ -4,17 +4,28 @@ The estate is generated in memory (no AWS, no lake files): every account holds b
 functions, users and roles, its service entities, and customer policies of the shapes real estates hold (a bucket
 and its objects, a bucket-name prefix, a table's indexes, a function's alias, service wildcards on `*`, Denies,
 policy variables), plus AWS managed policies whose documents repeat in every account; users and roles have policies
-attached and inline.
+attached and inline, a user and a role of the same number the same attached ones, and every third role a
+permissions boundary.
 
 Each phase runs in a fresh process, so that its peak RSS (ru_maxrss) is its own:
   product    `build_access_graph` as the `analyse_access` asset runs it: the ARN index (sorted, bisected by each
-             pattern's literal prefix), each document read once and matched once per account, the three tables
+             pattern's literal prefix), each document read once and matched once per account, and the three tables
+             stamped from row templates (one per grant of a shared reach; one per principal_access row shape of
+             an account) converted to Arrow column by column, a batch of rows at a time
   baseline   the same engine with what a first version would do: every policy's document read again, and every
              pattern matched by scanning every entity's ARN. It runs on a sample of the policies (the whole estate
              would take hours), its time per policy is extrapolated, and its grants must equal the product's on the
              sample or the run fails
+  check      the product on the whole estate again, against the tables built row by row (one dict per edge and
+             per principal and target, every list sorted again, pyarrow from the dicts) for a sample of the
+             accounts: every row of both tables must be equal, in order, or the run fails
+
+On this project's 2-core machine (load average about 0.7), 200 accounts and 150 policies each (43,000 policies,
+457,000 edges, 729,600 principal_access rows): the product takes about 5 s and 855 MiB peak RSS (the estate alone
+156 MiB); building one dict per row, as it did before, took 23.6 s and 2,474 MiB on the same estate.
 
     .venv/bin/python benchmarks/policy_analysis.py [--accounts 200] [--policies 150] [--baseline-policies 40]
+        [--check-accounts 4]
 """
 
 from __future__ import annotations
@@ -26,13 +37,29 @@ import resource
 import time
 from typing import Any
 
-from aws_assets.analysis.access_graph import build_access_graph
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from aws_assets.analysis.access_graph import (
+    ACCESS_SCHEMA,
+    EDGES_SCHEMA,
+    build_access_graph,
+    principal_policies,
+    read_policies,
+)
 from aws_assets.analysis.policy import (
+    DENIES,
+    READ,
+    WRITE,
+    Grant,
     ResourceIndex,
     Target,
     parse_identity_policy,
     policy_grants,
+    statement_covers,
 )
+from aws_assets.relationships.model import relationship_type_name
+from aws_assets.services.iam import managed_policy_key
 
 SERVICES = ("s3", "iam", "ec2", "lambda", "dynamodb", "rds", "apigateway", "config")
 AWS_MANAGED = [
@@ -85,7 +112,8 @@ def estate(accounts: int, policies: int) -> tuple[list, list[dict[str, Any]], li
                 statement = {"Effect": "Allow", "Action": "lambda:InvokeFunction",
                              "Resource": f"arn:aws:lambda:*:{a}:function:f-{k % 50:02d}:live"}
             elif shape == 7:
-                statement = {"Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": f"arn:aws:s3:::b-{a}-*"}
+                statement = {"Effect": "Deny", "Action": ["s3:DeleteBucket", "s3:GetObject", "s3:PutObject"],
+                             "Resource": f"arn:aws:s3:::b-{a}-*"}
             elif shape == 8:
                 statement = {"Effect": "Allow", "Action": "iam:ChangePassword",
                              "Resource": f"arn:aws:iam::{a}:user/${{aws:username}}"}
@@ -106,8 +134,11 @@ def estate(accounts: int, policies: int) -> tuple[list, list[dict[str, Any]], li
             for k in range(30):
                 owner = f"arn:aws:iam::{a}:{kind}/{kind}-{k:02d}"
                 attached = [managed[(k * 7 + j) % policies] for j in range(4)] + [aws_managed[k % len(aws_managed)]]
-                principals.append({"_key": owner, "_type": f"aws_iam_{kind}", "accountId": a, "name": f"{kind}-{k}",
-                                   "attachedPolicyArns": attached})
+                principal = {"_key": owner, "_type": f"aws_iam_{kind}", "accountId": a, "name": f"{kind}-{k}",
+                             "attachedPolicyArns": attached}
+                if kind == "role" and k % 3 == 0:  # S3 reads only, whatever else its policies allow
+                    principal["permissionsBoundaryArn"] = aws_managed[0]
+                principals.append(principal)
                 rows.append({"_key": f"{owner}:inline-policy/own", "_type": f"aws_iam_{kind}_policy", "accountId": a,
                              "ownerKey": owner, "document": json.dumps({"Statement": [{
                                  "Effect": "Allow", "Action": "s3:PutObject",
@@ -160,6 +191,111 @@ def baseline(accounts: int, policies: int, sample: int) -> dict[str, Any]:
             "rss_after_estate_mib": floor, "peak_rss_mib": peak_rss_mib()}
 
 
+# ---- the tables built row by row, as a first version did ------------------------------------------------------------
+
+
+def row_by_row(policies: list[dict[str, Any]], principals: list[dict[str, Any]], index: ResourceIndex):
+    """The edges and principal_access tables with one dict per row, each row's lists sorted for it."""
+    read = read_policies(policies, index)
+    edges = [_edge_row(policy, grant) for policy in read.values() for grant in policy.reach.grants]
+    reached = principal_policies(policies, principals, read)
+    access = []
+    for principal in sorted(principals, key=lambda p: p["_key"]):
+        boundary_arn = principal.get("permissionsBoundaryArn")
+        boundary = read.get(managed_policy_key(boundary_arn, principal["accountId"])) if boundary_arn else None
+        through = reached[principal["_key"]]
+        distinct = {policy.key: policy for _, policy in through}
+        denies = [(policy, statement) for policy in distinct.values()
+                  for statement in policy.analysis.statements if statement.effect == "Deny"]
+        by_target: dict[tuple[str, str], list] = {}
+        for via, policy in through:
+            for grant in policy.reach.grants:
+                by_target.setdefault((grant.verb, grant.target.key), []).append((via, policy, grant))
+        for (verb, _), items in sorted(by_target.items(), key=lambda item: (item[0][1], item[0][0])):
+            access.append(_access_row(principal, verb, items, denies, boundary))
+    return pa.Table.from_pylist(edges, schema=EDGES_SCHEMA), pa.Table.from_pylist(access, schema=ACCESS_SCHEMA)
+
+
+def _flags(grant: Grant, account: str) -> dict[str, Any]:
+    return {"actions": sorted(grant.actions), "notActions": sorted(grant.not_actions), "notAction": grant.not_action,
+            "read": READ in grant.levels, "write": WRITE in grant.levels, "admin": grant.admin,
+            "conditional": grant.conditional, "crossAccount": grant.target.account_id != account}
+
+
+def _edge_row(policy, grant: Grant) -> dict[str, Any]:
+    target = grant.target
+    return {
+        "_key": f"{policy.key}|{grant.verb.lower()}|{target.key}",
+        "_type": relationship_type_name(policy.type, grant.verb, target.type), "_class": grant.verb,
+        "_fromEntityKey": policy.key, "_toEntityKey": target.key, "_fromEntityType": policy.type,
+        "_toEntityType": target.type, "accountId": policy.account_id, "targetAccountId": target.account_id,
+        **_flags(grant, policy.account_id), "resources": sorted(grant.resources),
+        "conditions": "[" + ", ".join(sorted(grant.conditions)) + "]", "statements": sorted(grant.statements),
+        "notResource": grant.not_resource, "policyVariables": grant.policy_variables,
+    }
+
+
+def _access_row(principal, verb: str, items: list, denies: list, boundary) -> dict[str, Any]:
+    target = items[0][2].target
+    merged = Grant(verb, target)
+    for _, _, grant in items:
+        merged.actions |= grant.actions
+        merged.not_actions |= grant.not_actions
+        merged.levels |= grant.levels
+        merged.admin = merged.admin or grant.admin
+        merged.conditional = merged.conditional and grant.conditional
+    row = {"principalKey": principal["_key"], "principalType": principal["_type"], "accountId": principal["accountId"],
+           "verb": verb, "targetKey": target.key, "targetType": target.type, "targetAccountId": target.account_id,
+           "via": sorted({via for via, _, _ in items}), "policyKeys": sorted({policy.key for _, policy, _ in items}),
+           **_flags(merged, principal["accountId"])}
+    if verb == DENIES:
+        return {**row, "deniedBy": [], "deniedWhen": [], "boundaryLimited": False, "effectiveActions": [],
+                "effective": not merged.conditional}
+    denied_by, denied_when, limited = set(), set(), False
+
+    def survives(actions: tuple[str, ...], not_action: bool) -> bool:
+        nonlocal limited
+        certain = False
+        for policy, statement in denies:
+            if statement_covers(statement, policy.account_id, actions, not_action, target,
+                                variables_match=not statement.certain):
+                (denied_by if statement.certain else denied_when).add(policy.key)
+                certain = certain or statement.certain
+        if certain:
+            return False
+        if boundary is not None and not any(
+            statement.effect == "Allow" and statement_covers(statement, boundary.account_id, actions, not_action,
+                                                             target, variables_match=True)
+            for statement in boundary.analysis.statements
+        ):
+            limited = True
+            return False
+        return True
+
+    effective_actions = [action for action in sorted(merged.actions) if survives((action,), False)]
+    excluded_survives = bool(merged.not_actions) and survives(tuple(sorted(merged.not_actions)), True)
+    return {**row, "deniedBy": sorted(denied_by), "deniedWhen": sorted(denied_when), "boundaryLimited": limited,
+            "effectiveActions": effective_actions, "effective": bool(effective_actions) or excluded_survives}
+
+
+def check(accounts: int, policies: int, sample: int) -> dict[str, Any]:
+    entities, rows, principals = estate(accounts, policies)
+    index = ResourceIndex(entities)
+    graph = build_access_graph(rows, principals, index)
+    chosen = sorted({account_id(n) for n in range(0, accounts, max(1, accounts // sample))[:sample]})
+    started = time.perf_counter()
+    edges, access = row_by_row([r for r in rows if r["accountId"] in chosen],
+                               [p for p in principals if p["accountId"] in chosen], index)
+    seconds = time.perf_counter() - started
+    for name, table, expected in (("iam_policy_allows", graph.edges, edges),
+                                  ("principal_access", graph.access, access)):
+        mine = table.filter(pc.is_in(table.column("accountId"), pa.array(chosen)))
+        if mine.num_rows != expected.num_rows or mine.to_pylist() != expected.to_pylist():
+            raise SystemExit(f"the product's {name} differs from the row-by-row construction on accounts {chosen}")
+    return {"accounts": len(chosen), "edges": edges.num_rows, "access_rows": access.num_rows, "seconds": seconds,
+            "extrapolated_seconds": seconds / len(chosen) * accounts}
+
+
 def in_fresh_process(function, *args) -> dict[str, Any]:
     with multiprocessing.get_context("spawn").Pool(1) as pool:
         return pool.apply(function, args)
@@ -170,6 +306,8 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=200)
     parser.add_argument("--policies", type=int, default=150, help="customer managed policies per account")
     parser.add_argument("--baseline-policies", type=int, default=40, help="policies the baseline analyses")
+    parser.add_argument("--check-accounts", type=int, default=4,
+                        help="accounts whose tables are compared with the row-by-row construction")
     args = parser.parse_args()
     fast = in_fresh_process(product, args.accounts, args.policies)
     print(f"estate: {args.accounts} accounts, {fast['entities']} entities, {fast['policies']} policies, "
@@ -182,6 +320,10 @@ def main() -> None:
           f"({slow['seconds_per_policy'] * 1000:.0f} ms each, {slow['extrapolated_seconds']:.0f} s extrapolated to "
           f"the estate)  peak RSS {slow['peak_rss_mib']:7.0f} MiB; same grants as the product on the sample")
     print(f"speed-up: {slow['extrapolated_seconds'] / fast['seconds']:.0f}x")
+    same = in_fresh_process(check, args.accounts, args.policies, args.check_accounts)
+    print(f"check   : the product's tables equal the row-by-row construction on {same['accounts']} accounts "
+          f"({same['edges']} edges, {same['access_rows']} principal_access rows; row by row "
+          f"{same['seconds']:.1f} s, {same['extrapolated_seconds']:.0f} s extrapolated to the estate)")
 
 
 if __name__ == "__main__":

@@ -18,15 +18,24 @@ is effective unless a certain Deny of any of the principal's policies covers it 
 an ingested permissions boundary none of whose Allow statements covers it (a boundary that is not ingested limits
 nothing the analysis can see). A Deny row is `effective` when at least one of its statements has no condition.
 Service control policies and resource policies are not read here.
+
+At scale (hundreds of accounts, a million rows) the rows repeat: an edge's columns but its policy's are its
+grant's, the same for every policy holding the document in the account; a principal_access row's columns but the
+principal's key and type are the same for every principal of the account reached the same ways by the same
+policies, with the same Denies and boundary. Each distinct row is built once (its lists sorted once, and shared),
+converted to Arrow column by column, and repeated by index (`take`), a batch of rows at a time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import gc
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from aws_assets.analysis.policy import (
     ALLOWS,
@@ -44,7 +53,7 @@ from aws_assets.analysis.policy import (
 )
 from aws_assets.analysis.trust import canonical_json
 from aws_assets.analysis.trust_graph import _table, schema_of
-from aws_assets.entity import Column, boolean, integer, json_text, string, strings
+from aws_assets.entity import Column, SchemaError, boolean, integer, json_text, string, strings
 from aws_assets.relationships.model import RELATIONSHIP_COLUMNS, relationship_type_name
 from aws_assets.services.iam import managed_policy_key
 
@@ -167,65 +176,179 @@ def build_access_graph(
     """The three tables. `policies`: rows with `_key`, `_type`, accountId, document and, for inline policies,
     `ownerKey` (the user, group or role ARN). `principals`: rows with `_key`, `_type`, accountId, `name` (user,
     group or role name), attachedPolicyArns, and groupNames and permissionsBoundaryArn where the type has them."""
-    policies = list(policies)
-    read = read_policies(policies, index)
-    edges = [_edge_row(policy, grant) for policy in read.values() for grant in policy.reach.grants]
-    problems = [
-        {"policyKey": policy.key, "policyType": policy.type, "accountId": policy.account_id, "code": p.code,
-         "severity": p.severity, "message": p.message, "statement": p.statement}
-        for policy in read.values() for p in (*policy.analysis.problems, *policy.reach.problems)
-    ]
-    access = _access_rows(policies, list(principals), read)
-    return AccessGraph(
-        edges=_table(EDGES_TABLE, EDGES_SCHEMA, edges),
-        access=_table(ACCESS_TABLE, ACCESS_SCHEMA, access),
-        problems=_table(PROBLEMS_TABLE, PROBLEMS_SCHEMA, problems),
+    with _without_cycle_collection():
+        policies = list(policies)
+        read = read_policies(policies, index)
+        problems = [
+            {"policyKey": policy.key, "policyType": policy.type, "accountId": policy.account_id, "code": p.code,
+             "severity": p.severity, "message": p.message, "statement": p.statement}
+            for policy in read.values() for p in (*policy.analysis.problems, *policy.reach.problems)
+        ]
+        lists = _Lists()
+        return AccessGraph(
+            edges=_edges_table(read, lists),
+            access=_access_table(policies, list(principals), read, lists),
+            problems=_table(PROBLEMS_TABLE, PROBLEMS_SCHEMA, problems),
+        )
+
+
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """The analysis makes millions of small objects that hold no reference cycle (reference counting frees them):
+    the cyclic collector would only walk the whole heap again and again to free nothing, a third of the time on
+    a large estate (benchmarks/policy_analysis.py). It runs again, as before, once the tables are built."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+# ---- tables of repeated rows -------------------------------------------------------------------------------------
+
+
+# Rows converted to Arrow at a time: the Python values of one batch of rows at most are alive at once.
+_BATCH_ROWS = 1 << 16
+
+
+def _template_table(schema: pa.Schema, columns: tuple[str, ...], templates: list[tuple[Any, ...]]) -> pa.Table:
+    """Row templates (tuples of `columns`) as a table of those fields of `schema`, converted column by column."""
+    return pa.Table.from_arrays(
+        [pa.array([template[i] for template in templates], schema.field(column).type)
+         for i, column in enumerate(columns)],
+        schema=pa.schema([schema.field(column) for column in columns]),
     )
 
 
-def _flags(grant: Grant, account_id: str) -> dict[str, Any]:
-    return {
-        "actions": sorted(grant.actions),
-        "notActions": sorted(grant.not_actions),
-        "notAction": grant.not_action,
-        "read": READ in grant.levels,
-        "write": WRITE in grant.levels,
-        "admin": grant.admin,
-        "conditional": grant.conditional,
-        "crossAccount": grant.target.account_id != account_id,
+def _stamped_table(
+    name: str, schema: pa.Schema, templates: pa.Table, picks: list[int],
+    row_columns: Mapping[str, pa.Array | list[Any]],
+) -> pa.Table:
+    """Rows repeating a few distinct templates: row i is the template `picks[i]`, and row i of each of
+    `row_columns`; each template is converted once and repeated by index."""
+    if set(templates.column_names) | set(row_columns) != set(schema.names) or (
+            set(templates.column_names) & set(row_columns)):
+        raise SchemaError(f"{name}: columns {sorted(templates.column_names)} and {sorted(row_columns)} do not make "
+                          f"up the schema {schema.names}")
+    indexes = pa.array(picks, pa.int64())
+    return pa.Table.from_arrays(
+        [templates.column(field.name).take(indexes) if field.name in templates.column_names
+         else _array(row_columns[field.name], field.type) for field in schema],
+        schema=schema,
+    )
+
+
+def _array(values: pa.Array | list[Any], type_: pa.DataType) -> pa.Array:
+    return values if isinstance(values, pa.Array) else pa.array(values, type_)
+
+
+class _Lists:
+    """The sorted lists of the rows, each distinct one built once and shared by every row holding it (rows only
+    read them), so that a million rows do not hold a million copies; and a grant's sorted facts, once per grant."""
+
+    EMPTY: list[Any] = []
+
+    def __init__(self) -> None:
+        self._lists: dict[frozenset[Any], list[Any]] = {}
+        self._ones: dict[Any, list[Any]] = {}
+        self._facts: dict[int, tuple[Grant, tuple[Any, ...]]] = {}
+
+    def sorted(self, values: Iterable[Any]) -> list[Any]:
+        values = frozenset(values)
+        found = self._lists.get(values)
+        if found is None:
+            found = self._lists[values] = sorted(values)
+        return found
+
+    def one(self, value: Any) -> list[Any]:
+        found = self._ones.get(value)
+        if found is None:
+            found = self._ones[value] = [value]
+        return found
+
+    def facts(self, grant: Grant) -> tuple[Any, ...]:
+        """actions, notActions, notAction, read, write, admin, conditional: what `_COMMON_PROPERTIES` take from a
+        grant (all but crossAccount, which is the row's account's)."""
+        found = self._facts.get(id(grant))
+        if found is None:
+            # The grant is kept with its facts: its id is not reused while the cache lives.
+            found = self._facts[id(grant)] = (grant, (
+                self.sorted(grant.actions), self.sorted(grant.not_actions), grant.not_action,
+                READ in grant.levels, WRITE in grant.levels, grant.admin, grant.conditional,
+            ))
+        return found[1]
+
+
+# ---- edges -------------------------------------------------------------------------------------------------------
+
+# What an edge takes from its policy; the rest is its grant's, the same for every policy holding the document in
+# the account (`read_policies` shares the reach). `_key` is joined from the others.
+_EDGE_POLICY_COLUMNS = ("_type", "_fromEntityKey", "_fromEntityType", "accountId")
+_EDGE_GRANT_COLUMNS = tuple(name for name in EDGES_SCHEMA.names if name not in ("_key", *_EDGE_POLICY_COLUMNS))
+_EDGE_BODY_SCHEMA = pa.schema([field for field in EDGES_SCHEMA if field.name != "_key"])
+
+
+def _edges_table(read: Mapping[str, _Policy], lists: _Lists) -> pa.Table:
+    policies = list(read.values())
+    templates: list[tuple[Any, ...]] = []
+    first_template: dict[int, int] = {}  # id of a reach (kept alive by `read`) -> template of its first grant
+    for policy in policies:
+        if id(policy.reach) not in first_template:
+            first_template[id(policy.reach)] = len(templates)
+            templates += [_edge_template(grant, policy.account_id, lists) for grant in policy.reach.grants]
+    grants = _template_table(EDGES_SCHEMA, _EDGE_GRANT_COLUMNS, templates)
+    del templates  # converted: the rows need only their indexes
+    of_policies = {
+        column: pa.array([getattr(policy, attribute) for policy in policies], pa.string())
+        for column, attribute in (("_fromEntityKey", "key"), ("_fromEntityType", "type"), ("accountId", "account_id"))
     }
+    type_names: dict[tuple[str, int], list[str]] = {}  # (policy type, id of a reach) -> `_type` of each grant
+    batches = []
+    picks: list[int] = []
+    owners: list[int] = []  # index in `policies` of each edge's policy
+    names: list[str] = []
+    for number, policy in enumerate(policies):
+        its_grants = policy.reach.grants
+        its_names = type_names.get((policy.type, id(policy.reach)))
+        if its_names is None:
+            its_names = type_names[(policy.type, id(policy.reach))] = [
+                relationship_type_name(policy.type, grant.verb, grant.target.type) for grant in its_grants]
+        first = first_template[id(policy.reach)]
+        picks += range(first, first + len(its_grants))
+        owners += [number] * len(its_grants)
+        names += its_names
+        if len(picks) >= _BATCH_ROWS or number == len(policies) - 1:
+            batches.append(_edge_batch(grants, of_policies, picks, owners, names))
+            picks, owners, names = [], [], []
+    return pa.concat_tables(batches) if batches else _edge_batch(grants, of_policies, [], [], [])
 
 
-def _edge_row(policy: _Policy, grant: Grant) -> dict[str, Any]:
+def _edge_batch(
+    grants: pa.Table, of_policies: Mapping[str, pa.Array], picks: list[int], owners: list[int], names: list[str],
+) -> pa.Table:
+    owner_index = pa.array(owners, pa.int64())
+    of_edges = {column: array.take(owner_index) for column, array in of_policies.items()}
+    body = _stamped_table(EDGES_TABLE, _EDGE_BODY_SCHEMA, grants, picks, {"_type": names, **of_edges})
+    keys = pc.binary_join_element_wise(
+        body.column("_fromEntityKey"), pc.utf8_lower(body.column("_class")), body.column("_toEntityKey"), "|")
+    return pa.Table.from_arrays([keys, *body.columns], schema=EDGES_SCHEMA)
+
+
+def _edge_template(grant: Grant, account_id: str, lists: _Lists) -> tuple[Any, ...]:
     target = grant.target
-    return {
-        "_key": f"{policy.key}|{grant.verb.lower()}|{target.key}",
-        "_type": relationship_type_name(policy.type, grant.verb, target.type),
-        "_class": grant.verb,
-        "_fromEntityKey": policy.key,
-        "_toEntityKey": target.key,
-        "_fromEntityType": policy.type,
-        "_toEntityType": target.type,
-        "accountId": policy.account_id,
-        "targetAccountId": target.account_id,
-        **_flags(grant, policy.account_id),
-        "resources": sorted(grant.resources),
+    return (
+        grant.verb, target.key, target.type, target.account_id,
+        *lists.facts(grant), target.account_id != account_id,
+        lists.sorted(grant.resources),
         # Joined from canonical JSON texts: the canonical JSON of the list.
-        "conditions": "[" + ", ".join(sorted(grant.conditions)) + "]",
-        "statements": sorted(grant.statements),
-        "notResource": grant.not_resource,
-        "policyVariables": grant.policy_variables,
-    }
+        "[" + ", ".join(sorted(grant.conditions)) + "]",
+        lists.sorted(grant.statements), grant.not_resource, grant.policy_variables,
+    )
 
 
 # ---- effective reach per principal -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Reached:
-    via: str
-    policy: _Policy
-    grant: Grant
 
 
 def principal_policies(
@@ -256,90 +379,178 @@ def principal_policies(
     return reached
 
 
-def _access_rows(
-    policies: list[Mapping[str, Any]], principals: list[Mapping[str, Any]], read: Mapping[str, _Policy]
-) -> list[dict[str, Any]]:
+# What a row takes from its principal; the rest is the same for every principal of the account reached by the same
+# policies, the same ways, with the same permissions boundary.
+_ACCESS_PRINCIPAL_COLUMNS = ("principalKey", "principalType", "accountId")
+_ACCESS_TEMPLATE_COLUMNS = tuple(name for name in ACCESS_SCHEMA.names if name not in _ACCESS_PRINCIPAL_COLUMNS)
+_Item = tuple[str, _Policy, Grant]  # a grant reaching a principal: via, policy, grant
+
+
+def _access_table(
+    policies: list[Mapping[str, Any]], principals: list[Mapping[str, Any]], read: Mapping[str, _Policy],
+    lists: _Lists,
+) -> pa.Table:
     reached = principal_policies(policies, principals, read)
-    rows = []
-    for principal in sorted(principals, key=lambda p: p["_key"]):
+    ordered = sorted(principals, key=lambda p: p["_key"])
+    of_principals = {
+        column: pa.array([p[name] for p in ordered], pa.string())
+        for column, name in zip(_ACCESS_PRINCIPAL_COLUMNS, ("_key", "_type", "accountId"))
+    }
+    templates = _AccessTemplates(lists)
+    by_signature: dict[tuple[Any, ...], list[int]] = {}  # -> the principal's rows, as template indexes
+    batches = []
+    picks: list[int] = []
+    owners: list[int] = []  # index in `ordered` of each row's principal
+    for number, principal in enumerate(ordered):
+        account_id = principal["accountId"]
+        if number and account_id != ordered[number - 1]["accountId"]:
+            # Rows of two accounts never share a template, and keys (ARNs) sort account by account: the memos
+            # need to hold one account only, and the rows so far can be converted.
+            by_signature.clear()
+            if len(picks) >= _BATCH_ROWS:
+                batches.append(_access_batch(templates.converted(), of_principals, picks, owners))
+                picks, owners = [], []
+            else:
+                templates.forget()
         boundary_arn = principal.get("permissionsBoundaryArn")
-        boundary = read.get(managed_policy_key(boundary_arn, principal["accountId"])) if boundary_arn else None
+        boundary = read.get(managed_policy_key(boundary_arn, account_id)) if boundary_arn else None
         through = reached[principal["_key"]]
+        # Everything the rows depend on but the principal's key and type (repeating a policy adds nothing).
+        signature = (account_id, boundary.key if boundary else None,
+                     frozenset((via, policy.key) for via, policy in through))
+        rows = by_signature.get(signature)
+        if rows is None:
+            rows = by_signature[signature] = templates.of_principal(account_id, through, boundary)
+        picks += rows
+        owners += [number] * len(rows)
+    batches.append(_access_batch(templates.converted(), of_principals, picks, owners))
+    return pa.concat_tables(batches)
+
+
+def _access_batch(
+    templates: pa.Table, of_principals: Mapping[str, pa.Array], picks: list[int], owners: list[int]
+) -> pa.Table:
+    owner_index = pa.array(owners, pa.int64())
+    return _stamped_table(ACCESS_TABLE, ACCESS_SCHEMA, templates, picks,
+                          {column: array.take(owner_index) for column, array in of_principals.items()})
+
+
+class _AccessTemplates:
+    """The distinct rows of `principal_access` but their principal's columns, each built once: a row is the same
+    for every principal of the account whose policies reach the target the same ways, with the same Denies (the
+    same policies holding them) and the same permissions boundary."""
+
+    def __init__(self, lists: _Lists) -> None:
+        self.lists = lists
+        self.rows: list[tuple[Any, ...]] = []
+        self._index: dict[tuple[Any, ...], int] = {}
+        # id of a reach (kept alive by the policies) -> ((target key, verb), grant) of each of its grants
+        self._keyed: dict[int, list[tuple[tuple[str, str], Grant]]] = {}
+
+    def forget(self) -> None:
+        """Forget which rows were built (they stay in `rows`): the next principals are of another account."""
+        self._index.clear()
+
+    def converted(self) -> pa.Table:
+        """The rows built so far as a table, forgotten: the next template is index 0 again."""
+        table = _template_table(ACCESS_SCHEMA, _ACCESS_TEMPLATE_COLUMNS, self.rows)
+        self.rows = []
+        self.forget()
+        return table
+
+    def of_principal(self, account_id: str, through: list[tuple[str, _Policy]], boundary: _Policy | None) -> list[int]:
+        """The template of each row of a principal of `account_id` reached by `through`, by target key and
+        verb."""
         distinct = {policy.key: policy for _, policy in through}
         denies = [
             (policy, statement) for policy in distinct.values()
             for statement in policy.analysis.statements if statement.effect == "Deny"
         ]
-        by_target: dict[tuple[str, str], list[_Reached]] = {}
+        # A Deny row depends on its account alone; an Allow row also on the Denies and the boundary.
+        allow_context = (account_id, frozenset(policy.key for policy, _ in denies), boundary and boundary.key)
+        by_target: dict[tuple[str, str], list[_Item]] = {}
         for via, policy in through:
-            for grant in policy.reach.grants:
-                by_target.setdefault((grant.verb, grant.target.key), []).append(_Reached(via, policy, grant))
-        for (verb, _), items in sorted(by_target.items(), key=lambda item: (item[0][1], item[0][0])):
-            rows.append(_access_row(principal, verb, items, denies, boundary))
-    return rows
-
-
-def _access_row(
-    principal: Mapping[str, Any], verb: str, items: list[_Reached],
-    denies: list[tuple[_Policy, PolicyStatement]], boundary: _Policy | None,
-) -> dict[str, Any]:
-    target = items[0].grant.target
-    merged = Grant(verb, target)
-    for item in items:
-        grant = item.grant
-        merged.actions |= grant.actions
-        merged.not_actions |= grant.not_actions
-        merged.levels |= grant.levels
-        merged.admin = merged.admin or grant.admin
-        merged.conditional = merged.conditional and grant.conditional
-    row = {
-        "principalKey": principal["_key"],
-        "principalType": principal["_type"],
-        "accountId": principal["accountId"],
-        "verb": verb,
-        "targetKey": target.key,
-        "targetType": target.type,
-        "targetAccountId": target.account_id,
-        "via": sorted({item.via for item in items}),
-        "policyKeys": sorted({item.policy.key for item in items}),
-        **_flags(merged, principal["accountId"]),
-    }
-    if verb == DENIES:
-        return {**row, "deniedBy": [], "deniedWhen": [], "boundaryLimited": False, "effectiveActions": [],
-                "effective": not merged.conditional}
-    denied_by: set[str] = set()
-    denied_when: set[str] = set()
-    limited = False
-
-    def survives(actions: tuple[str, ...], not_action: bool) -> bool:
-        nonlocal limited
-        certain = False
-        for policy, statement in denies:
-            if statement_covers(statement, policy.account_id, actions, not_action, target,
-                                variables_match=not statement.certain):
-                if statement.certain:
-                    denied_by.add(policy.key)
-                    certain = True
+            keyed = self._keyed.get(id(policy.reach))
+            if keyed is None:
+                keyed = self._keyed[id(policy.reach)] = [((g.target.key, g.verb), g) for g in policy.reach.grants]
+            for target_verb, grant in keyed:
+                found = by_target.get(target_verb)
+                if found is None:
+                    by_target[target_verb] = [(via, policy, grant)]
                 else:
-                    denied_when.add(policy.key)
-        if certain:
-            return False
-        if boundary is not None and not any(
-            statement.effect == "Allow" and statement_covers(
-                statement, boundary.account_id, actions, not_action, target, variables_match=True)
-            for statement in boundary.analysis.statements
-        ):
-            limited = True
-            return False
-        return True
+                    found.append((via, policy, grant))
+        indexes = []
+        for target_verb in sorted(by_target):
+            items = by_target[target_verb]
+            context = allow_context if target_verb[1] == ALLOWS else account_id
+            # The policy and the target name the grant.
+            key = (context, target_verb, items[0][0], items[0][1].key) if len(items) == 1 else (
+                context, target_verb, frozenset((via, policy.key) for via, policy, _ in items))
+            index = self._index.get(key)
+            if index is None:
+                index = self._index[key] = len(self.rows)
+                self.rows.append(self._row(account_id, items, denies, boundary))
+            indexes.append(index)
+        return indexes
 
-    effective_actions = [action for action in sorted(merged.actions) if survives((action,), False)]
-    excluded_survives = bool(merged.not_actions) and survives(tuple(sorted(merged.not_actions)), True)
-    return {
-        **row,
-        "deniedBy": sorted(denied_by),
-        "deniedWhen": sorted(denied_when),
-        "boundaryLimited": limited,
-        "effectiveActions": effective_actions,
-        "effective": bool(effective_actions) or excluded_survives,
-    }
+    def _row(
+        self, account_id: str, items: list[_Item], denies: list[tuple[_Policy, PolicyStatement]],
+        boundary: _Policy | None,
+    ) -> tuple[Any, ...]:
+        lists = self.lists
+        grant = items[0][2]
+        verb, target = grant.verb, grant.target
+        if len(items) == 1:
+            via, policy, _ = items[0]
+            vias, policy_keys, facts = lists.one(via), lists.one(policy.key), lists.facts(grant)
+        else:
+            merged = Grant(verb, target)
+            for _, _, grant in items:
+                merged.actions |= grant.actions
+                merged.not_actions |= grant.not_actions
+                merged.levels |= grant.levels
+                merged.admin = merged.admin or grant.admin
+                merged.conditional = merged.conditional and grant.conditional
+            vias = lists.sorted(via for via, _, _ in items)
+            policy_keys = lists.sorted(policy.key for _, policy, _ in items)
+            facts = (lists.sorted(merged.actions), lists.sorted(merged.not_actions), merged.not_action,
+                     READ in merged.levels, WRITE in merged.levels, merged.admin, merged.conditional)
+        actions, not_actions, conditional = facts[0], facts[1], facts[6]
+        reach = (verb, target.key, target.type, target.account_id, vias, policy_keys, *facts,
+                 target.account_id != account_id)
+        empty = lists.EMPTY
+        if verb == DENIES:
+            return (*reach, empty, empty, False, empty, not conditional)
+        if not denies and boundary is None:
+            return (*reach, empty, empty, False, actions, bool(actions) or bool(not_actions))
+        denied_by: set[str] = set()
+        denied_when: set[str] = set()
+        limited = False
+
+        def survives(actions: tuple[str, ...], not_action: bool) -> bool:
+            nonlocal limited
+            certain = False
+            for policy, statement in denies:
+                if statement_covers(statement, policy.account_id, actions, not_action, target,
+                                    variables_match=not statement.certain):
+                    if statement.certain:
+                        denied_by.add(policy.key)
+                        certain = True
+                    else:
+                        denied_when.add(policy.key)
+            if certain:
+                return False
+            if boundary is not None and not any(
+                statement.effect == "Allow" and statement_covers(
+                    statement, boundary.account_id, actions, not_action, target, variables_match=True)
+                for statement in boundary.analysis.statements
+            ):
+                limited = True
+                return False
+            return True
+
+        remaining = [action for action in actions if survives((action,), False)]
+        excluded_survives = bool(not_actions) and survives(tuple(not_actions), True)
+        return (*reach, lists.sorted(denied_by), lists.sorted(denied_when), limited,
+                actions if len(remaining) == len(actions) else lists.sorted(remaining),
+                bool(remaining) or excluded_survives)
