@@ -8,22 +8,17 @@ the tables it reads change.
 """
 
 import time
-from collections import Counter
 from collections.abc import Iterator
 
 import duckdb
 import pyarrow as pa
 from dagster import (
-    AssetCheckResult,
-    AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
     AssetSpec,
     MaterializeResult,
     MetadataValue,
-    TableColumn,
-    TableSchema,
     multi_asset,
 )
 
@@ -41,17 +36,15 @@ from aws_assets.analysis.access_graph import (
     build_access_graph,
 )
 from aws_assets.analysis.policy import ResourceIndex
-from aws_assets.automation import REFRESH_WHEN_UPSTREAM_CHANGES
 from aws_assets.catalog import ENTITY_TYPES
 from aws_assets.entity_assets import markdown_preview
 from aws_assets.lake.sql import quote_identifier
 from aws_assets.lake.snapshot import LakeSnapshot
 from aws_assets.query import columns_named, load_tables
-from aws_assets.relationship_assets import CHECKS, check_edges
+from aws_assets.analysis_assets import counts, edge_check_results, problem_list, table_spec
+from aws_assets.relationship_assets import CHECKS
 from aws_assets.resources import LakeResource
 
-GROUP = "analysis"
-LISTED_PROBLEMS = 50  # problems shown in the metadata; the table has them all
 TARGET_TABLES = sorted(ENTITY_TYPES)  # a policy can reach any collected entity, the service entities included
 EDGE_PREVIEW_COLUMNS = ("_fromEntityKey", "_class", "_toEntityKey", "actions")
 
@@ -67,23 +60,6 @@ SELECT _key, _type, accountId, groupName, attachedPolicyArns, NULL, NULL FROM aw
 UNION ALL
 SELECT _key, _type, accountId, roleName, attachedPolicyArns, NULL, permissionsBoundaryArn FROM aws_iam_role
 """
-
-
-def _spec(table: str, schema: pa.Schema, deps: list[AssetKey]) -> AssetSpec:
-    return AssetSpec(
-        key=AssetKey(table),
-        group_name=GROUP,
-        kinds={"python", "parquet"},
-        deps=deps,
-        description=TABLE_DESCRIPTIONS[table],
-        metadata={
-            "dagster/column_schema": TableSchema(
-                columns=[TableColumn(f.name, str(f.type), description=f.metadata[b"description"].decode())
-                         for f in schema]
-            )
-        },
-        automation_condition=REFRESH_WHEN_UPSTREAM_CHANGES,
-    )
 
 
 ENTITIES_SQL = " UNION ALL ".join(
@@ -105,25 +81,8 @@ def read_access_graph(con: duckdb.DuckDBPyConnection) -> AccessGraph:
     return build_access_graph(policies, principals, ResourceIndex(entities))
 
 
-def _counts(table: pa.Table, *columns: str) -> dict[str, int]:
-    # Grouped in Arrow: a million rows are not turned into Python values to count a handful of distinct ones.
-    counts: Counter[str] = Counter()
-    for group in table.group_by(list(columns)).aggregate([([], "count_all")]).to_pylist():
-        counts[" ".join(str(group[column]) for column in columns)] += group["count_all"]
-    return dict(sorted(counts.items()))
-
-
-def _problem_list(problems: pa.Table) -> str:
-    rows = problems.slice(0, LISTED_PROBLEMS).to_pylist()
-    lines = [
-        f"- `{row['policyKey']}` {row['severity']} `{row['code']}`"
-        + ("" if row["statement"] is None else f" (statement {row['statement']})")
-        + f": {row['message']}"
-        for row in rows
-    ]
-    if problems.num_rows > LISTED_PROBLEMS:
-        lines.append(f"\n_{problems.num_rows - LISTED_PROBLEMS} more in the `{PROBLEMS_TABLE}` table_")
-    return "\n".join(lines) or "_none_"
+def _spec(table: str, schema: pa.Schema, deps: list[AssetKey]) -> AssetSpec:
+    return table_spec(table, schema, deps, TABLE_DESCRIPTIONS[table])
 
 
 @multi_asset(
@@ -158,8 +117,8 @@ def analyse_access(context: AssetExecutionContext, lake: LakeResource) -> Iterat
         asset_key=AssetKey(EDGES_TABLE),
         metadata={
             "dagster/row_count": graph.edges.num_rows,
-            "edges_by_verb": MetadataValue.json(_counts(graph.edges, "_class")),
-            "edges_by_type": MetadataValue.json(_counts(graph.edges, "_type")),
+            "edges_by_verb": MetadataValue.json(counts(graph.edges, "_class")),
+            "edges_by_type": MetadataValue.json(counts(graph.edges, "_type")),
             "admin_edges": sum(graph.edges.column("admin").to_pylist()),
             "cross_account_edges": sum(graph.edges.column("crossAccount").to_pylist()),
             "access_policy_problems": graph.problems.num_rows,
@@ -173,7 +132,7 @@ def analyse_access(context: AssetExecutionContext, lake: LakeResource) -> Iterat
         asset_key=AssetKey(ACCESS_TABLE),
         metadata={
             "dagster/row_count": graph.access.num_rows,
-            "rows_by_principal_type_and_verb": MetadataValue.json(_counts(graph.access, "principalType", "verb")),
+            "rows_by_principal_type_and_verb": MetadataValue.json(counts(graph.access, "principalType", "verb")),
             "not_effective": sum(1 for value in effective if not value),
             "lake/path": MetadataValue.path(paths[ACCESS_TABLE]),
             "preview": MetadataValue.md(
@@ -184,19 +143,12 @@ def analyse_access(context: AssetExecutionContext, lake: LakeResource) -> Iterat
         asset_key=AssetKey(PROBLEMS_TABLE),
         metadata={
             "dagster/row_count": graph.problems.num_rows,
-            "problems_by_code": MetadataValue.json(_counts(graph.problems, "code")),
+            "problems_by_code": MetadataValue.json(counts(graph.problems, "code")),
             "errors": errors,
-            "problems": MetadataValue.md(_problem_list(graph.problems)),
+            "problems": MetadataValue.md(problem_list(graph.problems, "policyKey", PROBLEMS_TABLE)),
             "lake/path": MetadataValue.path(paths[PROBLEMS_TABLE]),
         },
     )
     # Both ends of every edge must be entities of the collected tables; a policy may ALLOW and DENY one target, so
     # two edges may join the same two entities and a duplicate is an edge equal in every column.
-    for check, problems in check_edges(con, graph.edges, TARGET_TABLES, parallel_edges=True).items():
-        yield AssetCheckResult(
-            asset_key=AssetKey(EDGES_TABLE),
-            check_name=check,
-            passed=problems == 0,
-            severity=AssetCheckSeverity.ERROR,
-            metadata={"problems": problems},
-        )
+    yield from edge_check_results(con, graph.edges, EDGES_TABLE, TARGET_TABLES, parallel_edges=True)

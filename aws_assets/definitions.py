@@ -20,7 +20,7 @@ from aws_assets.relationship_assets import build_relationship_assets
 from aws_assets.resources import AwsAccounts, LakeResource, default_instances_file, default_lake_root
 from aws_assets.schedules import build_sync_schedules
 from aws_assets.sensors import InstanceInbox, instance_events
-from aws_assets.trust_assets import GROUP as ANALYSIS_GROUP
+from aws_assets.analysis_assets import GROUP as ANALYSIS_GROUP
 from aws_assets.trust_assets import analyse_trust
 
 

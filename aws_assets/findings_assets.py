@@ -38,13 +38,13 @@ from aws_assets.analysis.findings import (
     findings_table,
     tables_read,
 )
+from aws_assets.analysis_assets import GROUP
 from aws_assets.automation import REFRESH_WHEN_UPSTREAM_CHANGES
 from aws_assets.entity_assets import markdown_preview
 from aws_assets.lake.sql import quote_identifier
 from aws_assets.query import load_tables
 from aws_assets.resources import LakeResource
 
-GROUP = "analysis"
 FINDINGS_KEY = AssetKey(FINDINGS_TABLE)
 PREVIEW_COLUMNS = ("severity", "ruleId", "accountId", "resourceKey")
 CHECK_EXAMPLES = 10  # resource keys listed in a failing check's metadata

@@ -12,11 +12,10 @@ from dagster import (
     AssetKey,
     MaterializeResult,
     MetadataValue,
-    TableColumn,
-    TableSchema,
     asset,
 )
 
+from aws_assets.analysis_assets import GROUP, table_schema
 from aws_assets.automation import REFRESH_WHEN_UPSTREAM_CHANGES
 from aws_assets.entity_assets import markdown_preview
 from aws_assets.query import columns_named, load_tables
@@ -31,7 +30,6 @@ from aws_assets.relationships.security_groups import (
 from aws_assets.resources import LakeResource
 from aws_assets.services.ec2 import AWS_SECURITY_GROUP, AWS_SUBNET, AWS_VPC
 
-GROUP = "analysis"
 PREVIEW_COLUMNS = ("_key", "_type", "accountId", "reason")
 PEER_SOURCES = (AWS_SECURITY_GROUP, AWS_VPC, AWS_SUBNET)
 
@@ -43,12 +41,7 @@ PEER_SOURCES = (AWS_SECURITY_GROUP, AWS_VPC, AWS_SUBNET)
     kinds={"duckdb", "parquet"},
     description=PEER_DESCRIPTION,
     metadata={
-        "dagster/column_schema": TableSchema(
-            columns=[
-                TableColumn(f.name, str(f.type), description=f.metadata[b"description"].decode())
-                for f in PEER_SCHEMA
-            ]
-        )
+        "dagster/column_schema": table_schema(PEER_SCHEMA)
     },
     automation_condition=REFRESH_WHEN_UPSTREAM_CHANGES,
 )

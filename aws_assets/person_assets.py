@@ -7,12 +7,11 @@ from dagster import (
     Failure,
     MaterializeResult,
     MetadataValue,
-    TableColumn,
-    TableSchema,
     asset,
 )
 from pydantic import Field
 
+from aws_assets.analysis_assets import table_schema
 from aws_assets.automation import REFRESH_WHEN_UPSTREAM_CHANGES
 from aws_assets.entity_assets import markdown_preview
 from aws_assets.people import (
@@ -53,12 +52,7 @@ class PeopleDirectory(ConfigurableResource):
     kinds={"parquet"},
     description=PERSON_DESCRIPTION,
     metadata={
-        "dagster/column_schema": TableSchema(
-            columns=[
-                TableColumn(f.name, str(f.type), description=f.metadata[b"description"].decode())
-                for f in PERSON_SCHEMA
-            ]
-        )
+        "dagster/column_schema": table_schema(PERSON_SCHEMA)
     },
     automation_condition=REFRESH_WHEN_UPSTREAM_CHANGES,
 )

@@ -7,26 +7,20 @@ trust can point at with DuckDB, runs `aws_assets.analysis.trust_graph.build_trus
 """
 
 import time
-from collections import Counter
 from collections.abc import Iterator
 
 import duckdb
 import pyarrow as pa
 from dagster import (
-    AssetCheckResult,
-    AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
     AssetSpec,
     MaterializeResult,
     MetadataValue,
-    TableColumn,
-    TableSchema,
     multi_asset,
 )
 
-from aws_assets.automation import REFRESH_WHEN_UPSTREAM_CHANGES
 from aws_assets.analysis.trust import COLLECTED_TARGET_TYPES
 from aws_assets.analysis.trust_graph import (
     PLACEHOLDER_SCHEMA,
@@ -46,30 +40,12 @@ from aws_assets.entity_assets import markdown_preview
 from aws_assets.lake.sql import quote_identifier
 from aws_assets.lake.snapshot import LakeSnapshot
 from aws_assets.query import load_tables
-from aws_assets.relationship_assets import CHECKS, check_edges
+from aws_assets.analysis_assets import counts, edge_check_results, problem_list, table_spec
+from aws_assets.relationship_assets import CHECKS
 from aws_assets.resources import LakeResource
 
-GROUP = "analysis"
-LISTED_PROBLEMS = 50  # problems shown in the metadata; the table has them all
 TARGET_TABLES = sorted(COLLECTED_TARGET_TYPES)  # aws_account, aws_iam_role, aws_iam_user and the service entities
 EDGE_PREVIEW_COLUMNS = ("_fromEntityKey", "_toEntityKey", "trustZone")
-
-
-def _spec(table: str, schema: pa.Schema, deps: list[AssetKey]) -> AssetSpec:
-    return AssetSpec(
-        key=AssetKey(table),
-        group_name=GROUP,
-        kinds={"python", "parquet"},
-        deps=deps,
-        description=TABLE_DESCRIPTIONS[table],
-        metadata={
-            "dagster/column_schema": TableSchema(
-                columns=[TableColumn(f.name, str(f.type), description=f.metadata[b"description"].decode())
-                         for f in schema]
-            )
-        },
-        automation_condition=REFRESH_WHEN_UPSTREAM_CHANGES,
-    )
 
 
 ROLE_COLUMNS = ("_key", "accountId", "roleName", "trustPolicy")
@@ -93,21 +69,8 @@ def read_trust_graph(con: duckdb.DuckDBPyConnection) -> TrustGraph:
     return build_trust_graph(roles, lake_targets(keys, accounts, roles))
 
 
-def _counts(table: pa.Table, column: str) -> dict[str, int]:
-    return dict(sorted(Counter(str(value) for value in table.column(column).to_pylist()).items()))
-
-
-def _problem_list(problems: pa.Table) -> str:
-    rows = problems.slice(0, LISTED_PROBLEMS).to_pylist()
-    lines = [
-        f"- `{row['roleKey']}` {row['severity']} `{row['code']}`"
-        + ("" if row["statement"] is None else f" (statement {row['statement']})")
-        + f": {row['message']}"
-        for row in rows
-    ]
-    if problems.num_rows > LISTED_PROBLEMS:
-        lines.append(f"\n_{problems.num_rows - LISTED_PROBLEMS} more in the `{PROBLEMS_TABLE}` table_")
-    return "\n".join(lines) or "_none_"
+def _spec(table: str, schema: pa.Schema, deps: list[AssetKey]) -> AssetSpec:
+    return table_spec(table, schema, deps, TABLE_DESCRIPTIONS[table])
 
 
 @multi_asset(
@@ -143,8 +106,8 @@ def analyse_trust(context: AssetExecutionContext, lake: LakeResource) -> Iterato
         asset_key=AssetKey(TRUSTS_TABLE),
         metadata={
             "dagster/row_count": graph.edges.num_rows,
-            "edges_by_trust_zone": MetadataValue.json(_counts(graph.edges, "trustZone")),
-            "edges_by_type": MetadataValue.json(_counts(graph.edges, "_type")),
+            "edges_by_trust_zone": MetadataValue.json(counts(graph.edges, "trustZone")),
+            "edges_by_type": MetadataValue.json(counts(graph.edges, "_type")),
             "edges_to_placeholders": sum(graph.edges.column("placeholder").to_pylist()),
             "trust_policy_problems": graph.problems.num_rows,
             "seconds": round(time.monotonic() - started, 3),
@@ -156,7 +119,7 @@ def analyse_trust(context: AssetExecutionContext, lake: LakeResource) -> Iterato
         asset_key=AssetKey(PLACEHOLDER_TABLE),
         metadata={
             "dagster/row_count": graph.placeholders.num_rows,
-            "placeholders_by_type": MetadataValue.json(_counts(graph.placeholders, "_type")),
+            "placeholders_by_type": MetadataValue.json(counts(graph.placeholders, "_type")),
             "lake/path": MetadataValue.path(paths[PLACEHOLDER_TABLE]),
             "preview": MetadataValue.md(markdown_preview(graph.placeholders, ("_key", "_type", "reason"))),
         },
@@ -165,9 +128,9 @@ def analyse_trust(context: AssetExecutionContext, lake: LakeResource) -> Iterato
         asset_key=AssetKey(PROBLEMS_TABLE),
         metadata={
             "dagster/row_count": graph.problems.num_rows,
-            "problems_by_code": MetadataValue.json(_counts(graph.problems, "code")),
+            "problems_by_code": MetadataValue.json(counts(graph.problems, "code")),
             "errors": errors,
-            "problems": MetadataValue.md(_problem_list(graph.problems)),
+            "problems": MetadataValue.md(problem_list(graph.problems, "roleKey", PROBLEMS_TABLE)),
             "lake/path": MetadataValue.path(paths[PROBLEMS_TABLE]),
         },
     )
@@ -185,11 +148,4 @@ def analyse_trust(context: AssetExecutionContext, lake: LakeResource) -> Iterato
     )
     # Both ends of every edge must be entities: a role, a target table's entity, or a placeholder just written.
     con.register(PLACEHOLDER_TABLE, graph.placeholders.select(["_key"]))
-    for check, problems in check_edges(con, graph.edges, [*TARGET_TABLES, PLACEHOLDER_TABLE]).items():
-        yield AssetCheckResult(
-            asset_key=AssetKey(TRUSTS_TABLE),
-            check_name=check,
-            passed=problems == 0,
-            severity=AssetCheckSeverity.ERROR,
-            metadata={"problems": problems},
-        )
+    yield from edge_check_results(con, graph.edges, TRUSTS_TABLE, [*TARGET_TABLES, PLACEHOLDER_TABLE])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dagster import AssetCheckKey, AssetKey
 
-from aws_assets.access_assets import GROUP
+from aws_assets.analysis_assets import GROUP
 from aws_assets.analysis.access_graph import ACCESS_TABLE, EDGES_TABLE, PROBLEMS_TABLE
 from aws_assets.jobs import build_graph_job
 from aws_assets.relationship_assets import CHECKS

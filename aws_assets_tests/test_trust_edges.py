@@ -33,7 +33,7 @@ from aws_assets.analysis.trust_graph import (
 from aws_assets.jobs import build_graph_job
 from aws_assets.relationship_assets import CHECKS
 from aws_assets.simulated_org import EXTERNAL_AUDITOR_ACCOUNT_ID, INTEGRATION_ROLE_NAME, OPERATOR_ACCOUNT_ID
-from aws_assets.trust_assets import GROUP
+from aws_assets.analysis_assets import GROUP
 
 from aws_assets_tests.conftest import DEV, PROD, SHARED
 

@@ -5,7 +5,7 @@ an object; or as anything malformed. `DocumentReader.decode` returns the JSON ob
 (unreadable JSON, a key the JSON repeats, a document that is not an object) is recorded, never raised: the analyses
 turn problems into rows and findings, so that a document they cannot read is never a silent gap. `elements` reads an
 object's elements under their canonical names, matched case-insensitively: an analysis would rather read a document
-IAM might refuse than miss a grant in one it accepts.
+IAM might refuse than miss a grant in one it accepts. `glob_match` and `glob_match_case` are IAM's wildcards.
 """
 
 from __future__ import annotations
@@ -42,6 +42,33 @@ def listify(value: Any) -> list[Any] | None:
     if isinstance(value, list):
         return value
     return None
+
+
+def glob_match_case(pattern: str, text: str) -> bool:
+    """IAM's wildcard match (`*` any run, `?` one character), case-sensitive as IAM matches ARNs; linear in practice
+    (no regex, so no catastrophic backtracking on patterns full of stars)."""
+    if "*" not in pattern and "?" not in pattern:
+        return pattern == text  # most ARN fields of a pattern are literal
+    p = t = 0
+    star, star_t = -1, 0
+    while t < len(text):
+        if p < len(pattern) and (pattern[p] == "?" or pattern[p] == text[t]):
+            p, t = p + 1, t + 1
+        elif p < len(pattern) and pattern[p] == "*":
+            star, star_t, p = p, t, p + 1
+        elif star >= 0:
+            star_t += 1
+            p, t = star + 1, star_t
+        else:
+            return False
+    while p < len(pattern) and pattern[p] == "*":
+        p += 1
+    return p == len(pattern)
+
+
+def glob_match(pattern: str, text: str) -> bool:
+    """IAM's wildcard match ignoring case, as IAM matches actions and condition keys."""
+    return glob_match_case(pattern.lower(), text.lower())
 
 
 class DocumentReader:

@@ -67,8 +67,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from aws_assets.analysis.documents import DocumentProblem, DocumentReader, listify, short
-from aws_assets.analysis.trust import canonical_json, glob_match
+from aws_assets.analysis.documents import (
+    DocumentProblem,
+    DocumentReader,
+    glob_match,
+    glob_match_case,
+    listify,
+    short,
+)
+from aws_assets.analysis.trust import canonical_json
 
 ACCOUNT_TYPE = "aws_account"
 ALLOWS, DENIES = "ALLOWS", "DENIES"
@@ -276,27 +283,6 @@ def _by_verb(name: str) -> frozenset[str]:
 
 
 # ---- matching ----------------------------------------------------------------------------------------------------
-
-
-def glob_match_case(pattern: str, text: str) -> bool:
-    """IAM's wildcard match, case-sensitive (as IAM matches ARNs); linear in practice like `glob_match`."""
-    if "*" not in pattern and "?" not in pattern:
-        return pattern == text  # most ARN fields of a pattern are literal
-    p = t = 0
-    star, star_t = -1, 0
-    while t < len(text):
-        if p < len(pattern) and (pattern[p] == "?" or pattern[p] == text[t]):
-            p, t = p + 1, t + 1
-        elif p < len(pattern) and pattern[p] == "*":
-            star, star_t, p = p, t, p + 1
-        elif star >= 0:
-            star_t += 1
-            p, t = star + 1, star_t
-        else:
-            return False
-    while p < len(pattern) and pattern[p] == "*":
-        p += 1
-    return p == len(pattern)
 
 
 def prefix_matchable(pattern: str, text: str) -> bool:

@@ -85,7 +85,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from aws_assets.analysis.documents import DocumentProblem, DocumentReader, listify, short
+from aws_assets.analysis.documents import DocumentProblem, DocumentReader, glob_match, listify, short
 
 # ---- vocabulary --------------------------------------------------------------------------------------------------
 
@@ -365,27 +365,6 @@ def _jsonable(value: Any) -> Any:
     if value is None or isinstance(value, (str, bool, int, float)):
         return value
     return repr(value)
-
-
-def glob_match(pattern: str, text: str) -> bool:
-    """IAM's wildcard match (`*` any run, `?` one character), case-insensitive, linear in practice (no regex, so no
-    catastrophic backtracking on patterns full of stars)."""
-    pattern, text = pattern.lower(), text.lower()
-    p = t = 0
-    star, star_t = -1, 0
-    while t < len(text):
-        if p < len(pattern) and (pattern[p] == "?" or pattern[p] == text[t]):
-            p, t = p + 1, t + 1
-        elif p < len(pattern) and pattern[p] == "*":
-            star, star_t, p = p, t, p + 1
-        elif star >= 0:
-            star_t += 1
-            p, t = star + 1, star_t
-        else:
-            return False
-    while p < len(pattern) and pattern[p] == "*":
-        p += 1
-    return p == len(pattern)
 
 
 @lru_cache(maxsize=4096)

@@ -17,7 +17,7 @@ from typing import Any
 import botocore.session
 
 from aws_assets.analysis.policy import READ_LEVELS, access_level
-from aws_assets.analysis.trust import glob_match
+from aws_assets.analysis.documents import glob_match
 
 # Made with the operator's own credentials to enter the role: the role's policies do not govern them.
 OPERATOR_OPERATIONS = frozenset({"sts:AssumeRole"})
