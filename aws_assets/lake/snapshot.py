@@ -33,8 +33,11 @@ from aws_assets.lake.storage import Lake, PartitionFile
 
 CACHE_ENV = "AWS_ASSETS_CACHE"
 MANIFEST_VERSION = 1  # of the manifest's format
-# Threads opening partition files at once: the cost is latency (a footer read per file, an HTTP GET on S3), not CPU.
-READ_THREADS = 8
+# Threads reading partition files at once. A local file costs CPU (its footer and columns decoded): one thread more
+# than the cores keeps them busy, and more only contend (measured on the benchmark lake, 2 cores: 3 threads 15 s,
+# 8 threads 20 s). An S3 object costs a round trip, so many requests are kept in flight.
+LOCAL_READ_THREADS = (os.cpu_count() or 1) + 1
+S3_READ_THREADS = 16
 
 
 def default_cache_folder() -> str:
@@ -83,7 +86,7 @@ def read_partition(lake: Lake, path: str, schema: pa.Schema) -> pa.Table:
 def read_partitions(lake: Lake, paths: list[str], schema: pa.Schema) -> list[pa.Table]:
     if len(paths) < 2:
         return [read_partition(lake, path, schema) for path in paths]
-    with ThreadPoolExecutor(READ_THREADS) as pool:
+    with ThreadPoolExecutor(S3_READ_THREADS if lake.is_s3 else LOCAL_READ_THREADS) as pool:
         return list(pool.map(lambda path: read_partition(lake, path, schema), paths))
 
 
