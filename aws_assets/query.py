@@ -24,22 +24,35 @@ from aws_assets.analysis.trust_graph import (
     TRUSTS_TABLE,
 )
 from aws_assets.catalog import ENTITY_TYPES
-from aws_assets.lake.sql import connect, create_table_views
-from aws_assets.lake.snapshot import LakeSnapshot
+from aws_assets.entity import COMMON_COLUMNS
+from aws_assets.lake.sql import connect, create_table_views, create_union_view
+from aws_assets.lake.snapshot import LakeSnapshot, default_cache_folder
 from aws_assets.lake.storage import Lake
 from aws_assets.people import PERSON_SCHEMA, PERSON_TYPE
 from aws_assets.relationships.catalog import RELATIONSHIP_TYPES
+from aws_assets.relationships.model import RELATIONSHIP_COLUMNS
 from aws_assets.relationships.security_groups import PEER_SCHEMA, PEER_TABLE
 
 PROMPT = "aws-assets> "
 
 
 def open_lake(lake_root: str, database: str | None = None) -> duckdb.DuckDBPyConnection:
-    """The lake's views: one per entity and relationship `_type`, `entities` and `relationships`, and one per
-    analysis table."""
+    """The lake as DuckDB relations: one per entity and relationship `_type`, `entities` and `relationships`, and
+    one per analysis table.
+
+    In memory (no `database`), every table is read through the lake snapshot (`aws_assets.lake.snapshot`): opening a
+    lake of many partitions reads only the files rewritten since the last time, and queries run over Arrow in
+    memory rather than over tens of thousands of Parquet files each. A `database` file instead holds views over the
+    Parquet, which stay current as the lake changes."""
     lake = Lake(lake_root)
-    con = connect(lake, entity_schemas(), relationship_schemas(), database or ":memory:")
-    create_table_views(con, lake, analysis_schemas())
+    if database:
+        con = connect(lake, entity_schemas(), relationship_schemas(), database)
+        create_table_views(con, lake, analysis_schemas())
+        return con
+    schemas = {**entity_schemas(), **relationship_schemas(), **analysis_schemas()}
+    con = load_tables(LakeSnapshot(lake, default_cache_folder()), {t: s.names for t, s in schemas.items()})
+    create_union_view(con, "entities", entity_schemas(), [c.name for c in COMMON_COLUMNS])
+    create_union_view(con, "relationships", relationship_schemas(), [c.name for c in RELATIONSHIP_COLUMNS])
     return con
 
 
