@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
@@ -144,32 +145,39 @@ def reset_moto(endpoint: str) -> None:
     urllib.request.urlopen(request).close()
 
 
-@pytest.fixture(scope="session")
-def synced(tmp_path_factory):
-    """The simulated organisation on a moto server, synced once through the Dagster definitions (lake and graph)."""
-    work = tmp_path_factory.mktemp("e2e")
+@contextlib.contextmanager
+def seeded_org(credential: str):
+    """The simulated organisation seeded on its own moto server, named by AWS_ENDPOINT_URL, with dummy credentials
+    `credential` and no stray profile or per-service endpoint from the developer's shell: yields (org, endpoint)."""
     with pytest.MonkeyPatch.context() as env:
         for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_S3"):
             env.delenv(name, raising=False)
-        env.setenv("AWS_ACCESS_KEY_ID", "e2e")
-        env.setenv("AWS_SECRET_ACCESS_KEY", "e2e")
+        env.setenv("AWS_ACCESS_KEY_ID", credential)
+        env.setenv("AWS_SECRET_ACCESS_KEY", credential)
         env.setenv("AWS_DEFAULT_REGION", "us-east-1")
         server, endpoint = start_moto_server()
         env.setenv("AWS_ENDPOINT_URL", endpoint)
         try:
             reset_moto(endpoint)
-            org = seed(endpoint)
-            instances_file = org.write_instances_file(work / "instances.json")
-            defs = build_definitions(
-                instances_file=str(instances_file), lake_root=str(work / "lake"),
-                people_file=os.path.join(os.path.dirname(os.path.dirname(__file__)), "examples", "people.csv"),
-            )
-            with DagsterInstance.ephemeral() as dagster_instance:
-                report = sync(load_instances(instances_file), defs, dagster_instance)
-                yield {"report": report, "defs": defs, "instance": dagster_instance, "lake": Lake(str(work / "lake")),
-                       "instances_file": instances_file}
+            yield seed(endpoint), endpoint
         finally:
             server.stop()
+
+
+@pytest.fixture(scope="session")
+def synced(tmp_path_factory):
+    """The simulated organisation on a moto server, synced once through the Dagster definitions (lake and graph)."""
+    work = tmp_path_factory.mktemp("e2e")
+    with seeded_org("e2e") as (org, _):
+        instances_file = org.write_instances_file(work / "instances.json")
+        defs = build_definitions(
+            instances_file=str(instances_file), lake_root=str(work / "lake"),
+            people_file=os.path.join(os.path.dirname(os.path.dirname(__file__)), "examples", "people.csv"),
+        )
+        with DagsterInstance.ephemeral() as dagster_instance:
+            report = sync(load_instances(instances_file), defs, dagster_instance)
+            yield {"report": report, "defs": defs, "instance": dagster_instance, "lake": Lake(str(work / "lake")),
+                   "instances_file": instances_file}
 
 
 @pytest.fixture(scope="session")

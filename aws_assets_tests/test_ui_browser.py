@@ -24,9 +24,8 @@ from aws_assets.definitions import build_definitions
 from aws_assets.jobs import sync_account_job, sync_region_job
 from aws_assets.lake.storage import Lake
 from aws_assets.partitions import account_region_key, accounts_partitions
-from aws_assets.simulated_org import seed, start_moto_server
 
-from aws_assets_tests.conftest import reset_moto
+from aws_assets_tests.conftest import seeded_org
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "test-artifacts"
@@ -53,41 +52,30 @@ def estate(tmp_path_factory):
     """The simulated organisation's three accounts registered, and one account synced in two of its regions, into
     a persistent DAGSTER_HOME the webserver then reads."""
     work = tmp_path_factory.mktemp("ui")
-    with pytest.MonkeyPatch.context() as env:
-        for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_S3"):
-            env.delenv(name, raising=False)
-        credentials = {"AWS_ACCESS_KEY_ID": "ui", "AWS_SECRET_ACCESS_KEY": "ui", "AWS_DEFAULT_REGION": "us-east-1"}
-        for name, value in credentials.items():
-            env.setenv(name, value)
-        server, endpoint = start_moto_server()
-        env.setenv("AWS_ENDPOINT_URL", endpoint)
-        try:
-            reset_moto(endpoint)
-            org = seed(endpoint)
-            instances_file = org.write_instances_file(work / "instances.json")
-            home = work / "dagster_home"
-            home.mkdir()
-            shutil.copy(REPO / "deploy" / "dagster.yaml", home / "dagster.yaml")
-            lake = work / "lake"
-            defs = build_definitions(instances_file=str(instances_file), lake_root=str(lake))
-            accounts = [account.account_id for account in org.accounts]
-            synced_account, synced_regions = accounts[0], org.regions[:2]
-            with DagsterInstance.from_config(str(home)) as instance:
-                instance.add_dynamic_partitions(accounts_partitions.name, accounts)
-                runs = [defs.resolve_job_def(sync_account_job.name).execute_in_process(
-                    partition_key=synced_account, instance=instance, run_config=QUIET)]
-                runs += [defs.resolve_job_def(sync_region_job.name).execute_in_process(
-                    partition_key=account_region_key(synced_account, region), instance=instance, run_config=QUIET)
-                    for region in synced_regions]
-            assert all(run.success for run in runs)
-            yield {
-                "defs": defs, "accounts": accounts, "account": synced_account, "regions": synced_regions,
-                "lake": Lake(str(lake)),
-                "environment": {**credentials, "AWS_ENDPOINT_URL": endpoint, "DAGSTER_HOME": str(home),
-                                "AWS_ASSETS_INSTANCES": str(instances_file), "AWS_ASSETS_LAKE": str(lake)},
-            }
-        finally:
-            server.stop()
+    with seeded_org("ui") as (org, endpoint):
+        instances_file = org.write_instances_file(work / "instances.json")
+        home = work / "dagster_home"
+        home.mkdir()
+        shutil.copy(REPO / "deploy" / "dagster.yaml", home / "dagster.yaml")
+        lake = work / "lake"
+        defs = build_definitions(instances_file=str(instances_file), lake_root=str(lake))
+        accounts = [account.account_id for account in org.accounts]
+        synced_account, synced_regions = accounts[0], org.regions[:2]
+        with DagsterInstance.from_config(str(home)) as instance:
+            instance.add_dynamic_partitions(accounts_partitions.name, accounts)
+            runs = [defs.resolve_job_def(sync_account_job.name).execute_in_process(
+                partition_key=synced_account, instance=instance, run_config=QUIET)]
+            runs += [defs.resolve_job_def(sync_region_job.name).execute_in_process(
+                partition_key=account_region_key(synced_account, region), instance=instance, run_config=QUIET)
+                for region in synced_regions]
+        assert all(run.success for run in runs)
+        yield {
+            "defs": defs, "accounts": accounts, "account": synced_account, "regions": synced_regions,
+            "lake": Lake(str(lake)),
+            "environment": {"AWS_ACCESS_KEY_ID": "ui", "AWS_SECRET_ACCESS_KEY": "ui", "AWS_DEFAULT_REGION": "us-east-1",
+                            "AWS_ENDPOINT_URL": endpoint, "DAGSTER_HOME": str(home),
+                            "AWS_ASSETS_INSTANCES": str(instances_file), "AWS_ASSETS_LAKE": str(lake)},
+        }
 
 
 @pytest.fixture(scope="module")
