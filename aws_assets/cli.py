@@ -80,8 +80,13 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
+    from aws_assets.lake.storage import Lake
     from aws_assets.query import interactive, open_lake, print_query
 
+    if not Lake(args.lake).exists():
+        print(f"aws-assets sql: no lake at {args.lake}: sync into it first (`aws-assets sync --lake {args.lake}`), or "
+              "name the lake with --lake (the demo's is data/demo/lake)", file=sys.stderr)
+        return 2
     con = open_lake(args.lake, args.write_db)
     if args.write_db:
         print(f"wrote {args.write_db}: open it with `duckdb {args.write_db}`", file=sys.stderr)

@@ -38,6 +38,14 @@ def test_sql_error_is_a_message_not_a_traceback(lake, capsys):
     assert "Traceback" not in captured.err
 
 
+def test_sql_on_a_lake_that_does_not_exist_says_so(tmp_path, capsys):
+    missing = str(tmp_path / "typo")
+    assert main(["sql", "--lake", missing, "SELECT count(*) FROM entities"]) == 2
+    captured = capsys.readouterr()
+    assert f"no lake at {missing}" in captured.err and "--lake" in captured.err
+    assert captured.out == "" and "Traceback" not in captured.err
+
+
 def test_sql_prompt(lake, capsys, monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO("SELECT count(*) AS accounts\nFROM entities;\n"))
     assert main(["sql", "--lake", lake.root]) == 0

@@ -101,6 +101,10 @@ class Lake:
                     os.remove(temporary)
         return f"s3://{path}" if self.is_s3 else path
 
+    def exists(self) -> bool:
+        """Whether anything was ever written at the root (a local directory, or objects under the S3 prefix)."""
+        return self.filesystem.get_file_info(self._base).type == pafs.FileType.Directory
+
     def has_table(self, table: str) -> bool:
         return bool(self.partition_files(table))
 
