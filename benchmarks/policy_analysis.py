@@ -239,11 +239,7 @@ def _access_row(principal, verb: str, items: list, denies: list, boundary) -> di
     target = items[0][2].target
     merged = Grant(verb, target)
     for _, _, grant in items:
-        merged.actions |= grant.actions
-        merged.not_actions |= grant.not_actions
-        merged.levels |= grant.levels
-        merged.admin = merged.admin or grant.admin
-        merged.conditional = merged.conditional and grant.conditional
+        merged.absorb(grant)
     row = {"principalKey": principal["_key"], "principalType": principal["_type"], "accountId": principal["accountId"],
            "verb": verb, "targetKey": target.key, "targetType": target.type, "targetAccountId": target.account_id,
            "via": sorted({via for via, _, _ in items}), "policyKeys": sorted({policy.key for _, policy, _ in items}),

@@ -506,11 +506,7 @@ class _AccessTemplates:
         else:
             merged = Grant(verb, target)
             for _, _, grant in items:
-                merged.actions |= grant.actions
-                merged.not_actions |= grant.not_actions
-                merged.levels |= grant.levels
-                merged.admin = merged.admin or grant.admin
-                merged.conditional = merged.conditional and grant.conditional
+                merged.absorb(grant)
             vias = lists.sorted(via for via, _, _ in items)
             policy_keys = lists.sorted(policy.key for _, policy, _ in items)
             facts = (lists.sorted(merged.actions), lists.sorted(merged.not_actions), merged.not_action,

@@ -206,6 +206,15 @@ class Grant:
         self.policy_variables = self.policy_variables or variables
         self.conditional = self.conditional and statement.conditional
 
+    def absorb(self, other: Grant) -> None:
+        """Adds what another grant of the same target allows, as a principal reached by both gets it: the actions,
+        their levels, admin; conditional only if both are."""
+        self.actions |= other.actions
+        self.not_actions |= other.not_actions
+        self.levels |= other.levels
+        self.admin = self.admin or other.admin
+        self.conditional = self.conditional and other.conditional
+
 
 @dataclass(frozen=True)
 class PolicyReach:
