@@ -23,7 +23,9 @@ ui: $(STAMP)  ## The Dagster UI on the demo's materializations (restarts the sim
 demo-stop: $(STAMP)
 	$(BIN)/aws-assets demo --stop
 
-test: $(STAMP)  ## The whole test suite
+test: $(STAMP)  ## Lint, type check, then the whole test suite
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 dictionary: $(STAMP)  ## Regenerate docs/data-dictionary.md
@@ -37,7 +39,7 @@ benchmark: $(STAMP)  ## API calls of a full sync; the graph over a million entit
 
 lock:  ## Re-pin every dependency (run after changing pyproject.toml)
 	rm -rf /tmp/aws-assets-lock && $(PYTHON) -m venv /tmp/aws-assets-lock
-	/tmp/aws-assets-lock/bin/pip install --quiet ".[dev]"
+	/tmp/aws-assets-lock/bin/pip install --quiet ".[demo,dev]"
 	/tmp/aws-assets-lock/bin/pip freeze --exclude aws-assets > requirements.lock
 
 clean:

@@ -14,21 +14,21 @@ from collections.abc import Callable
 import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
-from moto import mock_aws
 from dagster import DagsterInstance
+from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
 from aws_assets.aws.calls import CallCounter
 from aws_assets.aws.partition import PartitionCollection
-from aws_assets.aws.regions import GLOBAL_REGION
 from aws_assets.aws.session import assume_role_session
-from aws_assets.definitions import build_definitions
-from aws_assets.instances import Instance, load_instances
+from aws_assets.defs.definitions import build_definitions
+from aws_assets.defs.sync import sync
+from aws_assets.graph.tables import open_lake
+from aws_assets.inputs.instances import Instance, load_instances
 from aws_assets.lake.snapshot import CACHE_ENV
 from aws_assets.lake.storage import Lake
-from aws_assets.query import open_lake
-from aws_assets.simulated_org import seed, start_moto_server
-from aws_assets.sync import sync
+from aws_assets.model.regions import GLOBAL_REGION
+from aws_assets.sim.organisation import seed, start_moto_server
 
 ACCOUNT_ID = "111122223333"
 # The simulated organisation's accounts.
@@ -189,3 +189,15 @@ def sql(synced):
         return con.execute(query, list(params)).fetchall()
 
     return run
+
+
+# Tests that sync the simulated organisation on a moto server, drive the UI or need PostgreSQL: `-m "not e2e"`
+# leaves them out, and the rest (transforms, engines, collectors on in-process moto) runs in under a minute.
+E2E_FIXTURES = frozenset({"synced", "sql", "moto_server"})
+E2E_MODULES = frozenset({"test_end_to_end", "test_ui_browser", "test_production"})
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if E2E_FIXTURES & set(getattr(item, "fixturenames", ())) or item.module.__name__.split(".")[-1] in E2E_MODULES:
+            item.add_marker(pytest.mark.e2e)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dagster import AssetCheckKey, AssetKey
 
-from aws_assets.analysis_assets import GROUP
 from aws_assets.analysis.access_graph import ACCESS_TABLE, EDGES_TABLE, PROBLEMS_TABLE
-from aws_assets.jobs import build_graph_job
-from aws_assets.relationship_assets import CHECKS
+from aws_assets.defs.assets.analysis import GROUP
+from aws_assets.defs.assets.relationships import CHECKS
+from aws_assets.defs.jobs import build_graph_job
 
 PROD, DEV, SHARED = "111111111111", "222222222222", "333333333333"
 ACCOUNT = f"arn:aws:iam::{PROD}:root"
@@ -44,18 +44,23 @@ def test_a_table_prefix_reaches_the_accounts_matching_tables(sql):
 
 
 def test_the_audit_policy_reaches_each_collected_service_and_the_account_for_sts(sql):
-    targets = {(row[2], tuple(row[3])) for row in edges_from(sql, f"arn:aws:iam::{PROD}:policy/aws-assets-security-audit")}
+    audit_edges = edges_from(sql, f"arn:aws:iam::{PROD}:policy/aws-assets-security-audit")
+    targets = {(row[2], tuple(row[3])) for row in audit_edges}
     assert (f"aws_ec2:{PROD}", ("ec2:Describe*",)) in targets
     assert (ACCOUNT, ("sts:GetCallerIdentity",)) in targets
     assert {target for target, _ in targets} == {
-        ACCOUNT, *(f"aws_{s}:{PROD}" for s in ("apigateway", "config", "dynamodb", "ec2", "iam", "lambda", "rds", "s3"))}
-    assert all(row[4] and not row[5] for row in edges_from(sql, f"arn:aws:iam::{PROD}:policy/aws-assets-security-audit"))
+        ACCOUNT,
+        *(f"aws_{s}:{PROD}" for s in ("apigateway", "config", "dynamodb", "ec2", "iam", "lambda", "rds", "s3")),
+    }
+    assert all(row[4] and not row[5] for row in audit_edges)
 
 
 def test_the_pipeline_may_assume_the_deploy_role_of_each_workload_account(sql):
     rows = edges_from(sql, f"arn:aws:iam::{SHARED}:role/deployment-pipeline:inline-policy/assume-deploy-roles")
     assert [(row[2], row[7]) for row in rows] == [
-        (f"arn:aws:iam::{PROD}:role/cross-account-deploy", True), (f"arn:aws:iam::{DEV}:role/cross-account-deploy", True)]
+        (f"arn:aws:iam::{PROD}:role/cross-account-deploy", True),
+        (f"arn:aws:iam::{DEV}:role/cross-account-deploy", True),
+    ]
 
 
 def test_a_user_reaches_through_a_group_and_the_mfa_deny_is_conditional(sql):
@@ -75,8 +80,8 @@ def test_a_user_reaches_through_a_group_and_the_mfa_deny_is_conditional(sql):
 
 
 def test_edges_join_the_relationships_view_and_every_policy_was_read(sql):
-    assert sql("SELECT count(*) FROM relationships WHERE _class IN ('ALLOWS', 'DENIES') AND _type LIKE 'aws_iam_%'") == \
-        sql("SELECT count(*) FROM iam_policy_allows")
+    policy_edges = "SELECT count(*) FROM relationships WHERE _class IN ('ALLOWS', 'DENIES') AND _type LIKE 'aws_iam_%'"
+    assert sql(policy_edges) == sql("SELECT count(*) FROM iam_policy_allows")
     assert sql("SELECT count(*) FROM access_policy_problems") == [(0,)]
     assert sql("SELECT count(*) FROM findings WHERE ruleId = 'AWS-IAM-008'") == [(0,)]
     assert not sql("SELECT _toEntityKey FROM iam_policy_allows WHERE _toEntityKey NOT IN (SELECT _key FROM entities)")
@@ -91,7 +96,8 @@ def test_the_asset_is_built_by_sync_and_its_checks_pass(synced):
     event = instance.get_latest_materialization_event(AssetKey(EDGES_TABLE))
     assert instance.get_run_by_id(event.run_id).job_name == build_graph_job.name
     metadata = event.asset_materialization.metadata
-    assert metadata["edges_by_type"].value["aws_iam_policy_allows_account"] == 3 * 2  # admin and audit (sts), per account
+    # admin and audit (sts), per account
+    assert metadata["edges_by_type"].value["aws_iam_policy_allows_account"] == 3 * 2
     assert metadata["edges_by_verb"].value["DENIES"] == 3  # the admins' require-mfa, per account
     for table in (ACCESS_TABLE, PROBLEMS_TABLE):
         assert instance.get_latest_materialization_event(AssetKey(table)).run_id == event.run_id

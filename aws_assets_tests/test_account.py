@@ -32,7 +32,8 @@ def test_account_row_reads_aliases_summary_and_password_policy(account_session, 
 
 
 def test_account_without_password_policy_reports_it_absent(global_partition):
-    row = account.AWS_ACCOUNT.to_table(account.AWS_ACCOUNT.collect(global_partition), ACCOUNT_ID, "global").to_pylist()[0]
+    collected = account.AWS_ACCOUNT.collect(global_partition)
+    row = account.AWS_ACCOUNT.to_table(collected, ACCOUNT_ID, "global").to_pylist()[0]
     assert row["passwordPolicyPresent"] is False
     assert row["passwordMinimumLength"] is None
     assert row["name"] == ACCOUNT_ID

@@ -6,7 +6,7 @@ import json
 import duckdb
 import pytest
 
-from aws_assets.cli import main
+from aws_assets.app.cli import main
 from aws_assets.lake.storage import Lake
 from aws_assets.services.account import AWS_ACCOUNT, account_rows
 from aws_assets_tests.test_resilience import denying_sts  # noqa: F401 - a fixture

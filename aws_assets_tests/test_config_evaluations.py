@@ -1,7 +1,7 @@
 """`aws_config_rule EVALUATES <resource>` on the synced simulated organisation.
 
 The simulated organisation's Config rules report results for the resources the module docstring of
-aws_assets/simulated_org.py describes; the expected edges below follow from that estate (which bucket is public,
+aws_assets/sim/organisation.py describes; the expected edges below follow from that estate (which bucket is public,
 which group opens SSH to the internet, who has MFA), and cross-check the edges against properties other collectors
 read independently (public IPs, volume encryption, MFA devices).
 """
@@ -13,7 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from aws_assets.relationships.config import EVALUATED_TYPES
-from aws_assets.simulated_org import start_moto_server
+from aws_assets.sim.organisation import start_moto_server
 from aws_assets_tests.conftest import DEV, PROD, SHARED
 
 US, EU, AP = "us-east-1", "eu-west-1", "ap-southeast-2"

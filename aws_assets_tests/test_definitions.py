@@ -1,10 +1,10 @@
 from dagster import AssetKey, Definitions, MultiPartitionsDefinition
 
-from aws_assets.aws.regions import commercial_regions
-from aws_assets.catalog import ENTITY_TYPES, SERVICES
-from aws_assets.definitions import defs
-from aws_assets.docs import DICTIONARY_PATH, render_data_dictionary
-from aws_assets.entity import Scope
+from aws_assets.app.dictionary import DICTIONARY_PATH, render_data_dictionary
+from aws_assets.defs.definitions import defs
+from aws_assets.model.entity import Scope
+from aws_assets.model.regions import commercial_regions
+from aws_assets.services.catalog import ENTITY_TYPES, SERVICES
 
 SPEC_TYPES = {
     "aws_account": ["Account"],

@@ -8,11 +8,11 @@ import boto3
 import pytest
 from dagster import AssetKey, DagsterInstance, materialize
 
-from aws_assets.definitions import build_definitions
-from aws_assets.instances import load_instances
+from aws_assets.defs.definitions import build_definitions
+from aws_assets.defs.partitions import account_region_key
+from aws_assets.defs.sync import sync
+from aws_assets.inputs.instances import load_instances
 from aws_assets.lake.storage import Lake
-from aws_assets.partitions import account_region_key
-from aws_assets.sync import sync
 
 ACCOUNT = "111111111111"
 REGION = "eu-west-1"

@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from botocore.awsrequest import AWSResponse
 
@@ -131,7 +131,7 @@ def test_access_denied_on_describe_table_keeps_the_table(account_session, region
 
 def described(**table) -> dict:
     return {"TableName": "orders", "TableArn": arn("orders"), "TableStatus": "ACTIVE",
-            "CreationDateTime": datetime(2017, 3, 1, tzinfo=timezone.utc), **table}
+            "CreationDateTime": datetime(2017, 3, 1, tzinfo=UTC), **table}
 
 
 def row_of(table: dict, keys: dict[str, KeyDetails] | None = None) -> dict:

@@ -2,7 +2,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from aws_assets.entity import EntityType
+from aws_assets.model.entity import EntityType
 from aws_assets.services import ec2
 from aws_assets_tests.conftest import ACCOUNT_ID, REGION
 

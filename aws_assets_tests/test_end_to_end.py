@@ -4,19 +4,17 @@ import json
 from pathlib import Path
 
 import pytest
-from dagster import AssetKey, DagsterEventType, DagsterInstance, EventRecordsFilter
+from dagster import AssetKey, DagsterEventType, EventRecordsFilter
 
-from aws_assets.catalog import ENTITY_TYPES
-from aws_assets.definitions import build_definitions
-from aws_assets.instances import load_instances
-from aws_assets.jobs import sync_region_job
-from aws_assets.lake.storage import Lake
-from aws_assets.partitions import account_region_key
-from aws_assets.simulated_org import LAMBDA_ENVIRONMENT_SECRET
-
+from aws_assets.defs.definitions import build_definitions
+from aws_assets.defs.jobs import sync_region_job
+from aws_assets.defs.partitions import account_region_key
+from aws_assets.inputs.instances import load_instances
+from aws_assets.services.catalog import ENTITY_TYPES
+from aws_assets.sim.organisation import LAMBDA_ENVIRONMENT_SECRET
 from aws_assets_tests.conftest import DEV, PROD, SHARED
 
-# What aws_assets/simulated_org.py seeds (its docstring describes the estate), per account: prod, dev, shared.
+# What aws_assets/sim/organisation.py seeds (its docstring describes the estate), per account: prod, dev, shared.
 EXPECTED_COUNTS = {
     "aws_account": (1, 1, 1),
     **{service: (1, 1, 1) for service in ("aws_ec2", "aws_iam", "aws_s3", "aws_lambda", "aws_rds", "aws_dynamodb",

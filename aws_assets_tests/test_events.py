@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from aws_assets.events import Change, EventError, apply_event, parse_event, redact
-from aws_assets.instances import Instance
+from aws_assets.inputs.events import Change, EventError, apply_event, parse_event, redact
+from aws_assets.inputs.instances import Instance
 
 ROLE = "arn:aws:iam::111111111111:role/aws-assets-readonly"
 SECRET = "s3cr3t-external-id"

@@ -1,12 +1,12 @@
 """Findings: each rule on hand-written rows (the pure part), then the exact findings of the synced simulated
-organisation, as its docstring (aws_assets/simulated_org.py) describes the estate, and their Dagster wiring."""
+organisation, as its docstring (aws_assets/sim/organisation.py) describes the estate, and their Dagster wiring."""
 
 from __future__ import annotations
 
 import json
 import re
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,13 +34,12 @@ from aws_assets.analysis.findings import (
     ports_opened,
     tables_read,
 )
-from aws_assets.catalog import ENTITY_TYPES
-from aws_assets.findings_assets import FINDINGS_KEY, GROUP, read_tables
-from aws_assets.jobs import build_graph_job
-from aws_assets.partitions import account_region_key
-from aws_assets.query import open_lake
-from aws_assets.report import findings_summary
-
+from aws_assets.app.report import findings_summary
+from aws_assets.defs.assets.findings import FINDINGS_KEY, GROUP, read_tables
+from aws_assets.defs.jobs import build_graph_job
+from aws_assets.defs.partitions import account_region_key
+from aws_assets.graph.tables import open_lake
+from aws_assets.services.catalog import ENTITY_TYPES
 from aws_assets_tests.conftest import PROD
 from aws_assets_tests.test_relationships import (
     ACCOUNTS,
@@ -51,7 +50,7 @@ from aws_assets_tests.test_relationships import (
     WEB_AND_WORKER_INSTANCES,
 )
 
-NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 ACCOUNT = "111111111111"
 OTHER_INGESTED = "222222222222"
 EXTERNAL = "999999999999"

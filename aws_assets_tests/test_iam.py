@@ -1,14 +1,14 @@
 import json
 import os
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 import pytest
 from botocore.awsrequest import AWSResponse
 
+from aws_assets.model.regions import GLOBAL_REGION
 from aws_assets.services import iam
-from aws_assets.aws.regions import GLOBAL_REGION
 from aws_assets_tests.conftest import ACCOUNT_ID, make_collection
 
 PLANTED_PASSWORD = "Planted-Passw0rd-9f3a!"
@@ -422,7 +422,7 @@ ROOT_LINE = (
 
 
 def iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
 
 
 def test_users_missing_from_the_credential_report_get_detail_calls(account_session, global_partition):
@@ -447,10 +447,10 @@ def test_users_missing_from_the_credential_report_get_detail_calls(account_sessi
 
     early, late = users[user_arn("early")], users[user_arn("late")]
     assert early["passwordEnabled"] is True
-    assert early["passwordLastUsed"] == datetime(2024, 4, 30, 10, tzinfo=timezone.utc)
+    assert early["passwordLastUsed"] == datetime(2024, 4, 30, 10, tzinfo=UTC)
     assert (late["passwordEnabled"], late["passwordLastUsed"]) == (False, None)  # from GetLoginProfile
     used = keys[early_key["AccessKeyId"]]
-    assert used["lastUsedDate"] == datetime(2024, 5, 1, 12, tzinfo=timezone.utc)
+    assert used["lastUsedDate"] == datetime(2024, 5, 1, 12, tzinfo=UTC)
     assert (used["lastUsedService"], used["lastUsedRegion"]) == ("s3", "eu-west-1")
     assert keys[late_key["AccessKeyId"]]["lastUsedDate"] is None  # GetAccessKeyLastUsed: never used
     assert keys[late_key["AccessKeyId"]]["lastUsedService"] is None  # AWS says "N/A"
@@ -571,7 +571,7 @@ def test_managed_policy_rows_from_aws_shaped_details():
 
 
 def test_report_matches_keys_by_creation_second_only_when_unambiguous():
-    created = datetime(2024, 3, 1, 9, 30, 15, 123456, tzinfo=timezone.utc)
+    created = datetime(2024, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
     line = (
         f"u,{user_arn('u')},2024-01-01T00:00:00+00:00,false,N/A,N/A,N/A,false,"
         "true,2024-03-01T09:30:15+00:00,2024-06-01T00:00:00+00:00,us-east-1,sts,"
@@ -583,7 +583,7 @@ def test_report_matches_keys_by_creation_second_only_when_unambiguous():
     )[user_arn("u")]
 
     assert iam.last_used_from_report(one_key, {"CreateDate": created}) == {
-        "LastUsedDate": datetime(2024, 6, 1, tzinfo=timezone.utc),
+        "LastUsedDate": datetime(2024, 6, 1, tzinfo=UTC),
         "ServiceName": "sts",
         "Region": "us-east-1",
     }

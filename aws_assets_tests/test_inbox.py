@@ -7,10 +7,10 @@ import boto3
 import pyarrow as pa
 import pytest
 
-from aws_assets.inbox import DirectoryInbox, InboxError, SqsInbox, open_inbox
-from aws_assets.instances import Instance
+from aws_assets.inputs.inbox import DirectoryInbox, InboxError, SqsInbox, open_inbox
+from aws_assets.inputs.instances import Instance
+from aws_assets.inputs.registry import load_registry, save_registry
 from aws_assets.lake.storage import Lake
-from aws_assets.registry import load_registry, save_registry
 
 ROLE = "arn:aws:iam::111111111111:role/aws-assets-readonly"
 SECRET = "s3cr3t-external-id"

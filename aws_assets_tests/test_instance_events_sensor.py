@@ -14,17 +14,17 @@ import pytest
 from dagster import (
     AddDynamicPartitionsRequest,
     DagsterInstance,
-    DeleteDynamicPartitionsRequest,
     Definitions,
+    DeleteDynamicPartitionsRequest,
     build_sensor_context,
     instance_for_test,
 )
 
-from aws_assets.aws.regions import commercial_regions
-from aws_assets.definitions import build_definitions
-from aws_assets.instances import Instance
+from aws_assets.defs.definitions import build_definitions
+from aws_assets.inputs.instances import Instance
+from aws_assets.inputs.registry import load_registry
 from aws_assets.lake.storage import Lake
-from aws_assets.registry import load_registry
+from aws_assets.model.regions import commercial_regions
 
 # Dagster warns about the dimension tags it sets itself on every account x region run (`dagster/partition/region`).
 pytestmark = pytest.mark.filterwarnings("ignore:Non-compliant tag keys:DeprecationWarning")

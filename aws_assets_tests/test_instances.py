@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from aws_assets.cli import main
-from aws_assets.instances import InstanceError, load_instances, parse_instances
+from aws_assets.app.cli import main
+from aws_assets.inputs.instances import InstanceError, load_instances, parse_instances
 
 ROLE = "arn:aws:iam::111111111111:role/aws-assets-readonly"
 

@@ -1,7 +1,7 @@
 import io
 import json
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from botocore.awsrequest import AWSResponse
 
@@ -183,7 +183,7 @@ def test_aws_shaped_function_with_layers_dead_letter_queue_and_no_vpc():
     assert row["layers"] == [f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:layer:sharp:3"]
     assert row["deadLetterTargetArn"] == f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:resize-dlq"
     assert row["vpcId"] is None
-    assert row["lastModified"] == datetime(2024, 5, 1, 10, 0, 0, 123000, tzinfo=timezone.utc)
+    assert row["lastModified"] == datetime(2024, 5, 1, 10, 0, 0, 123000, tzinfo=UTC)
     assert row["publicResourcePolicy"] is True
     assert row["environmentVariableNames"] == ["API_TOKEN"]
     assert SECRET_VALUE not in str(row)

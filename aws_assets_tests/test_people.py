@@ -10,10 +10,10 @@ import pyarrow.parquet as pq
 import pytest
 from dagster import AssetKey
 
-from aws_assets.cli import check_people_file, main
-from aws_assets.demo import EXAMPLE_PEOPLE
-from aws_assets.jobs import build_graph_job
-from aws_assets.people import (
+from aws_assets.app.cli import check_people_file, main
+from aws_assets.defs.assets.relationships import build_edges
+from aws_assets.defs.jobs import build_graph_job
+from aws_assets.inputs.people import (
     EMAIL_TAG_SOURCE,
     Directory,
     DirectoryPerson,
@@ -24,9 +24,9 @@ from aws_assets.people import (
     normalise_email,
     person_table,
 )
-from aws_assets.relationship_assets import build_edges
 from aws_assets.relationships.person import USER_IS_PERSON
 from aws_assets.services.iam import IAM_USER
+from aws_assets.sim.demo import EXAMPLE_PEOPLE
 from aws_assets_tests.conftest import DEV, PROD, SHARED
 
 ALICE = DirectoryPerson("alice@example.com", "Alice", "Liddell")
@@ -105,7 +105,8 @@ def test_email_tag_the_directory_lacks_creates_one_marked_person():
 
 
 def test_no_directory_makes_people_from_tags_only():
-    people, edges = map_users(Directory(None), iam_users(PROD, ("alice", "alice@example.com"), ("bob@example.com", None)))
+    users = iam_users(PROD, ("alice", "alice@example.com"), ("bob@example.com", None))
+    people, edges = map_users(Directory(None), users)
     assert [(p["email"], p["source"]) for p in people] == [("alice@example.com", EMAIL_TAG_SOURCE)]
     assert edges == {(user_arn(PROD, "alice"), "person:alice@example.com", "Email tag")}
 
@@ -255,7 +256,7 @@ def test_sync_lists_skipped_rows_of_the_people_file(tmp_path, capsys):
 
 # ---- the simulated organisation, synced --------------------------------------------------------------------------
 
-# The simulated organisation's users (aws_assets/simulated_org.py) in every account: alice (Email tag),
+# The simulated organisation's users (aws_assets/sim/organisation.py) in every account: alice (Email tag),
 # bob.smith@example.com (user name), dave (malformed tag), and engineer-01..N (Email tag) with N per account.
 ENGINEERS = {PROD: 3, DEV: 2, SHARED: 1}
 

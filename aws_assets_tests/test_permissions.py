@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aws_assets.aws.permissions import Permission, allows, required_permission, write_reasons
+from aws_assets.analysis.permissions import Permission, allows, required_permission, write_reasons
 
 
 def policy(*statements: dict) -> dict:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -219,7 +219,8 @@ def test_an_unconditional_deny_of_the_principal_removes_what_it_covers():
 
 
 def test_a_conditional_deny_is_recorded_not_applied():
-    mfa = inline(GROUP, "require-mfa", statement("Deny", "*", "*", {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}))
+    without_mfa = {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}
+    mfa = inline(GROUP, "require-mfa", statement("Deny", "*", "*", without_mfa))
     rows = access(
         [managed("admin", statement("Allow", "*", "*")), mfa],
         [principal("user", USER, "dana", groupNames=["admins"]),
@@ -322,7 +323,7 @@ def test_an_unreadable_document_is_a_problem_row_and_a_finding():
         (bad["_key"], "unreadable_json", "error")]
     tables = {"aws_iam_policy": [{**bad, "region": "global", "policyName": "broken"}]}
     rule = next(rule for rule in RULES if rule.id == "AWS-IAM-008")
-    findings = evaluate(tables, datetime.now(timezone.utc), [rule])
+    findings = evaluate(tables, datetime.now(UTC), [rule])
     assert [(f.resource_key, f.resource_type, f.severity) for f in findings] == [
         (bad["_key"], "aws_iam_policy", "medium")]
     assert findings[0].evidence["problems"][0]["code"] == "unreadable_json"
@@ -389,8 +390,10 @@ def valid_statements(draw) -> dict[str, Any]:
                                  f"arn:aws:iam::{A}:role/${{aws:username}}"])
     s = {
         "Effect": draw(st.sampled_from(["Allow", "Allow", "Deny"])),
-        draw(st.sampled_from(["Action", "Action", "NotAction"])): draw(st.one_of(actions, st.lists(actions, min_size=1, max_size=3))),
-        draw(st.sampled_from(["Resource", "Resource", "NotResource"])): draw(st.one_of(resources, st.lists(resources, min_size=1, max_size=3))),
+        draw(st.sampled_from(["Action", "Action", "NotAction"])):
+            draw(st.one_of(actions, st.lists(actions, min_size=1, max_size=3))),
+        draw(st.sampled_from(["Resource", "Resource", "NotResource"])):
+            draw(st.one_of(resources, st.lists(resources, min_size=1, max_size=3))),
     }
     if draw(st.booleans()):
         s["Condition"] = {"Bool": {"aws:SecureTransport": "true"}}
@@ -418,7 +421,8 @@ def test_adding_statements_never_removes_an_edge(statements, more):
 @given(st.lists(valid_statements(), min_size=1, max_size=4))
 def test_an_unconditional_deny_of_everything_leaves_no_effective_allow(statements):
     policies = [managed("p", *statements), managed("deny", statement("Deny", "*", "*"))]
-    rows = access(policies, [principal("role", ROLE, "app", [f"arn:aws:iam::{A}:policy/p", f"arn:aws:iam::{A}:policy/deny"])])
+    attached = [f"arn:aws:iam::{A}:policy/p", f"arn:aws:iam::{A}:policy/deny"]
+    rows = access(policies, [principal("role", ROLE, "app", attached)])
     assert not [r for r in rows.values() if r["verb"] == "ALLOWS" and r["effective"]]
 
 

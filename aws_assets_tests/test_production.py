@@ -13,17 +13,16 @@ from dagster._core.run_coordinator import QueuedRunCoordinator
 from dagster_k8s import K8sRunLauncher, k8s_job_executor
 from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage
 
-from aws_assets.definitions import build_definitions
-from aws_assets.deployment import (
+from aws_assets.defs.definitions import build_definitions
+from aws_assets.defs.deployment import (
     DEPLOYMENT_ENV,
     PRODUCTION_DIR,
     DeploymentError,
     current_deployment,
     executor_config,
 )
-from aws_assets.jobs import build_graph_job, sync_account_job, sync_region_job
+from aws_assets.defs.jobs import build_graph_job, sync_account_job, sync_region_job
 from aws_assets.lake.storage import Lake
-
 from aws_assets_tests.conftest import ACCOUNT_ID, INSTANCE
 from aws_assets_tests.postgres_server import postgres_bin_dir, postgres_server
 

@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from aws_assets.services import rds
 from aws_assets_tests.conftest import ACCOUNT_ID, REGION, serve_in_pages
@@ -168,7 +168,7 @@ def test_clusters_are_read_past_the_first_page(account_session, regional):
 def test_aws_shaped_neptune_cluster_and_instance_being_created():
     """Shapes moto does not produce: a Neptune cluster without members or endpoints, a public Multi-AZ DB cluster,
     and an instance that has no endpoint yet."""
-    created = datetime(2024, 5, 1, tzinfo=timezone.utc)
+    created = datetime(2024, 5, 1, tzinfo=UTC)
     clusters = [
         {
             "DBClusterIdentifier": "graph",

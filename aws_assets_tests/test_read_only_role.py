@@ -22,16 +22,15 @@ import pytest
 from cfnlint.decode import cfn_yaml
 from moto.iam.aws_managed_policies import aws_managed_policies_data
 
-from aws_assets.analysis.trust import parse_trust_policy, trust_edges
-from aws_assets.aws.permissions import (
+from aws_assets.analysis.permissions import (
     OPERATOR_OPERATIONS,
     Permission,
     allows,
     required_permission,
     write_reasons,
 )
-from aws_assets.simulated_org import OPERATOR_ACCOUNT_ID
-
+from aws_assets.analysis.trust import parse_trust_policy, trust_edges
+from aws_assets.sim.organisation import OPERATOR_ACCOUNT_ID
 from aws_assets_tests.conftest import ACCOUNT_ID
 
 REPO = Path(__file__).resolve().parent.parent
@@ -44,7 +43,7 @@ OPERATION_NAME = re.compile(r"^[a-z0-9-]+:[A-Z][A-Za-z0-9]+$")
 WHERE_TO_ADD = (
     "add a statement granting it to an AWS::IAM::ManagedPolicy in deploy/read-only-role.yaml that the role lists in "
     "ManagedPolicyArns (create one if there is none), and list it in the README's 'Using it on your AWS accounts'; "
-    "if IAM names the action otherwise, declare it in ACTION_EXCEPTIONS in aws_assets/aws/permissions.py"
+    "if IAM names the action otherwise, declare it in ACTION_EXCEPTIONS in aws_assets/analysis/permissions.py"
 )
 
 
@@ -132,7 +131,7 @@ def test_every_operation_is_a_read(role_operations):
     writes = {operation: reasons for operation, reasons in writes.items() if reasons}
     assert not writes, "aws-assets only reads, but these look like writes (" + "; ".join(
         f"{operation}: {', '.join(reasons)}" for operation, reasons in writes.items()
-    ) + "). If one is a read, declare it in READ_EXCEPTIONS in aws_assets/aws/permissions.py with the reason."
+    ) + "). If one is a read, declare it in READ_EXCEPTIONS in aws_assets/analysis/permissions.py with the reason."
 
 
 def called(operation: str, sync_operations: dict[str, int]) -> str:

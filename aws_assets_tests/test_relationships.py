@@ -1,6 +1,6 @@
 """The relationship graph over the synced simulated organisation: exact edges for known resources, per type.
 
-Expected edges come from the estate aws_assets/simulated_org.py documents (names, counts, which host runs where);
+Expected edges come from the estate aws_assets/sim/organisation.py documents (names, counts, which host runs where);
 keys AWS derives from names (IAM, S3, RDS, Lambda, key pairs) are spelled out, and keys holding random IDs
 (instances, VPCs, subnets, security groups, volumes, APIs) are looked up by the resource's name.
 """
@@ -14,12 +14,11 @@ from dataclasses import dataclass
 import pytest
 from dagster import AssetCheckKey, AssetKey
 
-from aws_assets.jobs import build_graph_job
-from aws_assets.relationship_assets import CHECKS
+from aws_assets.defs.assets.relationships import CHECKS
+from aws_assets.defs.jobs import build_graph_job
 from aws_assets.relationships import applications, ec2, iam, services
 from aws_assets.relationships.catalog import RELATIONSHIP_TYPES
-from aws_assets.simulated_org import REGIONS
-
+from aws_assets.sim.organisation import REGIONS
 from aws_assets_tests.conftest import DEV, PROD, SHARED
 from aws_assets_tests.test_end_to_end import EXPECTED_COUNTS
 

@@ -7,9 +7,9 @@ import pytest
 from botocore.awsrequest import AWSResponse
 
 from aws_assets.aws.calls import CallCounter
+from aws_assets.aws.collect import collect_entity_types
 from aws_assets.aws.session import AccessError, assume_role_session
-from aws_assets.collect import collect_entity_types
-from aws_assets.instances import Instance
+from aws_assets.inputs.instances import Instance
 from aws_assets.services import account
 from aws_assets_tests.conftest import ACCOUNT_ID
 
@@ -28,7 +28,8 @@ def test_throttling_is_retried(global_partition):
             return AWSResponse(request.url, 400, {}, _Raw(THROTTLING_BODY))
         return None
 
-    global_partition.session._session.get_component("event_emitter").register_first("before-send.iam.GetAccountSummary", throttle_twice)
+    events = global_partition.session._session.get_component("event_emitter")
+    events.register_first("before-send.iam.GetAccountSummary", throttle_twice)
     outcome = next(collect_entity_types([account.AWS_ACCOUNT], global_partition))
     assert outcome.ok, outcome.error
     assert outcome.table.num_rows == 1
@@ -43,7 +44,8 @@ def test_denied_service_names_the_operation_and_keeps_others(global_partition):
                 b"<Message>not authorized to perform iam:GetAccountSummary</Message></Error></ErrorResponse>")
         return AWSResponse(request.url, 403, {}, _Raw(body))
 
-    global_partition.session._session.get_component("event_emitter").register_first("before-send.iam.GetAccountSummary", deny)
+    events = global_partition.session._session.get_component("event_emitter")
+    events.register_first("before-send.iam.GetAccountSummary", deny)
     account_outcome, ec2_service = collect_entity_types([account.AWS_ACCOUNT, account.SERVICE_TYPES[0]],
                                                         global_partition)
     assert not account_outcome.ok

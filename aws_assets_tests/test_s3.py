@@ -1,5 +1,5 @@
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import pytest
@@ -244,7 +244,7 @@ def test_follows_list_buckets_pages_and_uses_their_bucket_region(account_session
     # moto ignores MaxBuckets' continuation (it truncates); answer ListBuckets the way AWS pages it.
     for name, region in (("acme-a", "eu-west-1"), ("acme-b", "us-west-2"), ("acme-c", "eu-west-1")):
         create_bucket(account_session, name, region)
-    created = datetime(2024, 5, 1, tzinfo=timezone.utc)
+    created = datetime(2024, 5, 1, tzinfo=UTC)
     pages = {
         None: {"Buckets": [{"Name": "acme-a", "CreationDate": created, "BucketRegion": "eu-west-1"},
                            {"Name": "acme-b", "CreationDate": created, "BucketRegion": "us-west-2"}],

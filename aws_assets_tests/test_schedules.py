@@ -6,18 +6,18 @@ import shutil
 import pytest
 from dagster import DagsterInstance, build_schedule_context, instance_for_test
 
-from aws_assets.aws.regions import commercial_regions
-from aws_assets.cli import DAGSTER_YAML
-from aws_assets.definitions import build_definitions
-from aws_assets.instances import Instance
-from aws_assets.jobs import ACCOUNT_TAG
-from aws_assets.registry import save_registry
-from aws_assets.schedules import DEFAULT_SYNC_SCHEDULE, ScheduleError, build_sync_schedules
+from aws_assets.app.cli import DAGSTER_YAML
+from aws_assets.defs.definitions import build_definitions
+from aws_assets.defs.jobs import ACCOUNT_TAG
+from aws_assets.defs.schedules import DEFAULT_SYNC_SCHEDULE, ScheduleError, build_sync_schedules
+from aws_assets.inputs.instances import Instance
+from aws_assets.inputs.registry import save_registry
+from aws_assets.model.regions import commercial_regions
 
 pytestmark = pytest.mark.filterwarnings("ignore:Non-compliant tag keys:DeprecationWarning")
 
 PROD, DEV = "111111111111", "222222222222"
-TICK = datetime.datetime(2026, 12, 1, 2, 0, tzinfo=datetime.timezone.utc)
+TICK = datetime.datetime(2026, 12, 1, 2, 0, tzinfo=datetime.UTC)
 
 
 @pytest.fixture

@@ -25,17 +25,16 @@ from moto import mock_aws
 
 from aws_assets.aws.partition import PartitionCollection
 from aws_assets.aws.session import assume_role_session
-from aws_assets.entity import string
+from aws_assets.defs.assets.network import security_group_peer
+from aws_assets.defs.assets.relationships import build_edges, build_relationship_assets, check_edges
+from aws_assets.defs.resources import LakeResource
+from aws_assets.graph.tables import open_lake
 from aws_assets.lake.storage import Lake
-from aws_assets.network_assets import security_group_peer
-from aws_assets.query import open_lake
-from aws_assets.relationship_assets import build_edges, build_relationship_assets, check_edges
-from aws_assets.relationships.model import RelationshipType
+from aws_assets.model.entity import string
+from aws_assets.model.relationship import RelationshipType
 from aws_assets.relationships.security_groups import PEER_TABLE, RELATIONSHIPS, RULES_SQL
-from aws_assets.resources import LakeResource
 from aws_assets.services.ec2 import AWS_SECURITY_GROUP, AWS_SUBNET, AWS_VPC, security_group_rows
-from aws_assets.simulated_org import REGIONS
-
+from aws_assets.sim.organisation import REGIONS
 from aws_assets_tests.conftest import ACCOUNT_ID, DEV, INSTANCE, PROD, REGION, SHARED, make_collection
 
 ALLOWS_TYPES = tuple(relationship.type for relationship in RELATIONSHIPS)

@@ -14,7 +14,7 @@ from collections import Counter
 import boto3
 import pytest
 
-from aws_assets.simulated_org import (
+from aws_assets.sim.organisation import (
     LAMBDA_ENVIRONMENT_SECRET,
     OPERATOR_ACCOUNT_ID,
     REGIONS,

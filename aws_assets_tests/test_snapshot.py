@@ -6,9 +6,9 @@ import re
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from aws_assets.catalog import ENTITY_TYPES
 from aws_assets.lake.snapshot import LakeSnapshot
 from aws_assets.lake.storage import Lake
+from aws_assets.services.catalog import ENTITY_TYPES
 
 VPC = ENTITY_TYPES["aws_vpc"]
 KEYS = pa.schema([VPC.schema.field("_key"), VPC.schema.field("vpcId")])

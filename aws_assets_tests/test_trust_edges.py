@@ -1,7 +1,7 @@
 """TRUSTS edges, placeholders, trust-policy problems and role chaining: the trust engine wired into the lake.
 
 The edges over the synced simulated organisation are derived from the roles its docstring describes
-(aws_assets/simulated_org.py): every account has aws-assets-readonly, lambda-execution, ec2-app,
+(aws_assets/sim/organisation.py): every account has aws-assets-readonly, lambda-execution, ec2-app,
 aws-config-recorder, admin-escalation and okta-engineer; prod and dev have cross-account-deploy; shared has
 deployment-pipeline; prod has external-auditor; prod and shared have org-readonly. The operator account
 123456789012 and the auditor's 999999999999 are not ingested.
@@ -30,11 +30,10 @@ from aws_assets.analysis.trust_graph import (
     build_trust_graph,
     lake_targets,
 )
-from aws_assets.jobs import build_graph_job
-from aws_assets.relationship_assets import CHECKS
-from aws_assets.simulated_org import EXTERNAL_AUDITOR_ACCOUNT_ID, INTEGRATION_ROLE_NAME, OPERATOR_ACCOUNT_ID
-from aws_assets.analysis_assets import GROUP
-
+from aws_assets.defs.assets.analysis import GROUP
+from aws_assets.defs.assets.relationships import CHECKS
+from aws_assets.defs.jobs import build_graph_job
+from aws_assets.sim.organisation import EXTERNAL_AUDITOR_ACCOUNT_ID, INTEGRATION_ROLE_NAME, OPERATOR_ACCOUNT_ID
 from aws_assets_tests.conftest import DEV, PROD, SHARED
 
 ACCOUNTS = (PROD, DEV, SHARED)

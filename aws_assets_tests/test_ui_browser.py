@@ -19,12 +19,11 @@ import pytest
 from dagster import DagsterInstance
 from playwright.sync_api import expect, sync_playwright
 
-from aws_assets.aws.regions import commercial_regions
-from aws_assets.definitions import build_definitions
-from aws_assets.jobs import sync_account_job, sync_region_job
+from aws_assets.defs.definitions import build_definitions
+from aws_assets.defs.jobs import sync_account_job, sync_region_job
+from aws_assets.defs.partitions import account_region_key, accounts_partitions
 from aws_assets.lake.storage import Lake
-from aws_assets.partitions import account_region_key, accounts_partitions
-
+from aws_assets.model.regions import commercial_regions
 from aws_assets_tests.conftest import seeded_org
 
 REPO = Path(__file__).resolve().parent.parent

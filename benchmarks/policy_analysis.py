@@ -58,8 +58,8 @@ from aws_assets.analysis.policy import (
     policy_grants,
     statement_covers,
 )
-from aws_assets.relationships.model import relationship_type_name
-from aws_assets.services.iam import managed_policy_key
+from aws_assets.model.conventions import managed_policy_key
+from aws_assets.model.relationship import relationship_type_name
 
 SERVICES = ("s3", "iam", "ec2", "lambda", "dynamodb", "rds", "apigateway", "config")
 AWS_MANAGED = [

@@ -41,8 +41,8 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -54,16 +54,23 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from aws_assets.catalog import ENTITY_TYPES, SERVICES
-from aws_assets.entity import Scope
+from aws_assets.graph.tables import entity_schemas
+from aws_assets.inputs.people import (
+    DIRECTORY_SOURCE,
+    EMAIL_TAG_SOURCE,
+    KEY_PREFIX,
+    PERSON_CLASS,
+    PERSON_SCHEMA,
+    PERSON_TYPE,
+)
 from aws_assets.lake.storage import PARTITION_FILE, Lake
-from aws_assets.people import DIRECTORY_SOURCE, EMAIL_TAG_SOURCE, KEY_PREFIX, PERSON_CLASS, PERSON_SCHEMA, PERSON_TYPE
-from aws_assets.query import entity_schemas
+from aws_assets.model.entity import Scope
+from aws_assets.model.relationship import relationship_type_name
 from aws_assets.relationships.catalog import RELATIONSHIP_TYPES
 from aws_assets.relationships.config import EVALUATED_TYPES
 from aws_assets.relationships.security_groups import PEER_ENTITIES_SQL, PEER_TABLE, peer_rows, peer_table
-from aws_assets.relationships.model import relationship_type_name
 from aws_assets.relationships.services import SERVICE_MEMBERS
+from aws_assets.services.catalog import ENTITY_TYPES, SERVICES
 
 REGIONS = (
     "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "eu-west-1", "eu-west-2", "eu-west-3",
@@ -1094,9 +1101,9 @@ def phase_generate(args: argparse.Namespace) -> dict[str, Any]:
 
 def security_group_peers(root: str) -> pa.Table:
     """The `security_group_peer` table (the internet, CIDR ranges, placeholders) as the `security_group_peer` asset
-    (aws_assets/network_assets.py) derives it from the security groups, VPCs and subnets; here over the compacted
+    (aws_assets/defs/assets/network.py) derives it from the security groups, VPCs and subnets; here over the compacted
     copy, which holds the same entities and reads faster."""
-    from aws_assets.query import open_lake
+    from aws_assets.graph.tables import open_lake
 
     peers = open_lake(root).execute(PEER_ENTITIES_SQL)
     names = [column[0] for column in peers.description]
@@ -1138,11 +1145,11 @@ class Clock:
 
 
 def phase_product(args: argparse.Namespace) -> dict[str, Any]:
-    """What the `build_relationships` asset runs (see aws_assets/relationship_assets.py), with a clock per step,
+    """What the `build_relationships` asset runs (see aws_assets/defs/assets/relationships.py), with a clock per step,
     reading the lake through the snapshot cache in `--cache` (none when empty)."""
+    from aws_assets.defs.assets.relationships import build_edges, check_edges, columns_read, endpoint_tables
+    from aws_assets.graph.tables import load_tables
     from aws_assets.lake.snapshot import LakeSnapshot
-    from aws_assets.query import load_tables
-    from aws_assets.relationship_assets import build_edges, check_edges, columns_read, endpoint_tables
 
     floor = peak_rss_mib()
     lake = Lake(args.root)
@@ -1261,7 +1268,7 @@ class BaselineEdges:
         return frame[frame[joined].notna()]
 
 
-def baseline_specs() -> dict[str, "Baseline"]:
+def baseline_specs() -> dict[str, Baseline]:
     """The pandas equivalent of every declared relationship type (aws_assets/relationships/*.py), by type."""
     specs: dict[tuple[str, str, str], BaselineEdges] = {}
     for service_type, (spec_members, extra_members) in SERVICE_MEMBERS.items():
@@ -1436,8 +1443,8 @@ def phase_baseline(args: argparse.Namespace) -> dict[str, Any]:
 def phase_dagster(args: argparse.Namespace) -> dict[str, Any]:
     from dagster import DagsterInstance, materialize
 
-    from aws_assets.relationship_assets import build_relationship_assets
-    from aws_assets.resources import LakeResource
+    from aws_assets.defs.assets.relationships import build_relationship_assets
+    from aws_assets.defs.resources import LakeResource
 
     floor = peak_rss_mib()
     assets = build_relationship_assets()
@@ -1574,7 +1581,7 @@ def print_product(title: str, product: dict[str, Any]) -> None:
 def report(runs: dict[str, Any], args: argparse.Namespace) -> int:
     """Prints every figure; returns the exit status: 1 when the baseline disagrees with the product, a check fails,
     a relationship type finds no edge or a table the relationships read is not generated."""
-    from aws_assets.relationship_assets import tables_read
+    from aws_assets.defs.assets.relationships import tables_read
 
     generated, product, compacted, baseline = runs["generate"], runs["product"], runs["compacted"], runs["baseline"]
     dagster = runs.get("dagster")

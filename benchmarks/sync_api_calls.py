@@ -27,10 +27,10 @@ from dagster import DagsterInstance  # noqa: E402
 
 from aws_assets.aws.calls import CallCounter  # noqa: E402
 from aws_assets.aws.session import assume_role_session  # noqa: E402
-from aws_assets.definitions import build_definitions  # noqa: E402
-from aws_assets.instances import load_instances  # noqa: E402
-from aws_assets.simulated_org import seed, start_moto_server  # noqa: E402
-from aws_assets.sync import sync  # noqa: E402
+from aws_assets.defs.definitions import build_definitions  # noqa: E402
+from aws_assets.defs.sync import sync  # noqa: E402
+from aws_assets.inputs.instances import load_instances  # noqa: E402
+from aws_assets.sim.organisation import seed, start_moto_server  # noqa: E402
 
 
 def principal_by_principal_iam(instance) -> Counter[str]:

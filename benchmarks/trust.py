@@ -3,9 +3,10 @@ by role.
 
 The estate (200 accounts x 250 roles by default) mixes the trust policies real organisations hold, in the shares
 below: AWS service roles (one document shared by every account), roles the account's own root may assume with MFA,
-deployment roles trusted by a tooling account, vendor roles with an ExternalId (and auditor roles without one), SAML federation, GitHub Actions OIDC
-roles pinned to one repository each (a document per role), service-linked roles, organisation-wide roles (`*` with
-aws:PrincipalOrgID) and roles with a Deny beside the Allow. Roles are rows as the `aws_iam_role` table holds them.
+deployment roles trusted by a tooling account, vendor roles with an ExternalId (and auditor roles without one), SAML
+federation, GitHub Actions OIDC roles pinned to one repository each (a document per role), service-linked roles,
+organisation-wide roles (`*` with aws:PrincipalOrgID) and roles with a Deny beside the Allow. Roles are rows as the
+`aws_iam_role` table holds them.
 
 Measured, each in a fresh process so that its peak RSS is its own:
   product    what the `analyse_trust` asset computes: `lake_targets` and `build_trust_graph` (TRUSTS edges,
@@ -27,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -111,7 +112,7 @@ def peak_rss_mib() -> float:
 
 
 def phase_product(args: argparse.Namespace) -> dict[str, Any]:
-    from aws_assets.analysis.findings import RULES, RuleInputs, TRUST_READS
+    from aws_assets.analysis.findings import RULES, TRUST_READS, RuleInputs
     from aws_assets.analysis.trust_graph import build_trust_graph, lake_targets
 
     roles = role_rows(args.accounts, args.roles_per_account)
@@ -123,7 +124,7 @@ def phase_product(args: argparse.Namespace) -> dict[str, Any]:
     graph_seconds = time.perf_counter() - started
     began = time.perf_counter()
     tables = {"aws_iam_role": roles, "aws_account": [{"accountId": a} for a in accounts]}
-    inputs = RuleInputs(tables, datetime.now(timezone.utc))
+    inputs = RuleInputs(tables, datetime.now(UTC))
     findings = [f for rule in RULES if set(rule.reads) <= set(TRUST_READS) for f in rule.findings(inputs)]
     findings_seconds = time.perf_counter() - began
     return {
@@ -191,7 +192,8 @@ def main() -> int:
           f"{product['distinct_documents']:,} distinct trust policies ==")
     print(f"  product  build_trust_graph          {product['graph_seconds']:7.2f}s  {product['edges']:,} edges, "
           f"{product['placeholders']:,} placeholders, {product['reachability']:,} reachability rows")
-    print(f"           trust findings (3 rules)   {product['findings_seconds']:7.2f}s  {product['findings']:,} findings")
+    findings_seconds, findings = product["findings_seconds"], product["findings"]
+    print(f"           trust findings (3 rules)   {findings_seconds:7.2f}s  {findings:,} findings")
     print(f"           total                      {total:7.2f}s  peak RSS {product['peak_rss_mib']:,.0f} MiB "
           f"(inputs {product['rss_after_inputs_mib']:,.0f} MiB)")
     print(f"  baseline role by role, edges only   {baseline['seconds']:7.2f}s  {baseline['edges']:,} edges, "

@@ -53,9 +53,9 @@ from aws_assets.analysis.policy import (
 )
 from aws_assets.analysis.trust import canonical_json
 from aws_assets.analysis.trust_graph import _table, schema_of
-from aws_assets.entity import Column, SchemaError, boolean, integer, json_text, string, strings
-from aws_assets.relationships.model import RELATIONSHIP_COLUMNS, relationship_type_name
-from aws_assets.services.iam import managed_policy_key
+from aws_assets.model.conventions import managed_policy_key
+from aws_assets.model.entity import Column, SchemaError, boolean, integer, json_text, string, strings
+from aws_assets.model.relationship import RELATIONSHIP_COLUMNS, relationship_type_name
 
 EDGES_TABLE = "iam_policy_allows"
 ACCESS_TABLE = "principal_access"

@@ -59,8 +59,8 @@ from aws_assets.analysis.trust import (
     TrustEdge,
     analyse_roles,
 )
-from aws_assets.entity import Column, json_text, string, timestamp
-from aws_assets.services.s3 import PUBLIC_GRANTEES
+from aws_assets.model.conventions import PUBLIC_GRANTEES
+from aws_assets.model.entity import Column, json_text, string, timestamp
 
 FINDINGS_TABLE = "findings"
 SEVERITIES = ("critical", "high", "medium", "low")  # most urgent first

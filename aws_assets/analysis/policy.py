@@ -19,7 +19,8 @@ How the document is read (IAM's rules, and the choices where IAM leaves room):
   the trust analysis (`aws_assets.analysis.trust`). `Principal` has no place in an identity policy (IAM refuses
   one): it is an error, and the statement is still read without it.
 - Actions match case-insensitively with IAM's `*` and `?`; ARNs match case-sensitively (as IAM does), with the same
-  wildcards, field by field (a wildcard region does not run into the account field), the resource part whole. A policy variable (`${aws:username}`, `${aws:PrincipalTag/team}`, ...) is read as `*` when matching,
+  wildcards, field by field (a wildcard region does not run into the account field), the resource part whole. A
+  policy variable (`${aws:username}`, `${aws:PrincipalTag/team}`, ...) is read as `*` when matching,
   and the edge says so (`policyVariables`): the analysis shows the widest reach the variable allows. A variable
   stands for one value per caller, so a pattern holding one is matched entity by entity, never made coarse
   (`user/${aws:username}` reaches each user, not the account's IAM).
@@ -682,7 +683,9 @@ def _read_statement(index: int, raw: Any, reader: DocumentReader) -> PolicyState
     )
 
 
-def _pair(elements: dict[str, Any], name: str, index: int, reader: DocumentReader, read) -> tuple[tuple[str, ...], bool] | None:
+def _pair(
+    elements: dict[str, Any], name: str, index: int, reader: DocumentReader, read
+) -> tuple[tuple[str, ...], bool] | None:
     """(values, negated) of `name` or `Not<name>`; None (and a problem) when the statement cannot be used."""
     negated = f"Not{name}"
     if name in elements and negated in elements:

@@ -44,8 +44,8 @@ from aws_assets.analysis.trust import (
     canonical_json,
     reachable_principals,
 )
-from aws_assets.entity import COMMON_COLUMNS, Column, SchemaError, boolean, integer, json_text, string, strings
-from aws_assets.relationships.model import RELATIONSHIP_COLUMNS, relationship_type_name
+from aws_assets.model.entity import COMMON_COLUMNS, Column, SchemaError, boolean, integer, json_text, string, strings
+from aws_assets.model.relationship import RELATIONSHIP_COLUMNS, relationship_type_name
 
 TRUSTS_TABLE = "aws_iam_role_trusts"
 PLACEHOLDER_TABLE = "placeholder"

@@ -11,8 +11,8 @@ import boto3
 from botocore.exceptions import ClientError
 
 from aws_assets.aws.calls import CallCounter
-from aws_assets.aws.regions import GLOBAL_REGION, HOME_REGION
 from aws_assets.aws.session import CLIENT_CONFIG, adapt_to_custom_endpoint
+from aws_assets.model.regions import GLOBAL_REGION, HOME_REGION
 
 T = TypeVar("T")
 R = TypeVar("R")

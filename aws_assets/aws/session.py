@@ -10,6 +10,7 @@ import functools
 import os
 import re
 import threading
+from typing import TYPE_CHECKING
 
 import boto3
 import botocore.session
@@ -23,8 +24,10 @@ from botocore.credentials import (
 from botocore.exceptions import BotoCoreError, ClientError
 
 from aws_assets.aws.calls import CallCounter
-from aws_assets.aws.regions import HOME_REGION
-from aws_assets.instances import Instance
+from aws_assets.model.regions import HOME_REGION
+
+if TYPE_CHECKING:
+    from aws_assets.inputs.instances import Instance
 
 ROLE_SESSION_NAME = "aws-assets-collector"
 SESSION_SECONDS = 3600  # AWS's default maximum for a role; a role chained from another role cannot exceed it

@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
-from aws_assets.lake.storage import Lake, PartitionFile
+from aws_assets.lake.storage import Lake
 
 CACHE_ENV = "AWS_ASSETS_CACHE"
 MANIFEST_VERSION = 1  # of the manifest's format
@@ -120,7 +120,7 @@ class LakeSnapshot:
         files = [[f.path, f.size, f.version, known[f.path][1][1]] for f in unchanged]
         files += [[f.path, f.size, f.version, part.num_rows] for f, part in zip(changed, read)]
         if self.folder is not None and (changed or cached is None or len(unchanged) != len(cached.files)):
-            self._store(key, table, schema, files, data)
+            self._store(self.folder, key, table, schema, files, data)
         self.stats.add(ReadStats(len(listed), len(unchanged), len(changed), data.num_rows))
         return data
 
@@ -142,17 +142,17 @@ class LakeSnapshot:
             return None
         return _Snapshot(manifest["files"], data)
 
-    def _store(self, key: str, table: str, schema: pa.Schema, files: list[list], data: pa.Table) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
+    def _store(self, folder: Path, key: str, table: str, schema: pa.Schema, files: list[list], data: pa.Table) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
         data_name = f"{key}.{uuid.uuid4().hex}.arrow"
-        with pa.OSFile(str(self.folder / data_name), "wb") as sink, ipc.new_file(sink, schema) as writer:
+        with pa.OSFile(str(folder / data_name), "wb") as sink, ipc.new_file(sink, schema) as writer:
             writer.write_table(data)
         manifest = {"version": MANIFEST_VERSION, "lake": self.lake.url, "table": table, "data": data_name,
                     "files": files}
-        temporary = self.folder / f"{key}.json.{uuid.uuid4().hex}.tmp"
+        temporary = folder / f"{key}.json.{uuid.uuid4().hex}.tmp"
         temporary.write_text(json.dumps(manifest))
-        os.replace(temporary, self.folder / f"{key}.json")
-        for old in self.folder.glob(f"{key}.*.arrow"):
+        os.replace(temporary, folder / f"{key}.json")
+        for old in folder.glob(f"{key}.*.arrow"):
             if old.name != data_name:
                 old.unlink(missing_ok=True)  # a reader that mapped it keeps its pages until it is done
 

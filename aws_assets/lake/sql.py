@@ -8,9 +8,9 @@ import duckdb
 import pyarrow as pa
 from fsspec.implementations.arrow import ArrowFSWrapper
 
-from aws_assets.entity import COMMON_COLUMNS
-from aws_assets.relationships.model import RELATIONSHIP_COLUMNS
 from aws_assets.lake.storage import PARTITION_FILE, Lake
+from aws_assets.model.entity import COMMON_COLUMNS
+from aws_assets.model.relationship import RELATIONSHIP_COLUMNS
 
 
 class _S3ForDuckDB(ArrowFSWrapper):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from aws_assets.entity import boolean, strings
-from aws_assets.relationships.model import RelationshipType
+from aws_assets.model.entity import boolean, strings
+from aws_assets.model.relationship import RelationshipType
 
 RELATIONSHIPS = (
     RelationshipType(

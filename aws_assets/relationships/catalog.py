@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from aws_assets.model.relationship import RelationshipType
 from aws_assets.relationships import applications, config, ec2, iam, person, security_groups, services
-from aws_assets.relationships.model import RelationshipType
+
 
 def _by_type(relationships: list[RelationshipType]) -> dict[str, RelationshipType]:
     by_type: dict[str, RelationshipType] = {}
@@ -14,5 +15,9 @@ def _by_type(relationships: list[RelationshipType]) -> dict[str, RelationshipTyp
     return by_type
 
 RELATIONSHIP_TYPES: dict[str, RelationshipType] = _by_type(
-    [relationship for module in (services, ec2, iam, applications, person, config, security_groups) for relationship in module.RELATIONSHIPS]
+    [
+        relationship
+        for module in (services, ec2, iam, applications, person, config, security_groups)
+        for relationship in module.RELATIONSHIPS
+    ]
 )

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_assets.entity import string, timestamp
-from aws_assets.relationships.model import RelationshipType
+from aws_assets.model.entity import string, timestamp
+from aws_assets.model.relationship import RelationshipType
 
 PROPERTIES = (
     string("complianceType", "The rule's latest result for the resource: COMPLIANT, NON_COMPLIANT or NOT_APPLICABLE"),

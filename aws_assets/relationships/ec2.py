@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from aws_assets.entity import boolean, string, timestamp
-from aws_assets.relationships.model import RelationshipType
+from aws_assets.model.entity import boolean, string, timestamp
+from aws_assets.model.relationship import RelationshipType
 
 SAME_PLACE = "{a}.accountId = {b}.accountId AND {a}.region = {b}.region"
 

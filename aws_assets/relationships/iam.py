@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_assets.relationships.model import RelationshipType
+from aws_assets.model.relationship import RelationshipType
 
 
 def has_inline_policy(principal_type: str, policy_type: str, owner_arn_column: str) -> RelationshipType:

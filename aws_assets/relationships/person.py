@@ -3,9 +3,9 @@ by a user name that is the email of a person in the directory."""
 
 from __future__ import annotations
 
-from aws_assets.entity import string
-from aws_assets.people import DIRECTORY_SOURCE, PERSON_TYPE
-from aws_assets.relationships.model import RelationshipType
+from aws_assets.inputs.people import DIRECTORY_SOURCE, PERSON_TYPE
+from aws_assets.model.entity import string
+from aws_assets.model.relationship import RelationshipType
 
 EMAIL_TAG_RULE = "Email tag"
 USERNAME_RULE = "username"

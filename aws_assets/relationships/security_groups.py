@@ -28,7 +28,7 @@ for all protocols, for other protocols than tcp, udp and ICMP (AWS ignores their
 `3/4` (type 3, code 4).
 
 The peers that are not collected entities (internet, CIDR ranges, prefix lists, group placeholders) are the rows of
-the `security_group_peer` table, which `aws_assets/network_assets.py` writes with `peer_table`.
+the `security_group_peer` table, which `aws_assets/defs/assets/network.py` writes with `peer_table`.
 """
 
 from __future__ import annotations
@@ -39,9 +39,9 @@ from typing import Any
 
 import pyarrow as pa
 
-from aws_assets.entity import COMMON_COLUMNS, Column, boolean, integer, string
-from aws_assets.relationships.model import RelationshipType
-from aws_assets.services.ec2 import INTERNET_CIDRS
+from aws_assets.model.conventions import INTERNET_CIDRS
+from aws_assets.model.entity import COMMON_COLUMNS, Column, boolean, integer, string
+from aws_assets.model.relationship import RelationshipType
 
 PEER_TABLE = "security_group_peer"
 INTERNET_TYPE = INTERNET_KEY = "internet"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_assets.relationships.model import RelationshipType
+from aws_assets.model.relationship import RelationshipType
 
 # Service entity -> (entity types of the spec's "HAS" rows, entity types JupiterOne's live graph adds).
 SERVICE_MEMBERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_assets.aws.partition import PartitionCollection, optional
-from aws_assets.entity import EntityType, Scope, Service, boolean, integer, strings
+from aws_assets.model.entity import EntityType, Scope, Service, boolean, integer, strings
 from aws_assets.services.common import console_link
 
 # ---- transforms (pure) -------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 import pyarrow as pa
 
 from aws_assets.aws.partition import DetailCalls, PartitionCollection
-from aws_assets.entity import Column, EntityType, Scope, Service, boolean, json_text, string, strings
+from aws_assets.model.entity import Column, EntityType, Scope, Service, boolean, json_text, string, strings
 from aws_assets.services.common import console_link
 
 LAMBDA_INTEGRATION_TYPES = {"AWS", "AWS_PROXY"}

@@ -17,7 +17,7 @@ from typing import Any
 import pyarrow as pa
 
 from aws_assets.aws.partition import DetailCalls, PartitionCollection
-from aws_assets.entity import Column, EntityType, Scope, Service, integer, json_text, string, strings
+from aws_assets.model.entity import Column, EntityType, Scope, Service, integer, json_text, string, strings
 from aws_assets.services.common import console_link
 
 # Every compliance type GetComplianceDetailsByConfigRule can filter on. INSUFFICIENT_DATA cannot be asked for: AWS

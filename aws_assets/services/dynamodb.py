@@ -13,7 +13,7 @@ from functools import partial
 from typing import Any
 
 from aws_assets.aws.partition import DetailCalls, PartitionCollection
-from aws_assets.entity import EntityType, Scope, Service, boolean, integer, string, strings
+from aws_assets.model.entity import EntityType, Scope, Service, boolean, integer, string, strings
 from aws_assets.services.common import classification, console_link, tags_from_list
 
 # The most ListTables returns per call.

@@ -19,7 +19,8 @@ from typing import Any
 import pyarrow as pa
 
 from aws_assets.aws.partition import PartitionCollection
-from aws_assets.entity import Column, EntityType, Scope, Service, boolean, integer, string, strings, timestamp
+from aws_assets.model.conventions import INTERNET_CIDRS
+from aws_assets.model.entity import Column, EntityType, Scope, Service, boolean, integer, string, strings, timestamp
 from aws_assets.services.common import classification, console_link, tags_from_list
 
 # The largest page each operation accepts, so that big accounts take the fewest calls.
@@ -33,7 +34,6 @@ PAGE_SIZES: dict[str, int] = {
     "describe_route_tables": 100,
 }
 
-INTERNET_CIDRS = frozenset({"0.0.0.0/0", "::/0"})
 # An internet gateway's attachment is "available" once attached; "attached" is what egress-only gateways say.
 ATTACHED_GATEWAY_STATES = frozenset({"available", "attached"})
 

@@ -33,13 +33,14 @@ import json
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import partial
 from datetime import datetime
+from functools import partial
 from typing import Any
 from urllib.parse import quote, unquote
 
 from aws_assets.aws.partition import DetailCalls, PartitionCollection
-from aws_assets.entity import (
+from aws_assets.model.conventions import is_aws_managed, managed_policy_key
+from aws_assets.model.entity import (
     Column,
     EntityType,
     Scope,
@@ -60,7 +61,6 @@ REPORT_ATTEMPTS = 30
 REPORT_RETRY_SECONDS = 2.0
 # What the credential report writes where it has no value.
 REPORT_NO_VALUE = {"", "N/A", "no_information", "not_supported"}
-AWS_MANAGED_POLICY_PREFIX = "arn:aws:iam::aws:policy/"
 SERVICE_LINKED_ROLE_PATH = "/aws-service-role/"
 REDACTED = "<redacted>"
 
@@ -345,7 +345,9 @@ def role_rows(
                 "path": path,
                 "description": extra.get("Description"),
                 "maxSessionDuration": extra.get("MaxSessionDuration"),
-                "trustPolicy": document_text(without_external_ids(policy_document(role.get("AssumeRolePolicyDocument")))),
+                "trustPolicy": document_text(
+                    without_external_ids(policy_document(role.get("AssumeRolePolicyDocument")))
+                ),
                 "attachedPolicyArns": _attached_arns(role),
                 "inlinePolicyNames": [policy["PolicyName"] for policy in role.get("RolePolicyList") or []],
                 "instanceProfileArns": [profile["Arn"] for profile in role.get("InstanceProfileList") or []],
@@ -417,10 +419,6 @@ def referenced_policy_arns(details: dict[str, Any]) -> set[str]:
     return arns | {arn for principal in principals if (arn := _boundary_arn(principal))}
 
 
-def is_aws_managed(policy_arn: str) -> bool:
-    return policy_arn.startswith(AWS_MANAGED_POLICY_PREFIX)
-
-
 def _in_use(policy: dict[str, Any], referenced: set[str]) -> bool:
     return bool(
         policy.get("AttachmentCount") or policy.get("PermissionsBoundaryUsageCount") or policy["Arn"] in referenced
@@ -433,11 +431,6 @@ def _default_version(policy: dict[str, Any]) -> dict[str, Any]:
         (v for v in versions if v.get("IsDefaultVersion") or v.get("VersionId") == policy.get("DefaultVersionId")),
         {},
     )
-
-
-def managed_policy_key(arn: str, account_id: str) -> str:
-    """An AWS managed policy has one ARN in every account, but each account's row (attachments, use) is its own."""
-    return f"{arn}@{account_id}" if is_aws_managed(arn) else arn
 
 
 def managed_policy_rows(

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from aws_assets.aws.partition import DetailCalls, PartitionCollection
-from aws_assets.entity import EntityType, Scope, Service, boolean, integer, json_text, string, strings, timestamp
+from aws_assets.model.entity import EntityType, Scope, Service, boolean, integer, json_text, string, strings, timestamp
 from aws_assets.services.common import console_link
 
 # ---- transforms (pure) -------------------------------------------------------------------------------------------

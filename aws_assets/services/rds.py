@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_assets.aws.partition import PartitionCollection
-from aws_assets.entity import EntityType, Scope, Service, boolean, integer, string, strings
+from aws_assets.model.entity import EntityType, Scope, Service, boolean, integer, string, strings
 from aws_assets.services.common import classification, console_link, tags_from_list
 
 # ---- transforms (pure) -------------------------------------------------------------------------------------------

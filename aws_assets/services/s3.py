@@ -15,17 +15,12 @@ from functools import partial
 from typing import Any
 
 from aws_assets.aws.partition import DetailCalls, PartitionCollection
-from aws_assets.entity import EntityType, Scope, Service, boolean, json_text, string, strings
+from aws_assets.model.conventions import PUBLIC_GRANTEES
+from aws_assets.model.entity import EntityType, Scope, Service, boolean, json_text, string, strings
 from aws_assets.services.common import classification, tags_from_list
 
 # ListBuckets without MaxBuckets is limited to accounts under the default quota of 10,000 buckets.
 LIST_BUCKETS_PAGE_SIZE = 1000
-PUBLIC_GRANTEES = frozenset(
-    {
-        "http://acs.amazonaws.com/groups/global/AllUsers",
-        "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
-    }
-)
 BLOCK_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 
 

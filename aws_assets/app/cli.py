@@ -1,0 +1,178 @@
+"""The `aws-assets` command: sync real accounts, run the demo, query the lake, regenerate the data dictionary."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from aws_assets.defs.resources import default_instances_file, default_lake_root
+from aws_assets.inputs.instances import InstanceError, load_instances
+from aws_assets.inputs.people import PEOPLE_ENV, PeopleFileError, default_people_file, load_directory
+
+DEFAULT_DAGSTER_HOME = "data/dagster_home"
+DAGSTER_YAML = Path(__file__).resolve().parents[2] / "deploy" / "dagster.yaml"
+
+
+def use_dagster_home(path: str | None):
+    """The persistent Dagster instance the UI reads: $DAGSTER_HOME, else data/dagster_home."""
+    from dagster import DagsterInstance
+
+    home = Path(path or os.environ.get("DAGSTER_HOME") or DEFAULT_DAGSTER_HOME).resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    if DAGSTER_YAML.exists() and not (home / "dagster.yaml").exists():
+        (home / "dagster.yaml").write_text(DAGSTER_YAML.read_text())
+    os.environ["DAGSTER_HOME"] = str(home)
+    return DagsterInstance.get()
+
+
+class ProgressPrinter:
+    """One line per finished partition on stderr: done of total, rows, API calls, failures so far."""
+
+    def __init__(self) -> None:
+        self.failed = 0
+
+    def __call__(self, result, done: int, total: int) -> None:
+        self.failed += not result.ok
+        failures = f"  ({self.failed} failed so far)" if self.failed else ""
+        print(
+            f"[{done:>{len(str(total))}}/{total}] {result.label:<32} {'ok' if result.ok else 'FAILED':<6} "
+            f"{result.rows:>6} rows {result.api_calls:>5} API calls {result.seconds:6.1f}s{failures}",
+            file=sys.stderr,
+            flush=True,
+        )
+        for error in result.errors:
+            print(f"    {error}", file=sys.stderr, flush=True)
+
+
+def check_people_file(people_file: str | None) -> None:
+    """Reads the people directory before any API call: an unreadable file stops the sync, skipped rows are listed."""
+    directory = load_directory(people_file)
+    for rejected in directory.rejected:
+        print(f"aws-assets: warning: {rejected.message} (row skipped)", file=sys.stderr)
+    if directory.rejected:
+        print(f"aws-assets: warning: {len(directory.rejected)} row(s) of {people_file} skipped, "
+              f"{len(directory.people)} people read", file=sys.stderr)
+
+
+def run_sync(instances_file: str, lake_root: str, dagster_home: str | None, people_file: str | None = None) -> int:
+    from aws_assets.app.report import print_summary
+    from aws_assets.defs.definitions import build_definitions
+    from aws_assets.defs.sync import sync
+
+    instances = load_instances(instances_file)
+    if not instances:
+        raise InstanceError(f"{instances_file}: lists no integration instances")
+    check_people_file(people_file)
+    defs = build_definitions(
+        instances_file=str(Path(instances_file).resolve()),
+        lake_root=lake_root,
+        people_file=str(Path(people_file).resolve()) if people_file else None,
+    )
+    report = sync(instances, defs, use_dagster_home(dagster_home), ProgressPrinter())
+    print_summary(report, lake_root)
+    return 0 if report.ok else 1
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    return run_sync(args.instances, args.lake, args.dagster_home, args.people)
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    from aws_assets.graph.tables import interactive, open_lake, print_query
+    from aws_assets.lake.storage import Lake
+
+    if not Lake(args.lake).exists():
+        print(f"aws-assets sql: no lake at {args.lake}: sync into it first (`aws-assets sync --lake {args.lake}`), or "
+              "name the lake with --lake (the demo's is data/demo/lake)", file=sys.stderr)
+        return 2
+    con = open_lake(args.lake, args.write_db)
+    if args.write_db:
+        print(f"wrote {args.write_db}: open it with `duckdb {args.write_db}`", file=sys.stderr)
+    if args.query:
+        return print_query(con, args.query, args.format)
+    if not args.write_db:
+        interactive(con)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from aws_assets.sim.demo import start_demo, stop_org
+
+    if args.stop:
+        return stop_org()
+    environment = start_demo(args.port)
+    if args.org_only:
+        return 0
+    status = run_sync(environment["AWS_ASSETS_INSTANCES"], environment["AWS_ASSETS_LAKE"],
+                      environment["DAGSTER_HOME"], environment["AWS_ASSETS_PEOPLE"])
+    print(
+        "\nThe simulated organisation keeps running: `make ui` opens the Dagster UI on these materializations, "
+        "`make demo-stop` stops it."
+    )
+    return status
+
+
+def cmd_dictionary(args: argparse.Namespace) -> int:
+    from aws_assets.app.dictionary import DICTIONARY_PATH, render_data_dictionary
+
+    text = render_data_dictionary()
+    if args.check:
+        if not DICTIONARY_PATH.exists() or DICTIONARY_PATH.read_text() != text:
+            print(f"{DICTIONARY_PATH} is out of date: run `aws-assets dictionary`", file=sys.stderr)
+            return 1
+        return 0
+    DICTIONARY_PATH.parent.mkdir(parents=True, exist_ok=True)
+    DICTIONARY_PATH.write_text(text)
+    print(f"wrote {DICTIONARY_PATH}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    main_parser = argparse.ArgumentParser(prog="aws-assets", description=__doc__)
+    commands = main_parser.add_subparsers(dest="command", required=True)
+
+    sync_parser = commands.add_parser("sync", help="collect every instance's accounts and regions into the lake")
+    sync_parser.add_argument("--instances", default=default_instances_file(), help="instances file (JSON or YAML)")
+    sync_parser.add_argument("--lake", default=default_lake_root(), help="lake root: a path or s3://bucket/prefix")
+    sync_parser.add_argument("--dagster-home", help="Dagster instance directory (default $DAGSTER_HOME)")
+    sync_parser.add_argument(
+        "--people", metavar="FILE", default=default_people_file(),
+        help=f"people directory, CSV or Parquet with email, firstName, lastName (default ${PEOPLE_ENV}); "
+        "IAM users map to these people",
+    )
+    sync_parser.set_defaults(run=cmd_sync)
+
+    sql_parser = commands.add_parser("sql", help="DuckDB SQL over the lake; no query opens a prompt")
+    sql_parser.add_argument("query", nargs="?", help="a SQL query; views: one per _type, and `entities`")
+    sql_parser.add_argument("--lake", default=default_lake_root(), help="lake root: a path or s3://bucket/prefix")
+    sql_parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    sql_parser.add_argument("--write-db", metavar="FILE", help="also write a .duckdb file holding the views")
+    sql_parser.set_defaults(run=cmd_sql)
+
+    demo_parser = commands.add_parser("demo", help="sync a simulated AWS organisation (a local moto server)")
+    demo_parser.add_argument("--port", type=int, default=5055, help="port of the simulated organisation")
+    demo_parser.add_argument("--org-only", action="store_true", help="only make sure the organisation is running")
+    demo_parser.add_argument("--stop", action="store_true", help="stop the simulated organisation")
+    demo_parser.set_defaults(run=cmd_demo)
+
+    dictionary_parser = commands.add_parser("dictionary", help="regenerate docs/data-dictionary.md")
+    dictionary_parser.add_argument("--check", action="store_true", help="fail if the file is out of date")
+    dictionary_parser.set_defaults(run=cmd_dictionary)
+    return main_parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (InstanceError, PeopleFileError) as error:
+        print(f"aws-assets: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""What the assets of the `analysis` group share: the spec of a lake table they write, the counts and problem lists
+of their metadata, and the checks of the edge tables they write."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+import duckdb
+import pyarrow as pa
+from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, AssetSpec, TableColumn, TableSchema
+
+from aws_assets.defs.assets.relationships import check_edges
+from aws_assets.defs.automation import REFRESH_WHEN_UPSTREAM_CHANGES
+
+GROUP = "analysis"
+LISTED_PROBLEMS = 50  # problems shown in a materialization's metadata; the table has them all
+
+
+def table_schema(schema: pa.Schema) -> TableSchema:
+    """The `dagster/column_schema` of a table whose Arrow fields carry their descriptions."""
+    return TableSchema(
+        columns=[TableColumn(f.name, str(f.type), description=f.metadata[b"description"].decode()) for f in schema]
+    )
+
+
+def table_spec(table: str, schema: pa.Schema, deps: list[AssetKey], description: str) -> AssetSpec:
+    """One lake table an analysis multi-asset writes, refreshed when the tables it reads change."""
+    return AssetSpec(
+        key=AssetKey(table),
+        group_name=GROUP,
+        kinds={"python", "parquet"},
+        deps=deps,
+        description=description,
+        metadata={"dagster/column_schema": table_schema(schema)},
+        automation_condition=REFRESH_WHEN_UPSTREAM_CHANGES,
+    )
+
+
+def counts(table: pa.Table, *columns: str) -> dict[str, int]:
+    """Rows per distinct value of the columns (joined by spaces), counted in Arrow: a million rows are not turned
+    into Python values to count a handful of distinct ones."""
+    found: Counter[str] = Counter()
+    for group in table.group_by(list(columns)).aggregate([([], "count_all")]).to_pylist():
+        found[" ".join(str(group[column]) for column in columns)] += group["count_all"]
+    return dict(sorted(found.items()))
+
+
+def problem_list(problems: pa.Table, key_column: str, table_name: str) -> str:
+    """The first problems as Markdown bullets: the document's owner (`key_column`), severity, code, statement."""
+    rows = problems.slice(0, LISTED_PROBLEMS).to_pylist()
+    lines = [
+        f"- `{row[key_column]}` {row['severity']} `{row['code']}`"
+        + ("" if row["statement"] is None else f" (statement {row['statement']})")
+        + f": {row['message']}"
+        for row in rows
+    ]
+    if problems.num_rows > LISTED_PROBLEMS:
+        lines.append(f"\n_{problems.num_rows - LISTED_PROBLEMS} more in the `{table_name}` table_")
+    return "\n".join(lines) or "_none_"
+
+
+def edge_check_results(
+    con: duckdb.DuckDBPyConnection, edges: pa.Table, table: str, key_tables: list[str], parallel_edges: bool = False
+) -> Iterator[AssetCheckResult]:
+    """The relationship checks (unique keys, no duplicate edges, both ends entities of `key_tables`) of an edge
+    table, as the asset checks of `table`."""
+    for check, found in check_edges(con, edges, key_tables, parallel_edges).items():
+        yield AssetCheckResult(
+            asset_key=AssetKey(table),
+            check_name=check,
+            passed=found == 0,
+            severity=AssetCheckSeverity.ERROR,
+            metadata={"problems": found},
+        )

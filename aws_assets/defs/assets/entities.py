@@ -1,0 +1,133 @@
+"""The entity assets: one Dagster multi-asset per AWS service, one asset per entity type, built from declarations."""
+
+from collections import Counter
+from collections.abc import Iterator
+
+import pyarrow as pa
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    AssetSpec,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    TableColumn,
+    TableSchema,
+    multi_asset,
+)
+
+from aws_assets.aws.collect import Outcome, collect_entity_types, empty_outcomes
+from aws_assets.aws.session import AccessError
+from aws_assets.defs.partitions import account_region_partitions, accounts_partitions, split_partition_key
+from aws_assets.defs.resources import AwsAccounts, LakeResource
+from aws_assets.inputs.instances import InstanceError
+from aws_assets.model.entity import EntityType, Scope, Service
+
+PREVIEW_ROWS = 5
+PREVIEW_COLUMNS = ("_key", "displayName", "region")
+# Dagster knows icons for these kinds; other services show the generic AWS one.
+SERVICE_KINDS = {"s3": "s3", "dynamodb": "dynamodb", "lambda": "lambda", "rds": "rds", "ec2": "ec2", "iam": "iam"}
+
+
+def column_schema(entity_type: EntityType) -> TableSchema:
+    return TableSchema(
+        columns=[TableColumn(c.name, str(c.type), description=c.description) for c in entity_type.all_columns]
+    )
+
+
+def markdown_preview(table: pa.Table, columns: tuple[str, ...] = PREVIEW_COLUMNS) -> str:
+    if table.num_rows == 0:
+        return "_no rows_"
+    rows = table.select(list(columns)).slice(0, PREVIEW_ROWS).to_pylist()
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(str(row[c] or "").replace("|", "\\|") for c in columns) + " |" for row in rows]
+    if table.num_rows > PREVIEW_ROWS:
+        lines.append(f"\n_{table.num_rows - PREVIEW_ROWS} more rows_")
+    return "\n".join(lines)
+
+
+def asset_spec(service: Service, entity_type: EntityType) -> AssetSpec:
+    classes = ", ".join(entity_type.classes)
+    return AssetSpec(
+        key=AssetKey(entity_type.type),
+        group_name=service.name,
+        kinds={"aws", SERVICE_KINDS.get(service.name, "parquet")},
+        description=f"{entity_type.description}\n\n`_type` {entity_type.type}, `_class` [{classes}]; "
+        f"partitioned by {'account' if service.scope is Scope.ACCOUNT else 'account x region'}.",
+        metadata={"dagster/column_schema": column_schema(entity_type), "aws/service": service.title},
+        tags={"aws/service": service.name},
+    )
+
+
+def materialization(outcome: Outcome, path: str, note: str | None) -> MaterializeResult:
+    metadata = {
+        "dagster/row_count": outcome.table.num_rows,
+        "dagster/column_schema": column_schema(outcome.entity_type),
+        "aws/api_calls": outcome.api_calls,
+        "aws/api_calls_by_operation": MetadataValue.json(outcome.calls_by_operation),
+        "collection_seconds": round(outcome.seconds, 3),
+        "lake/path": MetadataValue.path(path),
+        "preview": MetadataValue.md(markdown_preview(outcome.table)),
+    }
+    if note:
+        metadata["note"] = note
+    return MaterializeResult(asset_key=AssetKey(outcome.entity_type.type), metadata=metadata)
+
+
+def build_service_assets(service: Service) -> AssetsDefinition:
+    regional = service.scope is Scope.REGION
+
+    @multi_asset(
+        name=f"collect_{service.name}",
+        specs=[asset_spec(service, et) for et in service.entity_types],
+        partitions_def=account_region_partitions if regional else accounts_partitions,
+        can_subset=True,
+        description=f"Collects {service.title} for one {'account and region' if regional else 'account'}.",
+    )
+    def collect_service(
+        context: AssetExecutionContext, aws: AwsAccounts, lake: LakeResource
+    ) -> Iterator[MaterializeResult]:
+        account_id, region = split_partition_key(context.partition_key)
+        selected = [et for et in service.entity_types if AssetKey(et.type) in context.selected_asset_keys]
+        target = lake.lake()
+        try:
+            instance = aws.instance(account_id)
+            collection = aws.collection(instance, region)
+            note = None
+            if regional and region not in aws.regions_to_collect(instance, collection):
+                note = (
+                    f"region {region} is not collected for account {account_id}: "
+                    + ("not in the instance's regions" if instance.regions else "not enabled for the account")
+                )
+        except (InstanceError, AccessError) as error:
+            raise Failure(description=str(error)) from None
+
+        outcomes = empty_outcomes(selected) if note else collect_entity_types(selected, collection)
+        failures = []
+        for outcome in outcomes:
+            if not outcome.ok:
+                context.log.error(outcome.error)
+                failures.append(outcome)
+                continue
+            path = target.write_partition(
+                outcome.entity_type.type, account_id, region if regional else None, outcome.table
+            )
+            context.log.info(
+                f"{outcome.entity_type.type}: {outcome.table.num_rows} rows, {outcome.api_calls} API calls"
+            )
+            yield materialization(outcome, path, note)
+        if failures:
+            raise Failure(
+                description="; ".join(f.error for f in failures)
+                + ". The previous data of these assets is kept.",
+                metadata={
+                    "failed_assets": ", ".join(f.entity_type.type for f in failures),
+                    "aws/api_calls": sum(f.api_calls for f in failures),
+                    "aws/api_calls_by_operation": MetadataValue.json(
+                        dict(sum((Counter(f.calls_by_operation) for f in failures), Counter()))
+                    ),
+                },
+            )
+
+    return collect_service

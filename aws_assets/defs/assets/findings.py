@@ -1,0 +1,125 @@
+"""The `findings` asset: the rules of aws_assets.analysis.findings run over the whole lake, one warning check per rule.
+
+It depends on the entity tables the rules read, refreshes itself when they change (declarative automation), writes
+`<lake>/findings/data.parquet`, and records the counts per severity and per rule in its materialization metadata, so
+the Dagster UI plots them over time. Each rule is an asset check of severity WARN that passes when the rule finds
+nothing: a finding is something to fix in AWS, not a failure of the pipeline.
+"""
+
+import time
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetKey,
+    MaterializeResult,
+    MetadataValue,
+    TableColumn,
+    TableSchema,
+    asset,
+)
+
+from aws_assets.analysis.findings import (
+    FINDING_COLUMNS,
+    FINDINGS_TABLE,
+    RULES,
+    SEVERITIES,
+    Finding,
+    Rule,
+    count_by_rule,
+    count_by_severity,
+    evaluate,
+    findings_table,
+    tables_read,
+)
+from aws_assets.defs.assets.analysis import GROUP
+from aws_assets.defs.assets.entities import markdown_preview
+from aws_assets.defs.automation import REFRESH_WHEN_UPSTREAM_CHANGES
+from aws_assets.defs.resources import LakeResource
+from aws_assets.graph.tables import load_tables
+from aws_assets.lake.sql import quote_identifier
+
+FINDINGS_KEY = AssetKey(FINDINGS_TABLE)
+PREVIEW_COLUMNS = ("severity", "ruleId", "accountId", "resourceKey")
+CHECK_EXAMPLES = 10  # resource keys listed in a failing check's metadata
+
+
+def read_tables(con: duckdb.DuckDBPyConnection, reads: Mapping[str, tuple[str, ...]]) -> dict[str, list[dict]]:
+    """The columns the rules read, table by table, as rows."""
+    return {
+        table: con.sql(
+            f"SELECT {', '.join(quote_identifier(c) for c in columns)} FROM {quote_identifier(table)}"
+        ).to_arrow_table().to_pylist()
+        for table, columns in reads.items()
+    }
+
+
+def check_result(rule: Rule, findings: list[Finding]) -> AssetCheckResult:
+    """The rule's check: passed when it found nothing, else a warning listing the first resources."""
+    mine = [f for f in findings if f.rule_id == rule.id]
+    metadata: dict[str, Any] = {"findings": len(mine)}
+    if mine:
+        metadata["resources"] = MetadataValue.md("\n".join(f"- `{f.resource_key}`" for f in mine[:CHECK_EXAMPLES]))
+    return AssetCheckResult(
+        asset_key=FINDINGS_KEY,
+        check_name=rule.check_name,
+        passed=not mine,
+        severity=AssetCheckSeverity.WARN,
+        metadata=metadata,
+        description=f"{len(mine)} resource(s): {rule.title}" if mine else None,
+    )
+
+
+@asset(
+    key=FINDINGS_KEY,
+    group_name=GROUP,
+    kinds={"duckdb", "parquet"},
+    deps=[AssetKey(table) for table in tables_read()],
+    automation_condition=REFRESH_WHEN_UPSTREAM_CHANGES,
+    description="Problems a security team can act on, one row per (rule, resource), with the evidence: public "
+    "roles and buckets, external trusts without ExternalId, security groups open to the internet on SSH, RDP or "
+    "database ports, unencrypted storage, console users without MFA, stale access keys, admin policies on users. "
+    "The rules are listed in the README (Findings) and the data dictionary.",
+    metadata={
+        "dagster/column_schema": TableSchema(
+            columns=[TableColumn(c.name, str(c.type), description=c.description) for c in FINDING_COLUMNS]
+        ),
+    },
+    check_specs=[
+        AssetCheckSpec(
+            rule.check_name, asset=FINDINGS_KEY,
+            description=f"{rule.id} ({rule.severity}): {rule.title}. Passes when no resource has the problem.",
+        )
+        for rule in RULES
+    ],
+)
+def findings(context: AssetExecutionContext, lake: LakeResource) -> Iterator[MaterializeResult | AssetCheckResult]:
+    started = time.monotonic()
+    observed_at = datetime.now(UTC)
+    reads = tables_read()
+    con = load_tables(lake.snapshot(), reads)
+    found = evaluate(read_tables(con, reads), observed_at)
+    table = findings_table(found, observed_at)
+    path = lake.lake().write_table(FINDINGS_TABLE, table)
+    by_severity = count_by_severity(found)
+    context.log.info("findings: " + ", ".join(f"{count} {severity}" for severity, count in by_severity.items()))
+    yield MaterializeResult(
+        asset_key=FINDINGS_KEY,
+        metadata={
+            "dagster/row_count": table.num_rows,
+            # One number per severity, so that the UI plots each over time.
+            **{f"findings/{severity}": by_severity[severity] for severity in SEVERITIES},
+            "findings_by_rule": MetadataValue.json(count_by_rule(found)),
+            "seconds": round(time.monotonic() - started, 3),
+            "lake/path": MetadataValue.path(path),
+            "preview": MetadataValue.md(markdown_preview(table, PREVIEW_COLUMNS)),
+        },
+    )
+    for rule in RULES:
+        yield check_result(rule, found)

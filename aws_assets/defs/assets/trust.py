@@ -1,0 +1,151 @@
+"""The trust analysis asset: every role's trust policy read by the engine, written as four lake tables.
+
+One multi-asset (group `analysis`, over the whole lake) reads `aws_iam_role`, `aws_account` and the other tables a
+trust can point at with DuckDB, runs `aws_assets.analysis.trust_graph.build_trust_graph`, and writes
+`aws_iam_role_trusts` (the TRUSTS edges, checked like every relationship table), `placeholder`,
+`trust_policy_problems` and `role_reachability`. It refreshes itself when the roles or accounts change.
+"""
+
+import time
+from collections.abc import Iterator
+
+import duckdb
+import pyarrow as pa
+from dagster import (
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    MaterializeResult,
+    MetadataValue,
+    multi_asset,
+)
+
+from aws_assets.analysis.trust import COLLECTED_TARGET_TYPES
+from aws_assets.analysis.trust_graph import (
+    PLACEHOLDER_SCHEMA,
+    PLACEHOLDER_TABLE,
+    PROBLEMS_SCHEMA,
+    PROBLEMS_TABLE,
+    REACHABILITY_SCHEMA,
+    REACHABILITY_TABLE,
+    TABLE_DESCRIPTIONS,
+    TRUSTS_SCHEMA,
+    TRUSTS_TABLE,
+    TrustGraph,
+    build_trust_graph,
+    lake_targets,
+)
+from aws_assets.defs.assets.analysis import counts, edge_check_results, problem_list, table_spec
+from aws_assets.defs.assets.entities import markdown_preview
+from aws_assets.defs.assets.relationships import CHECKS
+from aws_assets.defs.resources import LakeResource
+from aws_assets.graph.tables import load_tables
+from aws_assets.lake.snapshot import LakeSnapshot
+from aws_assets.lake.sql import quote_identifier
+
+TARGET_TABLES = sorted(COLLECTED_TARGET_TYPES)  # aws_account, aws_iam_role, aws_iam_user and the service entities
+EDGE_PREVIEW_COLUMNS = ("_fromEntityKey", "_toEntityKey", "trustZone")
+
+
+ROLE_COLUMNS = ("_key", "accountId", "roleName", "trustPolicy")
+
+
+def load_trust_inputs(snapshot: LakeSnapshot) -> duckdb.DuckDBPyConnection:
+    """The roles, and the keys of every table a trust can point at (accounts with their IDs)."""
+    columns = {table: ["_key"] for table in TARGET_TABLES}
+    columns["aws_iam_role"] = list(ROLE_COLUMNS)
+    columns["aws_account"] = ["_key", "accountId"]
+    return load_tables(snapshot, columns)
+
+
+def read_trust_graph(con: duckdb.DuckDBPyConnection) -> TrustGraph:
+    """The trust graph of the roles `load_trust_inputs` loaded."""
+    roles = con.sql(f"SELECT {', '.join(ROLE_COLUMNS)} FROM aws_iam_role").to_arrow_table().to_pylist()
+    keys = con.sql(
+        " UNION ALL ".join(f"SELECT _key FROM {quote_identifier(table)}" for table in TARGET_TABLES)
+    ).to_arrow_table().column("_key").to_pylist()
+    accounts = con.sql("SELECT DISTINCT accountId FROM aws_account").to_arrow_table().column("accountId").to_pylist()
+    return build_trust_graph(roles, lake_targets(keys, accounts, roles))
+
+
+def _spec(table: str, schema: pa.Schema, deps: list[AssetKey]) -> AssetSpec:
+    return table_spec(table, schema, deps, TABLE_DESCRIPTIONS[table])
+
+
+@multi_asset(
+    name="analyse_trust",
+    specs=[
+        _spec(TRUSTS_TABLE, TRUSTS_SCHEMA, [AssetKey(table) for table in TARGET_TABLES]),
+        _spec(PLACEHOLDER_TABLE, PLACEHOLDER_SCHEMA, [AssetKey(table) for table in TARGET_TABLES]),
+        _spec(PROBLEMS_TABLE, PROBLEMS_SCHEMA, [AssetKey("aws_iam_role")]),
+        _spec(REACHABILITY_TABLE, REACHABILITY_SCHEMA, [AssetKey(TRUSTS_TABLE)]),
+    ],
+    check_specs=[
+        AssetCheckSpec(name, asset=AssetKey(TRUSTS_TABLE), description=description)
+        for name, description in CHECKS.items()
+    ],
+    description="Reads every role's trust policy with the trust engine and writes the TRUSTS edges, their "
+    "placeholder entities, the problems met and role chaining.",
+)
+def analyse_trust(context: AssetExecutionContext, lake: LakeResource) -> Iterator:
+    started = time.monotonic()
+    con = load_trust_inputs(lake.snapshot())
+    graph = read_trust_graph(con)
+    context.log.info(f"analysed the trust policies in {time.monotonic() - started:.1f}s")
+    errors = sum(1 for severity in graph.problems.column("severity").to_pylist() if severity == "error")
+    if errors:
+        context.log.warning(f"{errors} trust policy problems may hide or blur trusts: see {PROBLEMS_TABLE}")
+    target = lake.lake()
+    paths = {
+        table: target.write_table(table, data)
+        for table, data in ((TRUSTS_TABLE, graph.edges), (PLACEHOLDER_TABLE, graph.placeholders),
+                            (PROBLEMS_TABLE, graph.problems), (REACHABILITY_TABLE, graph.reachability))
+    }
+    yield MaterializeResult(
+        asset_key=AssetKey(TRUSTS_TABLE),
+        metadata={
+            "dagster/row_count": graph.edges.num_rows,
+            "edges_by_trust_zone": MetadataValue.json(counts(graph.edges, "trustZone")),
+            "edges_by_type": MetadataValue.json(counts(graph.edges, "_type")),
+            "edges_to_placeholders": sum(graph.edges.column("placeholder").to_pylist()),
+            "trust_policy_problems": graph.problems.num_rows,
+            "seconds": round(time.monotonic() - started, 3),
+            "lake/path": MetadataValue.path(paths[TRUSTS_TABLE]),
+            "preview": MetadataValue.md(markdown_preview(graph.edges, EDGE_PREVIEW_COLUMNS)),
+        },
+    )
+    yield MaterializeResult(
+        asset_key=AssetKey(PLACEHOLDER_TABLE),
+        metadata={
+            "dagster/row_count": graph.placeholders.num_rows,
+            "placeholders_by_type": MetadataValue.json(counts(graph.placeholders, "_type")),
+            "lake/path": MetadataValue.path(paths[PLACEHOLDER_TABLE]),
+            "preview": MetadataValue.md(markdown_preview(graph.placeholders, ("_key", "_type", "reason"))),
+        },
+    )
+    yield MaterializeResult(
+        asset_key=AssetKey(PROBLEMS_TABLE),
+        metadata={
+            "dagster/row_count": graph.problems.num_rows,
+            "problems_by_code": MetadataValue.json(counts(graph.problems, "code")),
+            "errors": errors,
+            "problems": MetadataValue.md(problem_list(graph.problems, "roleKey", PROBLEMS_TABLE)),
+            "lake/path": MetadataValue.path(paths[PROBLEMS_TABLE]),
+        },
+    )
+    hops = graph.reachability.column("hops").to_pylist()
+    yield MaterializeResult(
+        asset_key=AssetKey(REACHABILITY_TABLE),
+        metadata={
+            "dagster/row_count": graph.reachability.num_rows,
+            "reached_through_chains": sum(1 for hop in hops if hop > 1),
+            "most_hops": max(hops, default=0),
+            "lake/path": MetadataValue.path(paths[REACHABILITY_TABLE]),
+            "preview": MetadataValue.md(
+                markdown_preview(graph.reachability, ("roleKey", "principalKey", "hops"))),
+        },
+    )
+    # Both ends of every edge must be entities: a role, a target table's entity, or a placeholder just written.
+    con.register(PLACEHOLDER_TABLE, graph.placeholders.select(["_key"]))
+    yield from edge_check_results(con, graph.edges, TRUSTS_TABLE, [*TARGET_TABLES, PLACEHOLDER_TABLE])

@@ -1,0 +1,60 @@
+"""The Dagster definitions: `dagster dev -w workspace.yaml` and `aws-assets` both load this module."""
+
+from __future__ import annotations
+
+from dagster import AssetSelection, AutomationConditionSensorDefinition, DefaultSensorStatus, Definitions
+
+from aws_assets.defs.assets.access import analyse_access
+from aws_assets.defs.assets.analysis import GROUP as ANALYSIS_GROUP
+from aws_assets.defs.assets.entities import build_service_assets
+from aws_assets.defs.assets.findings import findings
+from aws_assets.defs.assets.network import security_group_peer
+from aws_assets.defs.assets.people import GROUP as PEOPLE_GROUP
+from aws_assets.defs.assets.people import PeopleDirectory, person
+from aws_assets.defs.assets.relationships import GROUP as RELATIONSHIP_GROUP
+from aws_assets.defs.assets.relationships import build_relationship_assets
+from aws_assets.defs.assets.trust import analyse_trust
+from aws_assets.defs.deployment import current_deployment, executor_for
+from aws_assets.defs.jobs import build_graph_job, sync_account_job, sync_region_job
+from aws_assets.defs.resources import AwsAccounts, LakeResource, default_instances_file, default_lake_root
+from aws_assets.defs.schedules import build_sync_schedules
+from aws_assets.defs.sensors import InstanceInbox, instance_events
+from aws_assets.inputs.inbox import default_inbox, default_rejected_dir
+from aws_assets.inputs.people import default_people_file
+from aws_assets.services.catalog import SERVICES
+
+
+def build_definitions(
+    instances_file: str | None = None,
+    lake_root: str | None = None,
+    people_file: str | None = None,
+    deployment: str | None = None,
+    inbox: str | None = None,
+    sync_schedule: str | None = None,
+) -> Definitions:
+    return Definitions(
+        assets=[*(build_service_assets(service) for service in SERVICES), person, build_relationship_assets(),
+                analyse_trust, analyse_access, findings, security_group_peer],
+        jobs=[sync_account_job, sync_region_job, build_graph_job],
+        sensors=[
+            AutomationConditionSensorDefinition(
+                "graph_automation",
+                target=AssetSelection.groups(RELATIONSHIP_GROUP, PEOPLE_GROUP, ANALYSIS_GROUP),
+                default_status=DefaultSensorStatus.RUNNING,
+                description="Refreshes the person table, the relationship assets and the analyses when the entity "
+                "partitions they read change.",
+            ),
+            instance_events,
+        ],
+        schedules=build_sync_schedules(sync_schedule),
+        resources={
+            "aws": AwsAccounts(instances_file=instances_file or default_instances_file()),
+            "lake": LakeResource(root=lake_root or default_lake_root()),
+            "people": PeopleDirectory(path=people_file or default_people_file()),
+            "inbox": InstanceInbox(location=inbox or default_inbox(), rejected_dir=default_rejected_dir()),
+        },
+        executor=executor_for(deployment or current_deployment()),
+    )
+
+
+defs = build_definitions()

@@ -1,0 +1,47 @@
+"""Where runs execute, chosen by AWS_ASSETS_DEPLOYMENT: `local` (Dagster's default executor, on this machine) or
+`production` (the k8s_job_executor: each step of a run in its own Kubernetes pod, configured by
+deploy/production/executor.yaml)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+from dagster import ExecutorDefinition
+
+DEPLOYMENT_ENV = "AWS_ASSETS_DEPLOYMENT"
+LOCAL, PRODUCTION = "local", "production"
+PRODUCTION_DIR = Path(__file__).resolve().parents[2] / "deploy" / "production"
+EXECUTOR_CONFIG = PRODUCTION_DIR / "executor.yaml"
+
+
+class DeploymentError(ValueError):
+    pass
+
+
+def current_deployment() -> str:
+    deployment = os.environ.get(DEPLOYMENT_ENV, LOCAL)
+    if deployment not in (LOCAL, PRODUCTION):
+        raise DeploymentError(f"{DEPLOYMENT_ENV}={deployment!r}: expected {LOCAL!r} or {PRODUCTION!r}")
+    return deployment
+
+
+def executor_config(path: Path = EXECUTOR_CONFIG) -> dict:
+    try:
+        config = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as error:
+        raise DeploymentError(f"{path}: cannot read the executor configuration: {error}") from error
+    if not isinstance(config, dict):
+        raise DeploymentError(f"{path}: expected a mapping of k8s_job_executor settings")
+    return config
+
+
+def executor_for(deployment: str) -> ExecutorDefinition | None:
+    """The executor of every job; None keeps Dagster's default."""
+    if deployment == LOCAL:
+        return None
+    # Imported here: the Kubernetes client is slow to import, and only production needs it.
+    from dagster_k8s import k8s_job_executor
+
+    return k8s_job_executor.configured(executor_config(), name="k8s_production")

@@ -1,0 +1,87 @@
+"""Dagster resources: the AWS accounts to collect from, and the Parquet lake to write to."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+from dagster import ConfigurableResource
+from pydantic import Field
+
+from aws_assets.aws.calls import CallCounter
+from aws_assets.aws.partition import PartitionCollection
+from aws_assets.aws.session import AccountSessions
+from aws_assets.inputs.instances import Instance, InstanceError, load_instances
+from aws_assets.lake.snapshot import CACHE_ENV, LakeSnapshot, default_cache_folder
+from aws_assets.lake.storage import Lake
+from aws_assets.model.regions import HOME_REGION, enabled_regions
+
+DEFAULT_INSTANCES_FILE = "instances.json"
+DEFAULT_LAKE = "data/lake"
+
+_SESSIONS = AccountSessions()
+# A run collects many regional partitions of one account; which regions are enabled changes rarely.
+ENABLED_REGIONS_TTL_SECONDS = 900
+_enabled_regions: dict[str, tuple[float, tuple[str, ...]]] = {}
+_enabled_regions_lock = threading.Lock()
+
+
+def default_instances_file() -> str:
+    return os.environ.get("AWS_ASSETS_INSTANCES", DEFAULT_INSTANCES_FILE)
+
+
+def default_lake_root() -> str:
+    return os.environ.get("AWS_ASSETS_LAKE", DEFAULT_LAKE)
+
+
+class AwsAccounts(ConfigurableResource):
+    """Sessions inside customer accounts: `sts:AssumeRole` with each instance's role ARN and external ID.
+
+    The instances file holds the external IDs, so they never pass through Dagster's run config or UI.
+    """
+
+    instances_file: str = Field(description="JSON or YAML list of integration instances (roleArn, externalId, ...)")
+    profile: str | None = Field(default=None, description="AWS profile whose credentials assume the roles")
+
+    def instance(self, account_id: str) -> Instance:
+        for instance in load_instances(self.instances_file):
+            if instance.account_id == account_id:
+                return instance
+        raise InstanceError(f"account {account_id} has no integration instance in {self.instances_file}")
+
+    def collection(self, instance: Instance, region: str) -> PartitionCollection:
+        calls = CallCounter()
+        session = _SESSIONS.get(instance, self.profile, calls)
+        return PartitionCollection(session, instance.account_id, region, calls)
+
+    def regions_to_collect(self, instance: Instance, aws: PartitionCollection) -> tuple[str, ...]:
+        """The instance's own `regions`, or every commercial region enabled for the account."""
+        if instance.regions is not None:
+            return instance.regions
+        with _enabled_regions_lock:
+            cached = _enabled_regions.get(instance.account_id)
+            if cached and time.monotonic() - cached[0] < ENABLED_REGIONS_TTL_SECONDS:
+                return cached[1]
+            regions = enabled_regions(aws.client("ec2", HOME_REGION).describe_regions(AllRegions=True))
+            _enabled_regions[instance.account_id] = (time.monotonic(), regions)
+            return regions
+
+
+class LakeResource(ConfigurableResource):
+    """The Parquet lake: a local directory or an s3:// URL, and the local cache of its snapshots."""
+
+    root: str = Field(description="Local path or s3://bucket/prefix of the lake")
+    cache_folder: str | None = Field(
+        default=None,
+        description=f"Local folder for the snapshots the graph and analysis assets read the lake through "
+        f"(default ${CACHE_ENV}, else ~/.cache/aws-assets)",
+    )
+
+    def lake(self) -> Lake:
+        return Lake(self.root)
+
+    def snapshot(self) -> LakeSnapshot:
+        return LakeSnapshot(self.lake(), self.cache_folder or default_cache_folder())
+
+

@@ -1,0 +1,87 @@
+"""The schedules that re-sync every registered instance: one for the account-wide runs, one for the regional runs
+(a Dagster schedule targets one job), on one cadence. The relationship and analysis assets follow through the
+`graph_automation` sensor."""
+
+from __future__ import annotations
+
+import os
+
+from dagster import (
+    DagsterInvalidDefinitionError,
+    DefaultScheduleStatus,
+    ScheduleDefinition,
+    ScheduleEvaluationContext,
+    SkipReason,
+    schedule,
+)
+
+from aws_assets.defs.jobs import (
+    account_run_request,
+    region_run_requests,
+    sync_account_job,
+    sync_region_job,
+)
+from aws_assets.defs.partitions import accounts_partitions
+from aws_assets.defs.resources import AwsAccounts
+from aws_assets.inputs.instances import Instance, regions_to_request
+from aws_assets.inputs.registry import load_registry
+
+SCHEDULE_ENV = "AWS_ASSETS_SYNC_SCHEDULE"
+DEFAULT_SYNC_SCHEDULE = "0 2 * * *"  # daily, 02:00 UTC
+TRIGGER = "schedule"
+
+
+class ScheduleError(ValueError):
+    """The configured cadence is not a cron schedule."""
+
+
+def sync_cadence() -> str:
+    return os.environ.get(SCHEDULE_ENV) or DEFAULT_SYNC_SCHEDULE
+
+
+def _registered(context: ScheduleEvaluationContext, aws: AwsAccounts) -> dict[str, Instance]:
+    """The registered instances; an account written into the instances file by hand is added to the partitions."""
+    registry = load_registry(aws.instances_file)
+    missing = [a for a in registry if not context.instance.has_dynamic_partition(accounts_partitions.name, a)]
+    if missing:
+        context.instance.add_dynamic_partitions(accounts_partitions.name, missing)
+        context.log.info(f"added {len(missing)} registered account(s) to the accounts partitions: {missing}")
+    return registry
+
+
+def _tick(context: ScheduleEvaluationContext) -> str:
+    """Prefixes the run keys: one run per partition and tick, so a retried tick launches nothing twice."""
+    return context.scheduled_execution_time.strftime("%Y-%m-%dT%H:%M")
+
+
+def _nothing(aws: AwsAccounts) -> SkipReason:
+    return SkipReason(f"no integration instances registered in {aws.instances_file}")
+
+
+def build_sync_schedules(cron: str | None = None) -> list[ScheduleDefinition]:
+    cron = cron or sync_cadence()
+    try:
+
+        @schedule(name="sync_accounts", cron_schedule=cron, job=sync_account_job,
+                  default_status=DefaultScheduleStatus.RUNNING,
+                  description=f"Re-syncs the account-wide partition of every registered instance ({cron}, UTC).")
+        def sync_accounts(context: ScheduleEvaluationContext, aws: AwsAccounts):
+            registry = _registered(context, aws)
+            return [account_run_request(a, TRIGGER, _tick(context)) for a in registry] or _nothing(aws)
+
+        @schedule(name="sync_regions", cron_schedule=cron, job=sync_region_job,
+                  default_status=DefaultScheduleStatus.RUNNING,
+                  description=f"Re-syncs every region of every registered instance ({cron}, UTC).")
+        def sync_regions(context: ScheduleEvaluationContext, aws: AwsAccounts):
+            requests = [
+                request
+                for account, instance in _registered(context, aws).items()
+                for request in region_run_requests(account, regions_to_request(instance), TRIGGER, _tick(context))
+            ]
+            return requests or _nothing(aws)
+
+    except DagsterInvalidDefinitionError:
+        raise ScheduleError(
+            f"{SCHEDULE_ENV}={cron!r} is not a cron schedule: five fields, e.g. '0 2 * * *' (daily at 02:00 UTC)"
+        ) from None
+    return [sync_accounts, sync_regions]

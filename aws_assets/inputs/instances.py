@@ -1,0 +1,138 @@
+"""Integration instances: which accounts to ingest, through which role, and where they are listed.
+
+An instances file is a JSON (or YAML) list of objects:
+
+    [{"name": "prod", "roleArn": "arn:aws:iam::111111111111:role/aws-assets-readonly",
+      "externalId": "...", "regions": ["us-east-1", "eu-west-1"]}]
+
+`roleArn` and `externalId` are required; `name` and `regions` (a subset of the commercial regions; default: every
+region enabled for the account) are optional. Everything is validated before any AWS call, and an error names the
+file, the instance and the field. The external ID is a shared secret: it is never part of a repr, log or error.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from aws_assets.model.regions import commercial_regions
+
+ACCOUNT_ID = re.compile(r"^\d{12}$")
+ROLE_ARN = re.compile(r"^arn:aws:iam::(?P<account>\d{12}):role/(?P<path_and_name>[\w+=,.@/-]{1,512})$")
+EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
+KNOWN_FIELDS = {"name", "roleArn", "externalId", "regions"}
+
+
+class InstanceError(ValueError):
+    """An integration instance is not usable as given; the message says which and why."""
+
+
+def validate_account_id(value: object) -> str:
+    if not isinstance(value, str) or not ACCOUNT_ID.match(value):
+        raise InstanceError(f"account ID {value!r} is not 12 digits")
+    return value
+
+
+@dataclass(frozen=True)
+class Instance:
+    role_arn: str
+    external_id: str = field(repr=False)
+    name: str = ""
+    regions: tuple[str, ...] | None = None
+
+    @property
+    def account_id(self) -> str:
+        match = ROLE_ARN.match(self.role_arn)
+        if match is None:  # load_instances refuses such an instance; one built in code gets the same words
+            raise InstanceError(f"{self.role_arn!r} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)")
+        return match["account"]
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.account_id})" if self.name else self.account_id
+
+    @classmethod
+    def from_mapping(cls, raw: object, where: str) -> Instance:
+        if not isinstance(raw, dict):
+            raise InstanceError(f"{where}: expected an object with roleArn and externalId, got {type(raw).__name__}")
+        name = raw.get("name", "")
+        if name:
+            where = f"{where} ({name})"
+        if not isinstance(name, str):
+            raise InstanceError(f"{where}: field 'name' must be a string")
+        unknown = raw.keys() - KNOWN_FIELDS
+        if unknown:
+            raise InstanceError(f"{where}: unknown field(s) {sorted(unknown)}; expected {sorted(KNOWN_FIELDS)}")
+        role_arn = raw.get("roleArn")
+        if not role_arn:
+            raise InstanceError(f"{where}: field 'roleArn' is missing")
+        if not isinstance(role_arn, str) or not ROLE_ARN.match(role_arn):
+            raise InstanceError(
+                f"{where}: field 'roleArn' {role_arn!r} is not an IAM role ARN "
+                "(arn:aws:iam::<12-digit account>:role/<name>)"
+            )
+        external_id = raw.get("externalId")
+        if not external_id:
+            raise InstanceError(f"{where}: field 'externalId' is missing")
+        if not isinstance(external_id, str) or not EXTERNAL_ID.match(external_id):
+            raise InstanceError(
+                f"{where}: field 'externalId' must be 2-1224 characters of letters, digits and +=,.@:/-"
+            )
+        return cls(role_arn, external_id, name, _regions(raw.get("regions"), where))
+
+
+def _regions(raw: object, where: str) -> tuple[str, ...] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not raw or not all(isinstance(r, str) for r in raw):
+        raise InstanceError(f"{where}: field 'regions' must be a non-empty list of region names")
+    unknown = sorted(set(raw) - set(commercial_regions()))
+    if unknown:
+        raise InstanceError(f"{where}: field 'regions' names {unknown}, not regions of the commercial partition")
+    return tuple(sorted(set(raw)))
+
+
+def parse_instances(text: str, source: str) -> list[Instance]:
+    try:
+        raw = yaml.safe_load(text) if source.endswith((".yaml", ".yml")) else json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InstanceError(f"{source}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}") from None
+    except yaml.YAMLError as error:
+        raise InstanceError(f"{source}: not valid YAML: {error}") from None
+    if not isinstance(raw, list):
+        raise InstanceError(f"{source}: expected a list of integration instances")
+    instances = [Instance.from_mapping(item, f"{source}: instance {i + 1}") for i, item in enumerate(raw)]
+    seen: dict[str, int] = {}
+    for i, instance in enumerate(instances, start=1):
+        if instance.account_id in seen:
+            raise InstanceError(
+                f"{source}: instance {i} repeats account {instance.account_id} of instance {seen[instance.account_id]}"
+            )
+        seen[instance.account_id] = i
+    return instances
+
+
+def load_instances(path: str | Path) -> list[Instance]:
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise InstanceError(f"{path}: instances file not found") from None
+    except OSError as error:
+        raise InstanceError(f"{path}: cannot read the instances file: {error.strerror}") from None
+    return parse_instances(text, str(path))
+
+
+def regions_to_request(instance: Instance) -> tuple[str, ...]:
+    """The instance's regions, else every commercial region.
+
+    Which regions an account has enabled is learnt by the run itself (one DescribeRegions, cached): a region that is
+    not enabled makes no collection call and shows as an empty partition with a note. Sensors and schedules make no
+    call into the customer's account: a role that cannot be assumed (yet) fails that account's runs, named, not the
+    tick.
+    """
+    return instance.regions if instance.regions is not None else commercial_regions()
