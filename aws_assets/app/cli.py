@@ -80,7 +80,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
-    from aws_assets.graph.tables import interactive, open_lake, print_query
+    from aws_assets.app.sql import interactive, print_query
+    from aws_assets.graph.tables import open_lake
     from aws_assets.lake.storage import Lake
 
     if not Lake(args.lake).exists():

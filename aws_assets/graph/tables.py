@@ -1,9 +1,9 @@
-"""`aws-assets sql`: run queries over the lake, print them, or keep a prompt open."""
+"""Every table of the graph with its Arrow schema (entities, edges, analysis tables), and the lake opened as DuckDB
+relations over them: what the assets, `aws-assets sql` and the dictionary read."""
 
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Iterable, Mapping
 
 import duckdb
@@ -32,8 +32,6 @@ from aws_assets.model.relationship import RELATIONSHIP_COLUMNS
 from aws_assets.relationships.catalog import RELATIONSHIP_TYPES
 from aws_assets.relationships.security_groups import PEER_SCHEMA, PEER_TABLE
 from aws_assets.services.catalog import ENTITY_TYPES
-
-PROMPT = "aws-assets> "
 
 
 def open_lake(lake_root: str, database: str | None = None) -> duckdb.DuckDBPyConnection:
@@ -111,47 +109,3 @@ def analysis_schemas() -> dict[str, pa.Schema]:
         ACCESS_TABLE: ACCESS_SCHEMA,
         ACCESS_PROBLEMS_TABLE: ACCESS_PROBLEMS_SCHEMA,
     }
-
-
-def print_query(con: duckdb.DuckDBPyConnection, query: str, output_format: str = "table") -> int:
-    try:
-        relation = con.sql(query)
-        if relation is None:
-            return 0
-        if output_format == "csv":
-            relation.df().to_csv(sys.stdout, index=False)
-        elif output_format == "json":
-            print(relation.df().to_json(orient="records", date_format="iso", indent=2))
-        else:
-            relation.show(max_width=200, max_rows=200)
-    except duckdb.Error as error:
-        print(f"aws-assets sql: {error}", file=sys.stderr)
-        return 1
-    return 0
-
-
-def interactive(con: duckdb.DuckDBPyConnection) -> None:
-    try:
-        import readline  # noqa: F401 - line editing and history for input()
-    except ImportError:
-        pass
-    print(
-        f"DuckDB over the lake. Views: entities, relationships, {len(ENTITY_TYPES)} entity and "
-        f"{len(RELATIONSHIP_TYPES)} relationship types (SHOW TABLES lists them).\n"
-        "End a statement with ';', quit with Ctrl-D."
-    )
-    buffer: list[str] = []
-    while True:
-        try:
-            line = input(PROMPT if not buffer else "...> ")
-        except EOFError:
-            print()
-            return
-        buffer.append(line)
-        statement = "\n".join(buffer).strip()
-        if statement.endswith(";") or statement in {"", ".quit", ".exit"}:
-            buffer.clear()
-            if statement in {".quit", ".exit"}:
-                return
-            if statement:
-                print_query(con, statement)
