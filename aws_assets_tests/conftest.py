@@ -192,7 +192,7 @@ def sql(synced):
 
 
 # Tests that sync the simulated organisation on a moto server, drive the UI or need PostgreSQL: `-m "not e2e"`
-# leaves them out, and the rest (transforms, engines, collectors on in-process moto) runs in under a minute.
+# leaves them out and runs the rest (transforms, engines, collectors on in-process moto).
 E2E_FIXTURES = frozenset({"synced", "sql", "moto_server"})
 E2E_MODULES = frozenset({"test_end_to_end", "test_ui_browser", "test_production"})
 
