@@ -25,6 +25,7 @@ ACCOUNT_ID = re.compile(r"^\d{12}$")
 ROLE_ARN = re.compile(r"^arn:aws:iam::(?P<account>\d{12}):role/(?P<path_and_name>[\w+=,.@/-]{1,512})$")
 EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
 KNOWN_FIELDS = {"name", "roleArn", "externalId", "regions"}
+ROLE_ARN_FORM = "arn:aws:iam::<12-digit account>:role/<name>"
 
 
 class InstanceError(ValueError):
@@ -47,8 +48,8 @@ class Instance:
     @property
     def account_id(self) -> str:
         match = ROLE_ARN.match(self.role_arn)
-        if match is None:  # load_instances refuses such an instance; one built in code gets the same words
-            raise InstanceError(f"{self.role_arn!r} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)")
+        if match is None:  # load_instances refuses such an instance; one built in code is told the same
+            raise InstanceError(f"{self.role_arn!r} is not an IAM role ARN ({ROLE_ARN_FORM})")
         return match["account"]
 
     @property
@@ -72,8 +73,7 @@ class Instance:
             raise InstanceError(f"{where}: field 'roleArn' is missing")
         if not isinstance(role_arn, str) or not ROLE_ARN.match(role_arn):
             raise InstanceError(
-                f"{where}: field 'roleArn' {role_arn!r} is not an IAM role ARN "
-                "(arn:aws:iam::<12-digit account>:role/<name>)"
+                f"{where}: field 'roleArn' {role_arn!r} is not an IAM role ARN ({ROLE_ARN_FORM})"
             )
         external_id = raw.get("externalId")
         if not external_id:
