@@ -1,4 +1,5 @@
 from aws_assets.services import account
+from aws_assets.services.catalog import RESOURCE_SERVICES, SERVICE_ENTITIES
 from aws_assets_tests.conftest import ACCOUNT_ID
 
 
@@ -40,9 +41,8 @@ def test_account_without_password_policy_reports_it_absent(global_partition):
 
 
 def test_one_service_entity_per_service_type():
-    keys = {
-        et.type: account.service_rows(et.type, ACCOUNT_ID)[0]["_key"] for et in account.SERVICE_TYPES
-    }
+    keys = {entity.type: account.service_rows(entity, ACCOUNT_ID)[0]["_key"] for entity in SERVICE_ENTITIES}
     assert keys["aws_ec2"] == f"aws_ec2:{ACCOUNT_ID}"
-    assert set(keys) == {"aws_ec2", "aws_iam", "aws_s3", "aws_lambda", "aws_rds", "aws_dynamodb",
-                         "aws_apigateway", "aws_config"}
+    # Every collected service has its entity, each its own key.
+    assert set(keys) == {f"aws_{service.name}" for service in RESOURCE_SERVICES}
+    assert len(set(keys.values())) == len(keys)

@@ -4,7 +4,7 @@ from aws_assets.app.dictionary import DICTIONARY_PATH, render_data_dictionary
 from aws_assets.defs.definitions import defs
 from aws_assets.model.entity import Scope
 from aws_assets.model.regions import commercial_regions
-from aws_assets.services.catalog import ENTITY_TYPES, SERVICES
+from aws_assets.services.catalog import ENTITY_TYPES, RESOURCE_SERVICES, SERVICES
 
 SPEC_TYPES = {
     "aws_account": ["Account"],
@@ -31,8 +31,8 @@ SPEC_TYPES = {
     "aws_lambda_function": ["Function", "Workload"],
     "aws_config_rule": ["ControlPolicy"],
 }
-SERVICE_ENTITY_TYPES = {"aws_ec2", "aws_iam", "aws_s3", "aws_lambda", "aws_rds", "aws_dynamodb", "aws_apigateway",
-                        "aws_config"}
+SPEC_SERVICE_ENTITY_TYPES = {"aws_ec2", "aws_iam", "aws_s3", "aws_lambda", "aws_rds", "aws_dynamodb", "aws_apigateway",
+                             "aws_config"}
 
 
 def test_definitions_load():
@@ -41,7 +41,7 @@ def test_definitions_load():
 
 def test_every_spec_entity_type_with_its_classes():
     assert {t: list(ENTITY_TYPES[t].classes) for t in SPEC_TYPES if t in ENTITY_TYPES} == SPEC_TYPES
-    assert {t for t, et in ENTITY_TYPES.items() if et.classes == ("Service",)} == SERVICE_ENTITY_TYPES
+    assert {t for t, et in ENTITY_TYPES.items() if et.classes == ("Service",)} >= SPEC_SERVICE_ENTITY_TYPES
 
 
 def test_each_entity_type_is_its_own_asset_grouped_by_service():
@@ -70,3 +70,11 @@ def test_data_dictionary_is_up_to_date():
     assert DICTIONARY_PATH.read_text() == render_data_dictionary(), "run `make dictionary` to regenerate it"
     for entity_type in ENTITY_TYPES.values():
         assert f"### `{entity_type.type}`" in DICTIONARY_PATH.read_text()
+
+
+def test_a_service_entity_has_only_its_own_service_entity_types():
+    for service in RESOURCE_SERVICES:
+        assert service.entity is not None, f"{service.name} declares no service entity"
+        members = [et.type for et in (*service.entity.members, *service.entity.members_beyond_spec)]
+        assert len(members) == len(set(members)), service.name
+        assert set(members) <= {et.type for et in service.entity_types}, service.name

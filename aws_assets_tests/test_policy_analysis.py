@@ -17,14 +17,12 @@ from hypothesis import strategies as st
 from aws_assets.analysis.access_graph import ACCESS_SCHEMA, EDGES_SCHEMA, PROBLEMS_SCHEMA, build_access_graph
 from aws_assets.analysis.findings import RULES, evaluate
 from aws_assets.analysis.policy import (
-    SERVICE_ENTITY_TYPES,
     ResourceIndex,
     glob_match_case,
     parse_identity_policy,
     policy_grants,
     prefix_matchable,
 )
-from aws_assets.services.account import SERVICE_ENTITIES
 
 CORPUS = Path(__file__).parent / "policy_corpus"
 # The entities the lake holds for every case: accounts A and B, their service entities, buckets, tables,
@@ -114,10 +112,6 @@ def test_corpus_covers_every_flag_and_both_verbs():
             verbs.add(edge["verb"])
     assert flags == set(OPTIONAL_FLAGS)
     assert verbs == {"ALLOWS", "DENIES"}
-
-
-def test_service_entity_types_are_the_collected_ones():
-    assert SERVICE_ENTITY_TYPES == set(SERVICE_ENTITIES)
 
 
 @pytest.mark.parametrize("pattern, text, expected", [

@@ -18,6 +18,7 @@ from aws_assets.defs.assets.relationships import CHECKS
 from aws_assets.defs.jobs import build_graph_job
 from aws_assets.relationships import applications, ec2, iam, services
 from aws_assets.relationships.catalog import RELATIONSHIP_TYPES
+from aws_assets.services.catalog import SERVICE_ENTITY_TYPES
 from aws_assets.sim.organisation import REGIONS
 from aws_assets_tests.conftest import DEV, PROD, SHARED
 from aws_assets_tests.test_end_to_end import EXPECTED_COUNTS
@@ -37,7 +38,7 @@ DEFAULT_SUBNETS = {"us-east-1": 6, "eu-west-1": 3, "ap-southeast-2": 3}  # moto'
 RDS_PLACES = [(PROD, "us-east-1"), (PROD, "eu-west-1"), (DEV, "us-east-1"), (SHARED, "ap-southeast-2")]
 ENGINEERS = {PROD: 3, DEV: 2, SHARED: 1}
 JOB_FUNCTIONS = {PROD: 2, DEV: 1, SHARED: 1}
-SERVICES = ("aws_ec2", "aws_iam", "aws_s3", "aws_lambda", "aws_rds", "aws_dynamodb", "aws_apigateway", "aws_config")
+SERVICES = sorted(SERVICE_ENTITY_TYPES)
 
 EdgesOf = Callable[..., set[tuple[str, str]]]
 KeyOf = Callable[[str, str, str, str], str]
@@ -204,27 +205,9 @@ def test_account_has_its_service_entities(edges, service):
 
 
 SERVICE_MEMBERS = {
-    "aws_ec2_has_instance": "aws_instance",
-    "aws_ec2_has_security_group": "aws_security_group",
-    "aws_ec2_has_subnet": "aws_subnet",
-    "aws_ec2_has_ebs_volume": "aws_ebs_volume",
-    "aws_ec2_has_vpc": "aws_vpc",
-    "aws_ec2_has_key_pair": "aws_key_pair",
-    "aws_iam_has_managed_policy": "aws_iam_policy",
-    "aws_iam_has_role": "aws_iam_role",
-    "aws_iam_has_role_policy": "aws_iam_role_policy",
-    "aws_iam_has_user": "aws_iam_user",
-    "aws_iam_has_user_policy": "aws_iam_user_policy",
-    "aws_iam_has_group": "aws_iam_group",
-    "aws_iam_has_group_policy": "aws_iam_group_policy",
-    "aws_iam_has_access_key": "aws_iam_access_key",
-    "aws_s3_has_bucket": "aws_s3_bucket",
-    "aws_lambda_has_function": "aws_lambda_function",
-    "aws_rds_has_cluster": "aws_rds_cluster",
-    "aws_rds_has_db_instance": "aws_db_instance",
-    "aws_dynamodb_has_table": "aws_dynamodb_table",
-    "aws_apigateway_has_api_gateway_rest_api": "aws_api_gateway_rest_api",
-    "aws_config_has_rule": "aws_config_rule",
+    relationship.type: relationship.to_type
+    for relationship in RELATIONSHIP_TYPES.values()
+    if relationship.from_type in SERVICE_ENTITY_TYPES and relationship.verb == "HAS"
 }
 
 

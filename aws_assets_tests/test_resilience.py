@@ -11,6 +11,7 @@ from aws_assets.aws.collect import collect_entity_types
 from aws_assets.aws.session import AccessError, assume_role_session
 from aws_assets.inputs.instances import Instance
 from aws_assets.services import account
+from aws_assets.services.catalog import ENTITY_TYPES
 from aws_assets_tests.conftest import ACCOUNT_ID
 
 THROTTLING_BODY = (
@@ -46,7 +47,7 @@ def test_denied_service_names_the_operation_and_keeps_others(global_partition):
 
     events = global_partition.session._session.get_component("event_emitter")
     events.register_first("before-send.iam.GetAccountSummary", deny)
-    account_outcome, ec2_service = collect_entity_types([account.AWS_ACCOUNT, account.SERVICE_TYPES[0]],
+    account_outcome, ec2_service = collect_entity_types([account.AWS_ACCOUNT, ENTITY_TYPES["aws_ec2"]],
                                                         global_partition)
     assert not account_outcome.ok
     assert account_outcome.table is None

@@ -69,8 +69,7 @@ from aws_assets.model.relationship import relationship_type_name
 from aws_assets.relationships.catalog import RELATIONSHIP_TYPES
 from aws_assets.relationships.config import EVALUATED_TYPES
 from aws_assets.relationships.security_groups import PEER_ENTITIES_SQL, PEER_TABLE, peer_rows, peer_table
-from aws_assets.relationships.services import SERVICE_MEMBERS
-from aws_assets.services.catalog import ENTITY_TYPES, SERVICES
+from aws_assets.services.catalog import ENTITY_TYPES, SERVICE_ENTITIES, SERVICES
 
 REGIONS = (
     "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "eu-west-1", "eu-west-2", "eu-west-3",
@@ -997,7 +996,7 @@ def account_tables(estate: Estate) -> Tables:
             "roleCount": np.full(len(accounts), shape.roles), "passwordPolicyPresent": True,
         }),
     }
-    for service_type in SERVICE_MEMBERS:
+    for service_type in (entity.type for entity in SERVICE_ENTITIES):
         tables[service_type] = entity_table(service_type, estate, accounts, {
             "_key": cat(f"{service_type}:", account_id), "arn": None, "name": service_type.removeprefix("aws_").upper(),
             "category": lists(np.ones(len(accounts), dtype=np.int32), constant("infrastructure", len(accounts))),
@@ -1271,11 +1270,12 @@ class BaselineEdges:
 def baseline_specs() -> dict[str, Baseline]:
     """The pandas equivalent of every declared relationship type (aws_assets/relationships/*.py), by type."""
     specs: dict[tuple[str, str, str], BaselineEdges] = {}
-    for service_type, (spec_members, extra_members) in SERVICE_MEMBERS.items():
+    for entity in SERVICE_ENTITIES:
+        service_type = entity.type
         specs["aws_account", "HAS", service_type] = BaselineEdges(
             End("aws_account", "accountId"), End(service_type, "accountId"), (), account_of_source=True
         )
-        for member in (*spec_members, *extra_members):
+        for member in (member.type for member in (*entity.members, *entity.members_beyond_spec)):
             specs[service_type, "HAS", member] = BaselineEdges(
                 End(service_type, "accountId"), End(member, "accountId"), (), account_of_source=False
             )

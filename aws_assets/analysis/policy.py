@@ -77,16 +77,13 @@ from aws_assets.analysis.documents import (
     short,
 )
 from aws_assets.analysis.trust import canonical_json
+from aws_assets.services.catalog import SERVICE_ENTITY_TYPES
 
 ACCOUNT_TYPE = "aws_account"
 ALLOWS, DENIES = "ALLOWS", "DENIES"
 READ, WRITE = "read", "write"
 BOTH = frozenset({READ, WRITE})
 
-# The service entities the project collects (aws_assets.services.account.SERVICE_ENTITIES, kept equal by a test).
-SERVICE_ENTITY_TYPES = frozenset({
-    "aws_apigateway", "aws_config", "aws_dynamodb", "aws_ec2", "aws_iam", "aws_lambda", "aws_rds", "aws_s3",
-})
 # Actions of a prefix that act on resources whose ARN names another service.
 ARN_SERVICES_OF_ACTION = {"sts": frozenset({"sts", "iam"})}
 # Where an entity's sub-resources hang off its ARN: (ARN service, resource type) -> the separator after the name.

@@ -86,6 +86,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from aws_assets.analysis.documents import DocumentProblem, DocumentReader, glob_match, listify, short
+from aws_assets.services.catalog import SERVICE_ENTITY_TYPES
 
 # ---- vocabulary --------------------------------------------------------------------------------------------------
 
@@ -122,13 +123,9 @@ EVERYONE_TYPE, EVERYONE_KEY = "everyone", "everyone"
 UNKNOWN_PRINCIPAL_TYPE = "aws_iam_unknown_principal"
 FEDERATED_USER_TYPE = "aws_sts_federated_user"
 
-# The entity types this project collects that a trust can point at (the service entities of
-# aws_assets.services.account.SERVICE_ENTITIES, kept equal by a test). A target of another type, or in an account
+# The entity types this project collects that a trust can point at. A target of another type, or in an account
 # that is not ingested, is a placeholder the caller creates.
-COLLECTED_TARGET_TYPES = frozenset({
-    ACCOUNT_TYPE, USER_TYPE, ROLE_TYPE,
-    "aws_apigateway", "aws_config", "aws_dynamodb", "aws_ec2", "aws_iam", "aws_lambda", "aws_rds", "aws_s3",
-})
+COLLECTED_TARGET_TYPES = frozenset({ACCOUNT_TYPE, USER_TYPE, ROLE_TYPE, *SERVICE_ENTITY_TYPES})
 
 # Where JupiterOne's graph names a service entity otherwise than `aws_<principal prefix>`.
 SERVICE_TYPE_OVERRIDES = {

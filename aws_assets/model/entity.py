@@ -175,6 +175,19 @@ class EntityType:
 
 
 @dataclass(frozen=True)
+class ServiceEntity:
+    """The account's entity for an AWS service (`aws_ec2`): the anchor of `aws_account HAS aws_ec2` and of
+    `aws_ec2 HAS` each of its members, in every region."""
+
+    type: str  # aws_ec2
+    name: str  # EC2
+    function: str  # what the service does for the account: compute, identity, storage, ...
+    console: str  # path of its AWS console page, e.g. ec2/home
+    members: tuple[EntityType, ...]  # the spec's `aws_<service> HAS` rows
+    members_beyond_spec: tuple[EntityType, ...] = ()  # the ones JupiterOne's live graph adds
+
+
+@dataclass(frozen=True)
 class Service:
     """An AWS service: one Dagster multi-asset collects all its entity types for one partition."""
 
@@ -182,3 +195,5 @@ class Service:
     title: str
     scope: Scope
     entity_types: tuple[EntityType, ...] = field(default_factory=tuple)
+    entity: ServiceEntity | None = None
+    kind: str = "parquet"  # the Dagster kind, whose icon the UI shows; Dagster has icons for ec2, s3, iam, ...

@@ -3,22 +3,7 @@
 from __future__ import annotations
 
 from aws_assets.model.relationship import RelationshipType
-
-# Service entity -> (entity types of the spec's "HAS" rows, entity types JupiterOne's live graph adds).
-SERVICE_MEMBERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "aws_ec2": (("aws_instance", "aws_security_group", "aws_subnet", "aws_ebs_volume", "aws_vpc"), ("aws_key_pair",)),
-    "aws_iam": (
-        ("aws_iam_policy", "aws_iam_role", "aws_iam_role_policy", "aws_iam_user", "aws_iam_user_policy",
-         "aws_iam_group", "aws_iam_group_policy"),
-        ("aws_iam_access_key",),
-    ),
-    "aws_s3": (("aws_s3_bucket",), ()),
-    "aws_lambda": (("aws_lambda_function",), ()),
-    "aws_rds": (("aws_rds_cluster", "aws_db_instance"), ()),
-    "aws_dynamodb": (("aws_dynamodb_table",), ()),
-    "aws_apigateway": (("aws_api_gateway_rest_api",), ()),
-    "aws_config": (("aws_config_rule",), ()),
-}
+from aws_assets.services.catalog import SERVICE_ENTITIES
 
 
 def account_has_service(service_type: str) -> RelationshipType:
@@ -41,11 +26,11 @@ def service_has(service_type: str, entity_type: str, in_spec: bool) -> Relations
 
 
 RELATIONSHIPS = (
-    *(account_has_service(service_type) for service_type in SERVICE_MEMBERS),
+    *(account_has_service(entity.type) for entity in SERVICE_ENTITIES),
     *(
-        service_has(service_type, entity_type, in_spec)
-        for service_type, (spec_members, extra_members) in SERVICE_MEMBERS.items()
-        for members, in_spec in ((spec_members, True), (extra_members, False))
-        for entity_type in members
+        service_has(entity.type, member.type, in_spec)
+        for entity in SERVICE_ENTITIES
+        for members, in_spec in ((entity.members, True), (entity.members_beyond_spec, False))
+        for member in members
     ),
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_assets.aws.partition import PartitionCollection, optional
-from aws_assets.model.entity import EntityType, Scope, Service, boolean, integer, strings
+from aws_assets.model.entity import EntityType, Scope, Service, ServiceEntity, boolean, integer, strings
 from aws_assets.services.common import console_link
 
 # ---- transforms (pure) -------------------------------------------------------------------------------------------
@@ -52,29 +52,15 @@ def account_rows(
     ]
 
 
-SERVICE_ENTITIES: dict[str, tuple[str, str, str]] = {
-    # _type: (name, function, console path)
-    "aws_ec2": ("EC2", "compute", "ec2/home"),
-    "aws_iam": ("IAM", "identity", "iam/home"),
-    "aws_s3": ("S3", "storage", "s3/home"),
-    "aws_lambda": ("Lambda", "compute", "lambda/home"),
-    "aws_rds": ("RDS", "database", "rds/home"),
-    "aws_dynamodb": ("DynamoDB", "database", "dynamodb/home"),
-    "aws_apigateway": ("API Gateway", "networking", "apigateway/home"),
-    "aws_config": ("Config", "compliance", "config/home"),
-}
-
-
-def service_rows(service_type: str, account_id: str) -> list[dict[str, Any]]:
-    name, function, path = SERVICE_ENTITIES[service_type]
+def service_rows(entity: ServiceEntity, account_id: str) -> list[dict[str, Any]]:
     return [
         {
-            "_key": service_key(service_type, account_id),
-            "name": name,
-            "displayName": f"AWS {name}",
-            "webLink": console_link(path),
+            "_key": service_key(entity.type, account_id),
+            "name": entity.name,
+            "displayName": f"AWS {entity.name}",
+            "webLink": console_link(entity.console),
             "category": ["infrastructure"],
-            "function": function,
+            "function": entity.function,
         }
     ]
 
@@ -90,8 +76,8 @@ def collect_account(aws: PartitionCollection) -> list[dict[str, Any]]:
     return account_rows(aws.account_id, aliases, summary, password_policy)
 
 
-def _service_collector(service_type: str):
-    return lambda aws: service_rows(service_type, aws.account_id)
+def _service_collector(entity: ServiceEntity):
+    return lambda aws: service_rows(entity, aws.account_id)
 
 
 # ---- declarations ------------------------------------------------------------------------------------------------
@@ -120,20 +106,24 @@ AWS_ACCOUNT = EntityType(
     collect=collect_account,
 )
 
-SERVICE_TYPES = tuple(
-    EntityType(
-        type=service_type,
+def service_entity_type(entity: ServiceEntity) -> EntityType:
+    return EntityType(
+        type=entity.type,
         classes=("Service",),
-        description=f"The AWS {name} service of the account: the anchor of `aws_account HAS {service_type}`.",
+        description=f"The AWS {entity.name} service of the account: the anchor of `aws_account HAS {entity.type}`.",
         columns=(),
-        collect=_service_collector(service_type),
+        collect=_service_collector(entity),
     )
-    for service_type, (name, _, _) in SERVICE_ENTITIES.items()
-)
 
-SERVICE = Service(
-    name="account",
-    title="Account",
-    scope=Scope.ACCOUNT,
-    entity_types=(AWS_ACCOUNT, *SERVICE_TYPES),
-)
+
+def account_service(services: tuple[Service, ...]) -> Service:
+    """The account and the service entities of `services`, collected together once per account."""
+    return Service(
+        name="account",
+        title="Account",
+        scope=Scope.ACCOUNT,
+        entity_types=(
+            AWS_ACCOUNT,
+            *(service_entity_type(service.entity) for service in services if service.entity is not None),
+        ),
+    )

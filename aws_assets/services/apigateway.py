@@ -17,7 +17,17 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 import pyarrow as pa
 
 from aws_assets.aws.partition import DetailCalls, PartitionCollection
-from aws_assets.model.entity import Column, EntityType, Scope, Service, boolean, json_text, string, strings
+from aws_assets.model.entity import (
+    Column,
+    EntityType,
+    Scope,
+    Service,
+    ServiceEntity,
+    boolean,
+    json_text,
+    string,
+    strings,
+)
 from aws_assets.services.common import console_link
 
 LAMBDA_INTEGRATION_TYPES = {"AWS", "AWS_PROXY"}
@@ -192,4 +202,10 @@ REST_API = EntityType(
     console="API Gateway > APIs",
 )
 
-SERVICE = Service(name="apigateway", title="API Gateway", scope=Scope.REGION, entity_types=(REST_API,))
+SERVICE = Service(
+    name="apigateway",
+    title="API Gateway",
+    scope=Scope.REGION,
+    entity_types=(REST_API,),
+    entity=ServiceEntity("aws_apigateway", "API Gateway", "networking", "apigateway/home", members=(REST_API,)),
+)

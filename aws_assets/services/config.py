@@ -17,7 +17,17 @@ from typing import Any
 import pyarrow as pa
 
 from aws_assets.aws.partition import DetailCalls, PartitionCollection
-from aws_assets.model.entity import Column, EntityType, Scope, Service, integer, json_text, string, strings
+from aws_assets.model.entity import (
+    Column,
+    EntityType,
+    Scope,
+    Service,
+    ServiceEntity,
+    integer,
+    json_text,
+    string,
+    strings,
+)
 from aws_assets.services.common import console_link
 
 # Every compliance type GetComplianceDetailsByConfigRule can filter on. INSUFFICIENT_DATA cannot be asked for: AWS
@@ -133,7 +143,7 @@ def get_rule_evaluations(aws: PartitionCollection, rule_name: str) -> RuleEvalua
     # Any failure (not only a denial) costs the rule's results, not the rule: the inventory of rules stays whole and
     # `collectionErrors` says what is missing.
     calls = DetailCalls(record_any_error=True)
-    results = calls.get(
+    results: list[dict[str, Any]] | None = calls.get(
         "config:GetComplianceDetailsByConfigRule",
         lambda: aws.paginate(
             "config", "get_compliance_details_by_config_rule", "EvaluationResults",
@@ -210,4 +220,10 @@ CONFIG_RULE = EntityType(
     console="Config > Rules",
 )
 
-SERVICE = Service(name="config", title="Config", scope=Scope.REGION, entity_types=(CONFIG_RULE,))
+SERVICE = Service(
+    name="config",
+    title="Config",
+    scope=Scope.REGION,
+    entity_types=(CONFIG_RULE,),
+    entity=ServiceEntity("aws_config", "Config", "compliance", "config/home", members=(CONFIG_RULE,)),
+)

@@ -13,7 +13,7 @@ from functools import partial
 from typing import Any
 
 from aws_assets.aws.partition import DetailCalls, PartitionCollection
-from aws_assets.model.entity import EntityType, Scope, Service, boolean, integer, string, strings
+from aws_assets.model.entity import EntityType, Scope, Service, ServiceEntity, boolean, integer, string, strings
 from aws_assets.services.common import classification, console_link, tags_from_list
 
 # The most ListTables returns per call.
@@ -108,7 +108,8 @@ def point_in_time_recovery(response: dict[str, Any] | None) -> bool | None:
 def table_row(details: TableDetails, keys: dict[str, KeyDetails], account_id: str, region: str) -> dict[str, Any]:
     arn = (details.table or {}).get("TableArn") or table_arn(details.name, account_id, region)
     tags = tags_from_list((details.tags or {}).get("Tags"))
-    key = keys.get(kms_key_arn(details.table))
+    key_arn = kms_key_arn(details.table)
+    key = keys.get(key_arn) if key_arn else None
     return {
         "_key": arn,
         "name": details.name,
@@ -207,4 +208,11 @@ AWS_DYNAMODB_TABLE = EntityType(
     console="DynamoDB > Tables",
 )
 
-SERVICE = Service(name="dynamodb", title="DynamoDB", scope=Scope.REGION, entity_types=(AWS_DYNAMODB_TABLE,))
+SERVICE = Service(
+    name="dynamodb",
+    title="DynamoDB",
+    scope=Scope.REGION,
+    entity_types=(AWS_DYNAMODB_TABLE,),
+    entity=ServiceEntity("aws_dynamodb", "DynamoDB", "database", "dynamodb/home", members=(AWS_DYNAMODB_TABLE,)),
+    kind="dynamodb",
+)

@@ -20,7 +20,18 @@ import pyarrow as pa
 
 from aws_assets.aws.partition import PartitionCollection
 from aws_assets.model.conventions import INTERNET_CIDRS
-from aws_assets.model.entity import Column, EntityType, Scope, Service, boolean, integer, string, strings, timestamp
+from aws_assets.model.entity import (
+    Column,
+    EntityType,
+    Scope,
+    Service,
+    ServiceEntity,
+    boolean,
+    integer,
+    string,
+    strings,
+    timestamp,
+)
 from aws_assets.services.common import classification, console_link, tags_from_list
 
 # The largest page each operation accepts, so that big accounts take the fewest calls.
@@ -371,7 +382,7 @@ def subnet_rows(
     rows = []
     for subnet in subnets:
         subnet_id = subnet["SubnetId"]
-        route_table = by_subnet.get(subnet_id) or main_by_vpc.get(subnet.get("VpcId"))
+        route_table = by_subnet.get(subnet_id) or main_by_vpc.get(subnet.get("VpcId", ""))
         public = routes_to_internet_gateway(route_table)
         owner = subnet.get("OwnerId") or account_id
         arn = subnet.get("SubnetArn") or ec2_arn(region, owner, f"subnet/{subnet_id}")
@@ -599,4 +610,10 @@ SERVICE = Service(
     title="EC2",
     scope=Scope.REGION,
     entity_types=(AWS_INSTANCE, AWS_KEY_PAIR, AWS_EBS_VOLUME, AWS_SECURITY_GROUP, AWS_VPC, AWS_SUBNET),
+    entity=ServiceEntity(
+        "aws_ec2", "EC2", "compute", "ec2/home",
+        members=(AWS_INSTANCE, AWS_SECURITY_GROUP, AWS_SUBNET, AWS_EBS_VOLUME, AWS_VPC),
+        members_beyond_spec=(AWS_KEY_PAIR,),
+    ),
+    kind="ec2",
 )

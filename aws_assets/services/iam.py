@@ -45,6 +45,7 @@ from aws_assets.model.entity import (
     EntityType,
     Scope,
     Service,
+    ServiceEntity,
     boolean,
     integer,
     json_text,
@@ -532,7 +533,7 @@ def _fetch_user_credentials(
     )
     if report_row is None:
         # {} when the user has no password, None when the call was denied.
-        profile = calls.get(
+        profile: dict[str, Any] | None = calls.get(
             "iam:GetLoginProfile", lambda: iam.get_login_profile(UserName=user_name), "NoSuchEntity", missing={}
         )
         found.password_enabled_fallback = None if profile is None else "LoginProfile" in profile
@@ -787,4 +788,10 @@ SERVICE = Service(
         IAM_ROLE_POLICY,
         IAM_MANAGED_POLICY,
     ),
+    entity=ServiceEntity(
+        "aws_iam", "IAM", "identity", "iam/home",
+        members=(IAM_MANAGED_POLICY, IAM_ROLE, IAM_ROLE_POLICY, IAM_USER, IAM_USER_POLICY, IAM_GROUP, IAM_GROUP_POLICY),
+        members_beyond_spec=(IAM_ACCESS_KEY,),
+    ),
+    kind="iam",
 )

@@ -13,7 +13,18 @@ from datetime import datetime
 from typing import Any
 
 from aws_assets.aws.partition import DetailCalls, PartitionCollection
-from aws_assets.model.entity import EntityType, Scope, Service, boolean, integer, json_text, string, strings, timestamp
+from aws_assets.model.entity import (
+    EntityType,
+    Scope,
+    Service,
+    ServiceEntity,
+    boolean,
+    integer,
+    json_text,
+    string,
+    strings,
+    timestamp,
+)
 from aws_assets.services.common import console_link
 
 # ---- transforms (pure) -------------------------------------------------------------------------------------------
@@ -163,4 +174,11 @@ LAMBDA_FUNCTION = EntityType(
     console="Lambda > Functions",
 )
 
-SERVICE = Service(name="lambda", title="Lambda", scope=Scope.REGION, entity_types=(LAMBDA_FUNCTION,))
+SERVICE = Service(
+    name="lambda",
+    title="Lambda",
+    scope=Scope.REGION,
+    entity_types=(LAMBDA_FUNCTION,),
+    entity=ServiceEntity("aws_lambda", "Lambda", "compute", "lambda/home", members=(LAMBDA_FUNCTION,)),
+    kind="lambda",
+)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_assets.aws.partition import PartitionCollection
-from aws_assets.model.entity import EntityType, Scope, Service, boolean, integer, string, strings
+from aws_assets.model.entity import EntityType, Scope, Service, ServiceEntity, boolean, integer, string, strings
 from aws_assets.services.common import classification, console_link, tags_from_list
 
 # ---- transforms (pure) -------------------------------------------------------------------------------------------
@@ -178,4 +178,11 @@ DB_INSTANCE = EntityType(
     console="RDS > Databases (instances)",
 )
 
-SERVICE = Service(name="rds", title="RDS", scope=Scope.REGION, entity_types=(RDS_CLUSTER, DB_INSTANCE))
+SERVICE = Service(
+    name="rds",
+    title="RDS",
+    scope=Scope.REGION,
+    entity_types=(RDS_CLUSTER, DB_INSTANCE),
+    entity=ServiceEntity("aws_rds", "RDS", "database", "rds/home", members=(RDS_CLUSTER, DB_INSTANCE)),
+    kind="rds",
+)

@@ -16,7 +16,7 @@ from typing import Any
 
 from aws_assets.aws.partition import DetailCalls, PartitionCollection
 from aws_assets.model.conventions import PUBLIC_GRANTEES
-from aws_assets.model.entity import EntityType, Scope, Service, boolean, json_text, string, strings
+from aws_assets.model.entity import EntityType, Scope, Service, ServiceEntity, boolean, json_text, string, strings
 from aws_assets.services.common import classification, tags_from_list
 
 # ListBuckets without MaxBuckets is limited to accounts under the default quota of 10,000 buckets.
@@ -282,7 +282,7 @@ def get_bucket_details(aws: PartitionCollection, bucket: dict[str, Any]) -> Buck
 
 def collect_buckets(aws: PartitionCollection) -> list[dict[str, Any]]:
     account_calls = DetailCalls(record_any_error=True)
-    account_block = account_calls.get(
+    account_block: dict[str, Any] | None = account_calls.get(
         "s3control:GetPublicAccessBlock",
         lambda: aws.client("s3control").get_public_access_block(AccountId=aws.account_id),
         "NoSuchPublicAccessBlockConfiguration",
@@ -346,4 +346,11 @@ AWS_S3_BUCKET = EntityType(
     console="S3 > Buckets",
 )
 
-SERVICE = Service(name="s3", title="S3", scope=Scope.ACCOUNT, entity_types=(AWS_S3_BUCKET,))
+SERVICE = Service(
+    name="s3",
+    title="S3",
+    scope=Scope.ACCOUNT,
+    entity_types=(AWS_S3_BUCKET,),
+    entity=ServiceEntity("aws_s3", "S3", "storage", "s3/home", members=(AWS_S3_BUCKET,)),
+    kind="s3",
+)

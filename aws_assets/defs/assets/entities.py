@@ -26,8 +26,6 @@ from aws_assets.model.entity import EntityType, Scope, Service
 
 PREVIEW_ROWS = 5
 PREVIEW_COLUMNS = ("_key", "displayName", "region")
-# Dagster knows icons for these kinds; other services show the generic AWS one.
-SERVICE_KINDS = {"s3": "s3", "dynamodb": "dynamodb", "lambda": "lambda", "rds": "rds", "ec2": "ec2", "iam": "iam"}
 
 
 def column_schema(entity_type: EntityType) -> TableSchema:
@@ -52,7 +50,7 @@ def asset_spec(service: Service, entity_type: EntityType) -> AssetSpec:
     return AssetSpec(
         key=AssetKey(entity_type.type),
         group_name=service.name,
-        kinds={"aws", SERVICE_KINDS.get(service.name, "parquet")},
+        kinds={"aws", service.kind},
         description=f"{entity_type.description}\n\n`_type` {entity_type.type}, `_class` [{classes}]; "
         f"partitioned by {'account' if service.scope is Scope.ACCOUNT else 'account x region'}.",
         metadata={"dagster/column_schema": column_schema(entity_type), "aws/service": service.title},
