@@ -1,20 +1,30 @@
-"""Every service and entity type the project collects, in one place: every list of services is derived from here."""
+"""Every service and entity type the project collects, in one place: every list of services is derived from here.
+
+A service is a module of this package that declares `SERVICE`; it is found by being there, so adding one is
+writing its module. The account's own service comes first and carries one entity per other service.
+"""
 
 from __future__ import annotations
 
-from aws_assets.model.entity import EntityType, Scope, Service, ServiceEntity
-from aws_assets.services import account, apigateway, config, dynamodb, ec2, iam, lambda_, rds, s3
+import importlib
+import pkgutil
 
-RESOURCE_SERVICES: tuple[Service, ...] = (
-    iam.SERVICE,
-    s3.SERVICE,
-    ec2.SERVICE,
-    rds.SERVICE,
-    dynamodb.SERVICE,
-    lambda_.SERVICE,
-    apigateway.SERVICE,
-    config.SERVICE,
-)
+import aws_assets.services as services_package
+from aws_assets.model.entity import EntityType, Scope, Service, ServiceEntity
+from aws_assets.services import account
+
+
+def _declared_services() -> tuple[Service, ...]:
+    found = []
+    for module_info in sorted(pkgutil.iter_modules(services_package.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{services_package.__name__}.{module_info.name}")
+        service = getattr(module, "SERVICE", None)
+        if isinstance(service, Service):
+            found.append(service)
+    return tuple(found)
+
+
+RESOURCE_SERVICES: tuple[Service, ...] = _declared_services()
 
 SERVICES: tuple[Service, ...] = (account.account_service(RESOURCE_SERVICES), *RESOURCE_SERVICES)
 
