@@ -26,7 +26,7 @@ demo-stop: $(STAMP)
 test: $(STAMP)  ## Lint, type check, then the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --hypothesis-profile=thorough
 
 dictionary: $(STAMP)  ## Regenerate docs/data-dictionary.md
 	$(BIN)/aws-assets dictionary

@@ -12,6 +12,7 @@ import urllib.request
 from collections.abc import Callable
 
 import boto3
+import hypothesis
 import pytest
 from botocore.awsrequest import AWSResponse
 from dagster import DagsterInstance
@@ -29,6 +30,12 @@ from aws_assets.lake.snapshot import CACHE_ENV
 from aws_assets.lake.storage import Lake
 from aws_assets.model.regions import GLOBAL_REGION
 from aws_assets.sim.organisation import seed, start_moto_server
+
+# How many examples each property test tries: `make test` (and so CI) runs the thorough profile; a developer's
+# `pytest -m "not e2e"` the quick one, to stay fast. `--hypothesis-profile` chooses.
+hypothesis.settings.register_profile("quick", max_examples=40)
+hypothesis.settings.register_profile("thorough", max_examples=300)
+hypothesis.settings.load_profile("quick")
 
 ACCOUNT_ID = "111122223333"
 # The simulated organisation's accounts.
@@ -194,10 +201,13 @@ def sql(synced):
 # Tests that sync the simulated organisation on a moto server, drive the UI or need PostgreSQL: `-m "not e2e"`
 # leaves them out and runs the rest (transforms, engines, collectors on in-process moto).
 E2E_FIXTURES = frozenset({"synced", "sql", "moto_server"})
-E2E_MODULES = frozenset({"test_end_to_end", "test_ui_browser", "test_production"})
+E2E_MODULES = frozenset({"test_end_to_end", "test_ui_browser", "test_production", "test_simulated_org"})
 
 
 def pytest_collection_modifyitems(items):
     for item in items:
         if E2E_FIXTURES & set(getattr(item, "fixturenames", ())) or item.module.__name__.split(".")[-1] in E2E_MODULES:
             item.add_marker(pytest.mark.e2e)
+            # Under `--dist loadgroup` the end-to-end tests share one worker, and so one synced organisation, while
+            # the other workers take the rest.
+            item.add_marker(pytest.mark.xdist_group("e2e"))

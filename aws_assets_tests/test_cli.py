@@ -72,5 +72,6 @@ def test_sync_with_a_denied_role_exits_non_zero_and_names_account_and_role(denyi
     assert f"cannot assume role {ROLE}" in output
     assert "account 111122223333" in output
     assert "0 of 1 partitions synced" in output
+    assert "The graph was not rebuilt: no partition synced." in output
     assert "keep-this-secret" not in output
     assert "Traceback" not in output

@@ -344,7 +344,7 @@ random_documents = st.one_of(
     st.builds(lambda s: {"Version": "2012-10-17", "Statement": s}, st.one_of(random_statements,
                                                                               st.lists(random_statements, max_size=4))),
 )
-PROPERTY_SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY_SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # examples: conftest
 
 
 @PROPERTY_SETTINGS

@@ -697,7 +697,7 @@ def analysis_fingerprint(document: Any) -> str:
     )
 
 
-PROPERTY_SETTINGS = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY_SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # examples: conftest
 
 
 @PROPERTY_SETTINGS
@@ -803,7 +803,8 @@ def test_adding_allow_statements_never_removes_an_edge_nor_adds_a_requirement(do
             assert not on or edge.flags[flag], (key, flag)
 
 
-@settings(max_examples=25, deadline=None)
+# Each example is 2,000 principals: a twelfth of the profile's examples, 25 in the thorough one.
+@settings(max_examples=settings.default.max_examples // 12, deadline=None)
 @given(valid_documents(), st.integers(0, 10_000))
 def test_large_principal_lists(document, seed):
     many = [f"{seed + n:012d}" for n in range(2000)]

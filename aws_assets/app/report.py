@@ -38,6 +38,8 @@ def print_summary(report: SyncReport, lake_root: str) -> None:
     print(f"{'total':<{width}}  {sum(row[1] for row in counts):>8}")
     if report.graph is not None:
         _print_graph(report.graph)
+    else:
+        print("\nThe graph was not rebuilt: no partition synced.")
     print(f"\n{findings_summary(con)}")
     succeeded = len(report.results) - len(report.failures)
     print(

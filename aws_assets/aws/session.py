@@ -13,6 +13,7 @@ import threading
 from typing import TYPE_CHECKING
 
 import boto3
+import botocore.loaders
 import botocore.session
 from botocore.config import Config
 from botocore.credentials import (
@@ -57,6 +58,19 @@ def adapt_to_custom_endpoint(service: str, client) -> None:
         client.meta.events.register("before-sign.s3-control.*", _drop_account_host_prefix)
 
 
+@functools.cache
+def _shared_loader(data_path: str | None) -> botocore.loaders.Loader:
+    return botocore.loaders.create_loader(data_path)
+
+
+def _new_botocore_session(profile: str | None = None) -> botocore.session.Session:
+    """A botocore session sharing the process's loader of service models and endpoints: each session would
+    otherwise parse them again (half a second a session, paid per account at organisation scale)."""
+    session = botocore.session.Session(profile=profile)
+    session.register_component("data_loader", _shared_loader(session.get_config_variable("data_path")))
+    return session
+
+
 class AccessError(RuntimeError):
     """The instance's role cannot be assumed; the message names the account and the role, never the external ID."""
 
@@ -82,7 +96,7 @@ def assume_role_session(
 
     botocore assumes the role again when the credentials have less than 15 minutes left, before any call that
     would otherwise use expired ones, so a long sync never fails on expiry."""
-    source = botocore.session.Session(profile=profile)
+    source = _new_botocore_session(profile)
     if calls is not None:
         calls.attach(source)
     source_credentials = source.get_credentials()
@@ -101,7 +115,7 @@ def assume_role_session(
             "DurationSeconds": duration_seconds,
         },
     )
-    target = botocore.session.Session()
+    target = _new_botocore_session()
     target.register_component("credential_provider", CredentialResolver([_AssumedRoleProvider(fetcher)]))
     try:
         target.get_credentials().get_frozen_credentials()

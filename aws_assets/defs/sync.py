@@ -169,7 +169,9 @@ def sync(
         partition.seconds = time.monotonic() - partition_started
         report.results.append(partition)
         progress(partition, len(report.results), total)
-    report.graph = build_graph(defs, dagster_instance, quiet)
+    if any(result.ok for result in report.results):
+        # Over a lake no partition changed, the graph would come out as it is: rebuilding it only costs time.
+        report.graph = build_graph(defs, dagster_instance, quiet)
     report.seconds = time.monotonic() - started
     return report
 
