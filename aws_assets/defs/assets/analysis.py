@@ -1,40 +1,40 @@
-"""What the assets of the `analysis` group share: the spec of a lake table they write, the counts and problem lists
+"""What the assets of the `analysis` group share: the specs of the lake tables they write, the counts and problem lists
 of their metadata, and the checks of the edge tables they write."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import duckdb
 import pyarrow as pa
-from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, AssetSpec, TableColumn, TableSchema
+from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, AssetSpec
 
+from aws_assets.defs.assets.column_schema import column_schema
 from aws_assets.defs.assets.relationships import check_edges
 from aws_assets.defs.automation import REFRESH_WHEN_UPSTREAM_CHANGES
+from aws_assets.graph.tables import table_schemas
 
 GROUP = "analysis"
 LISTED_PROBLEMS = 50  # problems shown in a materialization's metadata; the table has them all
 
 
-def table_schema(schema: pa.Schema) -> TableSchema:
-    """The `dagster/column_schema` of a table whose Arrow fields carry their descriptions."""
-    return TableSchema(
-        columns=[TableColumn(f.name, str(f.type), description=f.metadata[b"description"].decode()) for f in schema]
-    )
-
-
-def table_spec(table: str, schema: pa.Schema, deps: list[AssetKey], description: str) -> AssetSpec:
-    """One lake table an analysis multi-asset writes, refreshed when the tables it reads change."""
-    return AssetSpec(
-        key=AssetKey(table),
-        group_name=GROUP,
-        kinds={"python", "parquet"},
-        deps=deps,
-        description=description,
-        metadata={"dagster/column_schema": table_schema(schema)},
-        automation_condition=REFRESH_WHEN_UPSTREAM_CHANGES,
-    )
+def table_specs(reads: Mapping[str, list[AssetKey]], descriptions: Mapping[str, str]) -> list[AssetSpec]:
+    """The lake tables an analysis multi-asset writes (table -> the assets it reads), each described by
+    `descriptions` and refreshed when the tables it reads change."""
+    schemas = table_schemas()
+    return [
+        AssetSpec(
+            key=AssetKey(table),
+            group_name=GROUP,
+            kinds={"python", "parquet"},
+            deps=deps,
+            description=descriptions[table],
+            metadata={"dagster/column_schema": column_schema(schemas[table])},
+            automation_condition=REFRESH_WHEN_UPSTREAM_CHANGES,
+        )
+        for table, deps in reads.items()
+    ]
 
 
 def counts(table: pa.Table, *columns: str) -> dict[str, int]:

@@ -20,11 +20,10 @@ from dagster import (
     AssetSpec,
     MaterializeResult,
     MetadataValue,
-    TableColumn,
-    TableSchema,
     multi_asset,
 )
 
+from aws_assets.defs.assets.column_schema import column_schema
 from aws_assets.defs.assets.entities import markdown_preview
 from aws_assets.defs.automation import REFRESH_WHEN_UPSTREAM_CHANGES
 from aws_assets.defs.resources import LakeResource
@@ -74,9 +73,7 @@ def relationship_spec(relationship: RelationshipType) -> AssetSpec:
         description=f"`{relationship.from_type}` **{relationship.verb}** `{relationship.to_type}`: "
         f"{relationship.description} From {origin}.",
         metadata={
-            "dagster/column_schema": TableSchema(
-                columns=[TableColumn(c.name, str(c.type), description=c.description) for c in relationship.all_columns]
-            ),
+            "dagster/column_schema": column_schema(relationship.schema),
             "in_spec": relationship.in_spec,
         },
         automation_condition=REFRESH_WHEN_UPSTREAM_CHANGES,
