@@ -12,7 +12,6 @@ from collections.abc import Iterator
 
 import duckdb
 from dagster import (
-    AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
     MaterializeResult,
@@ -31,10 +30,11 @@ from aws_assets.analysis.access_graph import (
     build_access_graph,
 )
 from aws_assets.analysis.policy import ResourceIndex
-from aws_assets.defs.assets.analysis import counts, edge_check_results, problem_list, table_specs
+from aws_assets.defs.assets.analysis import counts, problem_list, table_specs
+from aws_assets.defs.assets.edge_checks import edge_check_results, edge_check_specs
 from aws_assets.defs.assets.entities import markdown_preview
-from aws_assets.defs.assets.relationships import CHECKS
 from aws_assets.defs.resources import LakeResource
+from aws_assets.graph.edges import check_edges
 from aws_assets.graph.tables import columns_named, load_tables
 from aws_assets.lake.snapshot import LakeSnapshot
 from aws_assets.lake.sql import quote_identifier
@@ -86,10 +86,7 @@ def read_access_graph(con: duckdb.DuckDBPyConnection) -> AccessGraph:
         },
         TABLE_DESCRIPTIONS,
     ),
-    check_specs=[
-        AssetCheckSpec(name, asset=AssetKey(EDGES_TABLE), description=description)
-        for name, description in CHECKS.items()
-    ],
+    check_specs=edge_check_specs(EDGES_TABLE),
     description="Reads every identity policy (managed, and inline of users, groups and roles) with the policy "
     "engine and writes the ALLOWS and DENIES edges, each principal's effective reach and the problems met.",
 )
@@ -145,4 +142,4 @@ def analyse_access(context: AssetExecutionContext, lake: LakeResource) -> Iterat
     )
     # Both ends of every edge must be entities of the collected tables; a policy may ALLOW and DENY one target, so
     # two edges may join the same two entities and a duplicate is an edge equal in every column.
-    yield from edge_check_results(con, graph.edges, EDGES_TABLE, TARGET_TABLES, parallel_edges=True)
+    yield from edge_check_results(EDGES_TABLE, check_edges(con, graph.edges, TARGET_TABLES, parallel_edges=True))

@@ -1,17 +1,15 @@
-"""What the assets of the `analysis` group share: the specs of the lake tables they write, the counts and problem lists
-of their metadata, and the checks of the edge tables they write."""
+"""What the assets of the `analysis` group share: the specs of the lake tables they write, and the counts and problem
+lists of their metadata."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 
-import duckdb
 import pyarrow as pa
-from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, AssetSpec
+from dagster import AssetKey, AssetSpec
 
 from aws_assets.defs.assets.column_schema import column_schema
-from aws_assets.defs.assets.relationships import check_edges
 from aws_assets.defs.automation import REFRESH_WHEN_UPSTREAM_CHANGES
 from aws_assets.graph.tables import table_schemas
 
@@ -59,17 +57,3 @@ def problem_list(problems: pa.Table, key_column: str, table_name: str) -> str:
         lines.append(f"\n_{problems.num_rows - LISTED_PROBLEMS} more in the `{table_name}` table_")
     return "\n".join(lines) or "_none_"
 
-
-def edge_check_results(
-    con: duckdb.DuckDBPyConnection, edges: pa.Table, table: str, key_tables: list[str], parallel_edges: bool = False
-) -> Iterator[AssetCheckResult]:
-    """The relationship checks (unique keys, no duplicate edges, both ends entities of `key_tables`) of an edge
-    table, as the asset checks of `table`."""
-    for check, found in check_edges(con, edges, key_tables, parallel_edges).items():
-        yield AssetCheckResult(
-            asset_key=AssetKey(table),
-            check_name=check,
-            passed=found == 0,
-            severity=AssetCheckSeverity.ERROR,
-            metadata={"problems": found},
-        )

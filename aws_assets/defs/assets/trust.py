@@ -11,7 +11,6 @@ from collections.abc import Iterator
 
 import duckdb
 from dagster import (
-    AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
     MaterializeResult,
@@ -30,10 +29,11 @@ from aws_assets.analysis.trust_graph import (
     build_trust_graph,
     lake_targets,
 )
-from aws_assets.defs.assets.analysis import counts, edge_check_results, problem_list, table_specs
+from aws_assets.defs.assets.analysis import counts, problem_list, table_specs
+from aws_assets.defs.assets.edge_checks import edge_check_results, edge_check_specs
 from aws_assets.defs.assets.entities import markdown_preview
-from aws_assets.defs.assets.relationships import CHECKS
 from aws_assets.defs.resources import LakeResource
+from aws_assets.graph.edges import check_edges
 from aws_assets.graph.tables import load_tables
 from aws_assets.lake.snapshot import LakeSnapshot
 from aws_assets.lake.sql import quote_identifier
@@ -74,10 +74,7 @@ def read_trust_graph(con: duckdb.DuckDBPyConnection) -> TrustGraph:
         },
         TABLE_DESCRIPTIONS,
     ),
-    check_specs=[
-        AssetCheckSpec(name, asset=AssetKey(TRUSTS_TABLE), description=description)
-        for name, description in CHECKS.items()
-    ],
+    check_specs=edge_check_specs(TRUSTS_TABLE),
     description="Reads every role's trust policy with the trust engine and writes the TRUSTS edges, their "
     "placeholder entities, the problems met and role chaining.",
 )
@@ -141,4 +138,4 @@ def analyse_trust(context: AssetExecutionContext, lake: LakeResource) -> Iterato
     )
     # Both ends of every edge must be entities: a role, a target table's entity, or a placeholder just written.
     con.register(PLACEHOLDER_TABLE, graph.placeholders.select(["_key"]))
-    yield from edge_check_results(con, graph.edges, TRUSTS_TABLE, [*TARGET_TABLES, PLACEHOLDER_TABLE])
+    yield from edge_check_results(TRUSTS_TABLE, check_edges(con, graph.edges, [*TARGET_TABLES, PLACEHOLDER_TABLE]))
