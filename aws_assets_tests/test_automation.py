@@ -2,8 +2,9 @@
 
 from dagster import AssetKey, AssetMaterialization, AssetSelection, evaluate_automation_conditions
 
-from aws_assets.defs.assets.relationships import GROUP, tables_read
+from aws_assets.defs.assets.relationships import GROUP
 from aws_assets.defs.partitions import account_region_key
+from aws_assets.graph.edges import tables_read
 from aws_assets.relationships.catalog import RELATIONSHIP_TYPES
 from aws_assets_tests.conftest import DEV
 

@@ -11,8 +11,8 @@ import pytest
 from dagster import AssetKey
 
 from aws_assets.app.cli import check_people_file, main
-from aws_assets.defs.assets.relationships import build_edges
 from aws_assets.defs.jobs import build_graph_job
+from aws_assets.graph.edges import build_edges
 from aws_assets.inputs.people import (
     EMAIL_TAG_SOURCE,
     Directory,

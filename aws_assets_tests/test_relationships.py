@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import pytest
 from dagster import AssetCheckKey, AssetKey
 
-from aws_assets.defs.assets.relationships import CHECKS
 from aws_assets.defs.jobs import build_graph_job
+from aws_assets.graph.edges import CHECKS
 from aws_assets.relationships import applications, ec2, iam, services
 from aws_assets.relationships.catalog import RELATIONSHIP_TYPES
 from aws_assets.services.catalog import SERVICE_ENTITY_TYPES

@@ -26,8 +26,9 @@ from moto import mock_aws
 from aws_assets.aws.partition import PartitionCollection
 from aws_assets.aws.session import assume_role_session
 from aws_assets.defs.assets.network import security_group_peer
-from aws_assets.defs.assets.relationships import build_edges, build_relationship_assets, check_edges
+from aws_assets.defs.assets.relationships import build_relationship_assets
 from aws_assets.defs.resources import LakeResource
+from aws_assets.graph.edges import build_edges, check_edges
 from aws_assets.graph.tables import open_lake
 from aws_assets.lake.storage import Lake
 from aws_assets.model.entity import string

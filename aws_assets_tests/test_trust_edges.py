@@ -31,8 +31,8 @@ from aws_assets.analysis.trust_graph import (
     lake_targets,
 )
 from aws_assets.defs.assets.analysis import GROUP
-from aws_assets.defs.assets.relationships import CHECKS
 from aws_assets.defs.jobs import build_graph_job
+from aws_assets.graph.edges import CHECKS
 from aws_assets.sim.organisation import EXTERNAL_AUDITOR_ACCOUNT_ID, INTEGRATION_ROLE_NAME, OPERATOR_ACCOUNT_ID
 from aws_assets_tests.conftest import DEV, PROD, SHARED
 

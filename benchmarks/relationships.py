@@ -1144,9 +1144,9 @@ class Clock:
 
 
 def phase_product(args: argparse.Namespace) -> dict[str, Any]:
-    """What the `build_relationships` asset runs (see aws_assets/defs/assets/relationships.py), with a clock per step,
-    reading the lake through the snapshot cache in `--cache` (none when empty)."""
-    from aws_assets.defs.assets.relationships import build_edges, check_edges, columns_read, endpoint_tables
+    """What the `build_relationships` asset runs (aws_assets/graph/edges.py, as aws_assets/defs/assets/relationships.py
+    calls it), with a clock per step, reading the lake through the snapshot cache in `--cache` (none when empty)."""
+    from aws_assets.graph.edges import build_edges, check_edges, columns_read, endpoint_tables
     from aws_assets.graph.tables import load_tables
     from aws_assets.lake.snapshot import LakeSnapshot
 
@@ -1581,7 +1581,7 @@ def print_product(title: str, product: dict[str, Any]) -> None:
 def report(runs: dict[str, Any], args: argparse.Namespace) -> int:
     """Prints every figure; returns the exit status: 1 when the baseline disagrees with the product, a check fails,
     a relationship type finds no edge or a table the relationships read is not generated."""
-    from aws_assets.defs.assets.relationships import tables_read
+    from aws_assets.graph.edges import tables_read
 
     generated, product, compacted, baseline = runs["generate"], runs["product"], runs["compacted"], runs["baseline"]
     dagster = runs.get("dagster")

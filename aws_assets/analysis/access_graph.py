@@ -52,9 +52,9 @@ from aws_assets.analysis.policy import (
     statement_covers,
 )
 from aws_assets.analysis.trust import canonical_json
-from aws_assets.analysis.trust_graph import _table, schema_of
+from aws_assets.analysis.trust_graph import _table
 from aws_assets.model.conventions import managed_policy_key
-from aws_assets.model.entity import Column, SchemaError, boolean, integer, json_text, string, strings
+from aws_assets.model.entity import Column, SchemaError, boolean, integer, json_text, schema_of, string, strings
 from aws_assets.model.relationship import RELATIONSHIP_COLUMNS, relationship_type_name
 
 EDGES_TABLE = "iam_policy_allows"

@@ -60,7 +60,7 @@ from aws_assets.analysis.trust import (
     analyse_roles,
 )
 from aws_assets.model.conventions import PUBLIC_GRANTEES
-from aws_assets.model.entity import Column, json_text, string, timestamp
+from aws_assets.model.entity import Column, json_text, schema_of, string, timestamp
 
 FINDINGS_TABLE = "findings"
 SEVERITIES = ("critical", "high", "medium", "low")  # most urgent first
@@ -84,9 +84,7 @@ FINDING_COLUMNS: tuple[Column, ...] = (
     json_text("evidence", "What causes it, per rule: the statements, ingress rules or settings, and what is exposed"),
     timestamp("observedAt", "When the findings asset computed it"),
 )
-FINDINGS_SCHEMA = pa.schema(
-    [pa.field(c.name, c.type, metadata={"description": c.description}) for c in FINDING_COLUMNS]
-)
+FINDINGS_SCHEMA = schema_of(FINDING_COLUMNS)
 
 
 # ---- rules and findings ------------------------------------------------------------------------------------------

@@ -44,7 +44,17 @@ from aws_assets.analysis.trust import (
     canonical_json,
     reachable_principals,
 )
-from aws_assets.model.entity import COMMON_COLUMNS, Column, SchemaError, boolean, integer, json_text, string, strings
+from aws_assets.model.entity import (
+    COMMON_COLUMNS,
+    Column,
+    SchemaError,
+    boolean,
+    integer,
+    json_text,
+    schema_of,
+    string,
+    strings,
+)
 from aws_assets.model.relationship import RELATIONSHIP_COLUMNS, relationship_type_name
 
 TRUSTS_TABLE = "aws_iam_role_trusts"
@@ -125,10 +135,6 @@ TABLE_DESCRIPTIONS = {
     REACHABILITY_TABLE: "Role chaining: every principal that can end up in a role, through how few role assumptions "
     "(`hops`), along which `path` of TRUSTS edges.",
 }
-
-
-def schema_of(columns: Iterable[Column]) -> pa.Schema:
-    return pa.schema([pa.field(c.name, c.type, metadata={"description": c.description}) for c in columns])
 
 
 TRUSTS_SCHEMA = schema_of(TRUSTS_COLUMNS)

@@ -47,8 +47,7 @@ def open_lake(lake_root: str, database: str | None = None) -> duckdb.DuckDBPyCon
         con = connect(lake, entity_schemas(), relationship_schemas(), database)
         create_table_views(con, lake, analysis_schemas())
         return con
-    schemas = {**entity_schemas(), **relationship_schemas(), **analysis_schemas()}
-    con = load_tables(LakeSnapshot(lake, default_cache_folder()), {t: s.names for t, s in schemas.items()})
+    con = load_tables(LakeSnapshot(lake, default_cache_folder()), {t: s.names for t, s in table_schemas().items()})
     create_union_view(con, "entities", entity_schemas(), [c.name for c in COMMON_COLUMNS])
     create_union_view(con, "relationships", relationship_schemas(), [c.name for c in RELATIONSHIP_COLUMNS])
     return con
@@ -57,7 +56,7 @@ def open_lake(lake_root: str, database: str | None = None) -> duckdb.DuckDBPyCon
 def load_tables(snapshot: LakeSnapshot, columns: Mapping[str, Iterable[str]]) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection holding exactly these lake tables and columns (table -> column names; an
     unknown column is a programming error), read through the snapshot: for computations over the whole lake."""
-    schemas = {**entity_schemas(), **relationship_schemas(), **analysis_schemas()}
+    schemas = table_schemas()
     con = duckdb.connect()
     for table, names in columns.items():
         wanted = set(names)
@@ -72,11 +71,16 @@ def load_tables(snapshot: LakeSnapshot, columns: Mapping[str, Iterable[str]]) ->
 def columns_named(sql: str, tables: Iterable[str]) -> dict[str, set[str]]:
     """Table -> its columns whose names appear as words in the SQL, and `_key`: what loading for it needs (a name
     the SQL uses for something else only loads a column too many)."""
-    schemas = {**entity_schemas(), **relationship_schemas(), **analysis_schemas()}
+    schemas = table_schemas()
     return {
         table: {"_key", *(c for c in schemas[table].names if re.search(rf"\b{re.escape(c)}\b", sql))}
         for table in tables
     }
+
+
+def table_schemas() -> dict[str, pa.Schema]:
+    """Every table of the graph: entities, edges and the analyses' other tables."""
+    return {**entity_schemas(), **relationship_schemas(), **analysis_schemas()}
 
 
 def entity_schemas() -> dict[str, pa.Schema]:

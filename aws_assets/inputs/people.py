@@ -21,7 +21,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from aws_assets.model.entity import COMMON_COLUMNS, Column, boolean, string
+from aws_assets.model.entity import COMMON_COLUMNS, Column, boolean, schema_of, string
 
 PERSON_TYPE = "person"
 PERSON_CLASS = "Person"
@@ -42,9 +42,7 @@ PERSON_COLUMNS: tuple[Column, ...] = (
         "names it",
     ),
 )
-PERSON_SCHEMA = pa.schema(
-    [pa.field(c.name, c.type, metadata={"description": c.description}) for c in (*COMMON_COLUMNS, *PERSON_COLUMNS)]
-)
+PERSON_SCHEMA = schema_of((*COMMON_COLUMNS, *PERSON_COLUMNS))
 PERSON_DESCRIPTION = (
     "People of the organisation: every valid row of the people directory (`AWS_ASSETS_PEOPLE`, `--people`), plus "
     "a Person for each valid IAM user `Email` tag that the directory lacks. `_key` is `person:<email>`; a person "

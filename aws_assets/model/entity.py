@@ -26,6 +26,12 @@ class Column:
     description: str
 
 
+def schema_of(columns: Iterable[Column]) -> pa.Schema:
+    """The Arrow schema of a table of these columns, each field carrying its description in its metadata (what the
+    Dagster column schemas and the data dictionary show)."""
+    return pa.schema([pa.field(c.name, c.type, metadata={"description": c.description}) for c in columns])
+
+
 def string(name: str, description: str) -> Column:
     return Column(name, pa.string(), description)
 
@@ -150,9 +156,7 @@ class EntityType:
 
     @cached_property
     def schema(self) -> pa.Schema:
-        return pa.schema(
-            [pa.field(c.name, c.type, metadata={"description": c.description}) for c in self.all_columns]
-        )
+        return schema_of(self.all_columns)
 
     def to_table(self, rows: Iterable[dict[str, Any]], account_id: str, region: str) -> pa.Table:
         """Rows as an Arrow table of exactly this type's schema; unknown keys are a programming error."""

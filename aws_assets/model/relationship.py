@@ -7,7 +7,7 @@ from functools import cached_property, lru_cache
 
 import pyarrow as pa
 
-from aws_assets.model.entity import Column, SchemaError, string
+from aws_assets.model.entity import Column, SchemaError, schema_of, string
 
 RELATIONSHIP_COLUMNS: tuple[Column, ...] = (
     string(
@@ -72,9 +72,7 @@ class RelationshipType:
 
     @cached_property
     def schema(self) -> pa.Schema:
-        return pa.schema(
-            [pa.field(c.name, c.type, metadata={"description": c.description}) for c in self.all_columns]
-        )
+        return schema_of(self.all_columns)
 
     def edge_query(self) -> str:
         """The declared SQL with the derived columns around it."""

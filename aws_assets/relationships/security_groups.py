@@ -40,7 +40,7 @@ from typing import Any
 import pyarrow as pa
 
 from aws_assets.model.conventions import INTERNET_CIDRS
-from aws_assets.model.entity import COMMON_COLUMNS, Column, boolean, integer, string
+from aws_assets.model.entity import COMMON_COLUMNS, Column, boolean, integer, schema_of, string
 from aws_assets.model.relationship import RelationshipType
 
 PEER_TABLE = "security_group_peer"
@@ -225,9 +225,7 @@ PEER_COLUMNS: tuple[Column, ...] = (
     ),
     string("reason", "Why the entity is a placeholder"),
 )
-PEER_SCHEMA = pa.schema(
-    [pa.field(c.name, c.type, metadata={"description": c.description}) for c in (*COMMON_COLUMNS, *PEER_COLUMNS)]
-)
+PEER_SCHEMA = schema_of((*COMMON_COLUMNS, *PEER_COLUMNS))
 PEER_DESCRIPTION = (
     "The far side of security group rules that no collector produces: the global `internet` entity "
     "(0.0.0.0/0 and ::/0), one `ip_range` per other CIDR the rules name (global, keyed `ip_range:<CIDR>`), and "

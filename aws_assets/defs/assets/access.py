@@ -11,35 +11,30 @@ import time
 from collections.abc import Iterator
 
 import duckdb
-import pyarrow as pa
 from dagster import (
-    AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
-    AssetSpec,
     MaterializeResult,
     MetadataValue,
     multi_asset,
 )
 
 from aws_assets.analysis.access_graph import (
-    ACCESS_SCHEMA,
     ACCESS_TABLE,
-    EDGES_SCHEMA,
     EDGES_TABLE,
     POLICY_TABLES,
     PRINCIPAL_TABLES,
-    PROBLEMS_SCHEMA,
     PROBLEMS_TABLE,
     TABLE_DESCRIPTIONS,
     AccessGraph,
     build_access_graph,
 )
 from aws_assets.analysis.policy import ResourceIndex
-from aws_assets.defs.assets.analysis import counts, edge_check_results, problem_list, table_spec
+from aws_assets.defs.assets.analysis import counts, problem_list, table_specs
+from aws_assets.defs.assets.edge_checks import edge_check_results, edge_check_specs
 from aws_assets.defs.assets.entities import markdown_preview
-from aws_assets.defs.assets.relationships import CHECKS
 from aws_assets.defs.resources import LakeResource
+from aws_assets.graph.edges import check_edges
 from aws_assets.graph.tables import columns_named, load_tables
 from aws_assets.lake.snapshot import LakeSnapshot
 from aws_assets.lake.sql import quote_identifier
@@ -81,21 +76,17 @@ def read_access_graph(con: duckdb.DuckDBPyConnection) -> AccessGraph:
     return build_access_graph(policies, principals, ResourceIndex(entities))
 
 
-def _spec(table: str, schema: pa.Schema, deps: list[AssetKey]) -> AssetSpec:
-    return table_spec(table, schema, deps, TABLE_DESCRIPTIONS[table])
-
-
 @multi_asset(
     name="analyse_access",
-    specs=[
-        _spec(EDGES_TABLE, EDGES_SCHEMA, [AssetKey(table) for table in TARGET_TABLES]),
-        _spec(ACCESS_TABLE, ACCESS_SCHEMA, [AssetKey(EDGES_TABLE), *(AssetKey(t) for t in PRINCIPAL_TABLES)]),
-        _spec(PROBLEMS_TABLE, PROBLEMS_SCHEMA, [AssetKey(table) for table in POLICY_TABLES]),
-    ],
-    check_specs=[
-        AssetCheckSpec(name, asset=AssetKey(EDGES_TABLE), description=description)
-        for name, description in CHECKS.items()
-    ],
+    specs=table_specs(
+        {
+            EDGES_TABLE: [AssetKey(table) for table in TARGET_TABLES],
+            ACCESS_TABLE: [AssetKey(EDGES_TABLE), *(AssetKey(t) for t in PRINCIPAL_TABLES)],
+            PROBLEMS_TABLE: [AssetKey(table) for table in POLICY_TABLES],
+        },
+        TABLE_DESCRIPTIONS,
+    ),
+    check_specs=edge_check_specs(EDGES_TABLE),
     description="Reads every identity policy (managed, and inline of users, groups and roles) with the policy "
     "engine and writes the ALLOWS and DENIES edges, each principal's effective reach and the problems met.",
 )
@@ -151,4 +142,4 @@ def analyse_access(context: AssetExecutionContext, lake: LakeResource) -> Iterat
     )
     # Both ends of every edge must be entities of the collected tables; a policy may ALLOW and DENY one target, so
     # two edges may join the same two entities and a duplicate is an edge equal in every column.
-    yield from edge_check_results(con, graph.edges, EDGES_TABLE, TARGET_TABLES, parallel_edges=True)
+    yield from edge_check_results(EDGES_TABLE, check_edges(con, graph.edges, TARGET_TABLES, parallel_edges=True))

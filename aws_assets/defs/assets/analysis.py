@@ -1,40 +1,38 @@
-"""What the assets of the `analysis` group share: the spec of a lake table they write, the counts and problem lists
-of their metadata, and the checks of the edge tables they write."""
+"""What the assets of the `analysis` group share: the specs of the lake tables they write, and the counts and problem
+lists of their metadata."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Mapping
 
-import duckdb
 import pyarrow as pa
-from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, AssetSpec, TableColumn, TableSchema
+from dagster import AssetKey, AssetSpec
 
-from aws_assets.defs.assets.relationships import check_edges
+from aws_assets.defs.assets.column_schema import column_schema
 from aws_assets.defs.automation import REFRESH_WHEN_UPSTREAM_CHANGES
+from aws_assets.graph.tables import table_schemas
 
 GROUP = "analysis"
 LISTED_PROBLEMS = 50  # problems shown in a materialization's metadata; the table has them all
 
 
-def table_schema(schema: pa.Schema) -> TableSchema:
-    """The `dagster/column_schema` of a table whose Arrow fields carry their descriptions."""
-    return TableSchema(
-        columns=[TableColumn(f.name, str(f.type), description=f.metadata[b"description"].decode()) for f in schema]
-    )
-
-
-def table_spec(table: str, schema: pa.Schema, deps: list[AssetKey], description: str) -> AssetSpec:
-    """One lake table an analysis multi-asset writes, refreshed when the tables it reads change."""
-    return AssetSpec(
-        key=AssetKey(table),
-        group_name=GROUP,
-        kinds={"python", "parquet"},
-        deps=deps,
-        description=description,
-        metadata={"dagster/column_schema": table_schema(schema)},
-        automation_condition=REFRESH_WHEN_UPSTREAM_CHANGES,
-    )
+def table_specs(reads: Mapping[str, list[AssetKey]], descriptions: Mapping[str, str]) -> list[AssetSpec]:
+    """The lake tables an analysis multi-asset writes (table -> the assets it reads), each described by
+    `descriptions` and refreshed when the tables it reads change."""
+    schemas = table_schemas()
+    return [
+        AssetSpec(
+            key=AssetKey(table),
+            group_name=GROUP,
+            kinds={"python", "parquet"},
+            deps=deps,
+            description=descriptions[table],
+            metadata={"dagster/column_schema": column_schema(schemas[table])},
+            automation_condition=REFRESH_WHEN_UPSTREAM_CHANGES,
+        )
+        for table, deps in reads.items()
+    ]
 
 
 def counts(table: pa.Table, *columns: str) -> dict[str, int]:
@@ -59,17 +57,3 @@ def problem_list(problems: pa.Table, key_column: str, table_name: str) -> str:
         lines.append(f"\n_{problems.num_rows - LISTED_PROBLEMS} more in the `{table_name}` table_")
     return "\n".join(lines) or "_none_"
 
-
-def edge_check_results(
-    con: duckdb.DuckDBPyConnection, edges: pa.Table, table: str, key_tables: list[str], parallel_edges: bool = False
-) -> Iterator[AssetCheckResult]:
-    """The relationship checks (unique keys, no duplicate edges, both ends entities of `key_tables`) of an edge
-    table, as the asset checks of `table`."""
-    for check, found in check_edges(con, edges, key_tables, parallel_edges).items():
-        yield AssetCheckResult(
-            asset_key=AssetKey(table),
-            check_name=check,
-            passed=found == 0,
-            severity=AssetCheckSeverity.ERROR,
-            metadata={"problems": found},
-        )

@@ -12,13 +12,12 @@ from dagster import (
     Failure,
     MaterializeResult,
     MetadataValue,
-    TableColumn,
-    TableSchema,
     multi_asset,
 )
 
 from aws_assets.aws.collect import Outcome, collect_entity_types, empty_outcomes
 from aws_assets.aws.session import AccessError
+from aws_assets.defs.assets.column_schema import column_schema
 from aws_assets.defs.partitions import account_region_partitions, accounts_partitions, split_partition_key
 from aws_assets.defs.resources import AwsAccounts, LakeResource
 from aws_assets.inputs.instances import InstanceError
@@ -26,12 +25,6 @@ from aws_assets.model.entity import EntityType, Scope, Service
 
 PREVIEW_ROWS = 5
 PREVIEW_COLUMNS = ("_key", "displayName", "region")
-
-
-def column_schema(entity_type: EntityType) -> TableSchema:
-    return TableSchema(
-        columns=[TableColumn(c.name, str(c.type), description=c.description) for c in entity_type.all_columns]
-    )
 
 
 def markdown_preview(table: pa.Table, columns: tuple[str, ...] = PREVIEW_COLUMNS) -> str:
@@ -53,7 +46,7 @@ def asset_spec(service: Service, entity_type: EntityType) -> AssetSpec:
         kinds={"aws", service.kind},
         description=f"{entity_type.description}\n\n`_type` {entity_type.type}, `_class` [{classes}]; "
         f"partitioned by {'account' if service.scope is Scope.ACCOUNT else 'account x region'}.",
-        metadata={"dagster/column_schema": column_schema(entity_type), "aws/service": service.title},
+        metadata={"dagster/column_schema": column_schema(entity_type.schema), "aws/service": service.title},
         tags={"aws/service": service.name},
     )
 
@@ -61,7 +54,7 @@ def asset_spec(service: Service, entity_type: EntityType) -> AssetSpec:
 def materialization(outcome: Outcome, path: str, note: str | None) -> MaterializeResult:
     metadata = {
         "dagster/row_count": outcome.table.num_rows,
-        "dagster/column_schema": column_schema(outcome.entity_type),
+        "dagster/column_schema": column_schema(outcome.entity_type.schema),
         "aws/api_calls": outcome.api_calls,
         "aws/api_calls_by_operation": MetadataValue.json(outcome.calls_by_operation),
         "collection_seconds": round(outcome.seconds, 3),

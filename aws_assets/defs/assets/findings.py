@@ -20,13 +20,11 @@ from dagster import (
     AssetKey,
     MaterializeResult,
     MetadataValue,
-    TableColumn,
-    TableSchema,
     asset,
 )
 
 from aws_assets.analysis.findings import (
-    FINDING_COLUMNS,
+    FINDINGS_SCHEMA,
     FINDINGS_TABLE,
     RULES,
     SEVERITIES,
@@ -39,6 +37,7 @@ from aws_assets.analysis.findings import (
     tables_read,
 )
 from aws_assets.defs.assets.analysis import GROUP
+from aws_assets.defs.assets.column_schema import column_schema
 from aws_assets.defs.assets.entities import markdown_preview
 from aws_assets.defs.automation import REFRESH_WHEN_UPSTREAM_CHANGES
 from aws_assets.defs.resources import LakeResource
@@ -87,9 +86,7 @@ def check_result(rule: Rule, findings: list[Finding]) -> AssetCheckResult:
     "database ports, unencrypted storage, console users without MFA, stale access keys, admin policies on users. "
     "The rules are listed in the README (Findings) and the data dictionary.",
     metadata={
-        "dagster/column_schema": TableSchema(
-            columns=[TableColumn(c.name, str(c.type), description=c.description) for c in FINDING_COLUMNS]
-        ),
+        "dagster/column_schema": column_schema(FINDINGS_SCHEMA),
     },
     check_specs=[
         AssetCheckSpec(

@@ -15,7 +15,8 @@ from dagster import (
     asset,
 )
 
-from aws_assets.defs.assets.analysis import GROUP, table_schema
+from aws_assets.defs.assets.analysis import GROUP
+from aws_assets.defs.assets.column_schema import column_schema
 from aws_assets.defs.assets.entities import markdown_preview
 from aws_assets.defs.automation import REFRESH_WHEN_UPSTREAM_CHANGES
 from aws_assets.defs.resources import LakeResource
@@ -40,9 +41,7 @@ PEER_SOURCES = (AWS_SECURITY_GROUP, AWS_VPC, AWS_SUBNET)
     deps=[AssetKey(entity_type.type) for entity_type in PEER_SOURCES],
     kinds={"duckdb", "parquet"},
     description=PEER_DESCRIPTION,
-    metadata={
-        "dagster/column_schema": table_schema(PEER_SCHEMA)
-    },
+    metadata={"dagster/column_schema": column_schema(PEER_SCHEMA)},
     automation_condition=REFRESH_WHEN_UPSTREAM_CHANGES,
 )
 def security_group_peer(context: AssetExecutionContext, lake: LakeResource) -> MaterializeResult:

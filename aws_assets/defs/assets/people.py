@@ -11,7 +11,7 @@ from dagster import (
 )
 from pydantic import Field
 
-from aws_assets.defs.assets.analysis import table_schema
+from aws_assets.defs.assets.column_schema import column_schema
 from aws_assets.defs.assets.entities import markdown_preview
 from aws_assets.defs.automation import REFRESH_WHEN_UPSTREAM_CHANGES
 from aws_assets.defs.resources import LakeResource
@@ -51,9 +51,7 @@ class PeopleDirectory(ConfigurableResource):
     deps=[AssetKey(IAM_USER.type)],
     kinds={"parquet"},
     description=PERSON_DESCRIPTION,
-    metadata={
-        "dagster/column_schema": table_schema(PERSON_SCHEMA)
-    },
+    metadata={"dagster/column_schema": column_schema(PERSON_SCHEMA)},
     automation_condition=REFRESH_WHEN_UPSTREAM_CHANGES,
 )
 def person(context: AssetExecutionContext, lake: LakeResource, people: PeopleDirectory) -> MaterializeResult:

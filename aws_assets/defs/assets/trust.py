@@ -10,12 +10,9 @@ import time
 from collections.abc import Iterator
 
 import duckdb
-import pyarrow as pa
 from dagster import (
-    AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
-    AssetSpec,
     MaterializeResult,
     MetadataValue,
     multi_asset,
@@ -23,23 +20,20 @@ from dagster import (
 
 from aws_assets.analysis.trust import COLLECTED_TARGET_TYPES
 from aws_assets.analysis.trust_graph import (
-    PLACEHOLDER_SCHEMA,
     PLACEHOLDER_TABLE,
-    PROBLEMS_SCHEMA,
     PROBLEMS_TABLE,
-    REACHABILITY_SCHEMA,
     REACHABILITY_TABLE,
     TABLE_DESCRIPTIONS,
-    TRUSTS_SCHEMA,
     TRUSTS_TABLE,
     TrustGraph,
     build_trust_graph,
     lake_targets,
 )
-from aws_assets.defs.assets.analysis import counts, edge_check_results, problem_list, table_spec
+from aws_assets.defs.assets.analysis import counts, problem_list, table_specs
+from aws_assets.defs.assets.edge_checks import edge_check_results, edge_check_specs
 from aws_assets.defs.assets.entities import markdown_preview
-from aws_assets.defs.assets.relationships import CHECKS
 from aws_assets.defs.resources import LakeResource
+from aws_assets.graph.edges import check_edges
 from aws_assets.graph.tables import load_tables
 from aws_assets.lake.snapshot import LakeSnapshot
 from aws_assets.lake.sql import quote_identifier
@@ -69,22 +63,18 @@ def read_trust_graph(con: duckdb.DuckDBPyConnection) -> TrustGraph:
     return build_trust_graph(roles, lake_targets(keys, accounts, roles))
 
 
-def _spec(table: str, schema: pa.Schema, deps: list[AssetKey]) -> AssetSpec:
-    return table_spec(table, schema, deps, TABLE_DESCRIPTIONS[table])
-
-
 @multi_asset(
     name="analyse_trust",
-    specs=[
-        _spec(TRUSTS_TABLE, TRUSTS_SCHEMA, [AssetKey(table) for table in TARGET_TABLES]),
-        _spec(PLACEHOLDER_TABLE, PLACEHOLDER_SCHEMA, [AssetKey(table) for table in TARGET_TABLES]),
-        _spec(PROBLEMS_TABLE, PROBLEMS_SCHEMA, [AssetKey("aws_iam_role")]),
-        _spec(REACHABILITY_TABLE, REACHABILITY_SCHEMA, [AssetKey(TRUSTS_TABLE)]),
-    ],
-    check_specs=[
-        AssetCheckSpec(name, asset=AssetKey(TRUSTS_TABLE), description=description)
-        for name, description in CHECKS.items()
-    ],
+    specs=table_specs(
+        {
+            TRUSTS_TABLE: [AssetKey(table) for table in TARGET_TABLES],
+            PLACEHOLDER_TABLE: [AssetKey(table) for table in TARGET_TABLES],
+            PROBLEMS_TABLE: [AssetKey("aws_iam_role")],
+            REACHABILITY_TABLE: [AssetKey(TRUSTS_TABLE)],
+        },
+        TABLE_DESCRIPTIONS,
+    ),
+    check_specs=edge_check_specs(TRUSTS_TABLE),
     description="Reads every role's trust policy with the trust engine and writes the TRUSTS edges, their "
     "placeholder entities, the problems met and role chaining.",
 )
@@ -148,4 +138,4 @@ def analyse_trust(context: AssetExecutionContext, lake: LakeResource) -> Iterato
     )
     # Both ends of every edge must be entities: a role, a target table's entity, or a placeholder just written.
     con.register(PLACEHOLDER_TABLE, graph.placeholders.select(["_key"]))
-    yield from edge_check_results(con, graph.edges, TRUSTS_TABLE, [*TARGET_TABLES, PLACEHOLDER_TABLE])
+    yield from edge_check_results(TRUSTS_TABLE, check_edges(con, graph.edges, [*TARGET_TABLES, PLACEHOLDER_TABLE]))
