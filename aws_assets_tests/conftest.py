@@ -25,9 +25,9 @@ from aws_assets.defs.definitions import build_definitions
 from aws_assets.defs.sync import sync
 from aws_assets.graph.tables import open_lake
 from aws_assets.inputs.instances import Instance, load_instances
-from aws_assets.lake.snapshot import CACHE_ENV
 from aws_assets.lake.storage import Lake
 from aws_assets.model.regions import GLOBAL_REGION
+from aws_assets.model.settings import CACHE
 from aws_assets.sim.organisation import seed, start_moto_server
 
 ACCOUNT_ID = "111122223333"
@@ -40,13 +40,13 @@ REGION = "eu-west-1"
 def snapshot_cache(tmp_path_factory):
     """The lake snapshots the graph assets keep, in the test session's own folder rather than the user's cache."""
     folder = tmp_path_factory.mktemp("snapshot-cache")
-    previous = os.environ.get(CACHE_ENV)
-    os.environ[CACHE_ENV] = str(folder)
+    previous = os.environ.get(CACHE.name)
+    os.environ[CACHE.name] = str(folder)
     yield folder
     if previous is None:
-        os.environ.pop(CACHE_ENV, None)
+        os.environ.pop(CACHE.name, None)
     else:
-        os.environ[CACHE_ENV] = previous
+        os.environ[CACHE.name] = previous
 
 
 @pytest.fixture

@@ -7,11 +7,12 @@ import os
 import sys
 from pathlib import Path
 
-from aws_assets.defs.resources import default_instances_file, default_lake_root
 from aws_assets.inputs.instances import InstanceError, load_instances
-from aws_assets.inputs.people import PEOPLE_ENV, PeopleFileError, default_people_file, load_directory
+from aws_assets.inputs.people import PeopleFileError, load_directory
+from aws_assets.model.settings import INSTANCES, LAKE, PEOPLE, from_environment, settings
 
 DEFAULT_DAGSTER_HOME = "data/dagster_home"
+LAKE_HELP = f"lake root: a path or s3://bucket/prefix (default ${LAKE.name}, else {LAKE.default})"
 DAGSTER_YAML = Path(__file__).resolve().parents[2] / "deploy" / "dagster.yaml"
 
 
@@ -106,8 +107,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     environment = start_demo(args.port)
     if args.org_only:
         return 0
-    status = run_sync(environment["AWS_ASSETS_INSTANCES"], environment["AWS_ASSETS_LAKE"],
-                      environment["DAGSTER_HOME"], environment["AWS_ASSETS_PEOPLE"])
+    demo = from_environment(environment)
+    status = run_sync(demo.instances_file, demo.lake, environment["DAGSTER_HOME"], demo.people_file)
     print(
         "\nThe simulated organisation keeps running: `make ui` opens the Dagster UI on these materializations, "
         "`make demo-stop` stops it."
@@ -131,23 +132,25 @@ def cmd_dictionary(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    config = settings()
     main_parser = argparse.ArgumentParser(prog="aws-assets", description=__doc__)
     commands = main_parser.add_subparsers(dest="command", required=True)
 
     sync_parser = commands.add_parser("sync", help="collect every instance's accounts and regions into the lake")
-    sync_parser.add_argument("--instances", default=default_instances_file(), help="instances file (JSON or YAML)")
-    sync_parser.add_argument("--lake", default=default_lake_root(), help="lake root: a path or s3://bucket/prefix")
+    sync_parser.add_argument("--instances", default=config.instances_file,
+                             help=f"instances file, JSON or YAML (default ${INSTANCES.name}, else {INSTANCES.default})")
+    sync_parser.add_argument("--lake", default=config.lake, help=LAKE_HELP)
     sync_parser.add_argument("--dagster-home", help="Dagster instance directory (default $DAGSTER_HOME)")
     sync_parser.add_argument(
-        "--people", metavar="FILE", default=default_people_file(),
-        help=f"people directory, CSV or Parquet with email, firstName, lastName (default ${PEOPLE_ENV}); "
+        "--people", metavar="FILE", default=config.people_file,
+        help=f"people directory, CSV or Parquet with email, firstName, lastName (default ${PEOPLE.name}); "
         "IAM users map to these people",
     )
     sync_parser.set_defaults(run=cmd_sync)
 
     sql_parser = commands.add_parser("sql", help="DuckDB SQL over the lake; no query opens a prompt")
     sql_parser.add_argument("query", nargs="?", help="a SQL query; views: one per _type, and `entities`")
-    sql_parser.add_argument("--lake", default=default_lake_root(), help="lake root: a path or s3://bucket/prefix")
+    sql_parser.add_argument("--lake", default=config.lake, help=LAKE_HELP)
     sql_parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
     sql_parser.add_argument("--write-db", metavar="FILE", help="also write a .duckdb file holding the views")
     sql_parser.set_defaults(run=cmd_sql)

@@ -4,13 +4,13 @@ deploy/production/executor.yaml)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import yaml
 from dagster import ExecutorDefinition
 
-DEPLOYMENT_ENV = "AWS_ASSETS_DEPLOYMENT"
+from aws_assets.model.settings import DEPLOYMENT, settings
+
 LOCAL, PRODUCTION = "local", "production"
 PRODUCTION_DIR = Path(__file__).resolve().parents[2] / "deploy" / "production"
 EXECUTOR_CONFIG = PRODUCTION_DIR / "executor.yaml"
@@ -21,9 +21,9 @@ class DeploymentError(ValueError):
 
 
 def current_deployment() -> str:
-    deployment = os.environ.get(DEPLOYMENT_ENV, LOCAL)
+    deployment = settings().deployment
     if deployment not in (LOCAL, PRODUCTION):
-        raise DeploymentError(f"{DEPLOYMENT_ENV}={deployment!r}: expected {LOCAL!r} or {PRODUCTION!r}")
+        raise DeploymentError(f"{DEPLOYMENT.name}={deployment!r}: expected {LOCAL!r} or {PRODUCTION!r}")
     return deployment
 
 

@@ -15,6 +15,8 @@ import sys
 import time
 from pathlib import Path
 
+from aws_assets.model.settings import INSTANCES, LAKE, PEOPLE
+
 DEMO_DIR = Path("data/demo")
 # A small people directory matching the simulated organisation's IAM users (see aws_assets/sim/organisation.py).
 EXAMPLE_PEOPLE = Path(__file__).resolve().parents[2] / "examples" / "people.csv"
@@ -112,9 +114,9 @@ def demo_environment(endpoint: str) -> dict[str, str]:
     return {
         **DEMO_CREDENTIALS,
         "AWS_ENDPOINT_URL": endpoint,
-        "AWS_ASSETS_INSTANCES": str(paths["instances"]),
-        "AWS_ASSETS_LAKE": str(paths["lake"]),
-        "AWS_ASSETS_PEOPLE": str(EXAMPLE_PEOPLE),
+        INSTANCES.name: str(paths["instances"]),
+        LAKE.name: str(paths["lake"]),
+        PEOPLE.name: str(EXAMPLE_PEOPLE),
         "DAGSTER_HOME": str(paths["dagster_home"]),
     }
 
