@@ -191,10 +191,10 @@ def sql(synced):
     return run
 
 
-# Tests that sync the simulated organisation on a moto server, drive the UI or need PostgreSQL: `-m "not e2e"`
-# leaves them out and runs the rest (transforms, engines, collectors on in-process moto).
+# Tests that sync the simulated organisation on a moto server, drive the UI, need PostgreSQL or build and install the
+# package: `-m "not e2e"` leaves them out and runs the rest (transforms, engines, collectors on in-process moto).
 E2E_FIXTURES = frozenset({"synced", "sql", "moto_server"})
-E2E_MODULES = frozenset({"test_end_to_end", "test_ui_browser", "test_production"})
+E2E_MODULES = frozenset({"test_end_to_end", "test_ui_browser", "test_production", "test_installed_package"})
 
 
 def pytest_collection_modifyitems(items):

@@ -3,6 +3,7 @@ run launcher's and executor's configuration, and the choice of executor by AWS_A
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 import sqlalchemy
@@ -15,7 +16,6 @@ from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage
 
 from aws_assets.defs.definitions import build_definitions
 from aws_assets.defs.deployment import (
-    PRODUCTION_DIR,
     DeploymentError,
     current_deployment,
     executor_config,
@@ -26,7 +26,8 @@ from aws_assets.model.settings import DEPLOYMENT
 from aws_assets_tests.conftest import ACCOUNT_ID, INSTANCE
 from aws_assets_tests.postgres_server import postgres_bin_dir, postgres_server
 
-PRODUCTION_YAML = PRODUCTION_DIR / "dagster.yaml"
+# The instance configuration operators put in the ConfigMap; the code reads only the executor configuration.
+PRODUCTION_YAML = Path(__file__).resolve().parents[1] / "deploy" / "production" / "dagster.yaml"
 GRAPH_JOBS = (build_graph_job.name, "__ASSET_JOB")  # the graph build, and what the UI's Materialize runs
 K8S_ENV = {
     "DAGSTER_K8S_NAMESPACE": "aws-assets",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from importlib.resources import files
 from pathlib import Path
 
 from aws_assets.inputs.instances import InstanceError, load_instances
@@ -13,7 +14,8 @@ from aws_assets.model.settings import INSTANCES, LAKE, PEOPLE, from_environment,
 
 DEFAULT_DAGSTER_HOME = "data/dagster_home"
 LAKE_HELP = f"lake root: a path or s3://bucket/prefix (default ${LAKE.name}, else {LAKE.default})"
-DAGSTER_YAML = Path(__file__).resolve().parents[2] / "deploy" / "dagster.yaml"
+# The instance configuration a new DAGSTER_HOME starts with, shipped in the package; deploy/dagster.yaml links to it.
+DAGSTER_YAML = files("aws_assets.app") / "dagster.yaml"
 
 
 def use_dagster_home(path: str | None):
@@ -22,7 +24,7 @@ def use_dagster_home(path: str | None):
 
     home = Path(path or os.environ.get("DAGSTER_HOME") or DEFAULT_DAGSTER_HOME).resolve()
     home.mkdir(parents=True, exist_ok=True)
-    if DAGSTER_YAML.exists() and not (home / "dagster.yaml").exists():
+    if not (home / "dagster.yaml").exists():
         (home / "dagster.yaml").write_text(DAGSTER_YAML.read_text())
     os.environ["DAGSTER_HOME"] = str(home)
     return DagsterInstance.get()
@@ -119,15 +121,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_dictionary(args: argparse.Namespace) -> int:
     from aws_assets.app.dictionary import DICTIONARY_PATH, render_data_dictionary
 
+    path = args.output or DICTIONARY_PATH
     text = render_data_dictionary()
     if args.check:
-        if not DICTIONARY_PATH.exists() or DICTIONARY_PATH.read_text() != text:
-            print(f"{DICTIONARY_PATH} is out of date: run `aws-assets dictionary`", file=sys.stderr)
+        if not path.exists() or path.read_text() != text:
+            print(f"{path} is out of date: run `aws-assets dictionary`", file=sys.stderr)
             return 1
         return 0
-    DICTIONARY_PATH.parent.mkdir(parents=True, exist_ok=True)
-    DICTIONARY_PATH.write_text(text)
-    print(f"wrote {DICTIONARY_PATH}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    print(f"wrote {path}")
     return 0
 
 
@@ -161,7 +164,10 @@ def parser() -> argparse.ArgumentParser:
     demo_parser.add_argument("--stop", action="store_true", help="stop the simulated organisation")
     demo_parser.set_defaults(run=cmd_demo)
 
-    dictionary_parser = commands.add_parser("dictionary", help="regenerate docs/data-dictionary.md")
+    dictionary_parser = commands.add_parser("dictionary", help="regenerate the data dictionary")
+    # No default here: the dictionary module, which names it, is slow to import for the other commands.
+    dictionary_parser.add_argument("--output", metavar="FILE", type=Path,
+                                   help="where to write it (default docs/data-dictionary.md in the current directory)")
     dictionary_parser.add_argument("--check", action="store_true", help="fail if the file is out of date")
     dictionary_parser.set_defaults(run=cmd_dictionary)
     return main_parser

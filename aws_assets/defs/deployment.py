@@ -1,10 +1,11 @@
 """Where runs execute, chosen by AWS_ASSETS_DEPLOYMENT: `local` (Dagster's default executor, on this machine) or
-`production` (the k8s_job_executor: each step of a run in its own Kubernetes pod, configured by
-deploy/production/executor.yaml)."""
+`production` (the k8s_job_executor: each step of a run in its own Kubernetes pod, configured by executor.yaml
+beside this module, which the package ships and deploy/production/executor.yaml links to)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 
 import yaml
 from dagster import ExecutorDefinition
@@ -12,8 +13,7 @@ from dagster import ExecutorDefinition
 from aws_assets.model.settings import DEPLOYMENT, settings
 
 LOCAL, PRODUCTION = "local", "production"
-PRODUCTION_DIR = Path(__file__).resolve().parents[2] / "deploy" / "production"
-EXECUTOR_CONFIG = PRODUCTION_DIR / "executor.yaml"
+EXECUTOR_CONFIG = files("aws_assets.defs") / "executor.yaml"
 
 
 class DeploymentError(ValueError):
@@ -27,7 +27,7 @@ def current_deployment() -> str:
     return deployment
 
 
-def executor_config(path: Path = EXECUTOR_CONFIG) -> dict:
+def executor_config(path: Traversable = EXECUTOR_CONFIG) -> dict:
     try:
         config = yaml.safe_load(path.read_text())
     except (OSError, yaml.YAMLError) as error:

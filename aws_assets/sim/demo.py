@@ -13,13 +13,15 @@ import socket
 import subprocess
 import sys
 import time
+from importlib.resources import files
 from pathlib import Path
 
 from aws_assets.model.settings import INSTANCES, LAKE, PEOPLE
 
 DEMO_DIR = Path("data/demo")
-# A small people directory matching the simulated organisation's IAM users (see aws_assets/sim/organisation.py).
-EXAMPLE_PEOPLE = Path(__file__).resolve().parents[2] / "examples" / "people.csv"
+# A small people directory matching the simulated organisation's IAM users (see aws_assets/sim/organisation.py),
+# shipped in the package; examples/people.csv links to it.
+EXAMPLE_PEOPLE = files("aws_assets.sim") / "people.csv"
 ORG_STARTUP_SECONDS = 180
 # The simulated organisation accepts any credentials; these keep a developer's real ones out of the demo.
 DEMO_CREDENTIALS = {
