@@ -6,9 +6,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo ui demo-stop test dictionary benchmark clean lock
 
+# setuptools 70.1 and later build wheels by themselves: the installed-package test builds one offline.
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --upgrade pip 'setuptools>=70.1'
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)

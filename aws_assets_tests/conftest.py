@@ -26,9 +26,9 @@ from aws_assets.defs.definitions import build_definitions
 from aws_assets.defs.sync import sync
 from aws_assets.graph.tables import open_lake
 from aws_assets.inputs.instances import Instance, load_instances
-from aws_assets.lake.snapshot import CACHE_ENV
 from aws_assets.lake.storage import Lake
 from aws_assets.model.regions import GLOBAL_REGION
+from aws_assets.model.settings import CACHE
 from aws_assets.sim.organisation import seed, start_moto_server
 
 # How many examples each property test tries: `make test` (and so CI) runs the thorough profile; a developer's
@@ -47,13 +47,13 @@ REGION = "eu-west-1"
 def snapshot_cache(tmp_path_factory):
     """The lake snapshots the graph assets keep, in the test session's own folder rather than the user's cache."""
     folder = tmp_path_factory.mktemp("snapshot-cache")
-    previous = os.environ.get(CACHE_ENV)
-    os.environ[CACHE_ENV] = str(folder)
+    previous = os.environ.get(CACHE.name)
+    os.environ[CACHE.name] = str(folder)
     yield folder
     if previous is None:
-        os.environ.pop(CACHE_ENV, None)
+        os.environ.pop(CACHE.name, None)
     else:
-        os.environ[CACHE_ENV] = previous
+        os.environ[CACHE.name] = previous
 
 
 @pytest.fixture
@@ -198,10 +198,11 @@ def sql(synced):
     return run
 
 
-# Tests that sync the simulated organisation on a moto server, drive the UI or need PostgreSQL: `-m "not e2e"`
-# leaves them out and runs the rest (transforms, engines, collectors on in-process moto).
+# Tests that sync the simulated organisation on a moto server, drive the UI, need PostgreSQL or build and install the
+# package: `-m "not e2e"` leaves them out and runs the rest (transforms, engines, collectors on in-process moto).
 E2E_FIXTURES = frozenset({"synced", "sql", "moto_server"})
-E2E_MODULES = frozenset({"test_end_to_end", "test_ui_browser", "test_production", "test_simulated_org"})
+E2E_MODULES = frozenset({"test_end_to_end", "test_ui_browser", "test_production", "test_simulated_org",
+                         "test_installed_package"})
 
 
 def pytest_collection_modifyitems(items):

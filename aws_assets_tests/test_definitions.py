@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from dagster import AssetKey, Definitions, MultiPartitionsDefinition
 
 from aws_assets.app.dictionary import DICTIONARY_PATH, render_data_dictionary
@@ -5,6 +7,8 @@ from aws_assets.defs.definitions import defs
 from aws_assets.model.entity import Scope
 from aws_assets.model.regions import commercial_regions
 from aws_assets.services.catalog import ENTITY_TYPES, RESOURCE_SERVICES, SERVICES
+
+DICTIONARY = Path(__file__).resolve().parents[1] / DICTIONARY_PATH
 
 SPEC_TYPES = {
     "aws_account": ["Account"],
@@ -67,9 +71,9 @@ def test_regions_are_the_commercial_partition_only():
 
 
 def test_data_dictionary_is_up_to_date():
-    assert DICTIONARY_PATH.read_text() == render_data_dictionary(), "run `make dictionary` to regenerate it"
+    assert DICTIONARY.read_text() == render_data_dictionary(), "run `make dictionary` to regenerate it"
     for entity_type in ENTITY_TYPES.values():
-        assert f"### `{entity_type.type}`" in DICTIONARY_PATH.read_text()
+        assert f"### `{entity_type.type}`" in DICTIONARY.read_text()
 
 
 def test_a_service_entity_has_only_its_own_service_entity_types():

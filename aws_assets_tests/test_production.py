@@ -3,6 +3,7 @@ run launcher's and executor's configuration, and the choice of executor by AWS_A
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 import sqlalchemy
@@ -15,18 +16,18 @@ from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage
 
 from aws_assets.defs.definitions import build_definitions
 from aws_assets.defs.deployment import (
-    DEPLOYMENT_ENV,
-    PRODUCTION_DIR,
     DeploymentError,
     current_deployment,
     executor_config,
 )
 from aws_assets.defs.jobs import build_graph_job, sync_account_job, sync_region_job
 from aws_assets.lake.storage import Lake
+from aws_assets.model.settings import DEPLOYMENT
 from aws_assets_tests.conftest import ACCOUNT_ID, INSTANCE
 from aws_assets_tests.postgres_server import postgres_bin_dir, postgres_server
 
-PRODUCTION_YAML = PRODUCTION_DIR / "dagster.yaml"
+# The instance configuration operators put in the ConfigMap; the code reads only the executor configuration.
+PRODUCTION_YAML = Path(__file__).resolve().parents[1] / "deploy" / "production" / "dagster.yaml"
 GRAPH_JOBS = (build_graph_job.name, "__ASSET_JOB")  # the graph build, and what the UI's Materialize runs
 K8S_ENV = {
     "DAGSTER_K8S_NAMESPACE": "aws-assets",
@@ -46,7 +47,7 @@ def production_instance_config() -> dict:
 
 
 def test_production_definitions_run_each_graph_step_in_a_kubernetes_pod(monkeypatch):
-    monkeypatch.setenv(DEPLOYMENT_ENV, "production")
+    monkeypatch.setenv(DEPLOYMENT.name, "production")
     defs = build_definitions(instances_file="instances.json", lake_root="s3://lake/graph")
     Definitions.validate_loadable(defs)
     shipped = executor_config()
@@ -78,14 +79,14 @@ def test_shipped_executor_config_is_valid_for_the_k8s_job_executor():
 
 
 def test_local_deployment_keeps_dagsters_default_executor(monkeypatch):
-    monkeypatch.delenv(DEPLOYMENT_ENV, raising=False)
+    monkeypatch.delenv(DEPLOYMENT.name, raising=False)
     assert current_deployment() == "local"
     job = build_definitions(instances_file="instances.json").resolve_job_def(build_graph_job.name)
     assert job.executor_def.name == "multi_or_in_process_executor"
 
 
 def test_unknown_deployment_is_a_clear_error(monkeypatch):
-    monkeypatch.setenv(DEPLOYMENT_ENV, "prod")
+    monkeypatch.setenv(DEPLOYMENT.name, "prod")
     with pytest.raises(DeploymentError, match=r"^AWS_ASSETS_DEPLOYMENT='prod': expected 'local' or 'production'$"):
         build_definitions(instances_file="instances.json")
 
@@ -154,7 +155,7 @@ def production_home(tmp_path, monkeypatch, postgres):
 
 @requires_postgres
 def test_materialization_is_stored_in_postgres(production_home, postgres, account_session, tmp_path, monkeypatch):
-    monkeypatch.setenv(DEPLOYMENT_ENV, "production")
+    monkeypatch.setenv(DEPLOYMENT.name, "production")
     iam = account_session.client("iam")
     for name in ("deployer", "auditor"):
         iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17",

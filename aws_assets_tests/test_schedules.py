@@ -9,10 +9,11 @@ from dagster import DagsterInstance, build_schedule_context, instance_for_test
 from aws_assets.app.cli import DAGSTER_YAML
 from aws_assets.defs.definitions import build_definitions
 from aws_assets.defs.jobs import ACCOUNT_TAG
-from aws_assets.defs.schedules import DEFAULT_SYNC_SCHEDULE, ScheduleError, build_sync_schedules
+from aws_assets.defs.schedules import ScheduleError, build_sync_schedules
 from aws_assets.inputs.instances import Instance
 from aws_assets.inputs.registry import save_registry
 from aws_assets.model.regions import commercial_regions
+from aws_assets.model.settings import SYNC_SCHEDULE
 
 pytestmark = pytest.mark.filterwarnings("ignore:Non-compliant tag keys:DeprecationWarning")
 
@@ -67,7 +68,7 @@ def test_no_instances_is_a_skip(tmp_path):
 
 
 def test_cadence_comes_from_the_environment(monkeypatch, tmp_path):
-    assert {s.cron_schedule for s in build_definitions().schedules} == {DEFAULT_SYNC_SCHEDULE}
+    assert {s.cron_schedule for s in build_definitions().schedules} == {SYNC_SCHEDULE.default}
     monkeypatch.setenv("AWS_ASSETS_SYNC_SCHEDULE", "*/30 * * * *")
     defs = build_definitions(instances_file=str(tmp_path / "i.json"))
     assert {s.name: s.cron_schedule for s in defs.schedules} == {

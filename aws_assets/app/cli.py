@@ -5,14 +5,17 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from importlib.resources import files
 from pathlib import Path
 
-from aws_assets.defs.resources import default_instances_file, default_lake_root
 from aws_assets.inputs.instances import InstanceError, load_instances
-from aws_assets.inputs.people import PEOPLE_ENV, PeopleFileError, default_people_file, load_directory
+from aws_assets.inputs.people import PeopleFileError, load_directory
+from aws_assets.model.settings import INSTANCES, LAKE, PEOPLE, from_environment, settings
 
 DEFAULT_DAGSTER_HOME = "data/dagster_home"
-DAGSTER_YAML = Path(__file__).resolve().parents[2] / "deploy" / "dagster.yaml"
+LAKE_HELP = f"lake root: a path or s3://bucket/prefix (default ${LAKE.name}, else {LAKE.default})"
+# The instance configuration a new DAGSTER_HOME starts with, shipped in the package; deploy/dagster.yaml links to it.
+DAGSTER_YAML = files("aws_assets.app") / "dagster.yaml"
 
 
 def use_dagster_home(path: str | None):
@@ -21,7 +24,7 @@ def use_dagster_home(path: str | None):
 
     home = Path(path or os.environ.get("DAGSTER_HOME") or DEFAULT_DAGSTER_HOME).resolve()
     home.mkdir(parents=True, exist_ok=True)
-    if DAGSTER_YAML.exists() and not (home / "dagster.yaml").exists():
+    if not (home / "dagster.yaml").exists():
         (home / "dagster.yaml").write_text(DAGSTER_YAML.read_text())
     os.environ["DAGSTER_HOME"] = str(home)
     return DagsterInstance.get()
@@ -106,8 +109,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     environment = start_demo(args.port)
     if args.org_only:
         return 0
-    status = run_sync(environment["AWS_ASSETS_INSTANCES"], environment["AWS_ASSETS_LAKE"],
-                      environment["DAGSTER_HOME"], environment["AWS_ASSETS_PEOPLE"])
+    demo = from_environment(environment)
+    status = run_sync(demo.instances_file, demo.lake, environment["DAGSTER_HOME"], demo.people_file)
     print(
         "\nThe simulated organisation keeps running: `make ui` opens the Dagster UI on these materializations, "
         "`make demo-stop` stops it."
@@ -118,36 +121,39 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_dictionary(args: argparse.Namespace) -> int:
     from aws_assets.app.dictionary import DICTIONARY_PATH, render_data_dictionary
 
+    path = args.output or DICTIONARY_PATH
     text = render_data_dictionary()
     if args.check:
-        if not DICTIONARY_PATH.exists() or DICTIONARY_PATH.read_text() != text:
-            print(f"{DICTIONARY_PATH} is out of date: run `aws-assets dictionary`", file=sys.stderr)
+        if not path.exists() or path.read_text() != text:
+            print(f"{path} is out of date: run `aws-assets dictionary`", file=sys.stderr)
             return 1
         return 0
-    DICTIONARY_PATH.parent.mkdir(parents=True, exist_ok=True)
-    DICTIONARY_PATH.write_text(text)
-    print(f"wrote {DICTIONARY_PATH}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    print(f"wrote {path}")
     return 0
 
 
 def parser() -> argparse.ArgumentParser:
+    config = settings()
     main_parser = argparse.ArgumentParser(prog="aws-assets", description=__doc__)
     commands = main_parser.add_subparsers(dest="command", required=True)
 
     sync_parser = commands.add_parser("sync", help="collect every instance's accounts and regions into the lake")
-    sync_parser.add_argument("--instances", default=default_instances_file(), help="instances file (JSON or YAML)")
-    sync_parser.add_argument("--lake", default=default_lake_root(), help="lake root: a path or s3://bucket/prefix")
+    sync_parser.add_argument("--instances", default=config.instances_file,
+                             help=f"instances file, JSON or YAML (default ${INSTANCES.name}, else {INSTANCES.default})")
+    sync_parser.add_argument("--lake", default=config.lake, help=LAKE_HELP)
     sync_parser.add_argument("--dagster-home", help="Dagster instance directory (default $DAGSTER_HOME)")
     sync_parser.add_argument(
-        "--people", metavar="FILE", default=default_people_file(),
-        help=f"people directory, CSV or Parquet with email, firstName, lastName (default ${PEOPLE_ENV}); "
+        "--people", metavar="FILE", default=config.people_file,
+        help=f"people directory, CSV or Parquet with email, firstName, lastName (default ${PEOPLE.name}); "
         "IAM users map to these people",
     )
     sync_parser.set_defaults(run=cmd_sync)
 
     sql_parser = commands.add_parser("sql", help="DuckDB SQL over the lake; no query opens a prompt")
     sql_parser.add_argument("query", nargs="?", help="a SQL query; views: one per _type, and `entities`")
-    sql_parser.add_argument("--lake", default=default_lake_root(), help="lake root: a path or s3://bucket/prefix")
+    sql_parser.add_argument("--lake", default=config.lake, help=LAKE_HELP)
     sql_parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
     sql_parser.add_argument("--write-db", metavar="FILE", help="also write a .duckdb file holding the views")
     sql_parser.set_defaults(run=cmd_sql)
@@ -158,7 +164,10 @@ def parser() -> argparse.ArgumentParser:
     demo_parser.add_argument("--stop", action="store_true", help="stop the simulated organisation")
     demo_parser.set_defaults(run=cmd_demo)
 
-    dictionary_parser = commands.add_parser("dictionary", help="regenerate docs/data-dictionary.md")
+    dictionary_parser = commands.add_parser("dictionary", help="regenerate the data dictionary")
+    # No default here: the dictionary module, which names it, is slow to import for the other commands.
+    dictionary_parser.add_argument("--output", metavar="FILE", type=Path,
+                                   help="where to write it (default docs/data-dictionary.md in the current directory)")
     dictionary_parser.add_argument("--check", action="store_true", help="fail if the file is out of date")
     dictionary_parser.set_defaults(run=cmd_dictionary)
     return main_parser

@@ -25,7 +25,8 @@ from aws_assets.relationships.catalog import RELATIONSHIP_TYPES
 from aws_assets.relationships.security_groups import PEER_COLUMNS, PEER_DESCRIPTION, PEER_TABLE
 from aws_assets.services.catalog import SERVICES
 
-DICTIONARY_PATH = Path(__file__).resolve().parents[2] / "docs" / "data-dictionary.md"
+# A document of the repository, so relative to where the command runs: `make dictionary` runs it at the root.
+DICTIONARY_PATH = Path("docs") / "data-dictionary.md"
 
 
 def _cell(text: str) -> str:

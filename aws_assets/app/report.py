@@ -8,10 +8,10 @@ import sys
 import duckdb
 
 from aws_assets.analysis.findings import SEVERITIES
-from aws_assets.defs.resources import DEFAULT_LAKE
 from aws_assets.defs.sync import SyncReport
 from aws_assets.graph.tables import open_lake
 from aws_assets.lake.storage import Lake
+from aws_assets.model.settings import LAKE
 
 EXAMPLE_QUERIES = (
     "SELECT _type, count(*) AS n FROM entities GROUP BY _type ORDER BY n DESC",
@@ -63,7 +63,7 @@ def sql_command(lake_root: str) -> str:
     lake = Lake(lake_root)
     if lake.is_s3:
         return f"{program} sql --lake {lake.url}"
-    if lake.url == Lake(DEFAULT_LAKE).url:
+    if lake.url == Lake(LAKE.default).url:
         return f"{program} sql"
     return f"{program} sql --lake {os.path.relpath(lake.url)}"
 

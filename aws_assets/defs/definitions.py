@@ -16,11 +16,10 @@ from aws_assets.defs.assets.relationships import build_relationship_assets
 from aws_assets.defs.assets.trust import analyse_trust
 from aws_assets.defs.deployment import current_deployment, executor_for
 from aws_assets.defs.jobs import build_graph_job, sync_account_job, sync_region_job
-from aws_assets.defs.resources import AwsAccounts, LakeResource, default_instances_file, default_lake_root
+from aws_assets.defs.resources import AwsAccounts, LakeResource
 from aws_assets.defs.schedules import build_sync_schedules
 from aws_assets.defs.sensors import InstanceInbox, instance_events
-from aws_assets.inputs.inbox import default_inbox, default_rejected_dir
-from aws_assets.inputs.people import default_people_file
+from aws_assets.model.settings import settings
 from aws_assets.services.catalog import SERVICES
 
 
@@ -32,6 +31,8 @@ def build_definitions(
     inbox: str | None = None,
     sync_schedule: str | None = None,
 ) -> Definitions:
+    """The definitions; an argument left out is taken from the settings (aws_assets/model/settings.py)."""
+    config = settings()
     return Definitions(
         assets=[*(build_service_assets(service) for service in SERVICES), person, build_relationship_assets(),
                 analyse_trust, analyse_access, findings, security_group_peer],
@@ -48,10 +49,10 @@ def build_definitions(
         ],
         schedules=build_sync_schedules(sync_schedule),
         resources={
-            "aws": AwsAccounts(instances_file=instances_file or default_instances_file()),
-            "lake": LakeResource(root=lake_root or default_lake_root()),
-            "people": PeopleDirectory(path=people_file or default_people_file()),
-            "inbox": InstanceInbox(location=inbox or default_inbox(), rejected_dir=default_rejected_dir()),
+            "aws": AwsAccounts(instances_file=instances_file or config.instances_file),
+            "lake": LakeResource(root=lake_root or config.lake),
+            "people": PeopleDirectory(path=people_file or config.people_file),
+            "inbox": InstanceInbox(location=inbox or config.inbox, rejected_dir=config.rejected_dir),
         },
         executor=executor_for(deployment or current_deployment()),
     )

@@ -1,19 +1,19 @@
 """Where runs execute, chosen by AWS_ASSETS_DEPLOYMENT: `local` (Dagster's default executor, on this machine) or
-`production` (the k8s_job_executor: each step of a run in its own Kubernetes pod, configured by
-deploy/production/executor.yaml)."""
+`production` (the k8s_job_executor: each step of a run in its own Kubernetes pod, configured by executor.yaml
+beside this module, which the package ships and deploy/production/executor.yaml links to)."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 
 import yaml
 from dagster import ExecutorDefinition
 
-DEPLOYMENT_ENV = "AWS_ASSETS_DEPLOYMENT"
+from aws_assets.model.settings import DEPLOYMENT, settings
+
 LOCAL, PRODUCTION = "local", "production"
-PRODUCTION_DIR = Path(__file__).resolve().parents[2] / "deploy" / "production"
-EXECUTOR_CONFIG = PRODUCTION_DIR / "executor.yaml"
+EXECUTOR_CONFIG = files("aws_assets.defs") / "executor.yaml"
 
 
 class DeploymentError(ValueError):
@@ -21,13 +21,13 @@ class DeploymentError(ValueError):
 
 
 def current_deployment() -> str:
-    deployment = os.environ.get(DEPLOYMENT_ENV, LOCAL)
+    deployment = settings().deployment
     if deployment not in (LOCAL, PRODUCTION):
-        raise DeploymentError(f"{DEPLOYMENT_ENV}={deployment!r}: expected {LOCAL!r} or {PRODUCTION!r}")
+        raise DeploymentError(f"{DEPLOYMENT.name}={deployment!r}: expected {LOCAL!r} or {PRODUCTION!r}")
     return deployment
 
 
-def executor_config(path: Path = EXECUTOR_CONFIG) -> dict:
+def executor_config(path: Traversable = EXECUTOR_CONFIG) -> dict:
     try:
         config = yaml.safe_load(path.read_text())
     except (OSError, yaml.YAMLError) as error:

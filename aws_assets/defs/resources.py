@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 
@@ -13,26 +12,16 @@ from aws_assets.aws.calls import CallCounter
 from aws_assets.aws.partition import PartitionCollection
 from aws_assets.aws.session import AccountSessions
 from aws_assets.inputs.instances import Instance, InstanceError, load_instances
-from aws_assets.lake.snapshot import CACHE_ENV, LakeSnapshot, default_cache_folder
+from aws_assets.lake.snapshot import LakeSnapshot, default_cache_folder
 from aws_assets.lake.storage import Lake
 from aws_assets.model.regions import HOME_REGION, enabled_regions
-
-DEFAULT_INSTANCES_FILE = "instances.json"
-DEFAULT_LAKE = "data/lake"
+from aws_assets.model.settings import CACHE
 
 _SESSIONS = AccountSessions()
 # A run collects many regional partitions of one account; which regions are enabled changes rarely.
 ENABLED_REGIONS_TTL_SECONDS = 900
 _enabled_regions: dict[str, tuple[float, tuple[str, ...]]] = {}
 _enabled_regions_lock = threading.Lock()
-
-
-def default_instances_file() -> str:
-    return os.environ.get("AWS_ASSETS_INSTANCES", DEFAULT_INSTANCES_FILE)
-
-
-def default_lake_root() -> str:
-    return os.environ.get("AWS_ASSETS_LAKE", DEFAULT_LAKE)
 
 
 class AwsAccounts(ConfigurableResource):
@@ -75,7 +64,7 @@ class LakeResource(ConfigurableResource):
     cache_folder: str | None = Field(
         default=None,
         description=f"Local folder for the snapshots the graph and analysis assets read the lake through "
-        f"(default ${CACHE_ENV}, else ~/.cache/aws-assets)",
+        f"(default ${CACHE.name}, else ~/.cache/aws-assets)",
     )
 
     def lake(self) -> Lake:

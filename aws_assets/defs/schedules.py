@@ -4,8 +4,6 @@
 
 from __future__ import annotations
 
-import os
-
 from dagster import (
     DagsterInvalidDefinitionError,
     DefaultScheduleStatus,
@@ -25,18 +23,13 @@ from aws_assets.defs.partitions import accounts_partitions
 from aws_assets.defs.resources import AwsAccounts
 from aws_assets.inputs.instances import Instance, regions_to_request
 from aws_assets.inputs.registry import load_registry
+from aws_assets.model.settings import SYNC_SCHEDULE, settings
 
-SCHEDULE_ENV = "AWS_ASSETS_SYNC_SCHEDULE"
-DEFAULT_SYNC_SCHEDULE = "0 2 * * *"  # daily, 02:00 UTC
 TRIGGER = "schedule"
 
 
 class ScheduleError(ValueError):
     """The configured cadence is not a cron schedule."""
-
-
-def sync_cadence() -> str:
-    return os.environ.get(SCHEDULE_ENV) or DEFAULT_SYNC_SCHEDULE
 
 
 def _registered(context: ScheduleEvaluationContext, aws: AwsAccounts) -> dict[str, Instance]:
@@ -59,7 +52,7 @@ def _nothing(aws: AwsAccounts) -> SkipReason:
 
 
 def build_sync_schedules(cron: str | None = None) -> list[ScheduleDefinition]:
-    cron = cron or sync_cadence()
+    cron = cron or settings().sync_schedule
     try:
 
         @schedule(name="sync_accounts", cron_schedule=cron, job=sync_account_job,
@@ -82,6 +75,6 @@ def build_sync_schedules(cron: str | None = None) -> list[ScheduleDefinition]:
 
     except DagsterInvalidDefinitionError:
         raise ScheduleError(
-            f"{SCHEDULE_ENV}={cron!r} is not a cron schedule: five fields, e.g. '0 2 * * *' (daily at 02:00 UTC)"
+            f"{SYNC_SCHEDULE.name}={cron!r} is not a cron schedule: five fields, e.g. '0 2 * * *' (daily at 02:00 UTC)"
         ) from None
     return [sync_accounts, sync_regions]

@@ -22,8 +22,8 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from aws_assets.inputs.events import redact
+from aws_assets.model.settings import settings
 
-DEFAULT_INBOX = "data/inbox"
 PROCESSED = "processed"
 REJECTED = "rejected"
 REASON_SUFFIX = ".reason.txt"
@@ -33,15 +33,6 @@ MAX_MESSAGES_PER_TICK = 100
 
 class InboxError(RuntimeError):
     """The inbox cannot be read or answered; the message names it and the reason."""
-
-
-def default_inbox() -> str:
-    return os.environ.get("AWS_ASSETS_INBOX", DEFAULT_INBOX)
-
-
-def default_rejected_dir() -> str | None:
-    """Where rejected SQS messages are recorded (a directory inbox keeps them in its own `rejected/`)."""
-    return os.environ.get("AWS_ASSETS_REJECTED")
 
 
 @dataclass(frozen=True)
@@ -185,7 +176,9 @@ class SqsInbox:
 
 
 def open_inbox(location: str, rejected: str | None = None, profile: str | None = None) -> Inbox:
-    """A queue for an http(s) URL, else a directory; `rejected` is where SQS rejections are recorded."""
+    """A queue for an http(s) URL, else a directory; `rejected` is where SQS rejections are recorded (default
+    $AWS_ASSETS_REJECTED)."""
     if location.startswith(("https://", "http://")):
-        return SqsInbox(location, Path(rejected or Path(DEFAULT_INBOX) / REJECTED), boto3.Session(profile_name=profile))
+        rejected_dir = Path(rejected or settings().rejected_dir)
+        return SqsInbox(location, rejected_dir, boto3.Session(profile_name=profile))
     return DirectoryInbox(Path(location))

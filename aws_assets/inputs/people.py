@@ -11,7 +11,6 @@ Emails are compared normalised: surrounding spaces removed, lower case.
 from __future__ import annotations
 
 import csv
-import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -21,11 +20,16 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+<<<<<<< HEAD
 from aws_assets.model.entity import COMMON_COLUMNS, Column, boolean, schema_of, string
+=======
+from aws_assets.model.entity import COMMON_COLUMNS, Column, boolean, string
+from aws_assets.model.settings import PEOPLE
+>>>>>>> settings
 
 PERSON_TYPE = "person"
 PERSON_CLASS = "Person"
-PEOPLE_ENV = "AWS_ASSETS_PEOPLE"
+PEOPLE_ENV = PEOPLE.name  # named by the people asset's descriptions
 REQUIRED_COLUMNS = ("email", "firstName", "lastName")
 DIRECTORY_SOURCE = "directory"
 EMAIL_TAG_SOURCE = "aws_iam_user Email tag"
@@ -58,10 +62,6 @@ _EMAIL = re.compile(rf"[^@\s]+@{_LABEL}(?:\.{_LABEL})+")
 
 class PeopleFileError(ValueError):
     """The people directory cannot be read at all: missing file, unknown format, missing column."""
-
-
-def default_people_file() -> str | None:
-    return os.environ.get(PEOPLE_ENV) or None
 
 
 def normalise_email(text: str) -> str:

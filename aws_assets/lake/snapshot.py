@@ -30,8 +30,8 @@ import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
 from aws_assets.lake.storage import Lake
+from aws_assets.model.settings import settings
 
-CACHE_ENV = "AWS_ASSETS_CACHE"
 MANIFEST_VERSION = 1  # of the manifest's format
 # Threads reading partition files at once. A local file costs CPU (its footer and columns decoded): one thread more
 # than the cores keeps them busy, and more only contend (measured on the benchmark lake, 2 cores: 3 threads 15 s,
@@ -41,12 +41,8 @@ S3_READ_THREADS = 16
 
 
 def default_cache_folder() -> str:
-    """$AWS_ASSETS_CACHE, else the user's cache directory ($XDG_CACHE_HOME or ~/.cache) / aws-assets."""
-    configured = os.environ.get(CACHE_ENV)
-    if configured:
-        return configured
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "aws-assets")
+    """Where snapshots are kept unless a reader names a folder: $AWS_ASSETS_CACHE, else the user's cache folder."""
+    return settings().cache_folder
 
 
 @dataclass

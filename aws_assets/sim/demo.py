@@ -6,6 +6,7 @@ sources so that the Dagster UI re-materializes partitions against the same simul
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import signal
@@ -13,12 +14,17 @@ import socket
 import subprocess
 import sys
 import time
+from importlib.resources import files
 from pathlib import Path
 
+from aws_assets.model.settings import INSTANCES, LAKE, PEOPLE
+
 DEMO_DIR = Path("data/demo")
-# A small people directory matching the simulated organisation's IAM users (see aws_assets/sim/organisation.py).
-EXAMPLE_PEOPLE = Path(__file__).resolve().parents[2] / "examples" / "people.csv"
+# A small people directory matching the simulated organisation's IAM users (see aws_assets/sim/organisation.py),
+# shipped in the package; examples/people.csv links to it.
+EXAMPLE_PEOPLE = files("aws_assets.sim") / "people.csv"
 ORG_STARTUP_SECONDS = 180
+DEMO_EXTRA = "pip install 'aws-assets[demo]'"
 # The simulated organisation accepts any credentials; these keep a developer's real ones out of the demo.
 DEMO_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "demo",
@@ -107,14 +113,25 @@ def stop_org() -> int:
     return 0
 
 
+def require_moto() -> None:
+    """The simulated organisation runs on moto, which only the `demo` extra installs: without it, say so before
+    starting anything."""
+    try:
+        installed = importlib.util.find_spec("moto") is not None
+    except ImportError:  # an import hook that refuses moto
+        installed = False
+    if not installed:
+        raise SystemExit(f"aws-assets demo: the simulated organisation needs moto: {DEMO_EXTRA}")
+
+
 def demo_environment(endpoint: str) -> dict[str, str]:
     paths = _paths()
     return {
         **DEMO_CREDENTIALS,
         "AWS_ENDPOINT_URL": endpoint,
-        "AWS_ASSETS_INSTANCES": str(paths["instances"]),
-        "AWS_ASSETS_LAKE": str(paths["lake"]),
-        "AWS_ASSETS_PEOPLE": str(EXAMPLE_PEOPLE),
+        INSTANCES.name: str(paths["instances"]),
+        LAKE.name: str(paths["lake"]),
+        PEOPLE.name: str(EXAMPLE_PEOPLE),
         "DAGSTER_HOME": str(paths["dagster_home"]),
     }
 
@@ -127,6 +144,7 @@ def write_env_file(environment: dict[str, str]) -> None:
 
 def start_demo(port: int) -> dict[str, str]:
     """Starts (or reuses) the organisation and returns the environment that syncs it; `make ui` sources the same."""
+    require_moto()
     for variable in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
         os.environ.pop(variable, None)
     environment = demo_environment(start_org(port))

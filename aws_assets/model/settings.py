@@ -1,0 +1,99 @@
+"""aws-assets' own configuration: every `AWS_ASSETS_*` environment variable, declared here once with its default
+and meaning, and read through `settings()` (or `from_environment` on a given environment) where it is used.
+
+An empty variable counts as unset, so `AWS_ASSETS_LAKE=` in a shell, a compose file or a ConfigMap means the
+default. Values are read as given: each is checked where it is used (the schedule when the definitions load, the
+deployment when they pick an executor), and a bad one is an error naming its variable. The README's table of these
+variables is checked against the declarations (aws_assets_tests/test_settings.py).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+# A variable's default: a value, or None when unset means "none" (no people directory) or a default that depends on
+# the rest of the environment (the cache folder); its description then says what.
+Default = TypeVar("Default", str, None)
+
+
+@dataclass(frozen=True)
+class Variable(Generic[Default]):
+    name: str
+    default: Default
+    description: str
+
+    def read(self, environ: Mapping[str, str]) -> str | Default:
+        return environ.get(self.name) or self.default
+
+
+INSTANCES = Variable(
+    "AWS_ASSETS_INSTANCES", "instances.json",
+    "The instances file (JSON or YAML): each account's role ARN and external ID; the registry the instance events "
+    "write",
+)
+LAKE = Variable("AWS_ASSETS_LAKE", "data/lake", "The lake: a local directory or `s3://bucket/prefix`")
+PEOPLE = Variable(
+    "AWS_ASSETS_PEOPLE", None,
+    "The people directory (CSV or Parquet with `email`, `firstName`, `lastName`); unset: people come only from IAM "
+    "users' `Email` tags",
+)
+INBOX = Variable(
+    "AWS_ASSETS_INBOX", "data/inbox",
+    "Where instance events arrive: a directory, or an SQS queue URL (any `http://` or `https://` location)",
+)
+REJECTED = Variable(
+    "AWS_ASSETS_REJECTED", "data/inbox/rejected",
+    "Where rejected SQS messages are recorded (a directory inbox keeps its rejections in its own `rejected/`)",
+)
+SYNC_SCHEDULE = Variable(
+    "AWS_ASSETS_SYNC_SCHEDULE", "0 2 * * *",
+    "Cron schedule (UTC) on which every registered instance is re-synced",
+)
+DEPLOYMENT = Variable(
+    "AWS_ASSETS_DEPLOYMENT", "local",
+    "Where runs execute: `local` (Dagster's default executor) or `production` (the graph's steps in Kubernetes pods)",
+)
+CACHE = Variable(
+    "AWS_ASSETS_CACHE", None,
+    "Local folder of the lake snapshots the graph and analysis assets read; unset: `$XDG_CACHE_HOME/aws-assets`, "
+    "else `~/.cache/aws-assets`",
+)
+VARIABLES: tuple[Variable, ...] = (INSTANCES, LAKE, PEOPLE, INBOX, REJECTED, SYNC_SCHEDULE, DEPLOYMENT, CACHE)
+
+
+@dataclass(frozen=True)
+class Settings:
+    instances_file: str
+    lake: str
+    people_file: str | None
+    inbox: str
+    rejected_dir: str
+    sync_schedule: str
+    deployment: str
+    cache_folder: str
+
+
+def from_environment(environ: Mapping[str, str]) -> Settings:
+    return Settings(
+        instances_file=INSTANCES.read(environ),
+        lake=LAKE.read(environ),
+        people_file=PEOPLE.read(environ),
+        inbox=INBOX.read(environ),
+        rejected_dir=REJECTED.read(environ),
+        sync_schedule=SYNC_SCHEDULE.read(environ),
+        deployment=DEPLOYMENT.read(environ),
+        cache_folder=CACHE.read(environ) or _user_cache_folder(environ),
+    )
+
+
+def settings() -> Settings:
+    """The settings of this process's environment, as it is now."""
+    return from_environment(os.environ)
+
+
+def _user_cache_folder(environ: Mapping[str, str]) -> str:
+    base = environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "aws-assets")
