@@ -12,10 +12,10 @@ from aws_assets.aws.calls import CallCounter
 from aws_assets.aws.partition import PartitionCollection
 from aws_assets.aws.session import AccountSessions
 from aws_assets.inputs.instances import Instance, InstanceError, load_instances
-from aws_assets.lake.snapshot import LakeSnapshot, default_cache_folder
+from aws_assets.lake.snapshot import LakeSnapshot
 from aws_assets.lake.storage import Lake
 from aws_assets.model.regions import HOME_REGION, enabled_regions
-from aws_assets.model.settings import CACHE
+from aws_assets.model.settings import CACHE, settings
 
 _SESSIONS = AccountSessions()
 # A run collects many regional partitions of one account; which regions are enabled changes rarely.
@@ -71,6 +71,6 @@ class LakeResource(ConfigurableResource):
         return Lake(self.root)
 
     def snapshot(self) -> LakeSnapshot:
-        return LakeSnapshot(self.lake(), self.cache_folder or default_cache_folder())
+        return LakeSnapshot(self.lake(), self.cache_folder or settings().cache_folder)
 
 

@@ -24,11 +24,12 @@ from aws_assets.analysis.trust_graph import (
     TRUSTS_TABLE,
 )
 from aws_assets.inputs.people import PERSON_SCHEMA, PERSON_TYPE
-from aws_assets.lake.snapshot import LakeSnapshot, default_cache_folder
+from aws_assets.lake.snapshot import LakeSnapshot
 from aws_assets.lake.sql import connect, create_table_views, create_union_view
 from aws_assets.lake.storage import Lake
 from aws_assets.model.entity import COMMON_COLUMNS
 from aws_assets.model.relationship import RELATIONSHIP_COLUMNS
+from aws_assets.model.settings import settings
 from aws_assets.relationships.catalog import RELATIONSHIP_TYPES
 from aws_assets.relationships.security_groups import PEER_SCHEMA, PEER_TABLE
 from aws_assets.services.catalog import ENTITY_TYPES
@@ -47,7 +48,7 @@ def open_lake(lake_root: str, database: str | None = None) -> duckdb.DuckDBPyCon
         con = connect(lake, entity_schemas(), relationship_schemas(), database)
         create_table_views(con, lake, analysis_schemas())
         return con
-    con = load_tables(LakeSnapshot(lake, default_cache_folder()), {t: s.names for t, s in table_schemas().items()})
+    con = load_tables(LakeSnapshot(lake, settings().cache_folder), {t: s.names for t, s in table_schemas().items()})
     create_union_view(con, "entities", entity_schemas(), [c.name for c in COMMON_COLUMNS])
     create_union_view(con, "relationships", relationship_schemas(), [c.name for c in RELATIONSHIP_COLUMNS])
     return con

@@ -20,16 +20,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-<<<<<<< HEAD
 from aws_assets.model.entity import COMMON_COLUMNS, Column, boolean, schema_of, string
-=======
-from aws_assets.model.entity import COMMON_COLUMNS, Column, boolean, string
-from aws_assets.model.settings import PEOPLE
->>>>>>> settings
 
 PERSON_TYPE = "person"
 PERSON_CLASS = "Person"
-PEOPLE_ENV = PEOPLE.name  # named by the people asset's descriptions
 REQUIRED_COLUMNS = ("email", "firstName", "lastName")
 DIRECTORY_SOURCE = "directory"
 EMAIL_TAG_SOURCE = "aws_iam_user Email tag"

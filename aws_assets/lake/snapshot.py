@@ -30,7 +30,6 @@ import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
 from aws_assets.lake.storage import Lake
-from aws_assets.model.settings import settings
 
 MANIFEST_VERSION = 1  # of the manifest's format
 # Threads reading partition files at once. A local file costs CPU (its footer and columns decoded): one thread more
@@ -38,11 +37,6 @@ MANIFEST_VERSION = 1  # of the manifest's format
 # 8 threads 20 s). An S3 object costs a round trip, so many requests are kept in flight.
 LOCAL_READ_THREADS = (os.cpu_count() or 1) + 1
 S3_READ_THREADS = 16
-
-
-def default_cache_folder() -> str:
-    """Where snapshots are kept unless a reader names a folder: $AWS_ASSETS_CACHE, else the user's cache folder."""
-    return settings().cache_folder
 
 
 @dataclass

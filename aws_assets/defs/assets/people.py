@@ -16,7 +16,6 @@ from aws_assets.defs.assets.entities import markdown_preview
 from aws_assets.defs.automation import REFRESH_WHEN_UPSTREAM_CHANGES
 from aws_assets.defs.resources import LakeResource
 from aws_assets.inputs.people import (
-    PEOPLE_ENV,
     PERSON_DESCRIPTION,
     PERSON_SCHEMA,
     PERSON_TYPE,
@@ -26,6 +25,7 @@ from aws_assets.inputs.people import (
     load_directory,
     person_table,
 )
+from aws_assets.model.settings import PEOPLE
 from aws_assets.services.iam import IAM_USER
 
 GROUP = "people"
@@ -38,7 +38,7 @@ class PeopleDirectory(ConfigurableResource):
 
     path: str | None = Field(
         default=None,
-        description=f"CSV or Parquet people file (default ${PEOPLE_ENV}); none: only people from IAM Email tags",
+        description=f"CSV or Parquet people file (default ${PEOPLE.name}); none: only people from IAM Email tags",
     )
 
     def load(self) -> Directory:
@@ -70,7 +70,7 @@ def person(context: AssetExecutionContext, lake: LakeResource, people: PeopleDir
     path = target.write_table(PERSON_TYPE, table)
     metadata = {
         "dagster/row_count": table.num_rows,
-        "people_file": directory.path or f"none (${PEOPLE_ENV} unset): only people from Email tags",
+        "people_file": directory.path or f"none (${PEOPLE.name} unset): only people from Email tags",
         "people_from_directory": len(directory.people),
         "people_created_from_email_tags": built.created_from_tags,
         "rejected_rows": len(directory.rejected),
