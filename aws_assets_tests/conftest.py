@@ -28,11 +28,12 @@ from aws_assets.inputs.instances import Instance, load_instances
 from aws_assets.lake.snapshot import CACHE_ENV
 from aws_assets.lake.storage import Lake
 from aws_assets.model.regions import GLOBAL_REGION
+from aws_assets.sim import organisation as simulated_org
 from aws_assets.sim.organisation import seed, start_moto_server
 
 ACCOUNT_ID = "111122223333"
-# The simulated organisation's accounts.
-PROD, DEV, SHARED = "111111111111", "222222222222", "333333333333"
+# The simulated organisation's accounts, which the tests import from here.
+PROD, DEV, SHARED = simulated_org.PROD, simulated_org.DEV, simulated_org.SHARED
 REGION = "eu-west-1"
 
 
