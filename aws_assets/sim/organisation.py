@@ -140,7 +140,10 @@ def seed(endpoint_url: str, *, scale: int = 1) -> SimulatedOrg:
     session = operator_session()
     for account_id, name in ACCOUNTS.items():
         account = AccountContext(
-            account_id, name, scale, AccountClients.assume(session, endpoint_url, account_id)
+            account_id=account_id,
+            name=name,
+            scale=scale,
+            clients=AccountClients.assume(session, endpoint_url, account_id),
         )
         for seeder in estate.seeders():
             seeder.seed(account)
