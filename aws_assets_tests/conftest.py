@@ -29,6 +29,7 @@ from aws_assets.inputs.instances import Instance, load_instances
 from aws_assets.lake.storage import Lake
 from aws_assets.model.regions import GLOBAL_REGION
 from aws_assets.model.settings import CACHE
+from aws_assets.sim import organisation as simulated_org
 from aws_assets.sim.organisation import seed, start_moto_server
 
 # How many examples each property test tries: `make test` (and so CI) runs the thorough profile; a developer's
@@ -38,8 +39,8 @@ hypothesis.settings.register_profile("thorough", max_examples=300)
 hypothesis.settings.load_profile("quick")
 
 ACCOUNT_ID = "111122223333"
-# The simulated organisation's accounts.
-PROD, DEV, SHARED = "111111111111", "222222222222", "333333333333"
+# The simulated organisation's accounts, which the tests import from here.
+PROD, DEV, SHARED = simulated_org.PROD, simulated_org.DEV, simulated_org.SHARED
 REGION = "eu-west-1"
 
 

@@ -9,8 +9,8 @@ from aws_assets.analysis.access_graph import ACCESS_TABLE, EDGES_TABLE, PROBLEMS
 from aws_assets.defs.assets.analysis import GROUP
 from aws_assets.defs.jobs import build_graph_job
 from aws_assets.graph.edges import CHECKS
+from aws_assets_tests.conftest import DEV, PROD, SHARED
 
-PROD, DEV, SHARED = "111111111111", "222222222222", "333333333333"
 ACCOUNT = f"arn:aws:iam::{PROD}:root"
 
 

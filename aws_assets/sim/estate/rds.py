@@ -1,0 +1,121 @@
+"""RDS, in prod us-east-1 and eu-west-1, dev us-east-1 and shared ap-southeast-2.
+
+An encrypted Aurora cluster ``<env>-orders`` (aurora-postgresql in prod, aurora-mysql elsewhere) with writer
+``<env>-orders-1`` and reader ``<env>-orders-2``, a standalone encrypted postgres ``<env>-billing`` and an
+unencrypted, publicly accessible mysql ``<env>-legacy-reporting``, all in the private subnets with the database
+security group. Encrypted storage uses the region's KMS key ``alias/<env>-data``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aws_assets.sim.accounts import DEV, PROD, SHARED
+from aws_assets.sim.estate import ec2, kms
+from aws_assets.sim.seeder import AccountContext, Seeder
+
+_REGIONS = {PROD: ("us-east-1", "eu-west-1"), DEV: ("us-east-1",), SHARED: ("ap-southeast-2",)}
+_AURORA_ENGINES = {PROD: "aurora-postgresql", DEV: "aurora-mysql", SHARED: "aurora-mysql"}
+_CLUSTER_MEMBERS = (1, 2)  # <env>-orders-1, created first, is the writer
+
+
+@dataclass(frozen=True)
+class _StandaloneInstance:
+    suffix: str  # of <env>-
+    engine: str
+    instance_class: str
+    storage_gib: int
+    master_username: str
+    master_password: str
+    encrypted: bool
+    publicly_accessible: bool
+    multi_az: bool = False
+
+
+_STANDALONE_INSTANCES = (
+    _StandaloneInstance(
+        "billing", "postgres", "db.t3.medium", 50, "billing_admin", "Not-A-Real-Password-2",
+        encrypted=True, publicly_accessible=False, multi_az=True,
+    ),
+    _StandaloneInstance(
+        "legacy-reporting", "mysql", "db.t3.small", 20, "report", "Not-A-Real-Password-3",
+        encrypted=False, publicly_accessible=True,
+    ),
+)
+
+
+def _seed(account: AccountContext) -> None:
+    for region in _REGIONS[account.account_id]:
+        _seed_region(account, region)
+
+
+def _counts(account_id: str, scale: int) -> Mapping[str, int]:
+    regions = len(_REGIONS[account_id])
+    return {
+        "aws_rds": 1,  # aws-assets models each service of an account as one entity
+        "aws_rds_cluster": regions,
+        "aws_db_instance": regions * (len(_CLUSTER_MEMBERS) + len(_STANDALONE_INSTANCES)),
+    }
+
+
+SEEDER = Seeder(seed=_seed, counts=_counts, after=(ec2.SEEDER, kms.SEEDER))
+
+
+def _seed_region(account: AccountContext, region: str) -> None:
+    rds = account.clients("rds", region)
+    env = account.name
+    network = account[ec2.NETWORKS][region]
+    kms_key_arn = account[kms.DATA_KEY_ARNS][region]
+    subnet_group = f"{env}-private-db"
+    rds.create_db_subnet_group(
+        DBSubnetGroupName=subnet_group,
+        DBSubnetGroupDescription="Private subnets for databases",
+        SubnetIds=list(network.private_subnet_ids),
+    )
+    common_network = {
+        "DBSubnetGroupName": subnet_group,
+        "VpcSecurityGroupIds": [network.database_security_group_id],
+    }
+
+    cluster = f"{env}-orders"
+    engine = _AURORA_ENGINES[account.account_id]
+    rds.create_db_cluster(
+        DBClusterIdentifier=cluster,
+        Engine=engine,
+        MasterUsername="orders_admin",
+        MasterUserPassword="Not-A-Real-Password-1",
+        DatabaseName="orders",
+        StorageEncrypted=True,
+        KmsKeyId=kms_key_arn,
+        Tags=[{"Key": "Environment", "Value": env}],
+        **common_network,
+    )
+    for member in _CLUSTER_MEMBERS:
+        # moto omits PubliclyAccessible on instances created without it, so always pass it.
+        rds.create_db_instance(
+            DBInstanceIdentifier=f"{cluster}-{member}",
+            DBClusterIdentifier=cluster,
+            Engine=engine,
+            DBInstanceClass="db.r6g.large",
+            PubliclyAccessible=False,
+            DBSubnetGroupName=subnet_group,
+        )
+
+    for instance in _STANDALONE_INSTANCES:
+        encryption: dict[str, Any] = {"StorageEncrypted": instance.encrypted}
+        if instance.encrypted:
+            encryption["KmsKeyId"] = kms_key_arn
+        rds.create_db_instance(
+            DBInstanceIdentifier=f"{env}-{instance.suffix}",
+            Engine=instance.engine,
+            DBInstanceClass=instance.instance_class,
+            AllocatedStorage=instance.storage_gib,
+            MasterUsername=instance.master_username,
+            MasterUserPassword=instance.master_password,
+            PubliclyAccessible=instance.publicly_accessible,
+            MultiAZ=instance.multi_az,
+            **encryption,
+            **common_network,
+        )
