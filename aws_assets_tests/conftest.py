@@ -10,6 +10,7 @@ os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
 import logging
 import urllib.request
 from collections.abc import Callable
+from pathlib import Path
 
 import boto3
 import hypothesis
@@ -37,6 +38,9 @@ from aws_assets.sim.organisation import seed, start_moto_server
 hypothesis.settings.register_profile("quick", max_examples=40)
 hypothesis.settings.register_profile("thorough", max_examples=300)
 hypothesis.settings.load_profile("quick")
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).parent / "data"  # the labelled corpora
 
 ACCOUNT_ID = "111122223333"
 # The simulated organisation's accounts, which the tests import from here.
@@ -199,16 +203,17 @@ def sql(synced):
     return run
 
 
-# Tests that sync the simulated organisation on a moto server, drive the UI, need PostgreSQL or build and install the
-# package: `-m "not e2e"` leaves them out and runs the rest (transforms, engines, collectors on in-process moto).
+# The tests are split by kind: unit/ (transforms and engines), integration/ (collectors, sensors and the command on
+# in-process moto), e2e/ (the synced organisation, the UI, PostgreSQL, the installed package). The e2e tests, and any
+# test elsewhere that asks for the synced organisation or a moto server, are marked `e2e`: `-m "not e2e"` runs the
+# rest.
 E2E_FIXTURES = frozenset({"synced", "sql", "moto_server"})
-E2E_MODULES = frozenset({"test_end_to_end", "test_ui_browser", "test_production", "test_simulated_org",
-                         "test_installed_package"})
+E2E_FOLDER = Path(__file__).parent / "e2e"
 
 
 def pytest_collection_modifyitems(items):
     for item in items:
-        if E2E_FIXTURES & set(getattr(item, "fixturenames", ())) or item.module.__name__.split(".")[-1] in E2E_MODULES:
+        if item.path.is_relative_to(E2E_FOLDER) or E2E_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.e2e)
             # Under `--dist loadgroup` the end-to-end tests share one worker, and so one synced organisation, while
             # the other workers take the rest.

@@ -70,8 +70,8 @@ when every alternative requires them.
 
 Where this differs from the peers (Cartography links every Principal of every statement whatever its Effect, Action
 and Condition, and flags nothing; PMapper simulates AssumeRole without ExternalId or MFA context and so drops those
-trusts): counted case by case on the labelled corpus in `aws_assets_tests/trust_corpus/CORPUS.md`, recomputed by
-`aws_assets_tests/test_trust_analysis.py`.
+trusts): counted case by case on the labelled corpus in `aws_assets_tests/data/trust_corpus/CORPUS.md`, recomputed by
+`aws_assets_tests/unit/test_trust_analysis.py`.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ and meaning, and read through `settings()` (or `from_environment` on a given env
 An empty variable counts as unset, so `AWS_ASSETS_LAKE=` in a shell, a compose file or a ConfigMap means the
 default. Values are read as given: each is checked where it is used (the schedule when the definitions load, the
 deployment when they pick an executor), and a bad one is an error naming its variable. The README's table of these
-variables is checked against the declarations (aws_assets_tests/test_settings.py).
+variables is checked against the declarations (aws_assets_tests/unit/test_settings.py).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ import pytest
 from aws_assets.app.cli import main
 from aws_assets.lake.storage import Lake
 from aws_assets.services.account import AWS_ACCOUNT, account_rows
-from aws_assets_tests.test_resilience import denying_sts  # noqa: F401 - a fixture
+from aws_assets_tests.integration.test_resilience import denying_sts  # noqa: F401 - a fixture
 
 ROLE = "arn:aws:iam::111122223333:role/aws-assets-readonly"
 

@@ -13,7 +13,6 @@ import ast
 import json
 import re
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import botocore.session
@@ -31,9 +30,8 @@ from aws_assets.analysis.permissions import (
 )
 from aws_assets.analysis.trust import parse_trust_policy, trust_edges
 from aws_assets.sim.organisation import OPERATOR_ACCOUNT_ID
-from aws_assets_tests.conftest import ACCOUNT_ID
+from aws_assets_tests.conftest import ACCOUNT_ID, REPO
 
-REPO = Path(__file__).resolve().parent.parent
 TEMPLATE_PATH = "deploy/read-only-role.yaml"
 TEMPLATE = REPO / TEMPLATE_PATH
 SERVICES_SOURCE = REPO / "aws_assets" / "services"

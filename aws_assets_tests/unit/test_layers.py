@@ -4,11 +4,12 @@ organisation. Imports under `if TYPE_CHECKING:` name a type for annotations and 
 counted."""
 
 import ast
-from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[1] / "aws_assets"
+from aws_assets_tests.conftest import REPO
+
+PACKAGE = REPO / "aws_assets"
 LAYERS = ("model", "aws", "lake", "inputs", "services", "relationships", "analysis", "graph", "defs", "sim", "app")
 
 

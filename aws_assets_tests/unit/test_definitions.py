@@ -1,4 +1,3 @@
-from pathlib import Path
 
 from dagster import AssetKey, Definitions, MultiPartitionsDefinition
 
@@ -7,8 +6,9 @@ from aws_assets.defs.definitions import defs
 from aws_assets.model.entity import Scope
 from aws_assets.model.regions import commercial_regions
 from aws_assets.services.catalog import ENTITY_TYPES, RESOURCE_SERVICES, SERVICES
+from aws_assets_tests.conftest import REPO
 
-DICTIONARY = Path(__file__).resolve().parents[1] / DICTIONARY_PATH
+DICTIONARY = REPO / DICTIONARY_PATH
 
 SPEC_TYPES = {
     "aws_account": ["Account"],

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from aws_assets_tests.conftest import REPO
+
 PIP = [sys.executable, "-m", "pip", "--quiet", "--disable-pip-version-check", "--no-input"]
 # Run by the installed package: where its files resolve, and what reading them gives.
 REPORT = """

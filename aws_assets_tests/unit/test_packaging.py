@@ -9,8 +9,8 @@ from pathlib import Path
 from aws_assets.app.cli import DAGSTER_YAML
 from aws_assets.defs.deployment import EXECUTOR_CONFIG
 from aws_assets.sim.demo import EXAMPLE_PEOPLE
+from aws_assets_tests.conftest import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 # Where the repository shows each file the package reads, for the people who copy or read it there.
 SHOWN_AT = {"deploy/dagster.yaml": DAGSTER_YAML, "deploy/production/executor.yaml": EXECUTOR_CONFIG,
             "examples/people.csv": EXAMPLE_PEOPLE}

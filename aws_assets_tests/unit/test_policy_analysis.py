@@ -7,7 +7,6 @@ import json
 import re
 from collections import Counter
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,8 +22,9 @@ from aws_assets.analysis.policy import (
     policy_grants,
     prefix_matchable,
 )
+from aws_assets_tests.conftest import DATA
 
-CORPUS = Path(__file__).parent / "policy_corpus"
+CORPUS = DATA / "policy_corpus"
 # The entities the lake holds for every case: accounts A and B, their service entities, buckets, tables,
 # functions, an instance, users and roles.
 CORPUS_INVENTORY = json.loads((CORPUS / "inventory.json").read_text())

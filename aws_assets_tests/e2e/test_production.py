@@ -3,7 +3,6 @@ run launcher's and executor's configuration, and the choice of executor by AWS_A
 
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 import sqlalchemy
@@ -23,11 +22,11 @@ from aws_assets.defs.deployment import (
 from aws_assets.defs.jobs import build_graph_job, sync_account_job, sync_region_job
 from aws_assets.lake.storage import Lake
 from aws_assets.model.settings import DEPLOYMENT
-from aws_assets_tests.conftest import ACCOUNT_ID, INSTANCE
-from aws_assets_tests.postgres_server import postgres_bin_dir, postgres_server
+from aws_assets_tests.conftest import ACCOUNT_ID, INSTANCE, REPO
+from aws_assets_tests.e2e.postgres_server import postgres_bin_dir, postgres_server
 
 # The instance configuration operators put in the ConfigMap; the code reads only the executor configuration.
-PRODUCTION_YAML = Path(__file__).resolve().parents[1] / "deploy" / "production" / "dagster.yaml"
+PRODUCTION_YAML = REPO / "deploy" / "production" / "dagster.yaml"
 GRAPH_JOBS = (build_graph_job.name, "__ASSET_JOB")  # the graph build, and what the UI's Materialize runs
 K8S_ENV = {
     "DAGSTER_K8S_NAMESPACE": "aws-assets",

@@ -28,23 +28,20 @@ from aws_assets.sim.organisation import (
     SimulatedOrg,
     expected_counts,
     external_id_for,
-    seed,
-    start_moto_server,
 )
+from aws_assets_tests.conftest import seeded_org
 
 US, EU, AP = "us-east-1", "eu-west-1", "ap-southeast-2"
 
 
 @pytest.fixture(scope="module")
 def seeded():
-    server, endpoint_url = start_moto_server()
-    try:
-        started = time.perf_counter()
-        organisation = seed(endpoint_url)
+    # On a server of its own, emptied first: moto servers of one process share their backends, and the synced
+    # organisation of the other end-to-end tests may already be there.
+    started = time.perf_counter()
+    with seeded_org("sim") as (organisation, endpoint_url):
         print(f"\nseed(scale=1) took {time.perf_counter() - started:.2f} s")
         yield endpoint_url, organisation
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -1,9 +1,10 @@
 """The README's queries run against the simulated organisation and still give what the README shows."""
 
 import re
-from pathlib import Path
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+from aws_assets_tests.conftest import REPO
+
+README = REPO / "README.md"
 
 
 def readme_queries(title: str = "Queries people run") -> list[tuple[str, str]]:

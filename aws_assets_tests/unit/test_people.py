@@ -8,10 +8,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from dagster import AssetKey
 
 from aws_assets.app.cli import check_people_file, main
-from aws_assets.defs.jobs import build_graph_job
 from aws_assets.graph.edges import build_edges
 from aws_assets.inputs.people import (
     EMAIL_TAG_SOURCE,
@@ -27,7 +25,7 @@ from aws_assets.inputs.people import (
 from aws_assets.relationships.person import USER_IS_PERSON
 from aws_assets.services.iam import IAM_USER
 from aws_assets.sim.demo import EXAMPLE_PEOPLE
-from aws_assets_tests.conftest import DEV, PROD, SHARED
+from aws_assets_tests.conftest import DEV, PROD
 
 ALICE = DirectoryPerson("alice@example.com", "Alice", "Liddell")
 BOB = DirectoryPerson("bob.smith@example.com", "Bob", "Smith")
@@ -252,61 +250,3 @@ def test_sync_lists_skipped_rows_of_the_people_file(tmp_path, capsys):
         f"aws-assets: warning: {path}:2: email 'bob' is not an email address (row skipped)",
         f"aws-assets: warning: 1 row(s) of {path} skipped, 1 people read",
     ]
-
-
-# ---- the simulated organisation, synced --------------------------------------------------------------------------
-
-# The simulated organisation's users (aws_assets/sim/organisation.py) in every account: alice (Email tag),
-# bob.smith@example.com (user name), dave (malformed tag), and engineer-01..N (Email tag) with N per account.
-ENGINEERS = {PROD: 3, DEV: 2, SHARED: 1}
-
-
-def test_people_of_the_simulated_organisation(sql):
-    # examples/people.csv lists alice, bob, carol, engineer-01 and engineer-02; engineer-03's tag creates a Person.
-    assert sql("SELECT email, source, createdFromEmailTag, accountId FROM person ORDER BY email") == [
-        ("alice@example.com", "directory", False, None),
-        ("bob.smith@example.com", "directory", False, None),
-        ("carol.nguyen@example.com", "directory", False, None),
-        ("engineer-01@example.com", "directory", False, None),
-        ("engineer-02@example.com", "directory", False, None),
-        ("engineer-03@example.com", EMAIL_TAG_SOURCE, True, None),
-    ]
-    assert sql("SELECT count(*) FROM entities WHERE _type = 'person'") == [(6,)]
-
-
-def test_iam_users_of_the_simulated_organisation_are_their_people(sql):
-    edges = sql(
-        "SELECT e.accountId, u.username, p.email, e.matchedBy FROM aws_iam_user_is_person e "
-        "JOIN aws_iam_user u ON u._key = e._fromEntityKey JOIN person p ON p._key = e._toEntityKey"
-    )
-    expected = {
-        *((account, "alice", "alice@example.com", "Email tag") for account in ENGINEERS),
-        *((account, "bob.smith@example.com", "bob.smith@example.com", "username") for account in ENGINEERS),
-        *(
-            (account, f"engineer-{n:02d}", f"engineer-{n:02d}@example.com", "Email tag")
-            for account, count in ENGINEERS.items()
-            for n in range(1, count + 1)
-        ),
-    }
-    assert len(edges) == len(expected) == 12
-    assert set(edges) == expected
-    assert sql("SELECT count(*) FROM aws_iam_user_is_person e JOIN aws_iam_user u ON u._key = e._fromEntityKey "
-               "WHERE u.username = 'dave'") == [(0,)]
-
-
-def test_person_asset_runs_in_the_graph_job_before_the_is_relationship(synced):
-    defs, instance = synced["defs"], synced["instance"]
-    graph = defs.resolve_asset_graph()
-    assert AssetKey("person") in graph.get(AssetKey("aws_iam_user_is_person")).parent_keys
-    assert graph.get(AssetKey("person")).parent_keys == {AssetKey("aws_iam_user")}
-    assert AssetKey("person") in defs.resolve_job_def(build_graph_job.name).asset_layer.selected_asset_keys
-    report = synced["report"].graph
-    assert report.ok and not report.failed_checks
-    assert report.edges_by_type["aws_iam_user_is_person"] == 12
-    metadata = instance.get_latest_materialization_event(AssetKey("person")).asset_materialization.metadata
-    counts = {name: metadata[name].value for name in (
-        "dagster/row_count", "people_from_directory", "people_created_from_email_tags", "rejected_rows",
-        "malformed_email_tags")}
-    # dave's `not-an-email` tag, once per account
-    assert counts == {"dagster/row_count": 6, "people_from_directory": 5, "people_created_from_email_tags": 1,
-                      "rejected_rows": 0, "malformed_email_tags": 3}

@@ -24,9 +24,8 @@ from aws_assets.defs.jobs import sync_account_job, sync_region_job
 from aws_assets.defs.partitions import account_region_key, accounts_partitions
 from aws_assets.lake.storage import Lake
 from aws_assets.model.regions import commercial_regions
-from aws_assets_tests.conftest import seeded_org
+from aws_assets_tests.conftest import REPO, seeded_org
 
-REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = shutil.which("chromium")
 # As the machine's notes prescribe: no sandbox as root, and none of Chromium's own connections to Google, which

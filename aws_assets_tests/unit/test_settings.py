@@ -20,8 +20,9 @@ from aws_assets.model.settings import (
     from_environment,
     settings,
 )
+from aws_assets_tests.conftest import REPO
 
-PACKAGE = Path(__file__).resolve().parents[1] / "aws_assets"
+PACKAGE = REPO / "aws_assets"
 README = PACKAGE.parent / "README.md"
 FIELDS = {
     INSTANCES: "instances_file", LAKE: "lake", PEOPLE: "people_file", INBOX: "inbox", REJECTED: "rejected_dir",

@@ -21,7 +21,7 @@ from aws_assets.relationships.catalog import RELATIONSHIP_TYPES
 from aws_assets.services.catalog import SERVICE_ENTITY_TYPES
 from aws_assets.sim.organisation import REGIONS
 from aws_assets_tests.conftest import DEV, PROD, SHARED
-from aws_assets_tests.test_end_to_end import EXPECTED_COUNTS
+from aws_assets_tests.e2e.test_end_to_end import EXPECTED_COUNTS
 
 ACCOUNTS = (PROD, DEV, SHARED)
 ENVS = {PROD: "prod", DEV: "dev", SHARED: "shared"}

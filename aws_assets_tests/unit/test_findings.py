@@ -5,19 +5,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-from dagster import (
-    AssetCheckKey,
-    AssetCheckSeverity,
-    AssetMaterialization,
-    AssetSelection,
-    evaluate_automation_conditions,
-)
 
 from aws_assets.analysis.findings import (
     DATABASE_PORTS,
@@ -34,21 +25,7 @@ from aws_assets.analysis.findings import (
     ports_opened,
     tables_read,
 )
-from aws_assets.app.report import findings_summary
-from aws_assets.defs.assets.findings import FINDINGS_KEY, GROUP, read_tables
-from aws_assets.defs.jobs import build_graph_job
-from aws_assets.defs.partitions import account_region_key
-from aws_assets.graph.tables import open_lake
 from aws_assets.services.catalog import ENTITY_TYPES
-from aws_assets_tests.conftest import PROD
-from aws_assets_tests.test_relationships import (
-    ACCOUNTS,
-    ENGINEERS,
-    ENVS,
-    PLACES,
-    RDS_PLACES,
-    WEB_AND_WORKER_INSTANCES,
-)
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 ACCOUNT = "111111111111"
@@ -539,181 +516,3 @@ def test_findings_are_ordered_by_severity_and_keep_their_id_across_runs():
 def test_no_finding_is_an_empty_table_of_the_schema():
     table = findings_table(evaluate({}, NOW), NOW)
     assert (table.num_rows, table.schema) == (0, FINDINGS_SCHEMA)
-
-
-# ------------------------------------------------------------------------------------------------------------------
-# The simulated organisation, synced through Dagster
-# ------------------------------------------------------------------------------------------------------------------
-
-CONSOLE_USERS_WITHOUT_MFA = ("bob.smith@example.com", "break-glass")
-
-
-def console_users_without_mfa(account: str) -> set[str]:
-    """bob and break-glass have console passwords and no MFA; of the engineers (all with console), the odd ones hold
-    an access key and the even ones an MFA device."""
-    engineers = {f"engineer-{n:02d}" for n in range(1, ENGINEERS[account] + 1) if n % 2}
-    return {f"arn:aws:iam::{account}:user/{name}" for name in {*CONSOLE_USERS_WITHOUT_MFA, *engineers}}
-
-
-def active_access_keys(account: str) -> int:
-    """alice's key, ci-deploy's active one (its other is inactive) and the odd engineers' keys."""
-    return 2 + len([n for n in range(1, ENGINEERS[account] + 1) if n % 2])
-
-
-def findings_of(sql, rule_id: str) -> set[tuple[str, str]]:
-    return set(sql("SELECT accountId, resourceKey FROM findings WHERE ruleId = ?", rule_id))
-
-
-def test_the_simulated_organisation_has_exactly_the_findings_its_estate_implies(sql):
-    # Trust: external-auditor trusts 999999999999 without ExternalId; aws-assets-readonly trusts the operator with
-    # one (redacted in the lake); org-readonly trusts {"AWS": "*"} under aws:PrincipalOrgID.
-    assert findings_of(sql, "AWS-IAM-001") == set()
-    assert sql("SELECT count(*) FROM aws_iam_role WHERE roleName = 'org-readonly'") == [(2,)]
-    assert findings_of(sql, "AWS-IAM-002") == {(PROD, f"arn:aws:iam::{PROD}:role/external-auditor")}
-    assert findings_of(sql, "AWS-IAM-003") == set()
-    assert findings_of(sql, "AWS-IAM-004") == {
-        (account, key) for account in ACCOUNTS for key in console_users_without_mfa(account)}
-    # Every key was created while seeding, moments ago.
-    assert findings_of(sql, "AWS-IAM-005") == findings_of(sql, "AWS-IAM-006") == set()
-    assert findings_of(sql, "AWS-IAM-007") == {
-        (account, f"arn:aws:iam::{account}:user/break-glass") for account in ACCOUNTS}
-    assert findings_of(sql, "AWS-S3-001") == {
-        (account, f"arn:aws:s3:::acme-{ENVS[account]}-{name}") for account in ACCOUNTS
-        for name in ("website", "public-downloads")}
-    assert findings_of(sql, "AWS-RDS-001") == {
-        (account, f"arn:aws:rds:{region}:{account}:db:{ENVS[account]}-legacy-reporting")
-        for account, region in RDS_PLACES}
-    # Only the bastion groups open anything sensitive (22) to the world; web-https opens 443, app and database admit
-    # groups and a prefix list.
-    bastion_groups = set(sql("SELECT accountId, _key FROM aws_security_group WHERE groupName LIKE '%-bastion-ssh'"))
-    assert len(bastion_groups) == len(PLACES)
-    assert findings_of(sql, "AWS-EC2-001") == bastion_groups
-    assert findings_of(sql, "AWS-EC2-002") == findings_of(sql, "AWS-DYNAMODB-001") == set()
-
-
-def test_each_bastion_group_finding_lists_the_bastion_it_exposes(sql):
-    rows = sql("SELECT f.accountId, f.region, f.evidence FROM findings f WHERE f.ruleId = 'AWS-EC2-001'")
-    for account, region, evidence_text in rows:
-        evidence = json.loads(evidence_text)
-        bastion = sql("SELECT _key FROM aws_instance WHERE accountId = ? AND region = ? AND displayName = ?",
-                      account, region, f"{ENVS[account]}-bastion")
-        assert evidence["exposedInstances"] == [bastion[0][0]], (account, region)
-        assert evidence["groupName"] == f"{ENVS[account]}-bastion-ssh"
-        assert [(r["source"], [p["port"] for p in r["ports"]]) for r in evidence["openRules"]] == [("0.0.0.0/0", [22])]
-
-
-def test_the_unencrypted_volumes_are_the_bastions_the_web_roots_and_the_unattached_one(sql):
-    # Per region: the bastion's root and its 10 GiB home volume, and each web host's root; workers encrypt both of
-    # theirs. prod us-east-1 also holds one unattached unencrypted volume.
-    expected: Counter[tuple[str, str, str]] = Counter()
-    for account, region in PLACES:
-        env = ENVS[account]
-        web, _ = WEB_AND_WORKER_INSTANCES[account][region]
-        expected[(account, region, f"{env}-bastion")] = 2
-        expected.update({(account, region, f"{env}-web-{n:02d}"): 1 for n in range(1, web + 1)})
-    expected[(PROD, "us-east-1", "(unattached)")] = 1
-    flagged = sql("""
-        SELECT f.accountId, f.region, coalesce(i.displayName, '(unattached)')
-        FROM findings f JOIN aws_ebs_volume v ON v._key = f.resourceKey
-        LEFT JOIN aws_instance i ON i.accountId = v.accountId AND i.region = v.region
-         AND list_contains(v.attachedInstanceIds, i.instanceId)
-        WHERE f.ruleId = 'AWS-EC2-003'""")
-    assert Counter(flagged) == expected
-    assert sum(expected.values()) == 24
-
-
-def test_a_public_bucket_finding_names_the_policy_or_the_acl(sql):
-    rows = dict(sql("SELECT resourceKey, evidence FROM findings WHERE ruleId = 'AWS-S3-001'"))
-    for account in ACCOUNTS:
-        website = json.loads(rows[f"arn:aws:s3:::acme-{ENVS[account]}-website"])
-        downloads = json.loads(rows[f"arn:aws:s3:::acme-{ENVS[account]}-public-downloads"])
-        assert (website["publicThrough"], downloads["publicThrough"]) == (["policy"], ["acl"])
-        assert [s["statement"]["Principal"] for s in website["publicStatements"]] == ["*"]
-        assert [g["grantee"] for g in downloads["publicGrants"]] == ["http://acs.amazonaws.com/groups/global/AllUsers"]
-
-
-def test_the_lake_rows_flag_every_active_key_once_they_are_90_days_old(synced):
-    tables = read_tables(open_lake(synced["lake"].root), tables_read())
-    created = [key["createdOn"] for key in tables["aws_iam_access_key"]]
-    expected = sum(active_access_keys(account) for account in ACCOUNTS)
-    for rule_id in ("AWS-IAM-005", "AWS-IAM-006"):
-        assert found(tables, rule_id, min(created) + 90 * DAY) == {}  # the oldest key is not OLDER than 90 days
-        flagged = found(tables, rule_id, max(created) + 91 * DAY)
-        assert len(flagged) == expected == 10
-        assert {evidence["userName"] for evidence in flagged.values()} == {
-            "alice", "ci-deploy", "engineer-01", "engineer-03"}
-
-
-def expected_counts() -> dict[str, int]:
-    """Per rule, what the estate implies (the test above checks which resources)."""
-    return {rule_id: 0 for rule_id in RULE_IDS} | {
-        "AWS-IAM-002": 1,
-        "AWS-IAM-004": sum(len(console_users_without_mfa(account)) for account in ACCOUNTS),
-        "AWS-IAM-007": len(ACCOUNTS),
-        "AWS-EC2-001": len(PLACES),
-        "AWS-EC2-003": 24,
-        "AWS-S3-001": 2 * len(ACCOUNTS),
-        "AWS-RDS-001": len(RDS_PLACES),
-    }
-
-
-def test_the_asset_records_counts_per_severity_and_warns_per_rule(synced, sql):
-    instance, defs = synced["instance"], synced["defs"]
-    node = defs.resolve_asset_graph().get(FINDINGS_KEY)
-    assert node.group_name == GROUP
-    assert {key.to_user_string() for key in node.parent_keys} == set(tables_read())
-
-    event = instance.get_latest_materialization_event(FINDINGS_KEY)
-    assert instance.get_run_by_id(event.run_id).job_name == build_graph_job.name
-    metadata = event.asset_materialization.metadata
-    per_rule = expected_counts()
-    severity_of = {rule.id: rule.severity for rule in RULES}
-    per_severity = {severity: sum(n for rule_id, n in per_rule.items() if severity_of[rule_id] == severity)
-                    for severity in SEVERITIES}
-    assert per_severity == {"critical": 6, "high": 23, "medium": 28, "low": 0}
-    assert {severity: metadata[f"findings/{severity}"].value for severity in SEVERITIES} == per_severity
-    assert metadata["findings_by_rule"].value == per_rule
-    assert metadata["dagster/row_count"].value == sum(per_rule.values()) == sql("SELECT count(*) FROM findings")[0][0]
-
-    for rule in RULES:
-        record = instance.get_latest_asset_check_evaluation_record(AssetCheckKey(FINDINGS_KEY, rule.check_name))
-        evaluation = record.event.dagster_event.event_specific_data
-        assert record.run_id == event.run_id
-        assert evaluation.severity == AssetCheckSeverity.WARN
-        assert (evaluation.passed, evaluation.metadata["findings"].value) == (
-            per_rule[rule.id] == 0, per_rule[rule.id]), rule.id
-    # Warnings are findings in AWS, not a broken graph: the sync still succeeds.
-    assert synced["report"].ok
-    assert synced["report"].graph.failed_checks == []
-
-
-def test_the_findings_view_has_the_schema_and_one_row_per_rule_and_resource(synced, sql):
-    columns = [name for name, *_ in sql("DESCRIBE findings")]
-    assert columns == FINDINGS_SCHEMA.names
-    assert sql("SELECT count(*) = count(DISTINCT findingId), count(DISTINCT observedAt) FROM findings") == [(True, 1)]
-    assert sql("SELECT count(*) FROM findings WHERE findingId <> substr(sha256(ruleId || '|' || resourceKey), 1, 32)"
-               ) == [(0,)]
-    assert findings_summary(open_lake(synced["lake"].root)) == (
-        f"findings: {sum(expected_counts().values())} (6 critical, 23 high, 28 medium, 0 low)")
-
-
-def test_the_readme_lists_every_rule_with_its_severity_and_title():
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    for rule in RULES:
-        assert f"| `{rule.id}` | {rule.severity} | {rule.title} |" in readme, rule.id
-
-
-def test_a_new_partition_of_a_table_the_rules_read_requests_the_findings(synced):
-    defs, instance = synced["defs"], synced["instance"]
-    selection = AssetSelection.assets(FINDINGS_KEY)
-    settled = evaluate_automation_conditions(defs=defs, instance=instance, asset_selection=selection)
-    settled = evaluate_automation_conditions(
-        defs=defs, instance=instance, asset_selection=selection, cursor=settled.cursor)
-    assert settled.get_num_requested(FINDINGS_KEY) == 0  # the sync computed them after the last partition
-    # A volume partition materialized (recorded without a run: re-collecting would reach a moto that other tests
-    # have reset since, and empty the partition under the tests that follow).
-    instance.report_runless_asset_event(
-        AssetMaterialization("aws_ebs_volume", partition=account_region_key(PROD, "ap-southeast-2")))
-    result = evaluate_automation_conditions(
-        defs=defs, instance=instance, asset_selection=selection, cursor=settled.cursor)
-    assert result.get_num_requested(FINDINGS_KEY) == 1
