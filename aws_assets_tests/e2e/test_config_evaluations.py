@@ -13,6 +13,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from aws_assets.relationships.config import EVALUATED_TYPES
+from aws_assets.sim.accounts import ACCOUNTS as SIMULATED_ACCOUNTS
+from aws_assets.sim.accounts import REGIONS
+from aws_assets.sim.estate.config import REGIONS_WITHOUT_CONFIG
 from aws_assets.sim.organisation import start_moto_server
 from aws_assets_tests.conftest import DEV, PROD, SHARED
 
@@ -22,7 +25,7 @@ EDGE_TYPES = {
     for evaluated in EVALUATED_TYPES
 }
 # Config is on everywhere but in dev ap-southeast-2.
-CONFIG_REGIONS = {(account, region) for account in (PROD, DEV, SHARED) for region in (US, EU, AP)} - {(DEV, AP)}
+CONFIG_REGIONS = {(account, region) for account in SIMULATED_ACCOUNTS for region in REGIONS} - REGIONS_WITHOUT_CONFIG
 
 
 def edges_of(sql, entity_type: str, rule_name: str, name_column: str) -> set[tuple]:
@@ -76,7 +79,7 @@ def test_groups_open_to_ssh_from_the_internet_fail_restricted_incoming_traffic(s
     failing = {edge for edge in edges_of(sql, "aws_security_group", "restricted-incoming-traffic", "groupName")
                if edge[4] == "NON_COMPLIANT"}
 
-    envs = {PROD: "prod", DEV: "dev", SHARED: "shared"}
+    envs = SIMULATED_ACCOUNTS
     assert failing == {
         (account, region, region, f"{envs[account]}-bastion-ssh", "NON_COMPLIANT")
         for account, region in CONFIG_REGIONS

@@ -8,13 +8,13 @@ from aws_assets.defs.jobs import build_graph_job
 from aws_assets.inputs.people import (
     EMAIL_TAG_SOURCE,
 )
-from aws_assets_tests.conftest import DEV, PROD, SHARED
+from aws_assets.sim.estate.iam import ENGINEER_USERS
 
 # ---- the simulated organisation, synced --------------------------------------------------------------------------
 
 # The simulated organisation's users (aws_assets/sim/organisation.py) in every account: alice (Email tag),
 # bob.smith@example.com (user name), dave (malformed tag), and engineer-01..N (Email tag) with N per account.
-ENGINEERS = {PROD: 3, DEV: 2, SHARED: 1}
+ENGINEERS = ENGINEER_USERS
 
 
 def test_people_of_the_simulated_organisation(sql):

@@ -19,25 +19,23 @@ from aws_assets.graph.edges import CHECKS
 from aws_assets.relationships import applications, ec2, iam, services
 from aws_assets.relationships.catalog import RELATIONSHIP_TYPES
 from aws_assets.services.catalog import SERVICE_ENTITY_TYPES
+from aws_assets.sim.accounts import ACCOUNTS as SIMULATED_ACCOUNTS
+from aws_assets.sim.estate.ec2 import DEFAULT_SUBNETS, WEB_AND_WORKER_INSTANCES
+from aws_assets.sim.estate.iam import ENGINEER_USERS
+from aws_assets.sim.estate.lambda_ import JOB_FUNCTIONS
+from aws_assets.sim.estate.rds import DATABASE_REGIONS
 from aws_assets.sim.organisation import REGIONS
 from aws_assets_tests.conftest import DEV, PROD, SHARED
 from aws_assets_tests.e2e.test_end_to_end import EXPECTED_COUNTS
 
 ACCOUNTS = (PROD, DEV, SHARED)
-ENVS = {PROD: "prod", DEV: "dev", SHARED: "shared"}
+ENVS = SIMULATED_ACCOUNTS  # account id -> the <env> its resource names start with
 HOME = "us-east-1"
 PLACES = [(account, region) for account in ACCOUNTS for region in REGIONS]
 
-# The estate, as the simulated organisation's docstring describes it.
-WEB_AND_WORKER_INSTANCES = {
-    PROD: {"us-east-1": (2, 2), "eu-west-1": (1, 1), "ap-southeast-2": (0, 1)},
-    DEV: {"us-east-1": (1, 1), "eu-west-1": (0, 1), "ap-southeast-2": (0, 0)},
-    SHARED: {"us-east-1": (0, 1), "eu-west-1": (0, 1), "ap-southeast-2": (1, 1)},
-}
-DEFAULT_SUBNETS = {"us-east-1": 6, "eu-west-1": 3, "ap-southeast-2": 3}  # moto's default VPC: one per zone
-RDS_PLACES = [(PROD, "us-east-1"), (PROD, "eu-west-1"), (DEV, "us-east-1"), (SHARED, "ap-southeast-2")]
-ENGINEERS = {PROD: 3, DEV: 2, SHARED: 1}
-JOB_FUNCTIONS = {PROD: 2, DEV: 1, SHARED: 1}
+# The estate, as the simulated organisation declares it.
+RDS_PLACES = [(account, region) for account, regions in DATABASE_REGIONS.items() for region in regions]
+ENGINEERS = ENGINEER_USERS
 SERVICES = sorted(SERVICE_ENTITY_TYPES)
 
 EdgesOf = Callable[..., set[tuple[str, str]]]

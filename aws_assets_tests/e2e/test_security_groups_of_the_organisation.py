@@ -9,6 +9,7 @@ import pytest
 from dagster import AssetCheckKey, AssetKey
 
 from aws_assets.relationships.security_groups import PEER_TABLE
+from aws_assets.sim.accounts import ACCOUNTS as SIMULATED_ACCOUNTS
 from aws_assets.sim.organisation import REGIONS
 from aws_assets_tests.conftest import DEV, PROD, SHARED
 from aws_assets_tests.integration.test_security_group_analysis import ALLOWS_TYPES, Sql, allows_edges
@@ -18,7 +19,7 @@ from aws_assets_tests.integration.test_security_group_analysis import ALLOWS_TYP
 # ------------------------------------------------------------------------------------------------------------------
 
 ACCOUNTS = (PROD, DEV, SHARED)
-ENVS = {PROD: "prod", DEV: "dev", SHARED: "shared"}
+ENVS = SIMULATED_ACCOUNTS  # account id -> the <env> its resource names start with
 ANYWHERE = "0.0.0.0/0"
 ALL_TRAFFIC = ("all", 0, 65535, "all")  # ipProtocol, fromPort, toPort, portRange
 INTERNET = "aws_security_group_allows_internet"

@@ -26,7 +26,7 @@ from aws_assets.sim.config_rule_engine import RULE_CHECKS, RuleScope, bucket_reg
 from aws_assets.sim.estate import ec2, iam, s3
 from aws_assets.sim.seeder import AccountContext, Seeder
 
-_REGIONS_WITHOUT_CONFIG = {(DEV, "ap-southeast-2")}
+REGIONS_WITHOUT_CONFIG = {(DEV, "ap-southeast-2")}
 
 # (rule name, AWS managed rule identifier, the resource types it evaluates on change; None: it runs periodically)
 _REGIONAL_RULES = (
@@ -48,7 +48,7 @@ _BLOCKED_PORTS = {"blockedPort1": "20", "blockedPort2": "21", "blockedPort3": "2
 
 
 def _config_regions(account_id: str) -> list[str]:
-    return [region for region in REGIONS if (account_id, region) not in _REGIONS_WITHOUT_CONFIG]
+    return [region for region in REGIONS if (account_id, region) not in REGIONS_WITHOUT_CONFIG]
 
 
 def _rules(region: str) -> tuple[tuple[str, str, list[str] | None], ...]:

@@ -57,6 +57,11 @@ _FLEETS = {
     DEV: {"us-east-1": _Fleet(1, 1, 1), "eu-west-1": _Fleet(0, 1, 0), "ap-southeast-2": _Fleet(0, 0, 0)},
     SHARED: {"us-east-1": _Fleet(0, 1, 0), "eu-west-1": _Fleet(0, 1, 0), "ap-southeast-2": _Fleet(1, 1, 0)},
 }
+# (web, worker) instances per account and region at scale 1, as the tests read them
+WEB_AND_WORKER_INSTANCES = {
+    account: {region: (fleet.web_instances, fleet.worker_instances) for region, fleet in fleets.items()}
+    for account, fleets in _FLEETS.items()
+}
 # The second octet of the account's VPC in its first region; each further region adds one: 10.10.0.0/16, 10.11...
 _VPC_SECOND_OCTETS = {PROD: 10, DEV: 20, SHARED: 30}
 # (tier, availability zone letter, third octet of the subnet's /24 in the VPC)
@@ -71,7 +76,7 @@ _SECURITY_GROUPS = {
 # From moto, as in AWS: every region has a default VPC with one default subnet per availability zone, and every VPC
 # has a default security group. Every instance is launched with a root volume.
 _DEFAULT_VPCS = 1
-_DEFAULT_SUBNETS = {"us-east-1": 6, "eu-west-1": 3, "ap-southeast-2": 3}
+DEFAULT_SUBNETS = {"us-east-1": 6, "eu-west-1": 3, "ap-southeast-2": 3}
 _DEFAULT_SECURITY_GROUPS_PER_VPC = 1
 
 
@@ -148,7 +153,7 @@ def _counts(account_id: str, scale: int) -> Mapping[str, int]:
         vpcs = _DEFAULT_VPCS + 1  # and <env>-vpc
         region_counts = {
             "aws_vpc": vpcs,
-            "aws_subnet": _DEFAULT_SUBNETS[region] + len(_SUBNETS),
+            "aws_subnet": DEFAULT_SUBNETS[region] + len(_SUBNETS),
             "aws_security_group": vpcs * _DEFAULT_SECURITY_GROUPS_PER_VPC + len(_SECURITY_GROUPS),
             "aws_instance": len(hosts),
             "aws_ebs_volume": len(hosts)  # the root volumes

@@ -73,6 +73,7 @@ _PLANS = {
     DEV: _Plan(engineer_users=2, extra_roles=("cross-account-deploy",)),
     SHARED: _Plan(engineer_users=1, extra_roles=("deployment-pipeline", "org-readonly"), has_auditors_group=True),
 }
+ENGINEER_USERS = {account: plan.engineer_users for account, plan in _PLANS.items()}  # at scale 1
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from aws_assets.sim.seeder import AccountContext, Output, Seeder
 LAMBDA_ENVIRONMENT_SECRET = "super-secret-value"
 ORDERS_API_FUNCTION_ARN = Output[str]("the function behind the orders REST API")
 
-_JOB_FUNCTIONS = {PROD: 2, DEV: 1, SHARED: 1}  # multiplied by scale
+JOB_FUNCTIONS = {PROD: 2, DEV: 1, SHARED: 1}  # multiplied by scale
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def _functions(account_id: str, scale: int) -> list[_Function]:
         *(
             _Function(f"{env}-job-{number:02d}", spread_over_regions(number), "Scheduled batch job",
                       {"LOG_LEVEL": "INFO"})
-            for number in range(1, _JOB_FUNCTIONS[account_id] * scale + 1)
+            for number in range(1, JOB_FUNCTIONS[account_id] * scale + 1)
         ),
     ]
 

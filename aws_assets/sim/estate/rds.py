@@ -16,7 +16,7 @@ from aws_assets.sim.accounts import DEV, PROD, SHARED
 from aws_assets.sim.estate import ec2, kms
 from aws_assets.sim.seeder import AccountContext, Seeder
 
-_REGIONS = {PROD: ("us-east-1", "eu-west-1"), DEV: ("us-east-1",), SHARED: ("ap-southeast-2",)}
+DATABASE_REGIONS = {PROD: ("us-east-1", "eu-west-1"), DEV: ("us-east-1",), SHARED: ("ap-southeast-2",)}
 _AURORA_ENGINES = {PROD: "aurora-postgresql", DEV: "aurora-mysql", SHARED: "aurora-mysql"}
 _CLUSTER_MEMBERS = (1, 2)  # <env>-orders-1, created first, is the writer
 
@@ -47,12 +47,12 @@ _STANDALONE_INSTANCES = (
 
 
 def _seed(account: AccountContext) -> None:
-    for region in _REGIONS[account.account_id]:
+    for region in DATABASE_REGIONS[account.account_id]:
         _seed_region(account, region)
 
 
 def _counts(account_id: str, scale: int) -> Mapping[str, int]:
-    regions = len(_REGIONS[account_id])
+    regions = len(DATABASE_REGIONS[account_id])
     return {
         "aws_rds": 1,  # aws-assets models each service of an account as one entity
         "aws_rds_cluster": regions,
