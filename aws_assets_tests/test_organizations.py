@@ -1,6 +1,8 @@
 import json
 from datetime import UTC, datetime
 
+import duckdb
+import pyarrow as pa
 import pytest
 from botocore.awsrequest import AWSResponse
 from dagster import AssetKey, instance_for_test, materialize
@@ -12,9 +14,11 @@ from aws_assets.aws.partition import PartitionCollection
 from aws_assets.aws.session import assume_role_session
 from aws_assets.defs.assets.entities import build_service_assets
 from aws_assets.defs.resources import AwsAccounts, LakeResource
+from aws_assets.graph.edges import build_edges, check_edges, endpoint_tables
 from aws_assets.inputs.instances import Instance
 from aws_assets.model.regions import GLOBAL_REGION
-from aws_assets.services import organizations
+from aws_assets.relationships import organizations as org_relationships
+from aws_assets.services import account, organizations
 from aws_assets.services.organizations import Placed, PolicyDetails
 from aws_assets_tests.conftest import ACCOUNT_ID, INSTANCE, serve_in_pages
 from aws_assets_tests.test_read_only_role import extra_policies, security_audit
@@ -324,3 +328,65 @@ def test_a_consolidated_billing_organisation_is_not_asked_for_policies(account_s
     assert rows["aws_organizations_policy"] == {}
     assert rows["aws_organization"][next(iter(rows["aws_organization"]))]["featureSet"] == "CONSOLIDATED_BILLING"
     assert "organizations:ListPolicies" not in global_partition.calls.by_operation()
+
+
+# ---- relationships ----------------------------------------------------------------------------------------------
+
+
+def test_the_tree_the_accounts_and_the_policies_as_edges(org, global_partition):
+    tables = {t.type: t.to_table(t.collect(global_partition), ACCOUNT_ID, GLOBAL_REGION) for t in ENTITY_TYPES}
+    # Two accounts of the organisation are collected themselves; the others are not.
+    tables["aws_account"] = pa.concat_tables([account.AWS_ACCOUNT.to_table(
+        [{"_key": account.account_key(a), "name": a}], a, GLOBAL_REGION) for a in (ACCOUNT_ID, org["prod-app"])])
+    con = duckdb.connect()
+    for name, table in tables.items():
+        con.register(name, table)
+    key = {row["name"]: row["_key"] for table in tables.values() for row in table.to_pylist()}
+    rows = {row["_key"]: row for table in tables.values() for row in table.to_pylist()}
+
+    edges = {}
+    for relationship in org_relationships.RELATIONSHIPS:
+        table = build_edges(con, relationship)
+        problems = check_edges(con, table, endpoint_tables(relationship))
+        assert problems == {"unique_keys": 0, "no_duplicate_edges": 0, "endpoints_exist": 0}, relationship.type
+        assert {row["accountId"] for row in table.to_pylist()} <= {ACCOUNT_ID}
+        edges[relationship.type] = {(row["_fromEntityKey"], row["_toEntityKey"]) for row in table.to_pylist()}
+
+    def pairs(*names: tuple[str, str]) -> set[tuple[str, str]]:
+        return {(key[a], key[b]) for a, b in names}
+
+    assert edges["aws_organization_has_root"] == {(org["arn"], org["root_arn"])}
+    assert edges["aws_organization_root_has_organizational_unit"] == pairs(("Root", "Workloads"), ("Root", "Sandbox"))
+    assert edges["aws_organizational_unit_has_unit"] == pairs(("Workloads", "Prod"))
+    assert edges["aws_organization_root_has_account"] == pairs(("Root", "master"), ("Root", "legacy"))
+    assert edges["aws_organizational_unit_has_organization_account"] == pairs(
+        ("Prod", "prod-app"), ("Sandbox", "sandbox"))
+    assert edges["aws_organization_account_is_account"] == {
+        (key["master"], f"arn:aws:iam::{ACCOUNT_ID}:root"),
+        (key["prod-app"], f"arn:aws:iam::{org['prod-app']}:root")}
+    assert edges["aws_organizations_policy_assigned_organization_root"] >= pairs(
+        ("deny-leave", "Root"), ("FullAWSAccess", "Root"))
+    assert edges["aws_organizations_policy_assigned_organizational_unit"] >= pairs(
+        ("deny-s3-delete", "Workloads"), ("deny-outside-reads", "Prod"))
+    assert edges["aws_organizations_policy_assigned_organization_account"] >= pairs(("deny-s3-delete", "sandbox"))
+    # Exactly the targets each policy names, no more.
+    assigned = {pair for name, pairs_ in edges.items() if "_assigned_" in name for pair in pairs_}
+    assert len(assigned) == sum(len(rows[key[name]]["targetIds"]) for name in (
+        "FullAWSAccess", "deny-leave", "deny-s3-delete", "RCPFullAWSAccess", "deny-outside-reads"))
+
+
+def test_two_views_of_one_organisation_stay_apart():
+    """The management account's view and a delegated administrator's: each tree joins within its own account."""
+    root = {"Id": "r-a1b2", "Arn": f"arn:aws:organizations::{MANAGEMENT}:root/o-a1b2c3d4e5/r-a1b2", "Name": "Root"}
+    viewers = (MANAGEMENT, DELEGATED)
+    con = duckdb.connect()
+    con.register("aws_organization", pa.concat_tables([organizations.ORGANIZATION.to_table(
+        organizations.organization_rows(ORGANIZATION, viewer), viewer, GLOBAL_REGION) for viewer in viewers]))
+    con.register("aws_organization_root", pa.concat_tables([organizations.ROOT.to_table(
+        organizations.root_rows([root], ORGANIZATION, viewer), viewer, GLOBAL_REGION) for viewer in viewers]))
+    [has_root] = [r for r in org_relationships.RELATIONSHIPS if r.type == "aws_organization_has_root"]
+
+    edges = build_edges(con, has_root).to_pylist()
+
+    assert {(e["_fromEntityKey"], e["_toEntityKey"], e["accountId"]) for e in edges} == {
+        (ORG_ARN, root["Arn"], MANAGEMENT), (f"{ORG_ARN}@{DELEGATED}", f"{root['Arn']}@{DELEGATED}", DELEGATED)}
