@@ -144,8 +144,9 @@ def _relationships_section() -> list[str]:
         "|---|---|---|",
         *[f"| `{c.name}` | {_cell(str(c.type))} | {_cell(c.description)} |" for c in RELATIONSHIP_COLUMNS],
         "",
-        "Origin: **spec** rows are the integration spec's relationships; **beyond** rows are edges JupiterOne's live "
-        "graph carries for these types, added here.",
+        "Origin: **spec** rows are the integration spec's relationships; **beyond** rows are edges added here: the "
+        "ones JupiterOne's live graph carries for these types, and the organisation's, named after that graph and "
+        "JupiterOne's data model.",
         "",
         "| `_type` | from | verb | to | origin | meaning | properties |",
         "|---|---|---|---|---|---|---|",

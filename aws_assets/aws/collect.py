@@ -1,7 +1,9 @@
 """Collecting one service for one partition, entity type by entity type, without Dagster.
 
 One entity type failing (AccessDenied on its list call, throttling past the retries, an unreachable endpoint) does
-not stop the others: each outcome carries either a table or the reason, and the caller writes only the tables.
+not stop the others: each outcome carries either a table or the reason, and the caller writes only the tables. A
+collector that finds its partition has nothing to collect, for a reason worth telling, raises `NothingToCollect`: its
+table is empty and the reason is the outcome's note.
 """
 
 from __future__ import annotations
@@ -19,6 +21,11 @@ from aws_assets.model.entity import EntityType
 MESSAGE_LIMIT = 300  # an unparsable error body arrives whole as the message
 
 
+class NothingToCollect(Exception):
+    """The partition holds nothing of the entity type, and why (the account is in no organisation, say): not a
+    failure, so the table is written empty and the reason goes with it."""
+
+
 @dataclass
 class Outcome:
     entity_type: EntityType
@@ -27,6 +34,7 @@ class Outcome:
     seconds: float
     error: str | None = None
     calls_by_operation: dict[str, int] = field(default_factory=dict)
+    note: str | None = None  # why the table is empty, when a collector said so
 
     @property
     def ok(self) -> bool:
@@ -53,13 +61,15 @@ def collect_entity_types(entity_types: Iterable[EntityType], aws: PartitionColle
     for entity_type in entity_types:
         calls_before = aws.calls.by_operation()
         started = time.monotonic()
+        error = note = None
         try:
             table = entity_type.to_table(entity_type.collect(aws), aws.account_id, aws.region)
-            error = None
+        except NothingToCollect as reason:
+            table, note = entity_type.schema.empty_table(), str(reason)
         except (ClientError, BotoCoreError) as failure:
             table, error = None, describe_error(entity_type, aws, failure)
         calls = _diff(aws.calls.by_operation(), calls_before)
-        yield Outcome(entity_type, table, sum(calls.values()), time.monotonic() - started, error, calls)
+        yield Outcome(entity_type, table, sum(calls.values()), time.monotonic() - started, error, calls, note)
 
 
 def empty_outcomes(entity_types: Iterable[EntityType]) -> Iterator[Outcome]:

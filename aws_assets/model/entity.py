@@ -77,6 +77,8 @@ COMMON_COLUMNS: tuple[Column, ...] = (
 # columns of all its classes; its collector fills them.
 CLASS_COLUMNS: dict[str, tuple[Column, ...]] = {
     "Account": (),
+    "Organization": (),
+    "Group": (),
     "Service": (
         strings("category", "Service categories, e.g. [infrastructure]"),
         string("function", "What the service does for the account, e.g. compute"),

@@ -184,8 +184,8 @@ def test_every_relationship_check_passed_in_the_sync(synced, sql):
 
 
 def test_every_relationship_type_has_a_test_of_its_exact_edges():
-    # Config's EVALUATES and the IS Person edges are tested with their sources: test_config_evaluations.py and
-    # test_people.py.
+    # Config's EVALUATES, the IS Person edges and the organisation's edges are tested with their sources:
+    # test_config_evaluations.py, test_people.py and test_organizations.py.
     declared_here = {r.type for module in (services, ec2, iam, applications) for r in module.RELATIONSHIPS}
     assert COVERED == declared_here
 

@@ -107,7 +107,7 @@ def build_service_assets(service: Service) -> AssetsDefinition:
             context.log.info(
                 f"{outcome.entity_type.type}: {outcome.table.num_rows} rows, {outcome.api_calls} API calls"
             )
-            yield materialization(outcome, path, note)
+            yield materialization(outcome, path, note or outcome.note)
         if failures:
             raise Failure(
                 description="; ".join(f.error for f in failures)
