@@ -30,7 +30,7 @@ from aws_assets.analysis.access_graph import (
     build_access_graph,
 )
 from aws_assets.analysis.policy import ResourceIndex
-from aws_assets.defs.assets.analysis import counts, problem_list, table_specs
+from aws_assets.defs.assets.analysis import counts, error_count, problems_result, table_specs
 from aws_assets.defs.assets.edge_checks import edge_check_results, edge_check_specs
 from aws_assets.defs.assets.entities import markdown_preview
 from aws_assets.defs.resources import LakeResource
@@ -95,7 +95,7 @@ def analyse_access(context: AssetExecutionContext, lake: LakeResource) -> Iterat
     con = load_access_inputs(lake.snapshot())
     graph = read_access_graph(con)
     context.log.info(f"analysed the identity policies in {time.monotonic() - started:.1f}s")
-    errors = sum(1 for severity in graph.problems.column("severity").to_pylist() if severity == "error")
+    errors = error_count(graph.problems)
     if errors:
         context.log.warning(f"{errors} identity policy problems may hide or blur access: see {PROBLEMS_TABLE}")
     target = lake.lake()
@@ -130,16 +130,7 @@ def analyse_access(context: AssetExecutionContext, lake: LakeResource) -> Iterat
                 markdown_preview(graph.access, ("principalKey", "verb", "targetKey", "effective"))),
         },
     )
-    yield MaterializeResult(
-        asset_key=AssetKey(PROBLEMS_TABLE),
-        metadata={
-            "dagster/row_count": graph.problems.num_rows,
-            "problems_by_code": MetadataValue.json(counts(graph.problems, "code")),
-            "errors": errors,
-            "problems": MetadataValue.md(problem_list(graph.problems, "policyKey", PROBLEMS_TABLE)),
-            "lake/path": MetadataValue.path(paths[PROBLEMS_TABLE]),
-        },
-    )
+    yield problems_result(PROBLEMS_TABLE, graph.problems, "policyKey", errors, paths[PROBLEMS_TABLE])
     # Both ends of every edge must be entities of the collected tables; a policy may ALLOW and DENY one target, so
     # two edges may join the same two entities and a duplicate is an edge equal in every column.
     yield from edge_check_results(EDGES_TABLE, check_edges(con, graph.edges, TARGET_TABLES, parallel_edges=True))

@@ -1,5 +1,5 @@
-"""What the assets of the `analysis` group share: the specs of the lake tables they write, and the counts and problem
-lists of their metadata."""
+"""What the assets of the `analysis` group share: the specs of the lake tables they write, the counts and problem
+lists of their metadata, and the materialization of their problems tables."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Mapping
 
 import pyarrow as pa
-from dagster import AssetKey, AssetSpec
+from dagster import AssetKey, AssetSpec, MaterializeResult, MetadataValue
 
 from aws_assets.defs.assets.column_schema import column_schema
 from aws_assets.defs.automation import REFRESH_WHEN_UPSTREAM_CHANGES
@@ -57,3 +57,22 @@ def problem_list(problems: pa.Table, key_column: str, table_name: str) -> str:
         lines.append(f"\n_{problems.num_rows - LISTED_PROBLEMS} more in the `{table_name}` table_")
     return "\n".join(lines) or "_none_"
 
+
+
+def error_count(problems: pa.Table) -> int:
+    """The problems of severity `error`: those that may hide or blur what the analysis found."""
+    return sum(1 for severity in problems.column("severity").to_pylist() if severity == "error")
+
+
+def problems_result(table: str, problems: pa.Table, key_column: str, errors: int, path: str) -> MaterializeResult:
+    """The materialization of an analysis's problems table: counts per code, the errors, the first problems."""
+    return MaterializeResult(
+        asset_key=AssetKey(table),
+        metadata={
+            "dagster/row_count": problems.num_rows,
+            "problems_by_code": MetadataValue.json(counts(problems, "code")),
+            "errors": errors,
+            "problems": MetadataValue.md(problem_list(problems, key_column, table)),
+            "lake/path": MetadataValue.path(path),
+        },
+    )

@@ -29,7 +29,7 @@ from aws_assets.analysis.trust_graph import (
     build_trust_graph,
     lake_targets,
 )
-from aws_assets.defs.assets.analysis import counts, problem_list, table_specs
+from aws_assets.defs.assets.analysis import counts, error_count, problems_result, table_specs
 from aws_assets.defs.assets.edge_checks import edge_check_results, edge_check_specs
 from aws_assets.defs.assets.entities import markdown_preview
 from aws_assets.defs.resources import LakeResource
@@ -83,7 +83,7 @@ def analyse_trust(context: AssetExecutionContext, lake: LakeResource) -> Iterato
     con = load_trust_inputs(lake.snapshot())
     graph = read_trust_graph(con)
     context.log.info(f"analysed the trust policies in {time.monotonic() - started:.1f}s")
-    errors = sum(1 for severity in graph.problems.column("severity").to_pylist() if severity == "error")
+    errors = error_count(graph.problems)
     if errors:
         context.log.warning(f"{errors} trust policy problems may hide or blur trusts: see {PROBLEMS_TABLE}")
     target = lake.lake()
@@ -114,16 +114,7 @@ def analyse_trust(context: AssetExecutionContext, lake: LakeResource) -> Iterato
             "preview": MetadataValue.md(markdown_preview(graph.placeholders, ("_key", "_type", "reason"))),
         },
     )
-    yield MaterializeResult(
-        asset_key=AssetKey(PROBLEMS_TABLE),
-        metadata={
-            "dagster/row_count": graph.problems.num_rows,
-            "problems_by_code": MetadataValue.json(counts(graph.problems, "code")),
-            "errors": errors,
-            "problems": MetadataValue.md(problem_list(graph.problems, "roleKey", PROBLEMS_TABLE)),
-            "lake/path": MetadataValue.path(paths[PROBLEMS_TABLE]),
-        },
-    )
+    yield problems_result(PROBLEMS_TABLE, graph.problems, "roleKey", errors, paths[PROBLEMS_TABLE])
     hops = graph.reachability.column("hops").to_pylist()
     yield MaterializeResult(
         asset_key=AssetKey(REACHABILITY_TABLE),
