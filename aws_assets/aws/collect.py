@@ -34,7 +34,7 @@ class Outcome:
     seconds: float
     error: str | None = None
     calls_by_operation: dict[str, int] = field(default_factory=dict)
-    note: str | None = None  # why the table is empty, when a collector said so
+    note: str | None = None  # why the table is empty, where the partition or a collector said so
 
     @property
     def ok(self) -> bool:
@@ -72,7 +72,8 @@ def collect_entity_types(entity_types: Iterable[EntityType], aws: PartitionColle
         yield Outcome(entity_type, table, sum(calls.values()), time.monotonic() - started, error, calls, note)
 
 
-def empty_outcomes(entity_types: Iterable[EntityType]) -> Iterator[Outcome]:
-    """Empty tables, with the full schema, for a partition that has nothing to collect (a region not enabled)."""
+def empty_outcomes(entity_types: Iterable[EntityType], note: str) -> Iterator[Outcome]:
+    """Empty tables, with the full schema, for a partition that has nothing to collect (a region not enabled), and
+    why."""
     for entity_type in entity_types:
-        yield Outcome(entity_type, entity_type.schema.empty_table(), 0, 0.0)
+        yield Outcome(entity_type, entity_type.schema.empty_table(), 0, 0.0, note=note)

@@ -51,7 +51,7 @@ def asset_spec(service: Service, entity_type: EntityType) -> AssetSpec:
     )
 
 
-def materialization(outcome: Outcome, path: str, note: str | None) -> MaterializeResult:
+def materialization(outcome: Outcome, path: str) -> MaterializeResult:
     metadata = {
         "dagster/row_count": outcome.table.num_rows,
         "dagster/column_schema": column_schema(outcome.entity_type.schema),
@@ -61,8 +61,8 @@ def materialization(outcome: Outcome, path: str, note: str | None) -> Materializ
         "lake/path": MetadataValue.path(path),
         "preview": MetadataValue.md(markdown_preview(outcome.table)),
     }
-    if note:
-        metadata["note"] = note
+    if outcome.note:
+        metadata["note"] = outcome.note
     return MaterializeResult(asset_key=AssetKey(outcome.entity_type.type), metadata=metadata)
 
 
@@ -94,7 +94,7 @@ def build_service_assets(service: Service) -> AssetsDefinition:
         except (InstanceError, AccessError) as error:
             raise Failure(description=str(error)) from None
 
-        outcomes = empty_outcomes(selected) if note else collect_entity_types(selected, collection)
+        outcomes = empty_outcomes(selected, note) if note else collect_entity_types(selected, collection)
         failures = []
         for outcome in outcomes:
             if not outcome.ok:
@@ -107,7 +107,7 @@ def build_service_assets(service: Service) -> AssetsDefinition:
             context.log.info(
                 f"{outcome.entity_type.type}: {outcome.table.num_rows} rows, {outcome.api_calls} API calls"
             )
-            yield materialization(outcome, path, note or outcome.note)
+            yield materialization(outcome, path)
         if failures:
             raise Failure(
                 description="; ".join(f.error for f in failures)
