@@ -8,7 +8,8 @@ import sys
 from importlib.resources import files
 from pathlib import Path
 
-from aws_assets.inputs.instances import InstanceError, load_instances
+from aws_assets.inputs.instances import Instance, InstanceError, load_instances
+from aws_assets.inputs.organization import Membership
 from aws_assets.inputs.people import PeopleFileError, load_directory
 from aws_assets.model.settings import INSTANCES, LAKE, PEOPLE, from_environment, settings
 
@@ -73,9 +74,23 @@ def run_sync(instances_file: str, lake_root: str, dagster_home: str | None, peop
         lake_root=lake_root,
         people_file=str(Path(people_file).resolve()) if people_file else None,
     )
-    report = sync(instances, defs, use_dagster_home(dagster_home), ProgressPrinter())
+    membership = defs.resources["aws"].members(refresh=True)
+    print_membership(membership, instances)
+    report = sync(membership.instances, defs, use_dagster_home(dagster_home), ProgressPrinter())
     print_summary(report, lake_root)
-    return 0 if report.ok else 1
+    return 0 if report.ok and not membership.failed else 1
+
+
+def print_membership(membership: Membership, entries: list[Instance]) -> None:
+    """What the organisation entries stood for: before the sync, so that a skipped account is never a surprise."""
+    members = len(membership.instances) - len(entries)
+    if any(entry.organization for entry in entries):
+        print(f"aws-assets: {len(membership.instances)} account(s) to sync: {len(entries)} from the instances file, "
+              f"{members} organisation member(s); {len(membership.skipped)} skipped", file=sys.stderr)
+    for account_id, reason in sorted(membership.skipped.items()):
+        print(f"    skipped {account_id}: {reason}", file=sys.stderr)
+    for reason in membership.failed.values():
+        print(f"aws-assets: error: {reason}; its members are not synced", file=sys.stderr)
 
 
 def cmd_sync(args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@ from aws_assets.aws.calls import CallCounter
 from aws_assets.aws.partition import PartitionCollection
 from aws_assets.aws.session import AccountSessions
 from aws_assets.inputs.instances import Instance, InstanceError, load_instances
+from aws_assets.inputs.organization import Membership, expand
 from aws_assets.lake.snapshot import LakeSnapshot
 from aws_assets.lake.storage import Lake
 from aws_assets.model.regions import HOME_REGION, enabled_regions
@@ -22,6 +23,10 @@ _SESSIONS = AccountSessions()
 ENABLED_REGIONS_TTL_SECONDS = 900
 _enabled_regions: dict[str, tuple[float, tuple[str, ...]]] = {}
 _enabled_regions_lock = threading.Lock()
+# The partitions of one sync each look their account up; an organisation's membership is listed once per sync.
+MEMBERSHIP_TTL_SECONDS = 900
+_memberships: dict[tuple, tuple[float, Membership]] = {}
+_memberships_lock = threading.Lock()
 
 
 class AwsAccounts(ConfigurableResource):
@@ -33,10 +38,30 @@ class AwsAccounts(ConfigurableResource):
     instances_file: str = Field(description="JSON or YAML list of integration instances (roleArn, externalId, ...)")
     profile: str | None = Field(default=None, description="AWS profile whose credentials assume the roles")
 
+    def members(self, refresh: bool = False) -> Membership:
+        """Every account the instances file stands for, each organisation's members listed at run time."""
+        entries = load_instances(self.instances_file)
+        key = (self.instances_file, self.profile, tuple(entries))
+        with _memberships_lock:
+            cached = _memberships.get(key)
+            if cached and not refresh and time.monotonic() - cached[0] < MEMBERSHIP_TTL_SECONDS:
+                return cached[1]
+            membership = expand(entries, self.profile)
+            _memberships[key] = (time.monotonic(), membership)
+            return membership
+
     def instance(self, account_id: str) -> Instance:
-        for instance in load_instances(self.instances_file):
+        entries = load_instances(self.instances_file)
+        for instance in entries:
             if instance.account_id == account_id:
                 return instance
+        if any(entry.organization for entry in entries):
+            member = self.members().instance(account_id)
+            if member is not None:
+                return member
+            reason = self.members().skipped.get(account_id) or "; ".join(self.members().failed.values())
+            if reason:
+                raise InstanceError(f"account {account_id} is not synced: {reason}")
         raise InstanceError(f"account {account_id} has no integration instance in {self.instances_file}")
 
     def collection(self, instance: Instance, region: str) -> PartitionCollection:

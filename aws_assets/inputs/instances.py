@@ -8,6 +8,14 @@ An instances file is a JSON (or YAML) list of objects:
 `roleArn` and `externalId` are required; `name` and `regions` (a subset of the commercial regions; default: every
 region enabled for the account) are optional. Everything is validated before any AWS call, and an error names the
 file, the instance and the field. The external ID is a shared secret: it is never part of a repr, log or error.
+
+An entry with `organization` stands for its own account and for the members of the AWS Organization its role may
+list (the management account, or a delegated administrator of Organizations):
+
+    "organization": {"memberRoleName": "aws-assets-readonly", "memberExternalId": "...",
+                     "excludeAccounts": ["444455556666"], "organizationalUnits": ["ou-ab12-cdef3456"]}
+
+Only `memberRoleName` is required; the members are found at run time (:mod:`aws_assets.inputs.organization`).
 """
 
 from __future__ import annotations
@@ -24,7 +32,11 @@ from aws_assets.model.regions import commercial_regions
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 ROLE_ARN = re.compile(r"^arn:aws:iam::(?P<account>\d{12}):role/(?P<path_and_name>[\w+=,.@/-]{1,512})$")
 EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
-KNOWN_FIELDS = {"name", "roleArn", "externalId", "regions"}
+KNOWN_FIELDS = {"name", "roleArn", "externalId", "regions", "organization"}
+ORGANIZATION_FIELDS = {"memberRoleName", "memberExternalId", "excludeAccounts", "organizationalUnits"}
+# IAM's role path and name characters; a path is `/`-separated before the name.
+ROLE_PATH_AND_NAME = re.compile(r"^[\w+=,.@/-]{1,512}$")
+OU_ID = re.compile(r"^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$")
 ROLE_ARN_FORM = "arn:aws:iam::<12-digit account>:role/<name>"
 
 
@@ -39,11 +51,66 @@ def validate_account_id(value: object) -> str:
 
 
 @dataclass(frozen=True)
+class OrganizationScope:
+    """Which members of the organisation an entry stands for, and the role to assume in each."""
+
+    member_role_name: str
+    member_external_id: str | None = field(default=None, repr=False)  # None: the entry's own external ID
+    exclude_accounts: tuple[str, ...] = ()
+    organizational_units: tuple[str, ...] = ()  # empty: every account of the organisation
+
+    @classmethod
+    def from_mapping(cls, raw: object, where: str) -> OrganizationScope:
+        where = f"{where}: field 'organization'"
+        if not isinstance(raw, dict):
+            raise InstanceError(f"{where} must be an object with memberRoleName")
+        unknown = raw.keys() - ORGANIZATION_FIELDS
+        if unknown:
+            raise InstanceError(f"{where}: unknown field(s) {sorted(unknown)}; expected {sorted(ORGANIZATION_FIELDS)}")
+        role_name = raw.get("memberRoleName")
+        if not role_name:
+            raise InstanceError(f"{where}: field 'memberRoleName' is missing")
+        if not isinstance(role_name, str) or not ROLE_PATH_AND_NAME.match(role_name) or role_name.startswith("/"):
+            raise InstanceError(f"{where}: field 'memberRoleName' {role_name!r} is not an IAM role name (or path/name)")
+        external_id = raw.get("memberExternalId")
+        if external_id is not None and (not isinstance(external_id, str) or not EXTERNAL_ID.match(external_id)):
+            raise InstanceError(
+                f"{where}: field 'memberExternalId' must be 2-1224 characters of letters, digits and +=,.@:/-"
+            )
+        excluded = _list_of(raw, "excludeAccounts", where, ACCOUNT_ID, "12-digit account IDs")
+        units = _list_of(raw, "organizationalUnits", where, OU_ID, "OU IDs (ou-...)")
+        return cls(role_name, external_id, excluded, units)
+
+    def as_mapping(self) -> dict:
+        mapping: dict = {"memberRoleName": self.member_role_name}
+        if self.member_external_id is not None:
+            mapping["memberExternalId"] = self.member_external_id
+        if self.exclude_accounts:
+            mapping["excludeAccounts"] = list(self.exclude_accounts)
+        if self.organizational_units:
+            mapping["organizationalUnits"] = list(self.organizational_units)
+        return mapping
+
+
+def _list_of(mapping: dict, name: str, where: str, pattern: re.Pattern, what: str) -> tuple[str, ...]:
+    raw, where = mapping.get(name), f"{where}: field {name!r}"
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+        raise InstanceError(f"{where} must be a list of {what}")
+    wrong = [item for item in raw if not pattern.match(item)]
+    if wrong:
+        raise InstanceError(f"{where}: {wrong} are not {what}")
+    return tuple(dict.fromkeys(raw))
+
+
+@dataclass(frozen=True)
 class Instance:
     role_arn: str
     external_id: str = field(repr=False)
     name: str = ""
     regions: tuple[str, ...] | None = None
+    organization: OrganizationScope | None = None
 
     @property
     def account_id(self) -> str:
@@ -82,7 +149,9 @@ class Instance:
             raise InstanceError(
                 f"{where}: field 'externalId' must be 2-1224 characters of letters, digits and +=,.@:/-"
             )
-        return cls(role_arn, external_id, name, _regions(raw.get("regions"), where))
+        organization = raw.get("organization")
+        scope = None if organization is None else OrganizationScope.from_mapping(organization, where)
+        return cls(role_arn, external_id, name, _regions(raw.get("regions"), where), scope)
 
 
 def _regions(raw: object, where: str) -> tuple[str, ...] | None:

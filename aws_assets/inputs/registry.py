@@ -26,6 +26,8 @@ def instance_mapping(instance: Instance) -> dict:
     mapping.update(roleArn=instance.role_arn, externalId=instance.external_id)
     if instance.regions is not None:
         mapping["regions"] = list(instance.regions)
+    if instance.organization is not None:
+        mapping["organization"] = instance.organization.as_mapping()
     return mapping
 
 

@@ -3,7 +3,6 @@ from datetime import UTC, datetime
 
 import duckdb
 import pyarrow as pa
-import pytest
 from botocore.awsrequest import AWSResponse
 from dagster import AssetKey, instance_for_test, materialize
 
@@ -21,61 +20,10 @@ from aws_assets.relationships import organizations as org_relationships
 from aws_assets.services import account, organizations
 from aws_assets.services.organizations import Placed, PolicyDetails
 from aws_assets_tests.conftest import ACCOUNT_ID, INSTANCE, serve_in_pages
+from aws_assets_tests.integration.conftest import RCP, SCP, document
 from aws_assets_tests.unit.test_read_only_role import extra_policies, security_audit
 
 ENTITY_TYPES = organizations.SERVICE.entity_types
-SCP, RCP = "SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY"
-
-
-def document(effect: str, action: str, **extra) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": effect, "Action": action, "Resource": "*",
-                                                                **extra}]})
-
-
-@pytest.fixture
-def org(account_session) -> dict[str, str]:
-    """An organisation managed by ACCOUNT_ID: Root > Workloads > Prod, Root > Sandbox; accounts prod-app in Prod,
-    sandbox in Sandbox, legacy and the management account in the root; two SCPs and, with RCPs enabled, one RCP,
-    attached at the root, an OU and an account. Gives the organisation's and the root's IDs and ARNs, and the ID of
-    each OU (by its capitalised name), account and policy (by theirs)."""
-    client = account_session.client("organizations")
-    organization = client.create_organization(FeatureSet="ALL")["Organization"]
-    [root] = client.list_roots()["Roots"]
-
-    def unit(name: str, parent: str) -> str:
-        return client.create_organizational_unit(ParentId=parent, Name=name)["OrganizationalUnit"]["Id"]
-
-    workloads = unit("Workloads", root["Id"])
-    prod = unit("Prod", workloads)
-    sandbox = unit("Sandbox", root["Id"])
-
-    def member(name: str, parent: str | None) -> str:
-        account_id = client.create_account(AccountName=name, Email=f"{name}@example.com")["CreateAccountStatus"][
-            "AccountId"]
-        if parent:
-            client.move_account(AccountId=account_id, SourceParentId=root["Id"], DestinationParentId=parent)
-        return account_id
-
-    accounts = {"prod-app": member("prod-app", prod), "sandbox": member("sandbox", sandbox),
-                "legacy": member("legacy", None)}
-
-    def policy(name: str, policy_type: str, content: str, *targets: str) -> str:
-        policy_id = client.create_policy(Name=name, Description=f"{name} guardrail", Type=policy_type,
-                                         Content=content)["Policy"]["PolicySummary"]["Id"]
-        for target in targets:
-            client.attach_policy(PolicyId=policy_id, TargetId=target)
-        return policy_id
-
-    client.enable_policy_type(RootId=root["Id"], PolicyType=RCP)
-    return {
-        "id": organization["Id"], "arn": organization["Arn"], "root": root["Id"], "root_arn": root["Arn"],
-        "Workloads": workloads, "Prod": prod, "Sandbox": sandbox, **accounts,
-        "deny-leave": policy("deny-leave", SCP, document("Deny", "organizations:LeaveOrganization"), root["Id"]),
-        "deny-s3-delete": policy("deny-s3-delete", SCP, document("Deny", "s3:DeleteBucket"), workloads,
-                                 accounts["sandbox"]),
-        "deny-outside-reads": policy("deny-outside-reads", RCP, document("Deny", "s3:GetObject", Principal="*"),
-                                     prod),
-    }
 
 
 def collect(aws: PartitionCollection) -> dict[str, dict[str, dict]]:

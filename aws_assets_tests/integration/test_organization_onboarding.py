@@ -1,0 +1,148 @@
+"""One instances-file entry stands for a whole AWS Organization: its members are listed at run time, filtered by OU
+and exclusion, and each is synced through its own role."""
+
+import json
+
+import pytest
+from dagster import AssetKey, instance_for_test, materialize
+
+from aws_assets.defs.assets.entities import build_service_assets
+from aws_assets.defs.resources import AwsAccounts, LakeResource
+from aws_assets.inputs.instances import Instance, InstanceError, OrganizationScope, load_instances, parse_instances
+from aws_assets.inputs.organization import expand, member_instances
+from aws_assets.inputs.registry import load_registry, save_registry
+from aws_assets.services.catalog import SERVICES
+from aws_assets_tests.conftest import ACCOUNT_ID, INSTANCE
+
+ROLE_NAME = "aws-assets-readonly"
+
+
+def organization_entry(**scope) -> Instance:
+    return Instance(INSTANCE.role_arn, INSTANCE.external_id, "acme", ("eu-west-1",),
+                    OrganizationScope(ROLE_NAME, **scope))
+
+
+def synced_accounts(membership) -> list[str]:
+    return [instance.account_id for instance in membership.instances]
+
+
+def test_every_active_member_is_synced_through_its_role(org):
+    membership = expand([organization_entry()])
+    assert synced_accounts(membership) == [ACCOUNT_ID, *sorted([org["prod-app"], org["sandbox"], org["legacy"]])]
+    member = membership.instance(org["sandbox"])
+    assert member.role_arn == f"arn:aws:iam::{org['sandbox']}:role/{ROLE_NAME}"
+    assert member.external_id == INSTANCE.external_id and member.regions == ("eu-west-1",)
+    assert member.name == "sandbox" and member.organization is None
+    assert membership.skipped == {} and membership.failed == {}
+
+
+def test_excluded_and_suspended_members_are_skipped_with_their_reason(org, account_session):
+    account_session.client("organizations").close_account(AccountId=org["sandbox"])
+    membership = expand([organization_entry(exclude_accounts=(org["legacy"],), member_external_id="member-id")])
+    assert synced_accounts(membership) == [ACCOUNT_ID, org["prod-app"]]
+    assert membership.instance(org["prod-app"]).external_id == "member-id"
+    assert membership.skipped == {org["legacy"]: "excluded by acme (111122223333)'s excludeAccounts",
+                                  org["sandbox"]: "suspended in the organisation of acme (111122223333)"}
+
+
+def test_organizational_units_select_the_accounts_under_them_however_deep(org):
+    assert synced_accounts(expand([organization_entry(organizational_units=(org["Workloads"],))])) == [
+        ACCOUNT_ID, org["prod-app"]]
+    both = expand([organization_entry(organizational_units=(org["Prod"], org["Sandbox"]))])
+    assert synced_accounts(both) == [ACCOUNT_ID, *sorted([org["prod-app"], org["sandbox"]])]
+
+
+def test_a_plain_entry_for_a_member_overrides_it(org):
+    plain = Instance(f"arn:aws:iam::{org['legacy']}:role/special", "legacy-id", "legacy", ("us-east-1",))
+    membership = expand([organization_entry(), plain])
+    assert synced_accounts(membership).count(org["legacy"]) == 1
+    assert membership.instance(org["legacy"]) == plain
+
+
+def test_members_joining_and_leaving_between_two_syncs(org, account_session):
+    entry = organization_entry()
+    before = set(synced_accounts(expand([entry])))
+    client = account_session.client("organizations")
+    client.remove_account_from_organization(AccountId=org["legacy"])
+    joined = client.create_account(AccountName="newcomer", Email="newcomer@example.com")["CreateAccountStatus"][
+        "AccountId"]
+    after = set(synced_accounts(expand([entry])))
+    assert before - after == {org["legacy"]} and after - before == {joined}
+
+
+def test_an_entry_whose_members_cannot_be_listed_fails_alone_and_is_still_synced_itself(org):
+    lost = Instance(INSTANCE.role_arn, INSTANCE.external_id, "lost", None,
+                    OrganizationScope(ROLE_NAME, organizational_units=("ou-zzzz-00000000",)))
+    outsider = Instance("arn:aws:iam::999988887777:role/r", "outsider-id", "outsider", None,
+                        OrganizationScope(ROLE_NAME))
+    membership = expand([lost, outsider])
+    assert synced_accounts(membership) == [ACCOUNT_ID, "999988887777"]
+    assert "organizationalUnits [ou-zzzz-00000000] names an OU the organisation does not have" in membership.failed[
+        "lost (111122223333)"]
+    assert membership.failed["outsider (999988887777)"] == (
+        "outsider (999988887777): account 999988887777 is in no AWS Organization")
+    assert all("outsider-id" not in reason for reason in membership.failed.values())
+
+
+def test_a_member_partition_is_collected_through_the_member_role(org, tmp_path):
+    instances_file = tmp_path / "instances.json"
+    instances_file.write_text(json.dumps([{
+        "roleArn": INSTANCE.role_arn, "externalId": INSTANCE.external_id, "regions": ["eu-west-1"],
+        "organization": {"memberRoleName": ROLE_NAME}}]))
+    aws = AwsAccounts(instances_file=str(instances_file))
+    lake = LakeResource(root=str(tmp_path / "lake"))
+    with instance_for_test() as dagster_instance:
+        dagster_instance.add_dynamic_partitions("accounts", [org["prod-app"]])
+        result = materialize([build_service_assets(SERVICES[0])], instance=dagster_instance,
+                             resources={"aws": aws, "lake": lake}, partition_key=org["prod-app"])
+    assert result.success
+    [row] = lake.lake().read_table("aws_account").to_pylist()
+    assert row["accountId"] == org["prod-app"]
+    with pytest.raises(InstanceError, match="has no integration instance"):
+        aws.instance("999988887777")
+    assert AssetKey("aws_account") in {event.asset_key for event in result.get_asset_materialization_events()}
+
+
+def test_member_instances_reads_state_before_the_older_status():
+    entry = organization_entry()
+    accounts = [{"Id": "444455556666", "Name": "closing", "Status": "ACTIVE", "State": "PENDING_CLOSURE"},
+                {"Id": "555566667777", "Name": "old-style", "Status": "SUSPENDED"},
+                {"Id": "666677778888", "Name": "fine", "State": "ACTIVE"}]
+    members, skipped = member_instances(entry, accounts, covered=set())
+    assert [m.account_id for m in members] == ["666677778888"]
+    assert skipped == {"444455556666": "pending closure in the organisation of acme (111122223333)",
+                       "555566667777": "suspended in the organisation of acme (111122223333)"}
+
+
+ORGANIZATION_ENTRY = {"roleArn": INSTANCE.role_arn, "externalId": "entry-secret",
+                      "organization": {"memberRoleName": "path/aws-assets", "memberExternalId": "member-secret",
+                                       "excludeAccounts": ["444455556666"],
+                                       "organizationalUnits": ["ou-ab12-cdef3456"]}}
+
+
+def test_an_organisation_entry_round_trips_through_the_registry(tmp_path):
+    [entry] = parse_instances(json.dumps([ORGANIZATION_ENTRY]), "instances.json")
+    assert entry.organization == OrganizationScope("path/aws-assets", "member-secret", ("444455556666",),
+                                                   ("ou-ab12-cdef3456",))
+    assert "secret" not in repr(entry)
+    save_registry(tmp_path / "registry.json", {entry.account_id: entry})
+    assert load_registry(tmp_path / "registry.json") == {entry.account_id: entry}
+    assert load_instances(tmp_path / "registry.json") == [entry]
+
+
+@pytest.mark.parametrize(("organization", "message"), [
+    ("acme", "field 'organization' must be an object with memberRoleName"),
+    ({}, "field 'memberRoleName' is missing"),
+    ({"memberRoleName": "r", "ous": []}, "unknown field(s) ['ous']"),
+    ({"memberRoleName": "/r"}, "is not an IAM role name"),
+    ({"memberRoleName": "r", "excludeAccounts": ["4444"]}, "field 'excludeAccounts': ['4444'] are not 12-digit"),
+    ({"memberRoleName": "r", "organizationalUnits": "ou-ab12-cdef3456"}, "must be a list of OU IDs"),
+    ({"memberRoleName": "r", "organizationalUnits": ["r-ab12"]}, "['r-ab12'] are not OU IDs"),
+    ({"memberRoleName": "r", "memberExternalId": "x"}, "'memberExternalId' must be 2-1224 characters"),
+])
+def test_a_malformed_organisation_field_is_named(organization, message):
+    raw = [{"name": "acme", "roleArn": INSTANCE.role_arn, "externalId": "entry-secret", "organization": organization}]
+    with pytest.raises(InstanceError) as error:
+        parse_instances(json.dumps(raw), "instances.json")
+    assert "instances.json: instance 1 (acme): field 'organization'" in str(error.value)
+    assert message in str(error.value) and "secret" not in str(error.value)
