@@ -8,6 +8,7 @@ import sys
 from importlib.resources import files
 from pathlib import Path
 
+from aws_assets.collection.limits import DEFAULT_CONCURRENCY, PARTITIONS_PER_ACCOUNT
 from aws_assets.inputs.instances import Instance, InstanceError, load_instances
 from aws_assets.inputs.organization import Membership
 from aws_assets.inputs.people import PeopleFileError, load_directory
@@ -31,25 +32,6 @@ def use_dagster_home(path: str | None):
     return DagsterInstance.get()
 
 
-class ProgressPrinter:
-    """One line per finished partition on stderr: done of total, rows, API calls, failures so far."""
-
-    def __init__(self) -> None:
-        self.failed = 0
-
-    def __call__(self, result, done: int, total: int) -> None:
-        self.failed += not result.ok
-        failures = f"  ({self.failed} failed so far)" if self.failed else ""
-        print(
-            f"[{done:>{len(str(total))}}/{total}] {result.label:<32} {'ok' if result.ok else 'FAILED':<6} "
-            f"{result.rows:>6} rows {result.api_calls:>5} API calls {result.seconds:6.1f}s{failures}",
-            file=sys.stderr,
-            flush=True,
-        )
-        for error in result.errors:
-            print(f"    {error}", file=sys.stderr, flush=True)
-
-
 def check_people_file(people_file: str | None) -> None:
     """Reads the people directory before any API call: an unreadable file stops the sync, skipped rows are listed."""
     directory = load_directory(people_file)
@@ -60,7 +42,9 @@ def check_people_file(people_file: str | None) -> None:
               f"{len(directory.people)} people read", file=sys.stderr)
 
 
-def run_sync(instances_file: str, lake_root: str, dagster_home: str | None, people_file: str | None = None) -> int:
+def run_sync(instances_file: str, lake_root: str, dagster_home: str | None, people_file: str | None = None,
+             concurrency: int = DEFAULT_CONCURRENCY) -> int:
+    from aws_assets.app.progress import SyncProgress
     from aws_assets.app.report import print_summary
     from aws_assets.defs.definitions import build_definitions
     from aws_assets.defs.sync import sync
@@ -76,7 +60,8 @@ def run_sync(instances_file: str, lake_root: str, dagster_home: str | None, peop
     )
     membership = defs.resources["aws"].members(refresh=True)
     print_membership(membership, instances)
-    report = sync(membership.instances, defs, use_dagster_home(dagster_home), ProgressPrinter())
+    with SyncProgress(len(membership.instances)) as progress:
+        report = sync(membership.instances, defs, use_dagster_home(dagster_home), progress, concurrency)
     print_summary(report, lake_root)
     return 0 if report.ok and not membership.failed else 1
 
@@ -94,7 +79,7 @@ def print_membership(membership: Membership, entries: list[Instance]) -> None:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    return run_sync(args.instances, args.lake, args.dagster_home, args.people)
+    return run_sync(args.instances, args.lake, args.dagster_home, args.people, args.concurrency)
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
@@ -125,7 +110,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.org_only:
         return 0
     demo = from_environment(environment)
-    status = run_sync(demo.instances_file, demo.lake, environment["DAGSTER_HOME"], demo.people_file)
+    status = run_sync(demo.instances_file, demo.lake, environment["DAGSTER_HOME"], demo.people_file,
+                      args.concurrency)
     print(
         "\nThe simulated organisation keeps running: `make ui` opens the Dagster UI on these materializations, "
         "`make demo-stop` stops it."
@@ -149,6 +135,12 @@ def cmd_dictionary(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_concurrency(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY, metavar="N",
+                         help=f"accounts synced at a time (default {DEFAULT_CONCURRENCY}; each account syncs up to "
+                         f"{PARTITIONS_PER_ACCOUNT} of its regions at a time)")
+
+
 def parser() -> argparse.ArgumentParser:
     config = settings()
     main_parser = argparse.ArgumentParser(prog="aws-assets", description=__doc__)
@@ -164,6 +156,7 @@ def parser() -> argparse.ArgumentParser:
         help=f"people directory, CSV or Parquet with email, firstName, lastName (default ${PEOPLE.name}); "
         "IAM users map to these people",
     )
+    add_concurrency(sync_parser)
     sync_parser.set_defaults(run=cmd_sync)
 
     sql_parser = commands.add_parser("sql", help="DuckDB SQL over the lake; no query opens a prompt")
@@ -177,6 +170,7 @@ def parser() -> argparse.ArgumentParser:
     demo_parser.add_argument("--port", type=int, default=5055, help="port of the simulated organisation")
     demo_parser.add_argument("--org-only", action="store_true", help="only make sure the organisation is running")
     demo_parser.add_argument("--stop", action="store_true", help="stop the simulated organisation")
+    add_concurrency(demo_parser)
     demo_parser.set_defaults(run=cmd_demo)
 
     dictionary_parser = commands.add_parser("dictionary", help="regenerate the data dictionary")

@@ -50,6 +50,8 @@ def print_summary(report: SyncReport, lake_root: str) -> None:
         print(f"FAILED {failure.label}:")
         for error in failure.errors:
             print(f"  {error}")
+    for error in report.run_errors:
+        print(f"FAILED the sync run: {error}")
     print(f"\nLake: {Lake(lake_root).url}\n\nTry:")
     for query in EXAMPLE_QUERIES:
         print(f'  {sql_command(lake_root)} "{query}"')

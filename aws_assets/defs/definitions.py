@@ -15,7 +15,7 @@ from aws_assets.defs.assets.relationships import GROUP as RELATIONSHIP_GROUP
 from aws_assets.defs.assets.relationships import build_relationship_assets
 from aws_assets.defs.assets.trust import analyse_trust
 from aws_assets.defs.deployment import current_deployment, executor_for
-from aws_assets.defs.jobs import build_graph_job, sync_account_job, sync_region_job
+from aws_assets.defs.jobs import build_graph_job, no_sync_progress, sync_job
 from aws_assets.defs.resources import AwsAccounts, LakeResource
 from aws_assets.defs.schedules import build_sync_schedules
 from aws_assets.defs.sensors import InstanceInbox, instance_events
@@ -36,7 +36,7 @@ def build_definitions(
     return Definitions(
         assets=[*(build_service_assets(service) for service in SERVICES), person, build_relationship_assets(),
                 analyse_trust, analyse_access, findings, security_group_peer],
-        jobs=[sync_account_job, sync_region_job, build_graph_job],
+        jobs=[sync_job, build_graph_job],
         sensors=[
             AutomationConditionSensorDefinition(
                 "graph_automation",
@@ -52,6 +52,7 @@ def build_definitions(
             "aws": AwsAccounts(instances_file=instances_file or config.instances_file),
             "lake": LakeResource(root=lake_root or config.lake),
             "people": PeopleDirectory(path=people_file or config.people_file),
+            "sync_progress": no_sync_progress,
             "inbox": InstanceInbox(location=inbox or config.inbox, rejected_dir=config.rejected_dir),
         },
         executor=executor_for(deployment or current_deployment()),

@@ -1,68 +1,110 @@
-"""Jobs that sync a partition: everything account-wide for an account, everything regional for an account and region."""
+"""The jobs: `sync` collects accounts into the lake (every partition of them, in one run), `build_graph` computes
+the relationships and analyses over the lake."""
 
-from __future__ import annotations
+from collections.abc import Callable
 
 from dagster import (
-    AssetKey,
+    AssetMaterialization,
     AssetSelection,
-    PartitionedConfig,
-    PartitionsDefinition,
+    Config,
+    Failure,
+    OpExecutionContext,
+    ResourceDefinition,
     RunRequest,
     define_asset_job,
     in_process_executor,
+    job,
+    op,
 )
+from pydantic import Field
 
-from aws_assets.defs.partitions import (
-    account_region_key,
-    account_region_partitions,
-    accounts_partitions,
-    split_partition_key,
-)
-from aws_assets.model.entity import Scope
-from aws_assets.services.catalog import services_of_scope
+from aws_assets.collection.engine import sync_accounts
+from aws_assets.collection.limits import DEFAULT_CONCURRENCY, SyncLimits
+from aws_assets.collection.partition import PartitionSync
+from aws_assets.defs.assets.entities import materialization_metadata
+from aws_assets.defs.partitions import account_region_key, accounts_partitions
+from aws_assets.defs.resources import AwsAccounts, LakeResource
+from aws_assets.inputs.instances import InstanceError
 
-# dagster.yaml allows one run at a time per value of this tag. Dagster's own `dagster/partition/account` is set on
-# account x region runs only (and reserved), so every run of the sync jobs, however launched, carries this one:
-# an account's account-wide run and its regional runs are limited together.
+# dagster.yaml allows one run at a time per value of this tag: a run that syncs one account carries it.
 ACCOUNT_TAG = "aws_assets/account"
 TRIGGER_TAG = "aws_assets/trigger"
+SYNC_JOB = "sync"
 
 
-def _selection(scope: Scope) -> AssetSelection:
-    keys = [AssetKey(et.type) for service in services_of_scope(scope) for et in service.entity_types]
-    return AssetSelection.assets(*keys)
+class SyncConfig(Config):
+    accounts: list[str] = Field(default=[], description="Account IDs to sync; empty: every registered instance")
+    concurrency: int = Field(default=DEFAULT_CONCURRENCY, description="Accounts synced at a time")
+    extra_regions: list[str] = Field(
+        default=[], description="Regions synced besides each account's own, to show as not collected (a region "
+        "dropped from an instance's list)")
 
 
-def _no_run_config(partition_key: str) -> dict:
-    return {}
+def partition_key(synced: PartitionSync) -> str:
+    if synced.is_account_wide:
+        return synced.account_id
+    return str(account_region_key(synced.account_id, synced.region))
 
 
-def _tagged_by_account(partitions_def: PartitionsDefinition) -> PartitionedConfig:
-    def account_tag(partition_key: str) -> dict[str, str]:
-        if partitions_def is account_region_partitions:
-            partition_key = account_region_partitions.get_partition_key_from_str(partition_key)
-        return {ACCOUNT_TAG: split_partition_key(partition_key)[0]}
+def failure_description(failed: list[PartitionSync]) -> str:
+    return "; ".join(f"{synced.label}: {' / '.join(synced.errors)}" for synced in failed)
 
-    return PartitionedConfig(
-        partitions_def, run_config_for_partition_key_fn=_no_run_config, tags_for_partition_key_fn=account_tag
+
+@op(required_resource_keys={"aws", "lake", "sync_progress"})
+def sync_accounts_op(context: OpExecutionContext, config: SyncConfig) -> None:
+    """Runs the sync engine and logs, from this thread, one materialization per table written."""
+    aws: AwsAccounts = context.resources.aws
+    lake: LakeResource = context.resources.lake
+    progress: Callable[[PartitionSync], None] = context.resources.sync_progress
+    membership = aws.members()
+    for account_id, reason in sorted(membership.skipped.items()):
+        context.log.info(f"skipped account {account_id}: {reason}")
+    for reason in membership.failed.values():
+        context.log.error(f"{reason}; its members are not synced")
+    instances = membership.instances
+    if config.accounts:
+        known = {i.account_id for i in instances}
+        unknown = sorted(set(config.accounts) - known)
+        if unknown:
+            raise Failure(description=str(InstanceError(
+                f"account(s) {', '.join(unknown)} have no integration instance in {aws.instances_file}")))
+        instances = [i for i in instances if i.account_id in config.accounts]
+    # The materializations below name partitions of these accounts: the partitions must exist first.
+    context.instance.add_dynamic_partitions(accounts_partitions.name, [i.account_id for i in instances])
+    failed = []
+    synced_stream = sync_accounts(
+        instances, lake.lake(), f"{lake.local_folder()}/locks", profile=aws.profile,
+        limits=SyncLimits(concurrency=config.concurrency), extra_regions=config.extra_regions,
     )
+    for synced in synced_stream:
+        for written in synced.written:
+            context.log_event(AssetMaterialization(
+                asset_key=written.outcome.entity_type.type, partition=partition_key(synced),
+                metadata=materialization_metadata(written.outcome, written.path),
+            ))
+        if not synced.ok:
+            failed.append(synced)
+            context.log.error(f"{synced.label}: {'; '.join(synced.errors)}")
+        progress(synced)
+    if failed:
+        raise Failure(description=f"{len(failed)} partition(s) failed: {failure_description(failed)}. "
+                      "The previous data of their failed tables is kept.")
 
 
-sync_account_job = define_asset_job(
-    "sync_account",
-    selection=_selection(Scope.ACCOUNT),
-    config=_tagged_by_account(accounts_partitions),
-    # A sync waits on AWS, not on CPU: a process per step (the default) costs more than the step itself.
-    executor_def=in_process_executor,
-    description="Collects the account-wide services (the account, IAM, the S3 bucket inventory) of one account.",
-)
-sync_region_job = define_asset_job(
-    "sync_region",
-    selection=_selection(Scope.REGION),
-    config=_tagged_by_account(account_region_partitions),
-    executor_def=in_process_executor,
-    description="Collects the regional services of one account in one region.",
-)
+def _no_progress(synced: PartitionSync) -> None:
+    """Runs launched by the daemon report through their events; `aws-assets sync` passes its progress printer."""
+
+
+no_sync_progress = ResourceDefinition.hardcoded_resource(_no_progress, "Receives each synced partition")
+
+
+# A sync waits on AWS, not on CPU: its threads are the engine's; a process per step would add nothing.
+@job(name=SYNC_JOB, executor_def=in_process_executor,
+     description="Syncs accounts (config `accounts`, empty: every registered instance) into the lake, "
+     "`concurrency` accounts at a time, and records a materialization per entity type and partition.")
+def sync_job() -> None:
+    sync_accounts_op()
+
 
 build_graph_job = define_asset_job(
     "build_graph",
@@ -73,23 +115,9 @@ build_graph_job = define_asset_job(
 )
 
 
-def _run_key(prefix: str | None, partition_key: str) -> str | None:
-    return f"{prefix}:{partition_key}" if prefix else None
-
-
-def account_run_request(account_id: str, trigger: str, run_key_prefix: str | None = None) -> RunRequest:
-    return RunRequest(job_name=sync_account_job.name, partition_key=account_id, tags={TRIGGER_TAG: trigger},
-                      run_key=_run_key(run_key_prefix, account_id))
-
-
-def region_run_requests(
-    account_id: str, regions: tuple[str, ...], trigger: str, run_key_prefix: str | None = None
-) -> list[RunRequest]:
-    keys = [account_region_key(account_id, region) for region in regions]
-    return [RunRequest(job_name=sync_region_job.name, partition_key=key, tags={TRIGGER_TAG: trigger},
-                       run_key=_run_key(run_key_prefix, key)) for key in keys]
-
-
-def sync_run_requests(account_id: str, regions: tuple[str, ...], trigger: str) -> list[RunRequest]:
-    """The account-wide run of an account, then one regional run per region."""
-    return [account_run_request(account_id, trigger), *region_run_requests(account_id, regions, trigger)]
+def sync_run_request(account_id: str, trigger: str, run_key: str | None = None,
+                     extra_regions: tuple[str, ...] = ()) -> RunRequest:
+    """One run of the sync job for one account, tagged with the account so that dagster.yaml keeps its runs apart."""
+    config = {"accounts": [account_id], "extra_regions": list(extra_regions)}
+    return RunRequest(job_name=SYNC_JOB, run_key=run_key, tags={TRIGGER_TAG: trigger, ACCOUNT_TAG: account_id},
+                      run_config={"ops": {"sync_accounts_op": {"config": config}}})

@@ -8,21 +8,14 @@ import time
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from aws_assets.aws.calls import CallCounter
 from aws_assets.aws.partition import PartitionCollection
-from aws_assets.aws.session import AccountSessions
+from aws_assets.collection.access import open_collection, regions_to_collect
 from aws_assets.inputs.instances import Instance, InstanceError, load_instances
 from aws_assets.inputs.organization import Membership, expand
 from aws_assets.lake.snapshot import LakeSnapshot
 from aws_assets.lake.storage import Lake
-from aws_assets.model.regions import HOME_REGION, enabled_regions
 from aws_assets.model.settings import CACHE, settings
 
-_SESSIONS = AccountSessions()
-# A run collects many regional partitions of one account; which regions are enabled changes rarely.
-ENABLED_REGIONS_TTL_SECONDS = 900
-_enabled_regions: dict[str, tuple[float, tuple[str, ...]]] = {}
-_enabled_regions_lock = threading.Lock()
 # The partitions of one sync each look their account up; an organisation's membership is listed once per sync.
 MEMBERSHIP_TTL_SECONDS = 900
 _memberships: dict[tuple, tuple[float, Membership]] = {}
@@ -65,21 +58,11 @@ class AwsAccounts(ConfigurableResource):
         raise InstanceError(f"account {account_id} has no integration instance in {self.instances_file}")
 
     def collection(self, instance: Instance, region: str) -> PartitionCollection:
-        calls = CallCounter()
-        session = _SESSIONS.get(instance, self.profile, calls)
-        return PartitionCollection(session, instance.account_id, region, calls)
+        return open_collection(instance, region, self.profile)
 
     def regions_to_collect(self, instance: Instance, aws: PartitionCollection) -> tuple[str, ...]:
         """The instance's own `regions`, or every commercial region enabled for the account."""
-        if instance.regions is not None:
-            return instance.regions
-        with _enabled_regions_lock:
-            cached = _enabled_regions.get(instance.account_id)
-            if cached and time.monotonic() - cached[0] < ENABLED_REGIONS_TTL_SECONDS:
-                return cached[1]
-            regions = enabled_regions(aws.client("ec2", HOME_REGION).describe_regions(AllRegions=True))
-            _enabled_regions[instance.account_id] = (time.monotonic(), regions)
-            return regions
+        return regions_to_collect(instance, aws)
 
 
 class LakeResource(ConfigurableResource):
@@ -95,7 +78,10 @@ class LakeResource(ConfigurableResource):
     def lake(self) -> Lake:
         return Lake(self.root)
 
+    def local_folder(self) -> str:
+        return self.cache_folder or settings().cache_folder
+
     def snapshot(self) -> LakeSnapshot:
-        return LakeSnapshot(self.lake(), self.cache_folder or settings().cache_folder)
+        return LakeSnapshot(self.lake(), self.local_folder())
 
 

@@ -1,5 +1,5 @@
-"""The schedules that re-sync every registered instance: one for the account-wide runs, one for the regional runs
-(a Dagster schedule targets one job), on one cadence. The relationship and analysis assets follow through the
+"""The schedule that re-syncs every registered instance: one run of the `sync` job per account. The relationship and
+analysis assets follow through the
 `graph_automation` sensor."""
 
 from __future__ import annotations
@@ -13,15 +13,10 @@ from dagster import (
     schedule,
 )
 
-from aws_assets.defs.jobs import (
-    account_run_request,
-    region_run_requests,
-    sync_account_job,
-    sync_region_job,
-)
+from aws_assets.defs.jobs import sync_job, sync_run_request
 from aws_assets.defs.partitions import accounts_partitions
 from aws_assets.defs.resources import AwsAccounts
-from aws_assets.inputs.instances import Instance, regions_to_request
+from aws_assets.inputs.instances import Instance
 from aws_assets.inputs.registry import load_registry
 from aws_assets.model.settings import SYNC_SCHEDULE, settings
 
@@ -43,7 +38,7 @@ def _registered(context: ScheduleEvaluationContext, aws: AwsAccounts) -> dict[st
 
 
 def _tick(context: ScheduleEvaluationContext) -> str:
-    """Prefixes the run keys: one run per partition and tick, so a retried tick launches nothing twice."""
+    """Prefixes the run keys: one run per account and tick, so a retried tick launches nothing twice."""
     return context.scheduled_execution_time.strftime("%Y-%m-%dT%H:%M")
 
 
@@ -55,26 +50,14 @@ def build_sync_schedules(cron: str | None = None) -> list[ScheduleDefinition]:
     cron = cron or settings().sync_schedule
     try:
 
-        @schedule(name="sync_accounts", cron_schedule=cron, job=sync_account_job,
-                  default_status=DefaultScheduleStatus.RUNNING,
-                  description=f"Re-syncs the account-wide partition of every registered instance ({cron}, UTC).")
-        def sync_accounts(context: ScheduleEvaluationContext, aws: AwsAccounts):
+        @schedule(name="sync", cron_schedule=cron, job=sync_job, default_status=DefaultScheduleStatus.RUNNING,
+                  description=f"Re-syncs every registered instance, one run per account ({cron}, UTC).")
+        def sync(context: ScheduleEvaluationContext, aws: AwsAccounts):
             registry = _registered(context, aws)
-            return [account_run_request(a, TRIGGER, _tick(context)) for a in registry] or _nothing(aws)
-
-        @schedule(name="sync_regions", cron_schedule=cron, job=sync_region_job,
-                  default_status=DefaultScheduleStatus.RUNNING,
-                  description=f"Re-syncs every region of every registered instance ({cron}, UTC).")
-        def sync_regions(context: ScheduleEvaluationContext, aws: AwsAccounts):
-            requests = [
-                request
-                for account, instance in _registered(context, aws).items()
-                for request in region_run_requests(account, regions_to_request(instance), TRIGGER, _tick(context))
-            ]
-            return requests or _nothing(aws)
+            return [sync_run_request(a, TRIGGER, f"{_tick(context)}:{a}") for a in registry] or _nothing(aws)
 
     except DagsterInvalidDefinitionError:
         raise ScheduleError(
             f"{SYNC_SCHEDULE.name}={cron!r} is not a cron schedule: five fields, e.g. '0 2 * * *' (daily at 02:00 UTC)"
         ) from None
-    return [sync_accounts, sync_regions]
+    return [sync]

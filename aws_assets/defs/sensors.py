@@ -13,11 +13,13 @@ from dagster import (
 )
 from pydantic import Field
 
-from aws_assets.defs.jobs import TRIGGER_TAG, build_graph_job, sync_account_job, sync_region_job, sync_run_requests
+from aws_assets.defs.jobs import TRIGGER_TAG, build_graph_job, sync_job, sync_run_request
 from aws_assets.defs.partitions import accounts_partitions
 from aws_assets.defs.resources import AwsAccounts, LakeResource
 from aws_assets.inputs.inbox import Inbox, open_inbox
+from aws_assets.inputs.instances import regions_to_request
 from aws_assets.inputs.intake import take_in
+from aws_assets.inputs.registry import load_registry
 
 TRIGGER = "instance_event"
 
@@ -36,7 +38,7 @@ class InstanceInbox(ConfigurableResource):
 
 @sensor(
     name="instance_events",
-    jobs=[sync_account_job, sync_region_job, build_graph_job],
+    jobs=[sync_job, build_graph_job],
     minimum_interval_seconds=30,
     default_status=DefaultSensorStatus.RUNNING,
     description="Reads integration instance events (create, update, delete) from the inbox, keeps the instances "
@@ -51,10 +53,12 @@ def instance_events(
     intake = take_in(source, aws.instances_file, lake.lake(), partitioned, context.log)
     if not intake.received:
         return SkipReason(source.nothing_received())
+    registry = load_registry(aws.instances_file)
     run_requests = [
-        request
+        # A region dropped from the instance's list is synced once more, so that it shows as not collected.
+        sync_run_request(account, TRIGGER, extra_regions=tuple(sorted(set(regions) - set(regions_to_request(
+            registry[account])))))
         for account, regions in intake.to_sync.items()
-        for request in sync_run_requests(account, regions, TRIGGER)
     ]
     if intake.purged:
         # The graph is computed over the whole lake: rebuilt, it drops the edges of the purged accounts.

@@ -2,7 +2,8 @@
 
 An entry with `organization` is synced itself and stands for the members its role may list: every account of the
 organisation (`organizations:ListAccounts`), or with `organizationalUnits` the accounts under those OUs, however deep
-(`ListAccountsForParent` and `ListOrganizationalUnitsForParent`, OU by OU), after a `DescribeOrganization`. Each active member is synced through
+(`ListAccountsForParent` and `ListOrganizationalUnitsForParent`, OU by OU), after a `DescribeOrganization`.
+Each active member is synced through
 `arn:aws:iam::<member>:role/<memberRoleName>` with `memberExternalId` (default: the entry's external ID) and the
 entry's regions. A plain entry for a member overrides it whole (role, external ID, regions). Excluded, suspended and
 closing accounts are skipped, each with its reason; an entry whose members cannot be listed fails alone, named.

@@ -4,11 +4,10 @@ import json
 from pathlib import Path
 
 import pytest
-from dagster import AssetKey, DagsterEventType, EventRecordsFilter
+from dagster import AssetKey, AssetsDefinition, DagsterEventType, EventRecordsFilter, materialize
 
 from aws_assets.defs.definitions import build_definitions
-from aws_assets.defs.jobs import sync_region_job
-from aws_assets.defs.partitions import account_region_key
+from aws_assets.defs.partitions import account_region_key, account_region_partitions
 from aws_assets.inputs.instances import load_instances
 from aws_assets.services.catalog import ENTITY_TYPES
 from aws_assets.sim.organisation import LAMBDA_ENVIRONMENT_SECRET, expected_counts
@@ -106,10 +105,17 @@ def test_materializations_are_in_the_dagster_instance(synced):
     assert "| _key |" in metadata["preview"].value
 
 
+def materialize_region(defs, instance, account: str, region: str):
+    """What the UI's Materialize of one account x region partition runs: the regional multi-assets."""
+    regional = [a for a in defs.assets
+                if isinstance(a, AssetsDefinition) and a.partitions_def is account_region_partitions]
+    resources = {"aws": defs.resources["aws"], "lake": defs.resources["lake"]}
+    return materialize(regional, partition_key=str(account_region_key(account, region)), instance=instance,
+                       resources=resources)
+
+
 def test_region_outside_the_instance_is_an_empty_partition_with_a_note(synced):
-    job = synced["defs"].resolve_job_def(sync_region_job.name)
-    result = job.execute_in_process(partition_key=account_region_key(PROD, "us-west-2"),
-                                    instance=synced["instance"])
+    result = materialize_region(synced["defs"], synced["instance"], PROD, "us-west-2")
     events = result.get_asset_materialization_events()
     assert {e.asset_key.path[0] for e in events} == {
         t for t, et in ENTITY_TYPES.items() if synced["lake"].has_table(t) and "region=" in
@@ -135,8 +141,7 @@ def test_region_not_enabled_for_the_account_costs_no_call(synced, tmp_path):
     assert {"us-east-1", "eu-west-1", "ap-southeast-2"} <= set(enabled)
     assert "me-south-1" not in enabled
 
-    result = defs.resolve_job_def(sync_region_job.name).execute_in_process(
-        partition_key=account_region_key(PROD, "me-south-1"), instance=synced["instance"])
+    result = materialize_region(defs, synced["instance"], PROD, "me-south-1")
     events = result.get_asset_materialization_events()
     assert events
     for event in events:

@@ -19,7 +19,7 @@ from aws_assets.defs.deployment import (
     current_deployment,
     executor_config,
 )
-from aws_assets.defs.jobs import build_graph_job, sync_account_job, sync_region_job
+from aws_assets.defs.jobs import SYNC_JOB, build_graph_job
 from aws_assets.lake.storage import Lake
 from aws_assets.model.settings import DEPLOYMENT
 from aws_assets_tests.conftest import ACCOUNT_ID, INSTANCE, REPO
@@ -50,10 +50,8 @@ def test_production_definitions_run_each_graph_step_in_a_kubernetes_pod(monkeypa
     defs = build_definitions(instances_file="instances.json", lake_root="s3://lake/graph")
     Definitions.validate_loadable(defs)
     shipped = executor_config()
-    # A partition's sync is one run pod (K8sRunLauncher) whose steps wait on AWS in one process: a pod per step
-    # would cost more than the step.
-    for name in (sync_account_job.name, sync_region_job.name):
-        assert defs.resolve_job_def(name).executor_def.name == "in_process"
+    # An account's sync is one run pod (K8sRunLauncher) whose threads wait on AWS in one process.
+    assert defs.resolve_job_def(SYNC_JOB).executor_def.name == "in_process"
     for name in GRAPH_JOBS:
         job = defs.resolve_job_def(name)
         assert job.executor_def.name == "k8s_production"
@@ -174,8 +172,8 @@ def test_materialization_is_stored_in_postgres(production_home, postgres, accoun
             {"key": "aws_assets/account", "value": {"applyLimitPerUniqueValue": True}, "limit": 1},
             {"key": "dagster/partition/account", "value": {"applyLimitPerUniqueValue": True}, "limit": 1}]
         instance.add_dynamic_partitions("accounts", [ACCOUNT_ID])
-        result = defs.resolve_job_def(sync_account_job.name).execute_in_process(
-            partition_key=ACCOUNT_ID, instance=instance)
+        result = defs.resolve_job_def(SYNC_JOB).execute_in_process(
+            instance=instance, run_config={"ops": {"sync_accounts_op": {"config": {"accounts": [ACCOUNT_ID]}}}})
         assert result.success
         run_id = result.run_id
 

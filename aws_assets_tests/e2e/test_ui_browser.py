@@ -20,8 +20,8 @@ from dagster import DagsterInstance
 from playwright.sync_api import expect, sync_playwright
 
 from aws_assets.defs.definitions import build_definitions
-from aws_assets.defs.jobs import sync_account_job, sync_region_job
-from aws_assets.defs.partitions import account_region_key, accounts_partitions
+from aws_assets.defs.jobs import SYNC_JOB
+from aws_assets.defs.partitions import accounts_partitions
 from aws_assets.lake.storage import Lake
 from aws_assets.model.regions import commercial_regions
 from aws_assets_tests.conftest import REPO, seeded_org
@@ -47,7 +47,7 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def estate(tmp_path_factory):
-    """The simulated organisation's three accounts registered, and one account synced in two of its regions, into
+    """The simulated organisation's three accounts registered, and one account synced in its regions, into
     a persistent DAGSTER_HOME the webserver then reads."""
     work = tmp_path_factory.mktemp("ui")
     with seeded_org("ui") as (org, endpoint):
@@ -58,14 +58,12 @@ def estate(tmp_path_factory):
         lake = work / "lake"
         defs = build_definitions(instances_file=str(instances_file), lake_root=str(lake))
         accounts = [account.account_id for account in org.accounts]
-        synced_account, synced_regions = accounts[0], org.regions[:2]
+        synced_account, synced_regions = accounts[0], org.regions
         with DagsterInstance.from_config(str(home)) as instance:
             instance.add_dynamic_partitions(accounts_partitions.name, accounts)
-            runs = [defs.resolve_job_def(sync_account_job.name).execute_in_process(
-                partition_key=synced_account, instance=instance, run_config=QUIET)]
-            runs += [defs.resolve_job_def(sync_region_job.name).execute_in_process(
-                partition_key=account_region_key(synced_account, region), instance=instance, run_config=QUIET)
-                for region in synced_regions]
+            config = {"ops": {"sync_accounts_op": {"config": {"accounts": [synced_account]}}}}
+            runs = [defs.resolve_job_def(SYNC_JOB).execute_in_process(
+                instance=instance, run_config={**QUIET, **config})]
         assert all(run.success for run in runs)
         yield {
             "defs": defs, "accounts": accounts, "account": synced_account, "regions": synced_regions,
@@ -204,4 +202,4 @@ def test_partitioned_asset_shows_accounts_regions_and_a_materialized_partition(w
     assert re.search(r"dagster/row_count\s+(\d+)", details)[1] == str(len(in_partition))
     for row in in_partition[:5]:  # the preview's rows
         assert row["displayName"] in details
-    assert "sync_region" in details
+    assert "sync" in details

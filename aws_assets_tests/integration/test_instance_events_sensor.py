@@ -13,6 +13,8 @@ import pyarrow as pa
 import pytest
 from dagster import (
     AddDynamicPartitionsRequest,
+    AssetKey,
+    AssetRecordsFilter,
     DagsterInstance,
     Definitions,
     DeleteDynamicPartitionsRequest,
@@ -24,7 +26,6 @@ from aws_assets.defs.definitions import build_definitions
 from aws_assets.inputs.instances import Instance
 from aws_assets.inputs.registry import load_registry
 from aws_assets.lake.storage import Lake
-from aws_assets.model.regions import commercial_regions
 
 # Dagster warns about the dimension tags it sets itself on every account x region run (`dagster/partition/region`).
 pytestmark = pytest.mark.filterwarnings("ignore:Non-compliant tag keys:DeprecationWarning")
@@ -87,13 +88,16 @@ def create(role=PROD_ROLE, secret=SECRET, **fields) -> dict:
     return {"action": "create", "roleArn": role, "externalId": secret, **fields}
 
 
-def runs(result) -> list[tuple[str, str | None, str | None]]:
-    """(job, partition key, account tag) of each requested run."""
-    return [(r.job_name, r.partition_key, r.tags.get("aws_assets/account")) for r in result.run_requests]
+def runs(result) -> list[tuple[str, str | None, tuple[str, ...]]]:
+    """(job, account tag, regions synced besides the instance's own) of each requested run."""
+    return [(r.job_name, r.tags.get("aws_assets/account"),
+             tuple(r.run_config["ops"]["sync_accounts_op"]["config"]["extra_regions"]) if r.run_config else ())
+            for r in result.run_requests]
 
 
-def sync_runs(account: str, regions) -> list[tuple[str, str, str]]:
-    return [("sync_account", account, account)] + [("sync_region", f"{account}|{r}", account) for r in regions]
+def sync_runs(account: str, dropped_regions=()) -> list[tuple[str, str, tuple[str, ...]]]:
+    """One run of the sync job for the account; a region dropped from its list is synced once more."""
+    return [("sync", account, tuple(dropped_regions))]
 
 
 def test_new_instance_is_registered_partitioned_and_synced_in_the_same_tick(estate):
@@ -104,10 +108,10 @@ def test_new_instance_is_registered_partitioned_and_synced_in_the_same_tick(esta
     assert stat.S_IMODE(estate.registry.stat().st_mode) == 0o600
     assert result.dynamic_partitions_requests == [AddDynamicPartitionsRequest("accounts", [PROD])]
     assert estate.accounts == [PROD]
-    assert runs(result) == sync_runs(PROD, ["eu-west-1", "us-east-1"])
+    assert runs(result) == sync_runs(PROD)
     for request in result.run_requests:
         assert request.tags["aws_assets/trigger"] == "instance_event"
-        assert request.tags["dagster/partition"] == request.partition_key
+        assert request.run_config["ops"]["sync_accounts_op"]["config"]["accounts"] == [PROD]
     assert estate.inbox_files() == []
     assert estate.inbox_files("processed") == ["prod.json"]
     assert json.loads((estate.inbox / "processed" / "prod.json").read_text())["externalId"] == "<redacted>"
@@ -116,8 +120,8 @@ def test_new_instance_is_registered_partitioned_and_synced_in_the_same_tick(esta
 def test_instance_without_regions_requests_every_commercial_region(estate):
     estate.drop("dev.json", create(role=DEV_ROLE, secret=DEV_SECRET))
     result = estate.tick()
-    assert runs(result) == sync_runs(DEV, commercial_regions())
-    assert len(result.run_requests) == 1 + len(commercial_regions())
+    # The run learns the enabled regions itself (DescribeRegions): nothing extra is requested.
+    assert runs(result) == sync_runs(DEV)
 
 
 def test_same_event_twice_changes_nothing_in_one_tick_or_the_next(estate):
@@ -125,7 +129,7 @@ def test_same_event_twice_changes_nothing_in_one_tick_or_the_next(estate):
     estate.drop("a.json", event)
     estate.drop("b.json", event)
     first = estate.tick()
-    assert runs(first) == sync_runs(PROD, ["eu-west-1"])
+    assert runs(first) == sync_runs(PROD)
     registry_text = estate.registry.read_text()
 
     estate.drop("c.json", {**event, "action": "update"})
@@ -145,7 +149,7 @@ def test_update_resyncs_the_new_regions_and_the_dropped_ones(estate):
 
     assert load_registry(estate.registry)[PROD].regions == ("ap-southeast-2", "us-east-1")
     # eu-west-1 is synced once more, so that its partitions become empty with a note instead of keeping old rows.
-    assert runs(result) == sync_runs(PROD, ["ap-southeast-2", "eu-west-1", "us-east-1"])
+    assert runs(result) == sync_runs(PROD, dropped_regions=["eu-west-1"])
     assert not result.dynamic_partitions_requests
 
 
@@ -155,7 +159,7 @@ def test_update_of_the_external_id_alone_resyncs(estate):
     estate.drop("2.json", create(action="update", secret="a-new-external-id", regions=["eu-west-1"]))
     result = estate.tick()
     assert load_registry(estate.registry)[PROD].external_id == "a-new-external-id"
-    assert runs(result) == sync_runs(PROD, ["eu-west-1"])
+    assert runs(result) == sync_runs(PROD)
 
 
 def write_partitions(lake: Lake, *accounts: str) -> None:
@@ -221,7 +225,7 @@ def test_delete_then_create_again_syncs_again(estate):
     estate.tick()
     estate.drop("3.json", create(regions=["eu-west-1"]))
     result = estate.tick()
-    assert runs(result) == sync_runs(PROD, ["eu-west-1"])
+    assert runs(result) == sync_runs(PROD)
     assert estate.accounts == [PROD]
 
 
@@ -247,7 +251,7 @@ def test_malformed_event_is_rejected_with_its_reason_and_the_good_one_still_sync
     estate.drop("good.json", GOOD)
     result = estate.tick()
 
-    assert runs(result) == sync_runs(DEV, ["eu-west-1"])
+    assert runs(result) == sync_runs(DEV)
     assert list(load_registry(estate.registry)) == [DEV]
     assert estate.accounts == [DEV]
     assert estate.inbox_files() == []
@@ -277,7 +281,7 @@ def test_external_id_appears_in_no_log_run_request_or_record(estate, capfd):
     estate.drop("bad.json", create(role=DEV_ROLE, secret=DEV_SECRET, accountId=PROD))
     estate.drop("odd.json", create(role=DEV_ROLE, secret="not allowed " + DEV_SECRET))
     result = estate.tick()
-    assert len(result.run_requests) == 1 + len(commercial_regions())
+    assert runs(result) == sync_runs(PROD)
 
     log = capfd.readouterr()
     visible = [log.out, log.err, repr(result)]
@@ -297,7 +301,7 @@ def test_registered_but_unpartitioned_account_is_synced_when_its_event_comes_bac
     estate.instance.delete_dynamic_partition("accounts", PROD)
     estate.drop("prod.json", create(regions=["eu-west-1"]))
     result = estate.tick()
-    assert runs(result) == sync_runs(PROD, ["eu-west-1"])
+    assert runs(result) == sync_runs(PROD)
     assert estate.accounts == [PROD]
 
 
@@ -328,13 +332,23 @@ def test_sqs_inbox_on_moto(moto, tmp_path, monkeypatch):
     with instance_for_test() as instance:
         estate = Estate(defs, instance, tmp_path, tmp_path / "instances.json", Lake(str(tmp_path / "lake")))
         result = estate.tick()
-        assert runs(result) == sync_runs(PROD, ["eu-west-1"])
+        assert runs(result) == sync_runs(PROD)
         assert list(load_registry(estate.registry)) == [PROD]
         assert estate.accounts == [PROD]
     assert sqs.receive_message(QueueUrl=queue).get("Messages", []) == []
     [record, reason] = sorted((tmp_path / "rejected").iterdir())
     assert reason.read_text().endswith(f"field 'accountId' {PROD} is not the account of roleArn {DEV_ROLE} ({DEV})\n")
     assert json.loads(record.read_text())["externalId"] == "<redacted>"
+
+
+def execute(estate: Estate, result) -> None:
+    quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+    for request in result.run_requests:
+        job = estate.defs.resolve_job_def(request.job_name)
+        run = job.execute_in_process(instance=estate.instance, tags=request.tags,
+                                     run_config={**quiet, **request.run_config}, raise_on_error=False)
+        assert run.success, request.tags
+        assert estate.instance.get_run_by_id(run.run_id).tags["aws_assets/account"] == PROD
 
 
 def test_registered_instance_syncs_at_once_through_the_requested_runs(moto, estate):
@@ -344,15 +358,20 @@ def test_registered_instance_syncs_at_once_through_the_requested_runs(moto, esta
     seeded = assume_role_session(Instance(PROD_ROLE, SECRET)).client("ec2", region_name="eu-west-1")
     vpc_id = seeded.create_vpc(CidrBlock="10.7.0.0/16")["Vpc"]["VpcId"]
     estate.drop("prod.json", create(name="prod", regions=["eu-west-1"]))
-    result = estate.tick()
-
-    quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
-    for request in result.run_requests:
-        job = estate.defs.resolve_job_def(request.job_name)
-        run = job.execute_in_process(partition_key=request.partition_key, instance=estate.instance,
-                                     tags=request.tags, run_config=quiet, raise_on_error=False)
-        assert run.success, request.partition_key
-        assert estate.instance.get_run_by_id(run.run_id).tags["aws_assets/account"] == PROD
+    execute(estate, estate.tick())
     vpcs = estate.lake.read_table("aws_vpc").to_pylist()
     assert [(row["accountId"], row["region"]) for row in vpcs if vpc_id in row["_key"]] == [(PROD, "eu-west-1")]
     assert estate.lake.read_table("aws_account").column("accountId").to_pylist() == [PROD]
+    assert estate.instance.get_materialized_partitions(AssetKey("aws_vpc")) == {f"{PROD}|eu-west-1"}
+
+    # eu-west-1 dropped from the list: the update's run writes it once more, empty, with the reason.
+    estate.drop("update.json", create(action="update", name="prod", regions=["us-east-1"]))
+    execute(estate, estate.tick())
+    assert [row["region"] for row in estate.lake.read_table("aws_vpc").to_pylist() if vpc_id in row["_key"]] == []
+    [dropped] = [record.asset_materialization for record in estate.instance.fetch_materializations(
+        AssetRecordsFilter(AssetKey("aws_vpc"), asset_partitions=[f"{PROD}|eu-west-1"]), limit=1).records]
+    assert dropped.metadata["dagster/row_count"].value == 0
+    assert dropped.metadata["note"].value == (
+        f"region eu-west-1 is not collected for account {PROD}: not in the instance's regions")
+    assert estate.instance.get_materialized_partitions(AssetKey("aws_vpc")) == {
+        f"{PROD}|eu-west-1", f"{PROD}|us-east-1"}

@@ -12,7 +12,6 @@ from aws_assets.defs.jobs import ACCOUNT_TAG
 from aws_assets.defs.schedules import ScheduleError, build_sync_schedules
 from aws_assets.inputs.instances import Instance
 from aws_assets.inputs.registry import save_registry
-from aws_assets.model.regions import commercial_regions
 from aws_assets.model.settings import SYNC_SCHEDULE
 
 pytestmark = pytest.mark.filterwarnings("ignore:Non-compliant tag keys:DeprecationWarning")
@@ -38,31 +37,26 @@ def evaluate(defs, instance, name):
         return defs.resolve_schedule_def(name).evaluate_tick(context)
 
 
-def test_schedules_resync_every_registered_instance_and_add_missing_partitions(registered, tmp_path):
+def test_schedule_resyncs_every_registered_instance_and_adds_missing_partitions(registered, tmp_path):
     defs = build_definitions(instances_file=str(registered), lake_root=str(tmp_path / "lake"))
     with instance_for_test() as instance:
         instance.add_dynamic_partitions("accounts", [PROD])  # DEV was written into the file by hand
-        accounts = evaluate(defs, instance, "sync_accounts")
-        regions = evaluate(defs, instance, "sync_regions")
+        result = evaluate(defs, instance, "sync")
         assert sorted(instance.get_dynamic_partitions("accounts")) == [PROD, DEV]
 
-    assert [(r.job_name, r.partition_key, r.tags[ACCOUNT_TAG]) for r in accounts.run_requests] == [
-        ("sync_account", PROD, PROD), ("sync_account", DEV, DEV)]
-    expected = [f"{PROD}|eu-west-1", f"{PROD}|us-east-1"] + [f"{DEV}|{r}" for r in commercial_regions()]
-    assert [r.partition_key for r in regions.run_requests] == expected
-    assert {r.job_name for r in regions.run_requests} == {"sync_region"}
-    assert [r.tags[ACCOUNT_TAG] for r in regions.run_requests] == [PROD, PROD] + [DEV] * len(commercial_regions())
-    assert {r.tags["aws_assets/trigger"] for r in accounts.run_requests + regions.run_requests} == {"schedule"}
-    # One run per partition and tick: a retried tick launches nothing twice, the next tick runs again.
-    assert accounts.run_requests[0].run_key == f"2026-12-01T02:00:{PROD}"
-    assert len({r.run_key for r in regions.run_requests}) == len(regions.run_requests)
-    assert "prod-external-id" not in repr(accounts) + repr(regions)
+    # One run of the sync job per account, tagged with it: dagster.yaml keeps an account's runs apart.
+    assert [(r.job_name, r.run_config["ops"]["sync_accounts_op"]["config"]["accounts"], r.tags[ACCOUNT_TAG])
+            for r in result.run_requests] == [("sync", [PROD], PROD), ("sync", [DEV], DEV)]
+    assert {r.tags["aws_assets/trigger"] for r in result.run_requests} == {"schedule"}
+    # One run per account and tick: a retried tick launches nothing twice, the next tick runs again.
+    assert [r.run_key for r in result.run_requests] == [f"2026-12-01T02:00:{PROD}", f"2026-12-01T02:00:{DEV}"]
+    assert "prod-external-id" not in repr(result)
 
 
 def test_no_instances_is_a_skip(tmp_path):
     defs = build_definitions(instances_file=str(tmp_path / "absent.json"), lake_root=str(tmp_path / "lake"))
     with instance_for_test() as instance:
-        result = evaluate(defs, instance, "sync_accounts")
+        result = evaluate(defs, instance, "sync")
     assert result.run_requests == []
     assert result.skip_message == f"no integration instances registered in {tmp_path / 'absent.json'}"
 
@@ -71,8 +65,7 @@ def test_cadence_comes_from_the_environment(monkeypatch, tmp_path):
     assert {s.cron_schedule for s in build_definitions().schedules} == {SYNC_SCHEDULE.default}
     monkeypatch.setenv("AWS_ASSETS_SYNC_SCHEDULE", "*/30 * * * *")
     defs = build_definitions(instances_file=str(tmp_path / "i.json"))
-    assert {s.name: s.cron_schedule for s in defs.schedules} == {
-        "sync_accounts": "*/30 * * * *", "sync_regions": "*/30 * * * *"}
+    assert {s.name: s.cron_schedule for s in defs.schedules} == {"sync": "*/30 * * * *"}
 
 
 @pytest.mark.parametrize("cron", ["every day", "0 2 * *", "61 * * * *"])
@@ -97,11 +90,3 @@ def test_shipped_dagster_yaml_limits_runs_globally_and_per_account(tmp_path):
         {"key": "dagster/partition/account", "value": {"applyLimitPerUniqueValue": True}, "limit": 1},
     ]
     assert coordinator == "QueuedRunCoordinator"
-
-
-def test_every_sync_run_carries_the_account_tag_however_it_is_launched():
-    """The tag comes from the jobs' partitioned config, so UI launches and backfills of the jobs carry it too."""
-    defs = build_definitions()
-    assert defs.resolve_job_def("sync_account").get_tags_for_partition_key(PROD, None)[ACCOUNT_TAG] == PROD
-    region_tags = defs.resolve_job_def("sync_region").get_tags_for_partition_key(f"{PROD}|eu-west-1", None)
-    assert (region_tags[ACCOUNT_TAG], region_tags["dagster/partition/account"]) == (PROD, PROD)

@@ -10,7 +10,10 @@ import pytest
 from aws_assets_tests.conftest import REPO
 
 PACKAGE = REPO / "aws_assets"
-LAYERS = ("model", "aws", "lake", "inputs", "services", "relationships", "analysis", "graph", "defs", "sim", "app")
+LAYERS = (
+    "model", "aws", "lake", "inputs", "services", "collection", "relationships", "analysis", "graph", "defs", "sim",
+    "app",
+)
 
 
 def module_imports() -> dict[str, set[str]]:

@@ -15,8 +15,8 @@ from dagster import (
     multi_asset,
 )
 
-from aws_assets.aws.collect import Outcome, collect_entity_types, empty_outcomes
-from aws_assets.aws.session import AccessError
+from aws_assets.aws.collect import Outcome
+from aws_assets.collection.partition import sync_partition
 from aws_assets.defs.assets.column_schema import column_schema
 from aws_assets.defs.partitions import account_region_partitions, accounts_partitions, split_partition_key
 from aws_assets.defs.resources import AwsAccounts, LakeResource
@@ -51,19 +51,30 @@ def asset_spec(service: Service, entity_type: EntityType) -> AssetSpec:
     )
 
 
-def materialization(outcome: Outcome, path: str) -> MaterializeResult:
+def materialization_metadata(outcome: Outcome, path: str) -> dict:
+    """What the UI shows of a partition's materialization, however it was synced."""
     metadata = {
-        "dagster/row_count": outcome.table.num_rows,
+        "dagster/row_count": outcome.table.num_rows if outcome.table is not None else 0,
         "dagster/column_schema": column_schema(outcome.entity_type.schema),
         "aws/api_calls": outcome.api_calls,
         "aws/api_calls_by_operation": MetadataValue.json(outcome.calls_by_operation),
         "collection_seconds": round(outcome.seconds, 3),
         "lake/path": MetadataValue.path(path),
-        "preview": MetadataValue.md(markdown_preview(outcome.table)),
+        "preview": MetadataValue.md(markdown_preview(outcome.table) if outcome.table is not None else "_no rows_"),
     }
     if outcome.note:
         metadata["note"] = outcome.note
-    return MaterializeResult(asset_key=AssetKey(outcome.entity_type.type), metadata=metadata)
+    return metadata
+
+
+def failure_metadata(failures: list[Outcome]) -> dict:
+    return {
+        "failed_assets": ", ".join(f.entity_type.type for f in failures),
+        "aws/api_calls": sum(f.api_calls for f in failures),
+        "aws/api_calls_by_operation": MetadataValue.json(
+            dict(sum((Counter(f.calls_by_operation) for f in failures), Counter()))
+        ),
+    }
 
 
 def build_service_assets(service: Service) -> AssetsDefinition:
@@ -81,44 +92,26 @@ def build_service_assets(service: Service) -> AssetsDefinition:
     ) -> Iterator[MaterializeResult]:
         account_id, region = split_partition_key(context.partition_key)
         selected = [et for et in service.entity_types if AssetKey(et.type) in context.selected_asset_keys]
-        target = lake.lake()
         try:
             instance = aws.instance(account_id)
-            collection = aws.collection(instance, region)
-            note = None
-            if regional and region not in aws.regions_to_collect(instance, collection):
-                note = (
-                    f"region {region} is not collected for account {account_id}: "
-                    + ("not in the instance's regions" if instance.regions else "not enabled for the account")
-                )
-        except (InstanceError, AccessError) as error:
+        except InstanceError as error:
             raise Failure(description=str(error)) from None
-
-        outcomes = empty_outcomes(selected, note) if note else collect_entity_types(selected, collection)
-        failures = []
-        for outcome in outcomes:
-            if not outcome.ok:
-                context.log.error(outcome.error)
-                failures.append(outcome)
-                continue
-            path = target.write_partition(
-                outcome.entity_type.type, account_id, region if regional else None, outcome.table
-            )
-            context.log.info(
-                f"{outcome.entity_type.type}: {outcome.table.num_rows} rows, {outcome.api_calls} API calls"
-            )
-            yield materialization(outcome, path)
-        if failures:
+        synced = sync_partition(instance, region, selected, lake.lake(), aws.profile)
+        if synced.error:
+            raise Failure(description=synced.error)
+        for written in synced.written:
+            outcome = written.outcome
+            rows = outcome.table.num_rows if outcome.table is not None else 0
+            context.log.info(f"{outcome.entity_type.type}: {rows} rows, {outcome.api_calls} API calls")
+            yield MaterializeResult(asset_key=AssetKey(outcome.entity_type.type),
+                                    metadata=materialization_metadata(outcome, written.path))
+        for failure in synced.failures:
+            context.log.error(failure.error)
+        if synced.failures:
             raise Failure(
-                description="; ".join(f.error for f in failures)
+                description="; ".join(f.error or "" for f in synced.failures)
                 + ". The previous data of these assets is kept.",
-                metadata={
-                    "failed_assets": ", ".join(f.entity_type.type for f in failures),
-                    "aws/api_calls": sum(f.api_calls for f in failures),
-                    "aws/api_calls_by_operation": MetadataValue.json(
-                        dict(sum((Counter(f.calls_by_operation) for f in failures), Counter()))
-                    ),
-                },
+                metadata=failure_metadata(synced.failures),
             )
 
     return collect_service

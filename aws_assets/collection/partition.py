@@ -1,0 +1,103 @@
+"""Syncing one partition (an account's account-wide services, or its services in one region) into the lake.
+
+The multi-assets (the UI's Materialize of one partition) and the sync engine both call `sync_partition`: resolve
+whether the region is collected, collect the entity types, write each table that came back (atomically), keep the
+failures with their reasons.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from aws_assets.aws.collect import Outcome, collect_entity_types, empty_outcomes
+from aws_assets.aws.session import AccessError
+from aws_assets.collection.access import open_collection, regions_to_collect
+from aws_assets.inputs.instances import Instance
+from aws_assets.lake.storage import Lake
+from aws_assets.model.entity import EntityType
+from aws_assets.model.regions import GLOBAL_REGION
+
+
+@dataclass
+class Written:
+    outcome: Outcome
+    path: str
+
+
+@dataclass
+class PartitionSync:
+    """What syncing one partition did: the tables written, the entity types that failed, or why nothing ran."""
+
+    account_id: str
+    region: str  # GLOBAL_REGION: the account-wide partition
+    written: list[Written] = field(default_factory=list)
+    failures: list[Outcome] = field(default_factory=list)
+    error: str | None = None  # the partition could not be collected at all (role not assumable, account locked)
+    planning_calls: dict[str, int] = field(default_factory=dict)  # calls made to decide what to collect
+    account_partitions: int = 1  # how many partitions this sync planned for the account (for progress)
+    started: float = 0.0  # time.monotonic() when the engine started and finished the partition
+    finished: float = 0.0
+
+    @property
+    def seconds(self) -> float:
+        return self.finished - self.started
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and not self.failures
+
+    @property
+    def is_account_wide(self) -> bool:
+        return self.region == GLOBAL_REGION
+
+    @property
+    def label(self) -> str:
+        return f"{self.account_id} {'account-wide' if self.is_account_wide else self.region}"
+
+    @property
+    def rows(self) -> int:
+        return sum(w.outcome.table.num_rows for w in self.written if w.outcome.table is not None)
+
+    @property
+    def errors(self) -> list[str]:
+        return ([self.error] if self.error else []) + [f.error for f in self.failures if f.error]
+
+    def calls_by_operation(self) -> Counter[str]:
+        total = Counter(self.planning_calls)
+        for outcome in [w.outcome for w in self.written] + self.failures:
+            total.update(outcome.calls_by_operation)
+        return total
+
+
+def not_collected_note(instance: Instance, region: str, collected: tuple[str, ...]) -> str | None:
+    if region == GLOBAL_REGION or region in collected:
+        return None
+    reason = "not in the instance's regions" if instance.regions else "not enabled for the account"
+    return f"region {region} is not collected for account {instance.account_id}: {reason}"
+
+
+def sync_partition(
+    instance: Instance, region: str, entity_types: Iterable[EntityType], lake: Lake, profile: str | None
+) -> PartitionSync:
+    result = PartitionSync(instance.account_id, region)
+    try:
+        collection = open_collection(instance, region, profile)
+        note = None
+        if region != GLOBAL_REGION:
+            note = not_collected_note(instance, region, regions_to_collect(instance, collection))
+        # AssumeRole (once per account and process) and DescribeRegions (cached): no entity type's calls
+        result.planning_calls = collection.calls.by_operation()
+    except AccessError as error:
+        result.error = str(error)
+        return result
+    outcomes = empty_outcomes(entity_types, note) if note else collect_entity_types(entity_types, collection)
+    for outcome in outcomes:
+        if not outcome.ok or outcome.table is None:
+            result.failures.append(outcome)
+            continue
+        account_region = None if region == GLOBAL_REGION else region
+        path = lake.write_partition(outcome.entity_type.type, instance.account_id, account_region, outcome.table)
+        result.written.append(Written(outcome, path))
+    return result
