@@ -49,10 +49,11 @@ class AwsAccounts(ConfigurableResource):
             if instance.account_id == account_id:
                 return instance
         if any(entry.organization for entry in entries):
-            member = self.members().instance(account_id)
+            membership = self.members()
+            member = membership.instance(account_id)
             if member is not None:
                 return member
-            reason = self.members().skipped.get(account_id) or "; ".join(self.members().failed.values())
+            reason = membership.skipped.get(account_id) or "; ".join(membership.failed.values())
             if reason:
                 raise InstanceError(f"account {account_id} is not synced: {reason}")
         raise InstanceError(f"account {account_id} has no integration instance in {self.instances_file}")

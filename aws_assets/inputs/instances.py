@@ -64,19 +64,15 @@ class OrganizationScope:
         where = f"{where}: field 'organization'"
         if not isinstance(raw, dict):
             raise InstanceError(f"{where} must be an object with memberRoleName")
-        unknown = raw.keys() - ORGANIZATION_FIELDS
-        if unknown:
-            raise InstanceError(f"{where}: unknown field(s) {sorted(unknown)}; expected {sorted(ORGANIZATION_FIELDS)}")
+        _refuse_unknown_fields(raw, ORGANIZATION_FIELDS, where)
         role_name = raw.get("memberRoleName")
         if not role_name:
             raise InstanceError(f"{where}: field 'memberRoleName' is missing")
         if not isinstance(role_name, str) or not ROLE_PATH_AND_NAME.match(role_name) or role_name.startswith("/"):
             raise InstanceError(f"{where}: field 'memberRoleName' {role_name!r} is not an IAM role name (or path/name)")
         external_id = raw.get("memberExternalId")
-        if external_id is not None and (not isinstance(external_id, str) or not EXTERNAL_ID.match(external_id)):
-            raise InstanceError(
-                f"{where}: field 'memberExternalId' must be 2-1224 characters of letters, digits and +=,.@:/-"
-            )
+        if external_id is not None:
+            _check_external_id(external_id, "memberExternalId", where)
         excluded = _list_of(raw, "excludeAccounts", where, ACCOUNT_ID, "12-digit account IDs")
         units = _list_of(raw, "organizationalUnits", where, OU_ID, "OU IDs (ou-...)")
         return cls(role_name, external_id, excluded, units)
@@ -90,6 +86,18 @@ class OrganizationScope:
         if self.organizational_units:
             mapping["organizationalUnits"] = list(self.organizational_units)
         return mapping
+
+
+def _refuse_unknown_fields(raw: dict, known: set[str], where: str) -> None:
+    unknown = raw.keys() - known
+    if unknown:
+        raise InstanceError(f"{where}: unknown field(s) {sorted(unknown)}; expected {sorted(known)}")
+
+
+def _check_external_id(value: object, name: str, where: str) -> None:
+    """The message never quotes the value: an external ID is a secret, even a malformed one."""
+    if not isinstance(value, str) or not EXTERNAL_ID.match(value):
+        raise InstanceError(f"{where}: field {name!r} must be 2-1224 characters of letters, digits and +=,.@:/-")
 
 
 def _list_of(mapping: dict, name: str, where: str, pattern: re.Pattern, what: str) -> tuple[str, ...]:
@@ -132,9 +140,7 @@ class Instance:
             where = f"{where} ({name})"
         if not isinstance(name, str):
             raise InstanceError(f"{where}: field 'name' must be a string")
-        unknown = raw.keys() - KNOWN_FIELDS
-        if unknown:
-            raise InstanceError(f"{where}: unknown field(s) {sorted(unknown)}; expected {sorted(KNOWN_FIELDS)}")
+        _refuse_unknown_fields(raw, KNOWN_FIELDS, where)
         role_arn = raw.get("roleArn")
         if not role_arn:
             raise InstanceError(f"{where}: field 'roleArn' is missing")
@@ -145,10 +151,7 @@ class Instance:
         external_id = raw.get("externalId")
         if not external_id:
             raise InstanceError(f"{where}: field 'externalId' is missing")
-        if not isinstance(external_id, str) or not EXTERNAL_ID.match(external_id):
-            raise InstanceError(
-                f"{where}: field 'externalId' must be 2-1224 characters of letters, digits and +=,.@:/-"
-            )
+        _check_external_id(external_id, "externalId", where)
         organization = raw.get("organization")
         scope = None if organization is None else OrganizationScope.from_mapping(organization, where)
         return cls(role_arn, external_id, name, _regions(raw.get("regions"), where), scope)

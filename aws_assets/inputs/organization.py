@@ -20,9 +20,10 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from aws_assets.aws.calls import CallCounter
-from aws_assets.aws.session import CLIENT_CONFIG, AccessError, assume_role_session
+from aws_assets.aws.partition import ACCESS_DENIED_CODES, PartitionCollection, error_code
+from aws_assets.aws.session import AccessError, assume_role_session
 from aws_assets.inputs.instances import Instance
-from aws_assets.model.regions import HOME_REGION
+from aws_assets.model.regions import GLOBAL_REGION
 
 ACTIVE = "ACTIVE"
 # Accounts answer `State` (ACTIVE, SUSPENDED, PENDING_CLOSURE, CLOSED, PENDING_ACTIVATION) since 2025; `Status`
@@ -75,22 +76,18 @@ def member_instances(
     return members, skipped
 
 
-def _pages(client, operation: str, result_key: str, **params) -> list[dict[str, Any]]:
-    paginator = client.get_paginator(operation)
-    return [item for page in paginator.paginate(**params, **PAGE) for item in page.get(result_key, [])]
-
-
-def list_accounts(client, organizational_units: tuple[str, ...]) -> list[dict[str, Any]]:
+def list_accounts(aws: PartitionCollection, organizational_units: tuple[str, ...]) -> list[dict[str, Any]]:
     """Every account of the organisation, or those under the OUs (and their OUs, level by level)."""
     if not organizational_units:
-        return _pages(client, "list_accounts", "Accounts")
+        return aws.paginate("organizations", "list_accounts", "Accounts", **PAGE)
     accounts: dict[str, dict[str, Any]] = {}
     parents, seen = list(organizational_units), set(organizational_units)
     while parents:
         parent = parents.pop()
-        for account in _pages(client, "list_accounts_for_parent", "Accounts", ParentId=parent):
+        for account in aws.paginate("organizations", "list_accounts_for_parent", "Accounts", ParentId=parent, **PAGE):
             accounts[account["Id"]] = account
-        for unit in _pages(client, "list_organizational_units_for_parent", "OrganizationalUnits", ParentId=parent):
+        for unit in aws.paginate("organizations", "list_organizational_units_for_parent", "OrganizationalUnits",
+                                 ParentId=parent, **PAGE):
             if unit["Id"] not in seen:
                 seen.add(unit["Id"])
                 parents.append(unit["Id"])
@@ -98,14 +95,14 @@ def list_accounts(client, organizational_units: tuple[str, ...]) -> list[dict[st
 
 
 def _listing_error(entry: Instance, error: ClientError) -> OrganizationError:
-    code = error.response.get("Error", {}).get("Code", "Error")
+    code = error_code(error) or "Error"
     where = f"{entry.label}: cannot list the organisation's accounts with {entry.role_arn}"
     if code == "AWSOrganizationsNotInUseException":
         return OrganizationError(f"{entry.label}: account {entry.account_id} is in no AWS Organization")
     if code in ("ParentNotFoundException", "InvalidInputException"):
         units = ", ".join(entry.organization.organizational_units) if entry.organization else ""
         return OrganizationError(f"{where}: organizationalUnits [{units}] names an OU the organisation does not have")
-    if code in ("AccessDenied", "AccessDeniedException"):
+    if code in ACCESS_DENIED_CODES:
         return OrganizationError(
             f"{where}: {code}. The role must be in the management account or a delegated administrator account "
             "of Organizations, with organizations:ListAccounts (and ListAccountsForParent, "
@@ -117,13 +114,11 @@ def _listing_error(entry: Instance, error: ClientError) -> OrganizationError:
 def organization_accounts(entry: Instance, profile: str | None, calls: CallCounter | None) -> list[dict[str, Any]]:
     assert entry.organization is not None
     try:
-        session = assume_role_session(entry, profile, calls)
-        client = session.client("organizations", region_name=HOME_REGION, config=CLIENT_CONFIG)
-        if calls is not None:
-            calls.attach(client.meta.events)
+        calls = calls or CallCounter()
+        aws = PartitionCollection(assume_role_session(entry, profile, calls), entry.account_id, GLOBAL_REGION, calls)
         # Asked first: an account in no organisation is told apart from one that may not list it.
-        client.describe_organization()
-        return list_accounts(client, entry.organization.organizational_units)
+        aws.client("organizations").describe_organization()
+        return list_accounts(aws, entry.organization.organizational_units)
     except AccessError as error:
         raise OrganizationError(str(error)) from None
     except ClientError as error:
