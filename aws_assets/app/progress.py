@@ -20,7 +20,7 @@ class SyncProgress:
 
     def __init__(self, accounts: int, interactive: bool | None = None, interval: float = PLAIN_INTERVAL_SECONDS):
         self.accounts = accounts
-        self.done = self.api_calls = 0
+        self.done = self.api_calls = self.throttled = 0
         self.failed_accounts: set[str] = set()
         self.planned: dict[str, int] = {}  # account -> its partitions, once one of them has finished
         self.started = time.monotonic()
@@ -63,7 +63,7 @@ class SyncProgress:
     def line(self) -> str:
         left = self.seconds_left()
         return (f"sync: {self.done}/{self.total} partitions, {len(self.failed_accounts)} of {self.accounts} accounts "
-                f"failed, {self.requests_per_second:.0f} requests/s, "
+                f"failed, {self.requests_per_second:.0f} requests/s, {self.throttled} throttled, "
                 + (f"about {left:.0f}s left" if left is not None and self.done < self.total else
                    f"{time.monotonic() - self.started:.0f}s"))
 
@@ -71,11 +71,13 @@ class SyncProgress:
         self.done += 1
         self.planned[synced.account_id] = synced.account_partitions
         self.api_calls += sum(synced.calls_by_operation().values())
+        self.throttled += sum(synced.throttled.values())
         if not synced.ok:
             self.failed_accounts.add(synced.account_id)
             message = f"FAILED {synced.label}: {'; '.join(synced.errors)}"
             (self._bar.console.print if self._bar else lambda m: print(m, file=sys.stderr, flush=True))(message)
-        status = f"{len(self.failed_accounts)} accounts failed, {self.requests_per_second:.0f} req/s"
+        status = (f"{len(self.failed_accounts)} accounts failed, {self.requests_per_second:.0f} req/s, "
+                  f"{self.throttled} throttled")
         if self._bar is not None and self._task is not None:
             self._bar.update(self._task, completed=self.done, total=self.total, status=status)
         elif time.monotonic() - self._last_line >= self.interval:

@@ -43,8 +43,8 @@ def print_summary(report: SyncReport, lake_root: str) -> None:
     print(f"\n{findings_summary(con)}")
     succeeded = len(report.results) - len(report.failures)
     print(
-        f"\n{succeeded} of {len(report.results)} partitions synced, {report.api_calls} AWS API calls, "
-        f"{report.seconds:.1f}s"
+        f"\n{succeeded} of {len(report.results)} partitions synced, {report.api_calls} AWS API calls "
+        f"({report.retried} requests retried, {report.throttled} of them throttled), {report.seconds:.1f}s"
     )
     for failure in report.failures:
         print(f"FAILED {failure.label}:")

@@ -16,6 +16,8 @@ class CallCounter:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._calls: Counter[str] = Counter()
+        self._retries: Counter[str] = Counter()
+        self._throttled: Counter[str] = Counter()
 
     def attach(self, events) -> None:
         events.register("before-call.*.*", self._on_call)
@@ -25,6 +27,12 @@ class CallCounter:
         with self._lock:
             self._calls[operation] += 1
 
+    def record_retry(self, operation: str, *, throttled: bool) -> None:
+        with self._lock:
+            self._retries[operation] += 1
+            if throttled:
+                self._throttled[operation] += 1
+
     @property
     def total(self) -> int:
         with self._lock:
@@ -33,3 +41,13 @@ class CallCounter:
     def by_operation(self) -> dict[str, int]:
         with self._lock:
             return dict(sorted(self._calls.items()))
+
+    def retries_by_operation(self) -> dict[str, int]:
+        """Requests sent again after an error, by `service:Operation`: attempts beyond the calls counted."""
+        with self._lock:
+            return dict(sorted(self._retries.items()))
+
+    def throttled_by_operation(self) -> dict[str, int]:
+        """Requests AWS throttled and that were sent again, by `service:Operation`."""
+        with self._lock:
+            return dict(sorted(self._throttled.items()))

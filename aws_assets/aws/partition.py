@@ -11,6 +11,8 @@ import boto3
 from botocore.exceptions import ClientError
 
 from aws_assets.aws.calls import CallCounter
+from aws_assets.aws.ratelimit import PROCESS_RATE_LIMITS, RateLimits
+from aws_assets.aws.retries import RetryBudget, bound_retries
 from aws_assets.aws.session import CLIENT_CONFIG, adapt_to_custom_endpoint
 from aws_assets.model.regions import GLOBAL_REGION, HOME_REGION
 
@@ -28,13 +30,18 @@ ACCESS_DENIED_CODES = frozenset(
 
 
 class PartitionCollection:
-    """Clients, a memo for responses shared by several entity types, and a bounded pool for detail calls."""
+    """Clients, a memo for responses shared by several entity types, and a bounded pool for detail calls.
 
-    def __init__(self, session: boto3.Session, account_id: str, region: str, calls: CallCounter) -> None:
+    Its clients share the partition's retry budget and their account's rate limits."""
+
+    def __init__(self, session: boto3.Session, account_id: str, region: str, calls: CallCounter,
+                 rate_limits: RateLimits = PROCESS_RATE_LIMITS) -> None:
         self.session = session
         self.account_id = account_id
         self.region = region
         self.calls = calls
+        self.rate_limits = rate_limits
+        self.retry_budget = RetryBudget()
         self._clients: dict[tuple[str, str], Any] = {}
         self._memo: dict[str, Any] = {}
 
@@ -49,6 +56,8 @@ class PartitionCollection:
                 client = self.session.client(service, region_name=key[1], config=CLIENT_CONFIG)
                 adapt_to_custom_endpoint(service, client)
                 self.calls.attach(client.meta.events)
+                bound_retries(client, self.retry_budget, self.calls)
+                self.rate_limits.attach(client, self.account_id)
                 self._clients[key] = client
             return self._clients[key]
 

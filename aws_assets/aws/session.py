@@ -32,8 +32,11 @@ if TYPE_CHECKING:
 
 ROLE_SESSION_NAME = "aws-assets-collector"
 SESSION_SECONDS = 3600  # AWS's default maximum for a role; a role chained from another role cannot exceed it
+# Adaptive mode adds botocore's client-side rate adjustment; aws.retries bounds the attempts by kind of error.
+# A host that does not accept a connection in 5 s is down or unreachable: failing fast lets the sync go on.
 CLIENT_CONFIG = Config(
-    retries={"mode": "adaptive", "max_attempts": 10},
+    retries={"mode": "adaptive", "max_attempts": 8},
+    connect_timeout=5,
     max_pool_connections=32,
     user_agent_appid="aws-assets",
 )

@@ -53,6 +53,10 @@ def planned_regions(instance: Instance, profile: str | None, extra_regions: Iter
     return planning, sorted(set(regions) | set(extra_regions))
 
 
+def unexpected(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
 class _AccountDone:
     """The marker an account's worker puts on the results queue when it has nothing more to report."""
 
@@ -77,7 +81,10 @@ def sync_accounts(
             return
         started = time.monotonic()
         scope = Scope.ACCOUNT if region == GLOBAL_REGION else Scope.REGION
-        result = sync_partition(instance, region, scopes[scope], lake, profile)
+        try:
+            result = sync_partition(instance, region, scopes[scope], lake, profile)
+        except Exception as error:  # noqa: BLE001 - a pool thread's exception would be lost with its partition
+            result = PartitionSync(instance.account_id, region, error=f"{instance.label}: {unexpected(error)}")
         result.started, result.finished, result.account_partitions = started, time.monotonic(), planned
         if region == GLOBAL_REGION:  # the account's planning calls count once, with its account-wide partition
             result.planning_calls = dict(Counter(result.planning_calls) + Counter(planning_calls))
@@ -99,6 +106,9 @@ def sync_accounts(
                         partitions.submit(run_partition, instance, region, planning.planning_calls, len(planned))
         except AccountLocked as locked:
             results.put(PartitionSync(instance.account_id, GLOBAL_REGION, error=str(locked)))
+        except Exception as error:  # noqa: BLE001 - the account would otherwise vanish from the results
+            results.put(PartitionSync(instance.account_id, GLOBAL_REGION,
+                                      error=f"{instance.label}: {unexpected(error)}"))
         finally:
             results.put(_AccountDone())
 

@@ -39,6 +39,8 @@ class PartitionSync:
     account_partitions: int = 1  # how many partitions this sync planned for the account (for progress)
     started: float = 0.0  # time.monotonic() when the engine started and finished the partition
     finished: float = 0.0
+    retried: dict[str, int] = field(default_factory=dict)  # requests sent again, by service:Operation
+    throttled: dict[str, int] = field(default_factory=dict)  # of those, the ones AWS throttled
 
     @property
     def seconds(self) -> float:
@@ -100,4 +102,6 @@ def sync_partition(
         account_region = None if region == GLOBAL_REGION else region
         path = lake.write_partition(outcome.entity_type.type, instance.account_id, account_region, outcome.table)
         result.written.append(Written(outcome, path))
+    result.retried = collection.calls.retries_by_operation()
+    result.throttled = collection.calls.throttled_by_operation()
     return result

@@ -47,6 +47,14 @@ class SyncReport:
         return sum(self.calls_by_operation().values())
 
     @property
+    def throttled(self) -> int:
+        return sum(sum(result.throttled.values()) for result in self.results)
+
+    @property
+    def retried(self) -> int:
+        return sum(sum(result.retried.values()) for result in self.results)
+
+    @property
     def failures(self) -> list[PartitionSync]:
         return [r for r in self.results if not r.ok]
 

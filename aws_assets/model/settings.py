@@ -61,7 +61,14 @@ CACHE = Variable(
     "Local folder of the lake snapshots the graph and analysis assets read; unset: `$XDG_CACHE_HOME/aws-assets`, "
     "else `~/.cache/aws-assets`",
 )
-VARIABLES: tuple[Variable, ...] = (INSTANCES, LAKE, PEOPLE, INBOX, REJECTED, SYNC_SCHEDULE, DEPLOYMENT, CACHE)
+RATE_LIMITS = Variable(
+    "AWS_ASSETS_RATE_LIMITS", None,
+    "Client-side request rates per account, region and service, overriding the defaults: `iam=5,ec2=40,default=20` "
+    "(requests a second); unset: the defaults in the README's table",
+)
+VARIABLES: tuple[Variable, ...] = (
+    INSTANCES, LAKE, PEOPLE, INBOX, REJECTED, SYNC_SCHEDULE, DEPLOYMENT, CACHE, RATE_LIMITS,
+)
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,7 @@ class Settings:
     sync_schedule: str
     deployment: str
     cache_folder: str
+    rate_limits: str | None
 
 
 def from_environment(environ: Mapping[str, str]) -> Settings:
@@ -86,6 +94,7 @@ def from_environment(environ: Mapping[str, str]) -> Settings:
         sync_schedule=SYNC_SCHEDULE.read(environ),
         deployment=DEPLOYMENT.read(environ),
         cache_folder=CACHE.read(environ) or _user_cache_folder(environ),
+        rate_limits=RATE_LIMITS.read(environ),
     )
 
 

@@ -1,18 +1,22 @@
 """Throttling, denied roles and denied services: what a user sees, and that no data is lost."""
 
 import http.server
+import socket
 import threading
 
 import pytest
 from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ClientError, EndpointConnectionError
 
 from aws_assets.aws.calls import CallCounter
 from aws_assets.aws.collect import collect_entity_types
+from aws_assets.aws.retries import SERVER_ERROR_ATTEMPTS, UNREACHABLE_ATTEMPTS
 from aws_assets.aws.session import AccessError, assume_role_session
 from aws_assets.inputs.instances import Instance
+from aws_assets.model.regions import GLOBAL_REGION
 from aws_assets.services import account
 from aws_assets.services.catalog import ENTITY_TYPES
-from aws_assets_tests.conftest import ACCOUNT_ID
+from aws_assets_tests.conftest import ACCOUNT_ID, make_collection
 
 THROTTLING_BODY = (
     b'<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error>'
@@ -35,8 +39,66 @@ def test_throttling_is_retried(global_partition):
     assert outcome.ok, outcome.error
     assert outcome.table.num_rows == 1
     assert len(attempts) == 3
-    # One API call, however many attempts it took.
+    # One API call, however many attempts it took; the retries are counted apart, as throttled.
     assert outcome.calls_by_operation["iam:GetAccountSummary"] == 1
+    assert global_partition.calls.retries_by_operation() == {"iam:GetAccountSummary": 2}
+    assert global_partition.calls.throttled_by_operation() == {"iam:GetAccountSummary": 2}
+
+
+def _error_body(code: str) -> bytes:
+    return (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{code}</Message></Error>"
+            "<RequestId>1</RequestId></ErrorResponse>").encode()
+
+
+def _always_answer(collection, status: int, code: str) -> list[str]:
+    """Every GetAccountSummary of `collection` answered with `status` and `code`; returns the attempts seen."""
+    attempts: list[str] = []
+
+    def answer(request, **_):
+        attempts.append(request.url)
+        return AWSResponse(request.url, status, {}, _Raw(_error_body(code)))
+
+    collection.session._session.get_component("event_emitter").register_first(
+        "before-send.iam.GetAccountSummary", answer)
+    return attempts
+
+
+@pytest.mark.parametrize(("status", "code", "expected_attempts"), [
+    (501, "NotImplemented", 1),  # retrying an operation the endpoint lacks cannot help
+    (400, "InvalidAction", 1),
+    (403, "AccessDenied", 1),
+    (400, "ValidationError", 1),
+    (503, "ServiceUnavailable", SERVER_ERROR_ATTEMPTS),
+])
+def test_attempts_are_bounded_by_what_retrying_can_fix(global_partition, status, code, expected_attempts):
+    attempts = _always_answer(global_partition, status, code)
+    with pytest.raises(ClientError) as error:
+        global_partition.client("iam").get_account_summary()
+    assert error.value.response["Error"]["Code"] == code
+    assert len(attempts) == expected_attempts
+    assert sum(global_partition.calls.retries_by_operation().values()) == expected_attempts - 1
+
+
+def test_server_error_retries_share_the_partitions_time_budget(global_partition):
+    first = _always_answer(global_partition, 500, "InternalError")
+    with pytest.raises(ClientError):
+        global_partition.client("iam").get_account_summary()
+    assert len(first) == SERVER_ERROR_ATTEMPTS
+    global_partition.retry_budget.spend(float("inf"))
+    with pytest.raises(ClientError):
+        global_partition.client("iam").get_account_summary()
+    assert len(first) == SERVER_ERROR_ATTEMPTS + 1  # the spent budget leaves one attempt
+
+
+def test_an_unreachable_endpoint_is_tried_twice_and_named(moto, monkeypatch):
+    with socket.socket() as probe:  # a port nothing listens on: connection refused
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    collection = make_collection(GLOBAL_REGION)  # credentials from the in-process moto, before the endpoint dies
+    monkeypatch.setenv("AWS_ENDPOINT_URL_IAM", f"http://127.0.0.1:{closed_port}")
+    with pytest.raises(EndpointConnectionError, match=f"127.0.0.1:{closed_port}"):
+        collection.client("iam").get_account_summary()
+    assert collection.calls.retries_by_operation() == {"iam:GetAccountSummary": UNREACHABLE_ATTEMPTS - 1}
 
 
 def test_denied_service_names_the_operation_and_keeps_others(global_partition):

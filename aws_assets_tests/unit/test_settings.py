@@ -13,6 +13,7 @@ from aws_assets.model.settings import (
     INSTANCES,
     LAKE,
     PEOPLE,
+    RATE_LIMITS,
     REJECTED,
     SYNC_SCHEDULE,
     VARIABLES,
@@ -27,6 +28,7 @@ README = PACKAGE.parent / "README.md"
 FIELDS = {
     INSTANCES: "instances_file", LAKE: "lake", PEOPLE: "people_file", INBOX: "inbox", REJECTED: "rejected_dir",
     SYNC_SCHEDULE: "sync_schedule", DEPLOYMENT: "deployment", CACHE: "cache_folder",
+    RATE_LIMITS: "rate_limits",
 }
 
 
@@ -35,7 +37,7 @@ def test_an_unset_environment_gives_the_defaults(monkeypatch):
     assert from_environment({}) == Settings(
         instances_file="instances.json", lake="data/lake", people_file=None, inbox="data/inbox",
         rejected_dir="data/inbox/rejected", sync_schedule="0 2 * * *", deployment="local",
-        cache_folder="/home/operator/.cache/aws-assets",
+        cache_folder="/home/operator/.cache/aws-assets", rate_limits=None,
     )
 
 

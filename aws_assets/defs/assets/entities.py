@@ -51,14 +51,16 @@ def asset_spec(service: Service, entity_type: EntityType) -> AssetSpec:
     )
 
 
-def materialization_metadata(outcome: Outcome, path: str) -> dict:
-    """What the UI shows of a partition's materialization, however it was synced."""
+def materialization_metadata(outcome: Outcome, path: str, throttled: dict[str, int]) -> dict:
+    """What the UI shows of a partition's materialization, however it was synced; `throttled` counts the
+    partition's throttled requests by operation (shared by its tables: AWS throttles per account and service)."""
     metadata = {
         "dagster/row_count": outcome.table.num_rows if outcome.table is not None else 0,
         "dagster/column_schema": column_schema(outcome.entity_type.schema),
         "aws/api_calls": outcome.api_calls,
         "aws/api_calls_by_operation": MetadataValue.json(outcome.calls_by_operation),
         "collection_seconds": round(outcome.seconds, 3),
+        "aws/partition_throttled_requests": sum(throttled.values()),
         "lake/path": MetadataValue.path(path),
         "preview": MetadataValue.md(markdown_preview(outcome.table) if outcome.table is not None else "_no rows_"),
     }
@@ -104,7 +106,7 @@ def build_service_assets(service: Service) -> AssetsDefinition:
             rows = outcome.table.num_rows if outcome.table is not None else 0
             context.log.info(f"{outcome.entity_type.type}: {rows} rows, {outcome.api_calls} API calls")
             yield MaterializeResult(asset_key=AssetKey(outcome.entity_type.type),
-                                    metadata=materialization_metadata(outcome, written.path))
+                                    metadata=materialization_metadata(outcome, written.path, synced.throttled))
         for failure in synced.failures:
             context.log.error(failure.error)
         if synced.failures:
