@@ -3,7 +3,9 @@ and exclusion, and each is synced through its own role."""
 
 import json
 
+import boto3
 import pytest
+from botocore.exceptions import ClientError
 from dagster import AssetKey, instance_for_test, materialize
 
 from aws_assets.defs.assets.entities import build_service_assets
@@ -196,3 +198,13 @@ def test_a_member_whose_role_cannot_be_assumed_fails_alone_and_named(org, refusi
         assert f"account {member}: cannot assume role {member_role(member)}: AccessDenied" in output
     assert "entry-secret" not in output and "another-secret" not in output
     assert {row["accountId"] for row in lake_rows(tmp_path, "aws_account")} == {ACCOUNT_ID, org["prod-app"]}
+
+
+def test_in_process_moto_refuses_only_inside_the_opt_in(org, moto):
+    from aws_assets.sim.teach_moto import refusals_in_process
+
+    sts, missing = boto3.client("sts"), f"arn:aws:iam::{org['sandbox']}:role/missing"
+    assert sts.assume_role(RoleArn=missing, RoleSessionName="test")
+    with refusals_in_process(), pytest.raises(ClientError, match="AccessDenied"):
+        sts.assume_role(RoleArn=missing, RoleSessionName="test")
+    assert sts.assume_role(RoleArn=missing, RoleSessionName="test")
