@@ -21,7 +21,6 @@ REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2")
 HOME_REGION = "us-east-1"
 
 INTEGRATION_ROLE_NAME = "aws-assets-readonly"
-SEED_ROLE_NAME = "OrganizationAccountAccessRole"
 ORGANIZATION_ID = "o-acme2k9x7q"
 
 

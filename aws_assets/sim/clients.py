@@ -8,7 +8,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from aws_assets.sim.accounts import HOME_REGION, SEED_ROLE_NAME, role_arn
+from aws_assets.sim.accounts import HOME_REGION
 
 _DUMMY_CREDENTIALS = {
     "aws_access_key_id": "testing",
@@ -17,48 +17,45 @@ _DUMMY_CREDENTIALS = {
 }
 # Retries ride out the occasional HTTP 500 of a busy moto server.
 _CLIENT_CONFIG = Config(retries={"max_attempts": 5, "mode": "standard"})
+# moto acts in the account this request header names, whatever the credentials.
+_MOTO_ACCOUNT_HEADER = "x-moto-account-id"
 
 
 def operator_session() -> boto3.Session:
-    """The operator's session, which assumes the seed role of every account."""
+    """The operator's session, whose clients the seeder points at each account in turn."""
     return boto3.Session(region_name=HOME_REGION, **_DUMMY_CREDENTIALS)
 
 
 @dataclass
 class AccountClients:
-    """boto3 clients acting inside one account, created once per (service, region)."""
+    """boto3 clients acting inside one account, created once per (service, region).
+
+    On AWS the operator would assume each member's OrganizationAccountAccessRole; the simulator's server refuses to
+    assume a role that does not exist (:mod:`aws_assets.sim.teach_moto`) and the estate has no such role, which
+    would also show in every account's inventory. So the seeder names the account in moto's own request header
+    instead: moto's back door, used by the seeder only, never by the product.
+    """
 
     session: boto3.Session
-    credentials: dict[str, str]
+    account_id: str
     endpoint_url: str
     _cache: dict[tuple[str, str], Any] = field(default_factory=dict)
 
     @classmethod
-    def assume(cls, session: boto3.Session, endpoint_url: str, account_id: str) -> AccountClients:
-        sts = session.client("sts", endpoint_url=endpoint_url, config=_CLIENT_CONFIG)
-        credentials = sts.assume_role(
-            RoleArn=role_arn(account_id, SEED_ROLE_NAME), RoleSessionName="seed"
-        )["Credentials"]
+    def in_account(cls, session: boto3.Session, endpoint_url: str, account_id: str) -> AccountClients:
         # Sharing one session across accounts reuses its loaded service models; a session per
         # account made seeding about a fifth slower.
-        return cls(
-            session=session,
-            credentials={
-                "aws_access_key_id": credentials["AccessKeyId"],
-                "aws_secret_access_key": credentials["SecretAccessKey"],
-                "aws_session_token": credentials["SessionToken"],
-            },
-            endpoint_url=endpoint_url,
-        )
+        return cls(session=session, account_id=account_id, endpoint_url=endpoint_url)
 
     def __call__(self, service: str, region: str = HOME_REGION) -> Any:
         key = (service, region)
         if key not in self._cache:
-            self._cache[key] = self.session.client(
-                service,
-                region_name=region,
-                endpoint_url=self.endpoint_url,
-                config=_CLIENT_CONFIG,
-                **self.credentials,
+            client = self.session.client(
+                service, region_name=region, endpoint_url=self.endpoint_url, config=_CLIENT_CONFIG
             )
+            client.meta.events.register("before-sign", self._name_account)
+            self._cache[key] = client
         return self._cache[key]
+
+    def _name_account(self, request: Any, **_: Any) -> None:
+        request.headers[_MOTO_ACCOUNT_HEADER] = self.account_id

@@ -48,7 +48,6 @@ from aws_assets.sim.accounts import (
     ORGANIZATION_ID,
     PROD,
     REGIONS,
-    SEED_ROLE_NAME,
     SHARED,
     external_id_for,
     role_arn,
@@ -70,7 +69,6 @@ __all__ = [
     "ORGANIZATION_ID",
     "PROD",
     "REGIONS",
-    "SEED_ROLE_NAME",
     "SHARED",
     "SimulatedAccount",
     "SimulatedOrg",
@@ -143,7 +141,7 @@ def seed(endpoint_url: str, *, scale: int = 1) -> SimulatedOrg:
             account_id=account_id,
             name=name,
             scale=scale,
-            clients=AccountClients.assume(session, endpoint_url, account_id),
+            clients=AccountClients.in_account(session, endpoint_url, account_id),
         )
         for seeder in estate.seeders():
             seeder.seed(account)

@@ -1,6 +1,8 @@
 """Every response the simulator teaches the moto server because moto lacks it: this module is the one place.
 
-Today that is Config compliance. moto 5.2 stores Config rules but never evaluates them: it implements neither
+Three teachings: Config compliance, AssumeRole refusals and Organizations refusals.
+
+**Config compliance.** moto 5.2 stores Config rules but never evaluates them: it implements neither
 GetComplianceDetailsByConfigRule nor DescribeComplianceByConfigRule (its server answers HTTP 500, which the
 collector's botocore retries for 20 to 35 seconds per call), and accepts PutEvaluations only in test mode. So the
 simulator plays AWS Config's part itself, for the one read call the product makes:
@@ -12,14 +14,36 @@ simulator plays AWS Config's part itself, for the one read call the product make
 3. The moto server, taught by :func:`teach_moto`, keeps the results per rule and answers
    GetComplianceDetailsByConfigRule from them.
 
+**AssumeRole refusals.** moto's STS AssumeRole succeeds for any role ARN. AWS answers ``AccessDenied`` ("User:
+<caller> is not authorized to perform: sts:AssumeRole on resource: <role ARN>") when the role does not exist, when its
+trust policy does not trust the caller, or when the trust policy's ``sts:ExternalId`` condition fails. Taught: the
+same error when no role of that name exists in the target account's IAM (the role's path is not compared: a role's
+name is unique in its account), and when every statement of the role's trust policy that allows ``sts:AssumeRole``
+has a ``StringEquals`` ``sts:ExternalId`` condition and the request's ExternalId matches none of them (no
+ExternalId matches nothing). The trust policy's principals and its other conditions are not evaluated.
+
+**Organizations refusals.** moto answers a member account's ListRoots as if the management account had called it,
+and its other list calls from the member's own, empty, view (ParentNotFoundException). AWS refuses a member account
+that is neither the management account nor a delegated administrator with ``AccessDeniedException`` ("You don't have
+permissions to access this resource.") for the calls in :data:`MANAGEMENT_READS`; DescribeOrganization answers any
+member. Taught: that refusal. A delegated administrator (of any service, ``RegisterDelegatedAdministrator``) is let
+through to moto, which still answers it from its own view; write calls from members are not taught.
+
 The product knows nothing of this: it calls the real API, as it would on AWS.
+
+**Where the refusals apply.** The Config teaching serves every caller. The refusals apply only to requests that
+:func:`aws_assets.sim.server.start_moto_server`'s server marks (:data:`SIMULATOR_HEADER`) and, in process, inside
+:func:`refusals_in_process`, which a test opts into: other moto servers and ``mock_aws`` keep moto's behaviour.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
+import warnings
+from collections.abc import Callable, Iterator
 from typing import Any
 
 # Reported results by rule ARN, then by (resource type, resource ID): a later result for a resource
@@ -30,9 +54,132 @@ _CONFIG_RESULTS_LOCK = threading.Lock()  # the server answers each request on it
 _DEFAULT_EVALUATION_PAGE = 10  # AWS's page size when GetComplianceDetailsByConfigRule has no Limit
 
 
+# Set on every request by the simulator's server (aws_assets.sim.server), and only there: the refusals below apply
+# to the requests that carry it, so another moto server in the same process keeps moto's behaviour.
+SIMULATOR_HEADER = "X-Aws-Assets-Simulator"
+_REFUSING_IN_PROCESS = False  # the opt-in of in-process (mock_aws) callers: see refusals_in_process
+_TAUGHT = "_aws_assets_taught"  # marks a moto method this module has wrapped, so teaching is idempotent
+
+# AWS's documentation of each says: "can be called only from the organization's management account or by a member
+# account that is a delegated administrator".
+MANAGEMENT_READS = (
+    "describe_account", "describe_create_account_status", "describe_organizational_unit", "describe_policy",
+    "list_accounts", "list_accounts_for_parent", "list_aws_service_access_for_organization", "list_children",
+    "list_create_account_status", "list_delegated_administrators", "list_delegated_services_for_account",
+    "list_organizational_units_for_parent", "list_parents", "list_policies", "list_policies_for_target",
+    "list_roots", "list_tags_for_resource", "list_targets_for_policy",
+)
+
+
 def teach_moto() -> None:
-    """Teach moto's server what this module adds; call it before the server starts. Idempotent."""
+    """Teach moto what this module adds; call it before the server starts. Idempotent."""
+    # botocore's STS model has no AccessDenied shape (AWS's common error), so moto warns on each refusal and answers
+    # HTTP 400 where AWS answers 403; botocore reads the code, not the status. Organizations models its refusal.
+    warnings.filterwarnings(
+        "ignore", message=r"Exception\(STSClientError\) with code AccessDenied does not match", category=UserWarning
+    )
     _teach_config_compliance()
+    _teach_assume_role_refusals()
+    _teach_organizations_refusals()
+
+
+@contextlib.contextmanager
+def refusals_in_process() -> Iterator[None]:
+    """Apply the AssumeRole and Organizations refusals to in-process moto (``mock_aws``) callers too, while inside."""
+    global _REFUSING_IN_PROCESS
+    teach_moto()
+    previous, _REFUSING_IN_PROCESS = _REFUSING_IN_PROCESS, True
+    try:
+        yield
+    finally:
+        _REFUSING_IN_PROCESS = previous
+
+
+def _refusing(response: Any) -> bool:
+    # moto's request headers are case-insensitive (werkzeug's on its server, botocore's in process).
+    return _REFUSING_IN_PROCESS or SIMULATOR_HEADER in (response.headers or {})
+
+
+def _wrap(response_class: type, action: str, refusal: Callable[[Any], Exception | None]) -> None:
+    """Make moto's `action` raise `refusal(response)` when that is an error and the request is refused."""
+    moto_action = getattr(response_class, action)
+    if getattr(moto_action, _TAUGHT, False):
+        return
+
+    def action_or_refusal(response: Any) -> Any:
+        if _refusing(response):
+            error = refusal(response)
+            if error is not None:
+                raise error
+        return moto_action(response)
+
+    setattr(action_or_refusal, _TAUGHT, True)
+    setattr(response_class, action, action_or_refusal)
+
+
+def _teach_assume_role_refusals() -> None:
+    from moto.sts.responses import TokenResponse
+
+    _wrap(TokenResponse, "assume_role", _assume_role_refusal)
+
+
+def _assume_role_refusal(response: Any) -> Exception | None:
+    from moto.iam.models import iam_backends
+    from moto.sts.exceptions import STSClientError
+    from moto.utilities.utils import PARTITION_NAMES
+
+    role_arn = response._get_param("RoleArn") or ""
+    parts = role_arn.split(":", 5)
+    if len(parts) == 6 and parts[1] in PARTITION_NAMES and parts[2] == "iam" and parts[5].startswith("role/"):
+        account_id, role_name = parts[4], parts[5].rsplit("/", 1)[-1]
+        role = next((r for r in iam_backends[account_id][parts[1]].get_roles() if r.name == role_name), None)
+        external_id = response._get_param("ExternalId")
+        if role is not None and _trusts_external_id(role.assume_role_policy_document, external_id):
+            return None
+    _, caller_arn, _ = response.backend.get_caller_identity(response.get_access_key(), response.region)
+    return STSClientError(
+        "AccessDenied", f"User: {caller_arn} is not authorized to perform: sts:AssumeRole on resource: {role_arn}"
+    )
+
+
+def _trusts_external_id(trust_policy: str | dict[str, Any], external_id: str | None) -> bool:
+    """False when every statement allowing sts:AssumeRole requires an ExternalId (StringEquals) other than this."""
+    document = json.loads(trust_policy) if isinstance(trust_policy, str) else trust_policy
+    statements = document.get("Statement", [])
+    statements = [statements] if isinstance(statements, dict) else statements
+    required: list[set[str]] = []
+    for statement in statements:
+        actions = statement.get("Action", [])
+        actions = {actions} if isinstance(actions, str) else set(actions)
+        if statement.get("Effect") != "Allow" or not actions & {"sts:AssumeRole", "sts:*", "*"}:
+            continue
+        equals = {key.lower(): value for key, value in statement.get("Condition", {}).get("StringEquals", {}).items()}
+        if "sts:externalid" not in equals:
+            return True
+        wanted = equals["sts:externalid"]
+        required.append({wanted} if isinstance(wanted, str) else set(wanted))
+    return not required or any(external_id in values for values in required)
+
+
+def _teach_organizations_refusals() -> None:
+    from moto.organizations.responses import OrganizationsResponse
+
+    for action in MANAGEMENT_READS:
+        _wrap(OrganizationsResponse, action, _organizations_refusal)
+
+
+def _organizations_refusal(response: Any) -> Exception | None:
+    from moto.organizations.exceptions import OrganizationsClientError
+    from moto.organizations.models import organizations_backends
+
+    caller = response.current_account
+    if caller not in organizations_backends.master_accounts:
+        return None  # the management account, or an account in no organisation: moto answers as AWS does
+    management_id, partition = organizations_backends.master_accounts[caller]
+    management = organizations_backends[management_id][partition]
+    if caller == management_id or any(admin.account.id == caller for admin in management.admins):
+        return None
+    return OrganizationsClientError("AccessDeniedException", "You don't have permissions to access this resource.")
 
 
 def _teach_config_compliance() -> None:

@@ -1,8 +1,12 @@
 """An AWS Organization on moto, for the tests of its collection and of onboarding it with one entry."""
 
+import contextlib
 import json
 
+import boto3
 import pytest
+
+from aws_assets.sim.teach_moto import refusals_in_process
 
 SCP, RCP = "SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY"
 
@@ -56,3 +60,28 @@ def org(account_session) -> dict[str, str]:
         "deny-outside-reads": policy("deny-outside-reads", RCP, document("Deny", "s3:GetObject", Principal="*"),
                                      prod),
     }
+
+
+@pytest.fixture
+def refusing_aws(moto):
+    """AWS's refusals that moto lacks, in process (aws_assets.sim.teach_moto): AssumeRole of a role that does not
+    exist or expects another ExternalId is AccessDenied, and so is a member account's listing of its organisation.
+    Gives `refuse(roles)`: creates each role ARN of `roles` with a trust policy requiring its external ID, then
+    turns the refusals on until the test ends."""
+    with contextlib.ExitStack() as stack:
+
+        def refuse(roles: dict[str, str]) -> None:
+            for role_arn, external_id in roles.items():
+                account_id, role_name = role_arn.split(":")[4], role_arn.rsplit("/", 1)[-1]
+                # moto lets any role in an account be assumed until the refusals are on: this one acts there.
+                credentials = boto3.client("sts").assume_role(
+                    RoleArn=f"arn:aws:iam::{account_id}:role/test-setup", RoleSessionName="setup")["Credentials"]
+                boto3.client("iam", aws_access_key_id=credentials["AccessKeyId"],
+                             aws_secret_access_key=credentials["SecretAccessKey"],
+                             aws_session_token=credentials["SessionToken"]).create_role(
+                    RoleName=role_name, AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
+                        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                        "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"sts:ExternalId": external_id}}}]}))
+            stack.enter_context(refusals_in_process())
+
+        yield refuse

@@ -3,7 +3,9 @@ and exclusion, and each is synced through its own role."""
 
 import json
 
+import boto3
 import pytest
+from botocore.exceptions import ClientError
 from dagster import AssetKey, instance_for_test, materialize
 
 from aws_assets.defs.assets.entities import build_service_assets
@@ -148,24 +150,61 @@ def test_a_malformed_organisation_field_is_named(organization, message):
     assert message in str(error.value) and "secret" not in str(error.value)
 
 
-def test_sync_of_one_organisation_entry_syncs_its_members_and_lists_what_it_skipped(org, tmp_path, capsys):
+def member_role(account_id: str) -> str:
+    return f"arn:aws:iam::{account_id}:role/{ROLE_NAME}"
+
+
+def sync_organisation(tmp_path, **organization) -> int:
     from aws_assets.app.cli import main
 
     instances_file = tmp_path / "instances.json"
     instances_file.write_text(json.dumps([{
         "name": "acme", "roleArn": INSTANCE.role_arn, "externalId": "entry-secret", "regions": ["eu-west-1"],
-        "organization": {"memberRoleName": ROLE_NAME, "excludeAccounts": [org["legacy"]]}}]))
-    lake = tmp_path / "lake"
-    status = main(["sync", "--instances", str(instances_file), "--lake", str(lake),
-                   "--dagster-home", str(tmp_path / "home"), "--concurrency", "2"])
+        "organization": {"memberRoleName": ROLE_NAME, **organization}}]))
+    return main(["sync", "--instances", str(instances_file), "--lake", str(tmp_path / "lake"),
+                 "--dagster-home", str(tmp_path / "home"), "--concurrency", "2"])
+
+
+def lake_rows(tmp_path, table: str) -> list[dict]:
+    return LakeResource(root=str(tmp_path / "lake")).lake().read_table(table).to_pylist()
+
+
+def test_sync_of_one_organisation_entry_syncs_its_members_and_lists_what_it_skipped(org, refusing_aws, tmp_path,
+                                                                                   capsys):
+    refusing_aws({role: "entry-secret" for role in [INSTANCE.role_arn, member_role(org["prod-app"]),
+                                                    member_role(org["sandbox"])]})
+    status = sync_organisation(tmp_path, excludeAccounts=[org["legacy"]])
     output = "".join(capsys.readouterr())
-    # moto answers a member's ListRoots (AWS refuses it: AccessDenied) and then fails its
-    # ListOrganizationalUnitsForParent, so the members' organisation tables fail here and only here; every other
-    # table of every member is written.
-    assert status == 1 and "ParentNotFoundException" in output
+    # Each member's organisation tables are empty, as AWS refuses a member's ListRoots: only the management account's
+    # partition lists the organisation.
+    assert status == 0, output
     assert f"skipped {org['legacy']}: excluded by acme (111122223333)'s excludeAccounts" in output
     assert "entry-secret" not in output
-    synced = {row["accountId"] for row in LakeResource(root=str(lake)).lake().read_table("aws_account").to_pylist()}
-    assert synced == {ACCOUNT_ID, org["prod-app"], org["sandbox"]}
-    accounts = LakeResource(root=str(lake)).lake().read_table("aws_organization_account").to_pylist()
+    assert {row["accountId"] for row in lake_rows(tmp_path, "aws_account")} == {
+        ACCOUNT_ID, org["prod-app"], org["sandbox"]}
+    accounts = lake_rows(tmp_path, "aws_organization_account")
+    assert {row["accountId"] for row in accounts} == {ACCOUNT_ID}
     assert {row["memberAccountId"] for row in accounts} >= {org["prod-app"], org["sandbox"], org["legacy"]}
+
+
+def test_a_member_whose_role_cannot_be_assumed_fails_alone_and_named(org, refusing_aws, tmp_path, capsys):
+    # sandbox has no role; legacy's expects another external ID: AWS refuses both AssumeRole calls alike.
+    refusing_aws({INSTANCE.role_arn: "entry-secret", member_role(org["prod-app"]): "entry-secret",
+                  member_role(org["legacy"]): "another-secret"})
+    status = sync_organisation(tmp_path)
+    output = "".join(capsys.readouterr())
+    assert status == 1, output
+    for member in (org["sandbox"], org["legacy"]):
+        assert f"account {member}: cannot assume role {member_role(member)}: AccessDenied" in output
+    assert "entry-secret" not in output and "another-secret" not in output
+    assert {row["accountId"] for row in lake_rows(tmp_path, "aws_account")} == {ACCOUNT_ID, org["prod-app"]}
+
+
+def test_in_process_moto_refuses_only_inside_the_opt_in(org, moto):
+    from aws_assets.sim.teach_moto import refusals_in_process
+
+    sts, missing = boto3.client("sts"), f"arn:aws:iam::{org['sandbox']}:role/missing"
+    assert sts.assume_role(RoleArn=missing, RoleSessionName="test")
+    with refusals_in_process(), pytest.raises(ClientError, match="AccessDenied"):
+        sts.assume_role(RoleArn=missing, RoleSessionName="test")
+    assert sts.assume_role(RoleArn=missing, RoleSessionName="test")

@@ -2,8 +2,8 @@
 ``aws_organizations`` service entity and nothing else.
 
 Seeding one needs moto taught first (in ``aws_assets/sim/teach_moto.py``): moto 5.2.5 has no
-InviteAccountToOrganization (``create_account`` makes random IDs, so prod, dev and shared cannot join), lets a
-member call ListRoots where AWS refuses it, and picks a random organisation ID.
+InviteAccountToOrganization (``create_account`` makes random IDs, so prod, dev and shared cannot join) and picks a
+random organisation ID. (A member's ListRoots and other listing calls are refused as on AWS: teach_moto does that.)
 """
 
 from __future__ import annotations
