@@ -12,12 +12,15 @@ from __future__ import annotations
 import ast
 import json
 import re
+import shlex
 from functools import cache
 from typing import Any
 
 import botocore.session
 import cfnlint.api
 import pytest
+from botocore import xform_name
+from botocore.model import ListShape, Shape, StructureShape
 from cfnlint.decode import cfn_yaml
 from moto.iam.aws_managed_policies import aws_managed_policies_data
 
@@ -245,3 +248,104 @@ def test_the_plain_json_trust_policy_is_the_templates():
                          parse_trust_policy(filled), ingested_accounts=())
     assert (edge.to_key, edge.external_id_required, edge.trust_zone) == (
         f"arn:aws:iam::{OPERATOR_ACCOUNT_ID}:root", True, "external_account")
+
+
+README = REPO / "README.md"
+STACKSET_STEPS = "**The role in every member: a StackSet.**"
+ROOT_OR_OU_ID = re.compile(r"^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$")
+
+
+def readme_stackset_commands() -> list[list[str]]:
+    """The `aws` commands of the README's StackSet steps, each split into words as a shell splits it."""
+    section = README.read_text().split(STACKSET_STEPS, 1)[1].split("\n3. Run", 1)[0]
+    commands = []
+    for block in re.findall(r"```sh\n(.*?)```", section, flags=re.DOTALL):
+        for line in block.replace("\\\n", " ").splitlines():
+            if words := shlex.split(line, comments=True):
+                commands.append(words)
+    return commands
+
+
+def _cli_value(shape: Shape, words: list[str]) -> Any:
+    """A CLI option's words as the request member of `shape`: lists by word, structures in shorthand (Key=Value,..),
+    file:// read from the repository."""
+    if isinstance(shape, ListShape):
+        return [_cli_value(shape.member, [word]) for word in words]
+    [word] = words
+    if isinstance(shape, StructureShape):
+        fields = dict(pair.split("=", 1) for pair in word.split(","))
+        unknown = set(fields) - set(shape.members)
+        assert not unknown, f"{shape.name} has no field {unknown}"
+        return {key: _cli_value(shape.members[key], [value]) for key, value in fields.items()}
+    if word.startswith("file://"):
+        return (REPO / word.removeprefix("file://")).read_text()
+    if shape.type_name == "boolean":
+        return {"true": True, "false": False}[word]
+    return int(word) if shape.type_name == "integer" else word
+
+
+def cli_request(command: list[str]) -> tuple[str, str, dict[str, Any]]:
+    """(service, boto3 method, parameters) of `aws <service> <operation> --option value ...`, by the operation's
+    botocore model, so an option or field the operation does not have fails here rather than in a reader's shell."""
+    assert command[0] == "aws", command
+    service, operation, *options = command[1:]
+    operation_model = botocore.session.get_session().get_service_model(service).operation_model(
+        "".join(part.capitalize() for part in operation.split("-")))
+    members = operation_model.input_shape.members if operation_model.input_shape else {}
+    words: dict[str, list[str]] = {}
+    for word in options:
+        if word.startswith("--"):
+            member = "".join(part.capitalize() for part in word[2:].split("-"))
+            assert member in members, f"aws {service} {operation} has no option {word}"
+            words[member] = []
+        else:
+            words[member].append(word)
+    return service, xform_name(operation_model.name), {
+        member: _cli_value(members[member], values) for member, values in words.items()}
+
+
+def readme_stackset_requests() -> dict[str, dict[str, Any]]:
+    """The README's StackSet commands as boto3 requests, by method."""
+    requests = [cli_request(command) for command in readme_stackset_commands()]
+    methods = [method for _, method, _ in requests]
+    assert len(set(methods)) == len(methods), f"one command of each operation in the README: {methods}"
+    return {method: parameters for _, method, parameters in requests}
+
+
+def stack_parameters(request: dict[str, Any]) -> dict[str, str]:
+    return {parameter["ParameterKey"]: parameter["ParameterValue"] for parameter in request["Parameters"]}
+
+
+def readme_member_role_name() -> str:
+    [name] = re.findall(r'"memberRoleName": "([^"]*)"', README.read_text().split(STACKSET_STEPS, 1)[0])
+    return name
+
+
+def test_the_readme_stackset_deploys_the_template_to_every_member_and_the_plain_stack_to_the_management_account():
+    requests = readme_stackset_requests()
+    assert set(requests) == {"activate_organizations_access", "create_stack_set", "create_stack_instances",
+                             "list_stack_instances", "create_stack"}
+    stack_set, instances, plain = requests["create_stack_set"], requests["create_stack_instances"], requests[
+        "create_stack"]
+    for request in (stack_set, plain):
+        assert request["TemplateBody"] == TEMPLATE.read_text()
+        assert "CAPABILITY_NAMED_IAM" in request["Capabilities"]
+    assert stack_set["PermissionModel"] == "SERVICE_MANAGED"
+    assert stack_set["AutoDeployment"] == {"Enabled": True, "RetainStacksOnAccountRemoval": False}
+    assert instances["StackSetName"] == requests["list_stack_instances"]["StackSetName"] == stack_set["StackSetName"]
+    # IAM is global: a second region would create the same role twice and fail there.
+    assert len(instances["Regions"]) == 1
+    assert set(instances["DeploymentTargets"]) == {"OrganizationalUnitIds"}
+    assert all(map(ROOT_OR_OU_ID.match, instances["DeploymentTargets"]["OrganizationalUnitIds"]))
+
+
+def test_the_readme_stacks_have_exactly_the_templates_parameters_and_the_entrys_member_role_name():
+    requests = readme_stackset_requests()
+    members, management = stack_parameters(requests["create_stack_set"]), stack_parameters(requests["create_stack"])
+    assert set(members) == set(template()["Parameters"])
+    assert management == members, "the README says the management account's stack has the StackSet's parameters"
+    assert members["RoleName"] == readme_member_role_name()
+    for name, value in members.items():
+        declared = template()["Parameters"][name]
+        assert declared.get("MinLength", 0) <= len(value) <= declared.get("MaxLength", len(value)), name
+        assert re.fullmatch(declared.get("AllowedPattern", ".*"), value), name
