@@ -33,7 +33,10 @@ SYNC_JOB = "sync"
 
 
 class SyncConfig(Config):
-    accounts: list[str] = Field(default=[], description="Account IDs to sync; empty: every registered instance")
+    accounts: list[str] = Field(default=[], description="Account IDs to sync; with `entries` empty too: every "
+                                "account the instances file stands for")
+    entries: list[str] = Field(default=[], description="Instances-file entries to sync, by their account ID: an "
+                               "organisation entry stands for itself and its members, listed at run time")
     concurrency: int = Field(default=DEFAULT_CONCURRENCY, description="Accounts synced at a time")
     extra_regions: list[str] = Field(
         default=[], description="Regions synced besides each account's own, to show as not collected (a region "
@@ -56,19 +59,20 @@ def sync_accounts_op(context: OpExecutionContext, config: SyncConfig) -> None:
     aws: AwsAccounts = context.resources.aws
     lake: LakeResource = context.resources.lake
     progress: Callable[[PartitionSync], None] = context.resources.sync_progress
-    membership = aws.members()
+    membership = aws.members(refresh=True)  # every sync lists the organisations afresh
     for account_id, reason in sorted(membership.skipped.items()):
         context.log.info(f"skipped account {account_id}: {reason}")
     for reason in membership.failed.values():
         context.log.error(f"{reason}; its members are not synced")
     instances = membership.instances
-    if config.accounts:
+    if config.accounts or config.entries:
         known = {i.account_id for i in instances}
-        unknown = sorted(set(config.accounts) - known)
+        unknown = sorted((set(config.accounts) | set(config.entries)) - known)
         if unknown:
             raise Failure(description=str(InstanceError(
                 f"account(s) {', '.join(unknown)} have no integration instance in {aws.instances_file}")))
-        instances = [i for i in instances if i.account_id in config.accounts]
+        selected = set(config.accounts) | membership.accounts_of(config.entries)
+        instances = [i for i in instances if i.account_id in selected]
     # The materializations below name partitions of these accounts: the partitions must exist first.
     context.instance.add_dynamic_partitions(accounts_partitions.name, [i.account_id for i in instances])
     failed = []
@@ -117,7 +121,8 @@ build_graph_job = define_asset_job(
 
 def sync_run_request(account_id: str, trigger: str, run_key: str | None = None,
                      extra_regions: tuple[str, ...] = ()) -> RunRequest:
-    """One run of the sync job for one account, tagged with the account so that dagster.yaml keeps its runs apart."""
-    config = {"accounts": [account_id], "extra_regions": list(extra_regions)}
+    """One run of the sync job for the instances-file entry of one account (an organisation entry: with its members,
+    listed when the run starts), tagged with the account so that dagster.yaml keeps the entry's runs apart."""
+    config = {"entries": [account_id], "extra_regions": list(extra_regions)}
     return RunRequest(job_name=SYNC_JOB, run_key=run_key, tags={TRIGGER_TAG: trigger, ACCOUNT_TAG: account_id},
                       run_config={"ops": {"sync_accounts_op": {"config": config}}})

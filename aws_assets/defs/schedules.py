@@ -1,5 +1,6 @@
-"""The schedule that re-syncs every registered instance: one run of the `sync` job per account. The relationship and
-analysis assets follow through the
+"""The schedule that re-syncs every registered instance: one run of the `sync` job per instances-file entry. An
+organisation entry's run lists its members when it starts, so an account that joined is synced from the next tick on
+and one that left is not (its data stays until purged). The relationship and analysis assets follow through the
 `graph_automation` sensor."""
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ def build_sync_schedules(cron: str | None = None) -> list[ScheduleDefinition]:
     try:
 
         @schedule(name="sync", cron_schedule=cron, job=sync_job, default_status=DefaultScheduleStatus.RUNNING,
-                  description=f"Re-syncs every registered instance, one run per account ({cron}, UTC).")
+                  description=f"Re-syncs every registered instance, one run per entry of the instances file (an "
+                  f"organisation entry's run syncs its members) ({cron}, UTC).")
         def sync(context: ScheduleEvaluationContext, aws: AwsAccounts):
             registry = _registered(context, aws)
             return [sync_run_request(a, TRIGGER, f"{_tick(context)}:{a}") for a in registry] or _nothing(aws)

@@ -43,9 +43,14 @@ class Membership:
     instances: list[Instance] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)  # account -> why it is not synced
     failed: dict[str, str] = field(default_factory=dict)  # organisation entry -> why its members are not known
+    members_of: dict[str, list[str]] = field(default_factory=dict)  # an organisation entry's account -> its members
 
     def instance(self, account_id: str) -> Instance | None:
         return next((i for i in self.instances if i.account_id == account_id), None)
+
+    def accounts_of(self, entry_accounts: Iterable[str]) -> set[str]:
+        """The accounts the entries of these accounts stand for: each entry's own, and an organisation's members."""
+        return {account for entry in entry_accounts for account in (entry, *self.members_of.get(entry, ()))}
 
 
 def account_state(account: Mapping[str, Any]) -> str:
@@ -142,6 +147,7 @@ def expand(entries: list[Instance], profile: str | None = None, calls: CallCount
             continue
         members, skipped = member_instances(entry, accounts, covered)
         membership.instances.extend(members)
+        membership.members_of[entry.account_id] = [member.account_id for member in members]
         covered.update(member.account_id for member in members)
         for account_id, reason in skipped.items():
             membership.skipped.setdefault(account_id, reason)

@@ -73,12 +73,12 @@ def refusing_aws(moto):
         def refuse(roles: dict[str, str]) -> None:
             for role_arn, external_id in roles.items():
                 account_id, role_name = role_arn.split(":")[4], role_arn.rsplit("/", 1)[-1]
-                # moto lets any role in an account be assumed until the refusals are on: this one acts there.
-                credentials = boto3.client("sts").assume_role(
-                    RoleArn=f"arn:aws:iam::{account_id}:role/test-setup", RoleSessionName="setup")["Credentials"]
-                boto3.client("iam", aws_access_key_id=credentials["AccessKeyId"],
-                             aws_secret_access_key=credentials["SecretAccessKey"],
-                             aws_session_token=credentials["SessionToken"]).create_role(
+                iam = boto3.client("iam")
+                # moto acts in the account this header names: the role is created there whether or not the
+                # refusals are on yet (a test may call refuse again for an account that joins later).
+                iam.meta.events.register("before-sign.iam.*", lambda request, account=account_id, **_: (
+                    request.headers.__setitem__("x-moto-account-id", account)))
+                iam.create_role(
                     RoleName=role_name, AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
                         "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
                         "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"sts:ExternalId": external_id}}}]}))

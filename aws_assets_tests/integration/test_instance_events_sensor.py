@@ -111,7 +111,7 @@ def test_new_instance_is_registered_partitioned_and_synced_in_the_same_tick(esta
     assert runs(result) == sync_runs(PROD)
     for request in result.run_requests:
         assert request.tags["aws_assets/trigger"] == "instance_event"
-        assert request.run_config["ops"]["sync_accounts_op"]["config"]["accounts"] == [PROD]
+        assert request.run_config["ops"]["sync_accounts_op"]["config"]["entries"] == [PROD]
     assert estate.inbox_files() == []
     assert estate.inbox_files("processed") == ["prod.json"]
     assert json.loads((estate.inbox / "processed" / "prod.json").read_text())["externalId"] == "<redacted>"

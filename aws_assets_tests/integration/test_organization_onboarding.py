@@ -1,14 +1,17 @@
 """One instances-file entry stands for a whole AWS Organization: its members are listed at run time, filtered by OU
 and exclusion, and each is synced through its own role."""
 
+import datetime
 import json
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from dagster import AssetKey, instance_for_test, materialize
+from dagster import AssetKey, build_schedule_context, instance_for_test, materialize
 
 from aws_assets.defs.assets.entities import build_service_assets
+from aws_assets.defs.definitions import build_definitions
+from aws_assets.defs.jobs import ACCOUNT_TAG
 from aws_assets.defs.resources import AwsAccounts, LakeResource
 from aws_assets.inputs.instances import Instance, InstanceError, OrganizationScope, load_instances, parse_instances
 from aws_assets.inputs.organization import expand, member_instances
@@ -208,3 +211,42 @@ def test_in_process_moto_refuses_only_inside_the_opt_in(org, moto):
     with refusals_in_process(), pytest.raises(ClientError, match="AccessDenied"):
         sts.assume_role(RoleArn=missing, RoleSessionName="test")
     assert sts.assume_role(RoleArn=missing, RoleSessionName="test")
+
+
+def test_the_scheduled_run_of_an_organisation_entry_follows_its_membership(org, account_session, refusing_aws,
+                                                                          tmp_path):
+    """The schedule requests one run for the entry; each run lists the members when it starts: a newcomer is synced,
+    an account that left is not, and its data stays in the lake."""
+    instances_file = tmp_path / "instances.json"
+    instances_file.write_text(json.dumps([{
+        "name": "acme", "roleArn": INSTANCE.role_arn, "externalId": INSTANCE.external_id, "regions": ["eu-west-1"],
+        "organization": {"memberRoleName": ROLE_NAME}}]))
+    refusing_aws({role: INSTANCE.external_id for role in [INSTANCE.role_arn, *(
+        member_role(org[name]) for name in ("prod-app", "sandbox", "legacy"))]})
+    defs = build_definitions(instances_file=str(instances_file), lake_root=str(tmp_path / "lake"))
+    lake = LakeResource(root=str(tmp_path / "lake")).lake()
+
+    def scheduled_run(dagster_instance, tick: datetime.datetime) -> set[str]:
+        with build_schedule_context(instance=dagster_instance, scheduled_execution_time=tick,
+                                    resources=defs.resources, repository_def=defs.get_repository_def()) as context:
+            [request] = defs.resolve_schedule_def("sync").evaluate_tick(context).run_requests
+        assert request.tags[ACCOUNT_TAG] == ACCOUNT_ID
+        result = defs.resolve_job_def(request.job_name).execute_in_process(
+            run_config=request.run_config, instance=dagster_instance, tags=request.tags)
+        assert result.success
+        return {event.partition.split("|")[0] for event in result.get_asset_materialization_events()
+                if event.asset_key == AssetKey("aws_account")}
+
+    with instance_for_test() as dagster_instance:
+        first = scheduled_run(dagster_instance, datetime.datetime(2026, 12, 1, 2, tzinfo=datetime.UTC))
+        assert first == {ACCOUNT_ID, org["prod-app"], org["sandbox"], org["legacy"]}
+        client = account_session.client("organizations")
+        client.remove_account_from_organization(AccountId=org["legacy"])
+        joined = client.create_account(AccountName="newcomer", Email="newcomer@example.com")[
+            "CreateAccountStatus"]["AccountId"]
+        refusing_aws({member_role(joined): INSTANCE.external_id})
+        second = scheduled_run(dagster_instance, datetime.datetime(2026, 12, 2, 2, tzinfo=datetime.UTC))
+        assert second == {ACCOUNT_ID, org["prod-app"], org["sandbox"], joined}
+        assert joined in dagster_instance.get_dynamic_partitions("accounts")
+    in_lake = {row["accountId"] for row in lake.read_table("aws_account").to_pylist()}
+    assert in_lake == first | second  # legacy's data is kept, not purged

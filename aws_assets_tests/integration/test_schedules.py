@@ -45,7 +45,7 @@ def test_schedule_resyncs_every_registered_instance_and_adds_missing_partitions(
         assert sorted(instance.get_dynamic_partitions("accounts")) == [PROD, DEV]
 
     # One run of the sync job per account, tagged with it: dagster.yaml keeps an account's runs apart.
-    assert [(r.job_name, r.run_config["ops"]["sync_accounts_op"]["config"]["accounts"], r.tags[ACCOUNT_TAG])
+    assert [(r.job_name, r.run_config["ops"]["sync_accounts_op"]["config"]["entries"], r.tags[ACCOUNT_TAG])
             for r in result.run_requests] == [("sync", [PROD], PROD), ("sync", [DEV], DEV)]
     assert {r.tags["aws_assets/trigger"] for r in result.run_requests} == {"schedule"}
     # One run per account and tick: a retried tick launches nothing twice, the next tick runs again.
