@@ -7,6 +7,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.retries.bucket import Clock
 
 from aws_assets.aws.ratelimit import DEFAULT_RATES, RateLimitError, RateLimits, configured_rates
+from aws_assets_tests.conftest import REPO
 
 
 def test_the_override_replaces_only_the_services_it_names(monkeypatch):
@@ -76,3 +77,13 @@ def test_every_request_a_client_sends_takes_a_token_of_its_accounts_bucket():
     assert len(answered) == 5
     assert bucket.available_capacity == bucket.max_capacity - 5
     assert limits.bucket("111111111111", "eu-west-1", "ec2") is bucket
+
+
+def test_the_readme_lists_the_default_rates_as_declared():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    table = readme.split("| service | rate | where the figure comes from |\n|---|---|---|\n", 1)[1].split("\n\n", 1)[0]
+    listed = {}
+    for line in table.splitlines():
+        service, rate, source = (cell.strip() for cell in line.strip("|").split("|"))
+        listed[service.strip("`")] = (float(rate), source)
+    assert listed == DEFAULT_RATES
