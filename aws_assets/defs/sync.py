@@ -16,6 +16,7 @@ from dagster import AssetCheckSeverity, DagsterEvent, DagsterInstance, Definitio
 
 from aws_assets.collection.limits import DEFAULT_CONCURRENCY
 from aws_assets.collection.partition import PartitionSync
+from aws_assets.defs.assets.edge_checks import failed_edge_checks
 from aws_assets.defs.jobs import ACCOUNT_TAG, SYNC_JOB, build_graph_job
 from aws_assets.graph.tables import relationship_schemas
 from aws_assets.inputs.instances import Instance
@@ -130,7 +131,10 @@ def build_graph(defs: Definitions, dagster_instance: DagsterInstance, run_config
             evaluation = event.event_specific_data
             # A failed WARN check reports something found in AWS (a finding), not a broken graph.
             if not evaluation.passed and evaluation.severity == AssetCheckSeverity.ERROR:
-                graph.failed_checks.append(f"{evaluation.asset_key.to_user_string()}: {evaluation.check_name}")
+                counts = {name: value.value for name, value in evaluation.metadata.items()}
+                failed = ", ".join(f"{name}: {counts[name]}" for name in failed_edge_checks(counts))
+                graph.failed_checks.append(f"{evaluation.asset_key.to_user_string()}: {evaluation.check_name}"
+                                           + (f" ({failed})" if failed else ""))
     graph.ok = graph.ok and not graph.failed_checks
     graph.seconds = time.monotonic() - started
     return graph

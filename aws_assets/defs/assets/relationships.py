@@ -21,7 +21,7 @@ from dagster import (
 )
 
 from aws_assets.defs.assets.column_schema import column_schema
-from aws_assets.defs.assets.edge_checks import edge_check_results, edge_check_specs
+from aws_assets.defs.assets.edge_checks import EDGE_CHECK, edge_check_results, edge_check_specs
 from aws_assets.defs.assets.entities import markdown_preview
 from aws_assets.defs.automation import REFRESH_WHEN_UPSTREAM_CHANGES
 from aws_assets.defs.resources import LakeResource
@@ -85,12 +85,9 @@ def build_relationship_assets() -> AssetsDefinition:
                     "preview": MetadataValue.md(markdown_preview(edges, PREVIEW_COLUMNS)),
                 },
             )
-            checked = check_edges(con, edges, endpoint_tables(relationship), relationship.parallel_edges)
-            selected_checks = {
-                check: problems for check, problems in checked.items()
-                if AssetCheckKey(key, check) in context.selected_asset_check_keys
-            }
-            yield from edge_check_results(relationship.type, selected_checks)
+            if AssetCheckKey(key, EDGE_CHECK) in context.selected_asset_check_keys:
+                checked = check_edges(con, edges, endpoint_tables(relationship), relationship.parallel_edges)
+                yield from edge_check_results(relationship.type, checked)
 
     return build_relationships
 
