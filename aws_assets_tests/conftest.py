@@ -89,6 +89,20 @@ def account_session(moto) -> boto3.Session:
     return assume_role_session(INSTANCE)
 
 
+class RawBody:
+    """The raw stream botocore reads an HTTP body from, for answers made up in a `before-send` handler."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_):
+        yield self._body
+
+    def read(self, *_args):
+        body, self._body = self._body, b""
+        return body
+
+
 def make_collection(region: str = REGION) -> PartitionCollection:
     """A partition collection with its own session, so its CallCounter sees only the collector's calls."""
     calls = CallCounter()

@@ -16,7 +16,7 @@ from aws_assets.inputs.instances import Instance
 from aws_assets.model.regions import GLOBAL_REGION
 from aws_assets.services import account
 from aws_assets.services.catalog import ENTITY_TYPES
-from aws_assets_tests.conftest import ACCOUNT_ID, make_collection
+from aws_assets_tests.conftest import ACCOUNT_ID, RawBody, make_collection
 
 THROTTLING_BODY = (
     b'<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error>'
@@ -30,7 +30,7 @@ def test_throttling_is_retried(global_partition):
     def throttle_twice(request, **_):
         attempts.append(request.url)
         if len(attempts) <= 2:
-            return AWSResponse(request.url, 400, {}, _Raw(THROTTLING_BODY))
+            return AWSResponse(request.url, 400, {}, RawBody(THROTTLING_BODY))
         return None
 
     events = global_partition.session._session.get_component("event_emitter")
@@ -56,7 +56,7 @@ def _always_answer(collection, status: int, code: str) -> list[str]:
 
     def answer(request, **_):
         attempts.append(request.url)
-        return AWSResponse(request.url, status, {}, _Raw(_error_body(code)))
+        return AWSResponse(request.url, status, {}, RawBody(_error_body(code)))
 
     collection.session._session.get_component("event_emitter").register_first(
         "before-send.iam.GetAccountSummary", answer)
@@ -105,7 +105,7 @@ def test_denied_service_names_the_operation_and_keeps_others(global_partition):
     def deny(request, **_):
         body = (b"<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
                 b"<Message>not authorized to perform iam:GetAccountSummary</Message></Error></ErrorResponse>")
-        return AWSResponse(request.url, 403, {}, _Raw(body))
+        return AWSResponse(request.url, 403, {}, RawBody(body))
 
     events = global_partition.session._session.get_component("event_emitter")
     events.register_first("before-send.iam.GetAccountSummary", deny)
@@ -117,20 +117,6 @@ def test_denied_service_names_the_operation_and_keeps_others(global_partition):
     assert "AccessDenied" in account_outcome.error
     assert "lacks this read permission" in account_outcome.error
     assert ec2_service.ok and ec2_service.table.num_rows == 1
-
-
-class _Raw:
-    """The raw stream botocore reads an HTTP body from."""
-
-    def __init__(self, body: bytes) -> None:
-        self._body = body
-
-    def stream(self, **_):
-        yield self._body
-
-    def read(self, *_args):
-        body, self._body = self._body, b""
-        return body
 
 
 class _DenyingSTS(http.server.BaseHTTPRequestHandler):

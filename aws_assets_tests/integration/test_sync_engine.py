@@ -23,7 +23,7 @@ from aws_assets.inputs.instances import Instance
 from aws_assets.inputs.registry import save_registry
 from aws_assets.lake.storage import Lake
 from aws_assets.model.regions import GLOBAL_REGION
-from aws_assets_tests.conftest import reset_moto
+from aws_assets_tests.conftest import RawBody, reset_moto
 
 REGIONS = ("eu-west-1", "us-east-1", "us-west-2", "ap-southeast-2", "eu-central-1")
 ACCOUNTS = ("210000000001", "210000000002", "210000000003", "210000000004")
@@ -126,17 +126,9 @@ def deny_ec2(failing: Instance) -> None:
     def refuse(request, **_):
         body = (b'<?xml version="1.0"?><Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>denied'
                 b'</Message></Error></Errors></Response>')
-        return AWSResponse(request.url, 403, {}, _Raw(body))
+        return AWSResponse(request.url, 403, {}, RawBody(body))
 
     open_collection(failing, GLOBAL_REGION, None).session._session.register("before-send.ec2.*", refuse)
-
-
-class _Raw:
-    def __init__(self, body: bytes) -> None:
-        self.body = body
-
-    def stream(self, **_):
-        yield self.body
 
 
 def test_a_failing_account_fails_alone_and_named_and_the_others_are_written(estate, tmp_path):

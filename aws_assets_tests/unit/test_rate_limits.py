@@ -7,7 +7,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.retries.bucket import Clock
 
 from aws_assets.aws.ratelimit import DEFAULT_RATES, RateLimitError, RateLimits, configured_rates
-from aws_assets_tests.conftest import REPO
+from aws_assets_tests.conftest import REPO, RawBody
 
 
 def test_the_override_replaces_only_the_services_it_names(monkeypatch):
@@ -42,18 +42,6 @@ class ManualClock(Clock):
         return self.now
 
 
-class _Body:
-    def __init__(self, body: bytes) -> None:
-        self._body = body
-
-    def stream(self, **_):
-        yield self._body
-
-    def read(self, *_args):
-        body, self._body = self._body, b""
-        return body
-
-
 REGIONS_BODY = b"<DescribeRegionsResponse><regionInfo/></DescribeRegionsResponse>"
 
 
@@ -65,7 +53,7 @@ def test_every_request_a_client_sends_takes_a_token_of_its_accounts_bucket():
 
     def answer_without_sending(request, **_):
         answered.append(request.url)
-        return AWSResponse(request.url, 200, {}, _Body(REGIONS_BODY))
+        return AWSResponse(request.url, 200, {}, RawBody(REGIONS_BODY))
 
     limits.attach(client, "111111111111")
     client.meta.events.register("before-send.ec2.DescribeRegions", answer_without_sending)
