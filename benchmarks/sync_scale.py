@@ -542,6 +542,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--baseline-accounts", type=int, help="accounts the baseline syncs (default min(N, 3))")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--work-dir", help="keep the lakes, Dagster homes and instances files here")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures here, as JSON")
     return parser.parse_args(argv)
 
 
@@ -581,6 +582,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {row.label} FAILED {failure}")
     for line in targets(results.rows[0], args.estate):
         print(line)
+    if args.json:
+        Path(args.json).write_text(json.dumps({
+            "arguments": vars(args), "seed_seconds": results.seed_seconds, "seed_requests": results.seed_requests,
+            "server_peak_rss_mib": results.server_peak_rss_mib, "load": results.load,
+            "rows": [{**asdict(row), "ratio": row.ratio} for row in results.rows]}, indent=1))
     return 0 if all(r.ok for r in results.rows) else 1
 
 
