@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo ui demo-stop test dictionary benchmark clean lock
+.PHONY: demo ui demo-stop test dictionary benchmark benchmark-scale clean lock
 
 # setuptools 70.1 and later build wheels by themselves: the installed-package test builds one offline.
 $(STAMP): pyproject.toml requirements.lock
@@ -37,6 +37,9 @@ benchmark: $(STAMP)  ## API calls of a full sync; the graph over a million entit
 	$(BIN)/python benchmarks/relationships.py
 	$(BIN)/python benchmarks/trust.py
 	$(BIN)/python benchmarks/policy_analysis.py
+
+benchmark-scale: $(STAMP)  ## Issue 10: 20 accounts x 3 regions at 50 ms a request, the parallel sync against a run per partition
+	$(BIN)/python benchmarks/sync_scale.py --accounts 20 --regions 3
 
 lock:  ## Re-pin every dependency (run after changing pyproject.toml)
 	rm -rf /tmp/aws-assets-lock && $(PYTHON) -m venv /tmp/aws-assets-lock
