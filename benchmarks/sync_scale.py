@@ -199,7 +199,7 @@ def seed_account(endpoint: str, account_id: str, regions: tuple[str, ...], estat
     from aws_assets.sim.documents import policy_document, statement, trust_policy
 
     session = boto3.Session(region_name="us-east-1", aws_access_key_id="bench", aws_secret_access_key="bench")
-    clients = AccountClients.assume(session, endpoint, account_id)
+    clients = AccountClients.in_account(session, endpoint, account_id)
     iam = clients("iam")
     trust = trust_policy({"AWS": f"arn:aws:iam::{OPERATOR_ACCOUNT_ID}:root"},
                          condition={"StringEquals": {"sts:ExternalId": external_id_for(account_id)}})

@@ -143,12 +143,22 @@ class AccountSessions:
 
     def __init__(self) -> None:
         self._sessions: dict[tuple, boto3.Session] = {}
+        self._assuming: dict[tuple, threading.Lock] = {}
         self._lock = threading.Lock()
 
     def get(self, instance: Instance, profile: str | None, calls: CallCounter) -> boto3.Session:
         environment = tuple(os.environ.get(name) for name in self.ENVIRONMENT)
         key = (profile, instance.role_arn, instance.external_id, environment)
         with self._lock:
-            if key not in self._sessions:
-                self._sessions[key] = assume_role_session(instance, profile, calls)
-            return self._sessions[key]
+            if key in self._sessions:
+                return self._sessions[key]
+            assuming = self._assuming.setdefault(key, threading.Lock())
+        # AssumeRole is a round trip to STS: one per account at a time, never one account after another.
+        with assuming:
+            with self._lock:
+                if key in self._sessions:
+                    return self._sessions[key]
+            session = assume_role_session(instance, profile, calls)
+            with self._lock:
+                self._sessions[key] = session
+            return session

@@ -11,6 +11,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import pyarrow as pa
+
 from aws_assets.aws.collect import Outcome, collect_entity_types, empty_outcomes
 from aws_assets.aws.session import AccessError
 from aws_assets.collection.access import open_collection, regions_to_collect
@@ -19,11 +21,16 @@ from aws_assets.lake.storage import Lake
 from aws_assets.model.entity import EntityType
 from aws_assets.model.regions import GLOBAL_REGION
 
+# Rows kept of each written table, for its preview: the rest is in the lake, and a sync of a thousand accounts would
+# otherwise hold every table it wrote until it ends.
+HEAD_ROWS = 5
+
 
 @dataclass
 class Written:
-    outcome: Outcome
+    outcome: Outcome  # its table: the first HEAD_ROWS rows of what was written
     path: str
+    rows: int
 
 
 @dataclass
@@ -60,7 +67,7 @@ class PartitionSync:
 
     @property
     def rows(self) -> int:
-        return sum(w.outcome.table.num_rows for w in self.written if w.outcome.table is not None)
+        return sum(w.rows for w in self.written)
 
     @property
     def errors(self) -> list[str]:
@@ -101,7 +108,10 @@ def sync_partition(
             continue
         account_region = None if region == GLOBAL_REGION else region
         path = lake.write_partition(outcome.entity_type.type, instance.account_id, account_region, outcome.table)
-        result.written.append(Written(outcome, path))
+        rows = outcome.table.num_rows
+        # Copied through Python: a slice would keep the whole table's buffers alive.
+        outcome.table = pa.Table.from_pylist(outcome.table.slice(0, HEAD_ROWS).to_pylist(), schema=outcome.table.schema)
+        result.written.append(Written(outcome, path, rows))
     result.retried = collection.calls.retries_by_operation()
     result.throttled = collection.calls.throttled_by_operation()
     return result

@@ -84,7 +84,7 @@ def sync_accounts_op(context: OpExecutionContext, config: SyncConfig) -> None:
         for written in synced.written:
             context.log_event(AssetMaterialization(
                 asset_key=written.outcome.entity_type.type, partition=partition_key(synced),
-                metadata=materialization_metadata(written.outcome, written.path, synced.throttled),
+                metadata=materialization_metadata(written, synced.throttled),
             ))
         if not synced.ok:
             failed.append(synced)

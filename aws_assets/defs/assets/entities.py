@@ -16,7 +16,7 @@ from dagster import (
 )
 
 from aws_assets.aws.collect import Outcome
-from aws_assets.collection.partition import sync_partition
+from aws_assets.collection.partition import Written, sync_partition
 from aws_assets.defs.assets.column_schema import column_schema
 from aws_assets.defs.partitions import account_region_partitions, accounts_partitions, split_partition_key
 from aws_assets.defs.resources import AwsAccounts, LakeResource
@@ -27,14 +27,16 @@ PREVIEW_ROWS = 5
 PREVIEW_COLUMNS = ("_key", "displayName", "region")
 
 
-def markdown_preview(table: pa.Table, columns: tuple[str, ...] = PREVIEW_COLUMNS) -> str:
-    if table.num_rows == 0:
+def markdown_preview(table: pa.Table, columns: tuple[str, ...] = PREVIEW_COLUMNS, total_rows: int | None = None) -> str:
+    """The first rows of `table`; `total_rows` when the table is itself only the head of what was written."""
+    total = table.num_rows if total_rows is None else total_rows
+    if total == 0:
         return "_no rows_"
     rows = table.select(list(columns)).slice(0, PREVIEW_ROWS).to_pylist()
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(str(row[c] or "").replace("|", "\\|") for c in columns) + " |" for row in rows]
-    if table.num_rows > PREVIEW_ROWS:
-        lines.append(f"\n_{table.num_rows - PREVIEW_ROWS} more rows_")
+    if total > PREVIEW_ROWS:
+        lines.append(f"\n_{total - PREVIEW_ROWS} more rows_")
     return "\n".join(lines)
 
 
@@ -51,18 +53,22 @@ def asset_spec(service: Service, entity_type: EntityType) -> AssetSpec:
     )
 
 
-def materialization_metadata(outcome: Outcome, path: str, throttled: dict[str, int]) -> dict:
+def materialization_metadata(written: Written, throttled: dict[str, int]) -> dict:
     """What the UI shows of a partition's materialization, however it was synced; `throttled` counts the
-    partition's throttled requests by operation (shared by its tables: AWS throttles per account and service)."""
+    partition's throttled requests by operation (shared by its tables: AWS throttles per account and service).
+
+    The column schema is the asset's own metadata, not repeated here: a sync writes one materialization per table and
+    partition, and at organisation scale writing them is most of its time."""
+    outcome = written.outcome
     metadata = {
-        "dagster/row_count": outcome.table.num_rows if outcome.table is not None else 0,
-        "dagster/column_schema": column_schema(outcome.entity_type.schema),
+        "dagster/row_count": written.rows,
         "aws/api_calls": outcome.api_calls,
         "aws/api_calls_by_operation": MetadataValue.json(outcome.calls_by_operation),
         "collection_seconds": round(outcome.seconds, 3),
         "aws/partition_throttled_requests": sum(throttled.values()),
-        "lake/path": MetadataValue.path(path),
-        "preview": MetadataValue.md(markdown_preview(outcome.table) if outcome.table is not None else "_no rows_"),
+        "lake/path": MetadataValue.path(written.path),
+        "preview": MetadataValue.md(markdown_preview(outcome.table, total_rows=written.rows)
+                                    if outcome.table is not None else "_no rows_"),
     }
     if outcome.note:
         metadata["note"] = outcome.note
@@ -103,10 +109,9 @@ def build_service_assets(service: Service) -> AssetsDefinition:
             raise Failure(description=synced.error)
         for written in synced.written:
             outcome = written.outcome
-            rows = outcome.table.num_rows if outcome.table is not None else 0
-            context.log.info(f"{outcome.entity_type.type}: {rows} rows, {outcome.api_calls} API calls")
+            context.log.info(f"{outcome.entity_type.type}: {written.rows} rows, {outcome.api_calls} API calls")
             yield MaterializeResult(asset_key=AssetKey(outcome.entity_type.type),
-                                    metadata=materialization_metadata(outcome, written.path, synced.throttled))
+                                    metadata=materialization_metadata(written, synced.throttled))
         for failure in synced.failures:
             context.log.error(failure.error)
         if synced.failures:
