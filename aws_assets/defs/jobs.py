@@ -24,7 +24,8 @@ from aws_assets.collection.partition import PartitionSync
 from aws_assets.defs.assets.entities import materialization_metadata
 from aws_assets.defs.partitions import account_region_key, accounts_partitions
 from aws_assets.defs.resources import AwsAccounts, LakeResource
-from aws_assets.inputs.instances import InstanceError
+from aws_assets.inputs.instances import Instance, InstanceError
+from aws_assets.model.settings import ORGANIZATION_RUNS, settings
 
 # dagster.yaml allows one run at a time per value of this tag: a run that syncs one account carries it.
 ACCOUNT_TAG = "aws_assets/account"
@@ -37,6 +38,10 @@ class SyncConfig(Config):
                                 "account the instances file stands for")
     entries: list[str] = Field(default=[], description="Instances-file entries to sync, by their account ID: an "
                                "organisation entry stands for itself and its members, listed at run time")
+    share: int = Field(default=0, description="Which of `shares` runs this is: of an organisation entry's "
+                       "members it syncs those whose account ID modulo `shares` is `share` (the entry's own account "
+                       "in share 0)")
+    shares: int = Field(default=1, description="How many runs share the entries' members")
     concurrency: int = Field(default=DEFAULT_CONCURRENCY, description="Accounts synced at a time")
     extra_regions: list[str] = Field(
         default=[], description="Regions synced besides each account's own, to show as not collected (a region "
@@ -71,7 +76,9 @@ def sync_accounts_op(context: OpExecutionContext, config: SyncConfig) -> None:
         if unknown:
             raise Failure(description=str(InstanceError(
                 f"account(s) {', '.join(unknown)} have no integration instance in {aws.instances_file}")))
-        selected = set(config.accounts) | membership.accounts_of(config.entries)
+        selected = set(config.accounts) | {
+            account for account in membership.accounts_of(config.entries)
+            if in_share(account, config.entries, config.share, config.shares)}
         instances = [i for i in instances if i.account_id in selected]
     # The materializations below name partitions of these accounts: the partitions must exist first.
     context.instance.add_dynamic_partitions(accounts_partitions.name, [i.account_id for i in instances])
@@ -119,10 +126,38 @@ build_graph_job = define_asset_job(
 )
 
 
-def sync_run_request(account_id: str, trigger: str, run_key: str | None = None,
-                     extra_regions: tuple[str, ...] = ()) -> RunRequest:
-    """One run of the sync job for the instances-file entry of one account (an organisation entry: with its members,
-    listed when the run starts), tagged with the account so that dagster.yaml keeps the entry's runs apart."""
-    config = {"entries": [account_id], "extra_regions": list(extra_regions)}
-    return RunRequest(job_name=SYNC_JOB, run_key=run_key, tags={TRIGGER_TAG: trigger, ACCOUNT_TAG: account_id},
-                      run_config={"ops": {"sync_accounts_op": {"config": config}}})
+class OrganizationRunsError(ValueError):
+    """AWS_ASSETS_ORGANIZATION_RUNS is not a positive whole number."""
+
+
+def organization_runs() -> int:
+    value = settings().organization_runs
+    if not value.isdigit() or int(value) < 1:
+        raise OrganizationRunsError(
+            f"{ORGANIZATION_RUNS.name}={value!r}: expected how many runs share an organisation's members, 1 or more")
+    return int(value)
+
+
+def in_share(account_id: str, entries: list[str], share: int, shares: int) -> bool:
+    """Whether the run of `share` of `shares` syncs the account: an entry's own account goes with share 0, every
+    member with the share its (numeric) account ID falls in, so each account is in exactly one run."""
+    if shares <= 1:
+        return True
+    return share == (0 if account_id in entries else int(account_id) % shares)
+
+
+def sync_run_requests(entry: Instance, trigger: str, run_key: str | None = None,
+                      extra_regions: tuple[str, ...] = ()) -> list[RunRequest]:
+    """The runs of the sync job for one instances-file entry: one, or for an organisation entry
+    AWS_ASSETS_ORGANIZATION_RUNS sharing its members (listed when each run starts). Each run is tagged with the entry's
+    account (and its share), so that dagster.yaml keeps the runs of one entry and share apart."""
+    shares = organization_runs() if entry.organization is not None else 1
+    requests = []
+    for share in range(shares):
+        config = {"entries": [entry.account_id], "extra_regions": list(extra_regions), "share": share,
+                  "shares": shares}
+        tag = entry.account_id if shares == 1 else f"{entry.account_id}.{share}"
+        key = run_key if run_key is None or shares == 1 else f"{run_key}.{share}"
+        requests.append(RunRequest(job_name=SYNC_JOB, run_key=key, tags={TRIGGER_TAG: trigger, ACCOUNT_TAG: tag},
+                                   run_config={"ops": {"sync_accounts_op": {"config": config}}}))
+    return requests

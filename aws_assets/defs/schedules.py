@@ -14,7 +14,7 @@ from dagster import (
     schedule,
 )
 
-from aws_assets.defs.jobs import sync_job, sync_run_request
+from aws_assets.defs.jobs import organization_runs, sync_job, sync_run_requests
 from aws_assets.defs.partitions import accounts_partitions
 from aws_assets.defs.resources import AwsAccounts
 from aws_assets.inputs.instances import Instance
@@ -49,6 +49,7 @@ def _nothing(aws: AwsAccounts) -> SkipReason:
 
 def build_sync_schedules(cron: str | None = None) -> list[ScheduleDefinition]:
     cron = cron or settings().sync_schedule
+    organization_runs()  # a bad value stops the definitions from loading, not the first tick
     try:
 
         @schedule(name="sync", cron_schedule=cron, job=sync_job, default_status=DefaultScheduleStatus.RUNNING,
@@ -56,7 +57,8 @@ def build_sync_schedules(cron: str | None = None) -> list[ScheduleDefinition]:
                   f"organisation entry's run syncs its members) ({cron}, UTC).")
         def sync(context: ScheduleEvaluationContext, aws: AwsAccounts):
             registry = _registered(context, aws)
-            return [sync_run_request(a, TRIGGER, f"{_tick(context)}:{a}") for a in registry] or _nothing(aws)
+            return [request for account, entry in registry.items()
+                    for request in sync_run_requests(entry, TRIGGER, f"{_tick(context)}:{account}")] or _nothing(aws)
 
     except DagsterInvalidDefinitionError:
         raise ScheduleError(

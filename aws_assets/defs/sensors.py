@@ -13,7 +13,7 @@ from dagster import (
 )
 from pydantic import Field
 
-from aws_assets.defs.jobs import TRIGGER_TAG, build_graph_job, sync_job, sync_run_request
+from aws_assets.defs.jobs import TRIGGER_TAG, build_graph_job, sync_job, sync_run_requests
 from aws_assets.defs.partitions import accounts_partitions
 from aws_assets.defs.resources import AwsAccounts, LakeResource
 from aws_assets.inputs.inbox import Inbox, open_inbox
@@ -56,9 +56,9 @@ def instance_events(
     registry = load_registry(aws.instances_file)
     run_requests = [
         # A region dropped from the instance's list is synced once more, so that it shows as not collected.
-        sync_run_request(account, TRIGGER, extra_regions=tuple(sorted(set(regions) - set(regions_to_request(
-            registry[account])))))
-        for account, regions in intake.to_sync.items()
+        request for account, regions in intake.to_sync.items()
+        for request in sync_run_requests(registry[account], TRIGGER, extra_regions=tuple(sorted(
+            set(regions) - set(regions_to_request(registry[account])))))
     ]
     if intake.purged:
         # The graph is computed over the whole lake: rebuilt, it drops the edges of the purged accounts.

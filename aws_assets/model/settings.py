@@ -66,8 +66,13 @@ RATE_LIMITS = Variable(
     "Client-side request rates per account, region and service, overriding the defaults: `iam=5,ec2=40,default=20` "
     "(requests a second); unset: the defaults in the README's table",
 )
+ORGANIZATION_RUNS = Variable(
+    "AWS_ASSETS_ORGANIZATION_RUNS", "1",
+    "How many runs the schedule and the sensor spread an organisation entry's members over (each a pod in "
+    "production; every account in exactly one of them)",
+)
 VARIABLES: tuple[Variable, ...] = (
-    INSTANCES, LAKE, PEOPLE, INBOX, REJECTED, SYNC_SCHEDULE, DEPLOYMENT, CACHE, RATE_LIMITS,
+    INSTANCES, LAKE, PEOPLE, INBOX, REJECTED, SYNC_SCHEDULE, DEPLOYMENT, CACHE, RATE_LIMITS, ORGANIZATION_RUNS,
 )
 
 
@@ -82,6 +87,7 @@ class Settings:
     deployment: str
     cache_folder: str
     rate_limits: str | None
+    organization_runs: str
 
 
 def from_environment(environ: Mapping[str, str]) -> Settings:
@@ -95,6 +101,7 @@ def from_environment(environ: Mapping[str, str]) -> Settings:
         deployment=DEPLOYMENT.read(environ),
         cache_folder=CACHE.read(environ) or _user_cache_folder(environ),
         rate_limits=RATE_LIMITS.read(environ),
+        organization_runs=ORGANIZATION_RUNS.read(environ),
     )
 
 

@@ -11,7 +11,7 @@ from dagster import AssetKey, build_schedule_context, instance_for_test, materia
 
 from aws_assets.defs.assets.entities import build_service_assets
 from aws_assets.defs.definitions import build_definitions
-from aws_assets.defs.jobs import ACCOUNT_TAG
+from aws_assets.defs.jobs import ACCOUNT_TAG, OrganizationRunsError
 from aws_assets.defs.resources import AwsAccounts, LakeResource
 from aws_assets.inputs.instances import Instance, InstanceError, OrganizationScope, load_instances, parse_instances
 from aws_assets.inputs.organization import expand, member_instances
@@ -250,3 +250,40 @@ def test_the_scheduled_run_of_an_organisation_entry_follows_its_membership(org, 
         assert joined in dagster_instance.get_dynamic_partitions("accounts")
     in_lake = {row["accountId"] for row in lake.read_table("aws_account").to_pylist()}
     assert in_lake == first | second  # legacy's data is kept, not purged
+
+
+def test_an_organisation_spread_over_runs_syncs_each_account_in_exactly_one(org, refusing_aws, tmp_path,
+                                                                            monkeypatch):
+    monkeypatch.setenv("AWS_ASSETS_ORGANIZATION_RUNS", "3")
+    instances_file = tmp_path / "instances.json"
+    instances_file.write_text(json.dumps([{
+        "name": "acme", "roleArn": INSTANCE.role_arn, "externalId": INSTANCE.external_id, "regions": ["eu-west-1"],
+        "organization": {"memberRoleName": ROLE_NAME}}]))
+    members = [org[name] for name in ("prod-app", "sandbox", "legacy")]
+    refusing_aws({role: INSTANCE.external_id for role in [INSTANCE.role_arn, *map(member_role, members)]})
+    defs = build_definitions(instances_file=str(instances_file), lake_root=str(tmp_path / "lake"))
+    tick = datetime.datetime(2026, 12, 1, 2, tzinfo=datetime.UTC)
+    with instance_for_test() as dagster_instance:
+        with build_schedule_context(instance=dagster_instance, scheduled_execution_time=tick,
+                                    resources=defs.resources, repository_def=defs.get_repository_def()) as context:
+            requests = defs.resolve_schedule_def("sync").evaluate_tick(context).run_requests
+        # Three runs, each its own tag value, so that they run at once while no share overlaps itself.
+        assert [r.tags[ACCOUNT_TAG] for r in requests] == [f"{ACCOUNT_ID}.{share}" for share in range(3)]
+        synced_by_run = []
+        for request in requests:
+            result = defs.resolve_job_def(request.job_name).execute_in_process(
+                run_config=request.run_config, instance=dagster_instance, tags=request.tags)
+            assert result.success
+            synced_by_run.append([event.partition.split("|")[0] for event in result.get_asset_materialization_events()
+                                  if event.asset_key == AssetKey("aws_account")])
+    every_sync = [account for run in synced_by_run for account in run]
+    assert sorted(every_sync) == sorted([ACCOUNT_ID, *members])  # each account once, in one run
+    assert ACCOUNT_ID in synced_by_run[0]
+    assert all(int(account) % 3 == share for share, run in enumerate(synced_by_run) for account in run
+               if account != ACCOUNT_ID)
+
+
+def test_a_bad_number_of_organisation_runs_stops_the_definitions_naming_the_variable(monkeypatch, tmp_path):
+    monkeypatch.setenv("AWS_ASSETS_ORGANIZATION_RUNS", "many")
+    with pytest.raises(OrganizationRunsError, match="AWS_ASSETS_ORGANIZATION_RUNS='many': expected how many runs"):
+        build_definitions(instances_file=str(tmp_path / "instances.json"))

@@ -12,6 +12,7 @@ from aws_assets.model.settings import (
     INBOX,
     INSTANCES,
     LAKE,
+    ORGANIZATION_RUNS,
     PEOPLE,
     RATE_LIMITS,
     REJECTED,
@@ -28,7 +29,7 @@ README = PACKAGE.parent / "README.md"
 FIELDS = {
     INSTANCES: "instances_file", LAKE: "lake", PEOPLE: "people_file", INBOX: "inbox", REJECTED: "rejected_dir",
     SYNC_SCHEDULE: "sync_schedule", DEPLOYMENT: "deployment", CACHE: "cache_folder",
-    RATE_LIMITS: "rate_limits",
+    RATE_LIMITS: "rate_limits", ORGANIZATION_RUNS: "organization_runs",
 }
 
 
@@ -37,7 +38,7 @@ def test_an_unset_environment_gives_the_defaults(monkeypatch):
     assert from_environment({}) == Settings(
         instances_file="instances.json", lake="data/lake", people_file=None, inbox="data/inbox",
         rejected_dir="data/inbox/rejected", sync_schedule="0 2 * * *", deployment="local",
-        cache_folder="/home/operator/.cache/aws-assets", rate_limits=None,
+        cache_folder="/home/operator/.cache/aws-assets", rate_limits=None, organization_runs="1",
     )
 
 
