@@ -1,0 +1,318 @@
+"""One AWS request decided as AWS's documented policy evaluation logic decides it ("Policy evaluation logic",
+"Determining whether a request is allowed or denied within an account", "Cross-account policy evaluation logic").
+
+`evaluate(request, policies) -> Decision`, pure (no I/O). In order:
+
+1. Rules AWS applies whatever the policies: `sts:GetCallerIdentity` is always allowed (no policy, not even an
+   explicit Deny, can refuse it); AWS managed policies (`arn:<partition>:iam::aws:policy/...`) cannot be changed by
+   anyone (`iam:CreatePolicyVersion`, `DeletePolicy`, ... on them are denied).
+2. An explicit Deny in any policy that applies wins: identity policies, the permissions boundary, the session
+   policy, the SCPs and RCPs when they apply, the resource-based policy. A resource policy's
+   `Deny` with `NotPrincipal` always applies to a principal that has a permissions boundary (the boundary page says
+   so, whatever NotPrincipal lists).
+3. Guardrails: SCPs must allow at every level, root first down to the principal's account; they apply to IAM
+   principals of member accounts only (never the management account) and never to service-linked roles. RCPs must
+   allow at every level of the resource's account, for resources of the services RCPs support (`RCP_SERVICES`),
+   in member accounts only, and not for service-linked roles. Neither ever grants.
+4. Grants. The identity path: an identity policy allows (an account's root user needs none), and the boundary and
+   the session policy, when given, allow too. The resource path: the resource-based policy allows the caller.
+   - Within one account either path suffices, except that a KMS key policy and a role's trust policy must allow
+     (a grant to the account there delegates to the identity path). A resource-policy grant naming the caller's
+     own ARN (an IAM user, or a role session's session ARN) is not limited by the boundary or the session policy;
+     one to the role ARN, or to everyone, is. A grant to the account delegates to IAM: the identity path decides.
+   - Across accounts both must allow: the identity path and a resource-policy grant (to the caller, its role, its
+     account or everyone). With no resource-based policy the request is implicitly denied.
+   - A service or identity-provider principal has no identity policies: only a resource-policy grant allows it.
+
+Conditions that read context keys the request does not hold (`request.MISSING`) are unknown. The request is then
+decided twice, once with every unknown statement applying and once with none applying; if the two agree the keys do
+not matter; otherwise `Decision.conditional` names the keys and both results, and `Decision.result` is the more
+restrictive of the two, so a grant that needs an unknown key is never reported as allowed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from aws_assets.analysis.conditions import condition_holds
+from aws_assets.analysis.matching import (
+    GrantKind,
+    action_matches,
+    not_principal_exempts,
+    principal_grant,
+    resource_matches,
+)
+from aws_assets.analysis.request import CallerKind, Request, arn_service
+from aws_assets.analysis.statements import (
+    PRINCIPAL_LAYERS,
+    Layer,
+    Policy,
+    Statement,
+    read_statements,
+)
+from aws_assets.analysis.truth import Truth, all_of, negate
+
+__all__ = ["Conditional", "Decision", "Layer", "Policy", "PolicySet", "Request", "Result", "StatementRef", "evaluate"]
+
+Document = Policy | Mapping[str, Any] | str
+
+# The services whose resources RCPs govern (AWS Organizations, "Resource control policies").
+RCP_SERVICES = frozenset({"s3", "sts", "kms", "sqs", "secretsmanager"})
+# IAM actions that change a managed policy, which nobody may do to an AWS managed one.
+MANAGED_POLICY_CHANGES = frozenset(action.lower() for action in (
+    "iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion",
+    "iam:TagPolicy", "iam:UntagPolicy",
+))
+# The STS actions a role's trust policy governs.
+TRUST_ACTIONS = frozenset(action.lower() for action in (
+    "sts:AssumeRole", "sts:AssumeRoleWithSAML", "sts:AssumeRoleWithWebIdentity", "sts:TagSession",
+    "sts:SetSourceIdentity", "sts:SetContext",
+))
+GET_CALLER_IDENTITY = "sts:getcalleridentity"
+
+
+class Result(Enum):
+    ALLOWED = "Allowed"
+    IMPLICITLY_DENIED = "ImplicitlyDenied"
+    EXPLICITLY_DENIED = "ExplicitlyDenied"
+
+
+_RESTRICTIVENESS = (Result.ALLOWED, Result.IMPLICITLY_DENIED, Result.EXPLICITLY_DENIED)
+
+
+@dataclass(frozen=True)
+class PolicySet:
+    """Every policy that bears on one request. `scps` holds one list of documents per level, from the root down to
+    the principal's account; `rcps` likewise for the resource's account; an empty list means the organisation does
+    not use that policy type (every level of one that does holds at least the default full-access policy)."""
+
+    identity: Sequence[Document] = ()
+    boundary: Document | None = None
+    session: Document | None = None
+    scps: Sequence[Sequence[Document]] = ()
+    rcps: Sequence[Sequence[Document]] = ()
+    resource: Document | None = None
+    principal_is_management_account: bool = False
+    resource_is_management_account: bool = False
+    principal_is_service_linked_role: bool = False
+
+
+@dataclass(frozen=True)
+class StatementRef:
+    """A statement that decided: its layer, its policy (a `Policy` name, else the layer and index, such as
+    `identity[0]` or `scp[1][0]` for the first SCP of the second level) and its Sid, or its index when it has none."""
+
+    layer: Layer
+    policy: str
+    statement: str
+    allow: bool
+
+
+@dataclass(frozen=True)
+class Conditional:
+    """The decision depends on context keys the request does not hold: what it is if the conditions on them hold,
+    and if they do not."""
+
+    missing_keys: tuple[str, ...]
+    if_conditions_hold: Result
+    if_conditions_fail: Result
+
+
+@dataclass(frozen=True)
+class Decision:
+    result: Result
+    statements: tuple[StatementRef, ...] = ()
+    reason: str = ""
+    lacking: Layer | None = None  # for an implicit deny: the layer that gave no Allow
+    conditional: Conditional | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.result is Result.ALLOWED
+
+
+@dataclass
+class _Policies:
+    """The PolicySet read into statements."""
+
+    identity: list[Statement]
+    boundary: list[Statement] | None
+    session: list[Statement] | None
+    scps: list[list[Statement]]
+    rcps: list[list[Statement]]
+    resource: list[Statement] | None
+
+    @classmethod
+    def read(cls, policies: PolicySet) -> _Policies:
+        def many(documents: Iterable[Document], layer: Layer, name: str) -> list[Statement]:
+            return [statement for index, document in enumerate(documents)
+                    for statement in read_statements(document, layer, f"{name}[{index}]")]
+
+        def one(document: Document | None, layer: Layer) -> list[Statement] | None:
+            return None if document is None else read_statements(document, layer, layer.value)
+
+        return cls(
+            identity=many(policies.identity, Layer.IDENTITY, "identity"),
+            boundary=one(policies.boundary, Layer.BOUNDARY),
+            session=one(policies.session, Layer.SESSION),
+            scps=[many(level, Layer.SCP, f"scp[{depth}]") for depth, level in enumerate(policies.scps)],
+            rcps=[many(level, Layer.RCP, f"rcp[{depth}]") for depth, level in enumerate(policies.rcps)],
+            resource=one(policies.resource, Layer.RESOURCE),
+        )
+
+
+def _ref(statement: Statement) -> StatementRef:
+    return StatementRef(statement.layer, statement.policy, statement.label, statement.allow)
+
+
+@dataclass
+class _World:
+    """One evaluation in which every unknown statement applies (`assume` true) or none does; it records the keys
+    that were unknown."""
+
+    request: Request
+    policies: PolicySet
+    read: _Policies
+    assume: bool
+    missing: set[str] = field(default_factory=set)
+
+    def _decide(self, truth: Truth) -> bool:
+        if isinstance(truth, frozenset):
+            self.missing |= truth
+            return self.assume
+        return truth
+
+    def matches(self, statement: Statement) -> bool:
+        """Whether the statement's action, resource and condition match the request (its principal aside)."""
+        request = self.request
+        if action_matches(statement.actions, request.action) == statement.not_action:
+            return False
+        truth: Truth = True
+        if statement.resources is not None:
+            matched = resource_matches(statement.resources, request.resource_arn, request.lookup)
+            truth = negate(matched) if statement.not_resource else matched
+        if truth is False:
+            return False
+        return self._decide(all_of([truth, condition_holds(statement.condition, request.lookup)]))
+
+    def grant(self, statement: Statement) -> GrantKind | None:
+        """How a statement naming principals names the caller, when it applies to the request; None if not."""
+        caller = self.request.caller
+        if statement.not_principal:
+            always = not statement.allow and self.policies.boundary is not None and caller.is_iam
+            if not always and not_principal_exempts(statement.principal, caller):
+                return None
+            kind: GrantKind | None = GrantKind.EVERYONE
+        else:
+            kind = principal_grant(statement.principal, caller)
+        return kind if kind is not None and self.matches(statement) else None
+
+    def applies(self, statement: Statement) -> bool:
+        if statement.layer in PRINCIPAL_LAYERS:
+            return self.grant(statement) is not None
+        return self.matches(statement)
+
+    def allows(self, statements: Iterable[Statement]) -> list[Statement]:
+        return [statement for statement in statements if statement.allow and self.applies(statement)]
+
+    def run(self) -> Decision:
+        request, policies, read = self.request, self.policies, self.read
+        caller = request.caller
+        action = request.action.lower()
+        if action == GET_CALLER_IDENTITY:
+            return Decision(Result.ALLOWED, reason="sts:GetCallerIdentity is allowed whatever the policies")
+        if action in MANAGED_POLICY_CHANGES and ":iam::aws:policy/" in request.resource_arn:
+            return Decision(Result.EXPLICITLY_DENIED, reason="AWS managed policies cannot be changed",
+                            lacking=Layer.AWS_RULE)
+        slr = policies.principal_is_service_linked_role
+        scps_apply = bool(read.scps) and caller.is_iam and not policies.principal_is_management_account and not slr
+        rcps_apply = (bool(read.rcps) and not policies.resource_is_management_account and not slr
+                      and arn_service(request.resource_arn) in RCP_SERVICES)
+        applicable: list[Statement] = list(read.resource or [])
+        if caller.is_iam:
+            applicable += read.identity + (read.boundary or []) + (read.session or [])
+        if scps_apply:
+            applicable += [statement for level in read.scps for statement in level]
+        if rcps_apply:
+            applicable += [statement for level in read.rcps for statement in level]
+        denies = [statement for statement in applicable if not statement.allow and self.applies(statement)]
+        if denies:
+            return Decision(Result.EXPLICITLY_DENIED, tuple(map(_ref, denies)), "an explicit Deny applies")
+        for layer, levels, applies in ((Layer.SCP, read.scps, scps_apply), (Layer.RCP, read.rcps, rcps_apply)):
+            for depth, level in enumerate(levels if applies else []):
+                if not self.allows(level):
+                    return Decision(Result.IMPLICITLY_DENIED, reason=f"no {layer.value.upper()} of level {depth} "
+                                    "allows the request", lacking=layer)
+        return self._grants()
+
+    def _grants(self) -> Decision:
+        request, read = self.request, self.read
+        caller = request.caller
+        grants = [(statement, self.grant(statement)) for statement in read.resource or [] if statement.allow]
+        granted = [(statement, kind) for statement, kind in grants if kind is not None]
+        if not caller.is_iam:
+            direct = [statement for statement, kind in granted if kind is not GrantKind.ACCOUNT]
+            if direct:
+                return Decision(Result.ALLOWED, tuple(map(_ref, direct)), "the resource-based policy allows")
+            return Decision(Result.IMPLICITLY_DENIED, reason="no resource-based policy allows this principal",
+                            lacking=Layer.RESOURCE)
+
+        identity = self.allows(read.identity)
+        boundary = None if read.boundary is None else self.allows(read.boundary)
+        session = None if read.session is None else self.allows(read.session)
+        guards_pass = boundary != [] and session != []
+        identity_path = (bool(identity) or caller.kind is CallerKind.ROOT) and guards_pass
+        guard_refs = tuple(map(_ref, (boundary or []) + (session or [])))
+        identity_refs = tuple(map(_ref, identity)) + guard_refs
+
+        def lacking_on_identity_side() -> Layer:
+            if not identity and caller.kind is not CallerKind.ROOT:
+                return Layer.IDENTITY
+            return Layer.BOUNDARY if boundary == [] else Layer.SESSION
+
+        if request.principal_account != request.resource_account:
+            if not identity_path:
+                return Decision(Result.IMPLICITLY_DENIED, reason="across accounts the identity side must allow",
+                                lacking=lacking_on_identity_side())
+            if not granted:
+                return Decision(Result.IMPLICITLY_DENIED, reason="across accounts the resource-based policy must "
+                                "allow", lacking=Layer.RESOURCE)
+            return Decision(Result.ALLOWED, identity_refs + tuple(_ref(statement) for statement, _ in granted),
+                            "both the identity side and the resource side allow")
+
+        direct = [statement for statement, kind in granted
+                  if kind is GrantKind.SELF or (kind in (GrantKind.ROLE, GrantKind.EVERYONE) and guards_pass)]
+        if direct:
+            return Decision(Result.ALLOWED, tuple(map(_ref, direct)), "the resource-based policy allows")
+        resource_must_allow = (arn_service(request.resource_arn) == "kms"
+                               or (request.action.lower() in TRUST_ACTIONS and ":role/" in request.resource_arn))
+        delegated = [statement for statement, kind in granted if kind is GrantKind.ACCOUNT]
+        if resource_must_allow and not delegated:
+            return Decision(Result.IMPLICITLY_DENIED, reason="the key policy or trust policy must allow (itself or "
+                            "by delegating to the account)", lacking=Layer.RESOURCE)
+        if identity_path:
+            return Decision(Result.ALLOWED, identity_refs + tuple(map(_ref, delegated)),
+                            "the identity-based policies allow")
+        return Decision(Result.IMPLICITLY_DENIED, reason="no policy allows the request",
+                        lacking=lacking_on_identity_side())
+
+
+def evaluate(request: Request, policies: PolicySet) -> Decision:
+    read = _Policies.read(policies)
+    failing = _World(request, policies, read, assume=False)
+    decision = failing.run()
+    if not failing.missing:
+        return decision
+    holding = _World(request, policies, read, assume=True)
+    held = holding.run()
+    # A key is named once, however the policies spell it (condition keys are case-insensitive).
+    spellings = {key.lower(): key for key in sorted(failing.missing | holding.missing, reverse=True)}
+    missing = tuple(spellings[key] for key in sorted(spellings))
+    if held.result is decision.result:
+        return decision
+    chosen = max(held, decision, key=lambda each: _RESTRICTIVENESS.index(each.result))
+    conditional = Conditional(missing, held.result, decision.result)
+    return Decision(chosen.result, chosen.statements, chosen.reason, chosen.lacking, conditional)
