@@ -97,7 +97,8 @@ class PolicySet:
     resource: Document | None = None
     principal_is_management_account: bool = False
     resource_is_management_account: bool = False
-    principal_is_service_linked_role: bool = False
+    principal_is_service_linked_role: bool = False  # also derived from a role path `aws-service-role/`
+    resource_is_aws_managed_key: bool = False  # an AWS managed KMS key, which RCPs do not govern
 
 
 @dataclass(frozen=True)
@@ -227,9 +228,11 @@ class _World:
         if action in MANAGED_POLICY_CHANGES and ":iam::aws:policy/" in request.resource_arn:
             return Decision(Result.EXPLICITLY_DENIED, reason="AWS managed policies cannot be changed",
                             lacking=Layer.AWS_RULE)
-        slr = policies.principal_is_service_linked_role
+        slr = policies.principal_is_service_linked_role or ":role/aws-service-role/" in (
+            request.role_arn or request.principal_arn)
         scps_apply = bool(read.scps) and caller.is_iam and not policies.principal_is_management_account and not slr
         rcps_apply = (bool(read.rcps) and not policies.resource_is_management_account and not slr
+                      and not policies.resource_is_aws_managed_key
                       and arn_service(request.resource_arn) in RCP_SERVICES)
         applicable: list[Statement] = list(read.resource or [])
         if caller.is_iam:
@@ -269,7 +272,8 @@ class _World:
         identity_refs = tuple(map(_ref, identity)) + guard_refs
 
         def lacking_on_identity_side() -> Layer:
-            if not identity and caller.kind is not CallerKind.ROOT:
+            limited = any(kind in (GrantKind.ROLE, GrantKind.EVERYONE) for _, kind in granted)
+            if not identity and caller.kind is not CallerKind.ROOT and not limited:
                 return Layer.IDENTITY
             return Layer.BOUNDARY if boundary == [] else Layer.SESSION
 
