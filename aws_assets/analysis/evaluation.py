@@ -18,8 +18,9 @@
    the session policy, when given, allow too. The resource path: the resource-based policy allows the caller.
    - Within one account either path suffices, except that a KMS key policy and a role's trust policy must allow
      (a grant to the account there delegates to the identity path). A resource-policy grant naming the caller's
-     own ARN (an IAM user, or a role session's session ARN) is not limited by the boundary or the session policy;
-     one to the role ARN, or to everyone, is. A grant to the account delegates to IAM: the identity path decides.
+     own ARN (an IAM user, or a role session's session ARN), or everyone, is not limited by the boundary or the
+     session policy; one to the session's issuer (the role ARN) is. A grant to the account delegates to IAM: the
+     identity path decides.
    - Across accounts both must allow: the identity path and a resource-policy grant (to the caller, its role, its
      account or everyone). With no resource-based policy the request is implicitly denied.
    - A service or identity-provider principal has no identity policies: only a resource-policy grant allows it.
@@ -272,7 +273,7 @@ class _World:
         identity_refs = tuple(map(_ref, identity)) + guard_refs
 
         def lacking_on_identity_side() -> Layer:
-            limited = any(kind in (GrantKind.ROLE, GrantKind.EVERYONE) for _, kind in granted)
+            limited = any(kind is GrantKind.SESSION_ISSUER for _, kind in granted)
             if not identity and caller.kind is not CallerKind.ROOT and not limited:
                 return Layer.IDENTITY
             return Layer.BOUNDARY if boundary == [] else Layer.SESSION
@@ -287,8 +288,10 @@ class _World:
             return Decision(Result.ALLOWED, identity_refs + tuple(_ref(statement) for statement, _ in granted),
                             "both the identity side and the resource side allow")
 
+        # A grant to the caller itself (or to everyone) stands on its own; one to the session's issuer is an
+        # identity grant in all but name, so the boundary and the session policy limit it.
         direct = [statement for statement, kind in granted
-                  if kind is GrantKind.SELF or (kind in (GrantKind.ROLE, GrantKind.EVERYONE) and guards_pass)]
+                  if kind in (GrantKind.SELF, GrantKind.EVERYONE) or (kind is GrantKind.SESSION_ISSUER and guards_pass)]
         if direct:
             return Decision(Result.ALLOWED, tuple(map(_ref, direct)), "the resource-based policy allows")
         resource_must_allow = (arn_service(request.resource_arn) == "kms"

@@ -7,10 +7,12 @@
   `arn:aws:s3:::bucket/*` (the objects) never the bucket `arn:aws:s3:::bucket`. Policy variables are resolved first
   (`aws_assets.analysis.variables`).
 - Principals: what a resource-based policy's Principal grants the caller (`GrantKind`): the caller's own ARN, its
-  role (a session's role ARN), everyone, or the caller's account, which delegates to the account's IAM policies.
+  session's issuer (the role of a role session, the IAM user of a federated-user session), everyone, or the caller's
+  account, which delegates to the account's IAM policies.
   Service and federated principals match by exact name (`ec2.amazonaws.com` is not `ec2.amazonaws.com.cn`); an
-  assumed-role session ARN only that session. NotPrincipal exempts a caller only when every identity it presents
-  (its session or user, its role, its account) is listed, as the NotPrincipal documentation requires.
+  assumed-role session ARN only that session. NotPrincipal exempts a caller only when it lists the caller's account
+  as well as the caller (a user by its ARN; a session by its ARN or its issuer's): AWS may check the account first,
+  then the role, then the session, so the NotPrincipal page requires the account beside the principal.
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ class GrantKind(Enum):
     """How a Principal names the caller, strongest first."""
 
     SELF = "self"  # the caller's own ARN: user, role session, federated user, service, identity provider
-    ROLE = "role"  # the role whose session the caller is
+    SESSION_ISSUER = "session_issuer"  # the role of a role session, the IAM user of a federated-user session
     EVERYONE = "everyone"  # `*`, `{"AWS": "*"}` or NotPrincipal
     ACCOUNT = "account"  # the caller's account (ID or `:root`): delegates to the account's IAM policies
 
@@ -114,22 +116,25 @@ def _aws_grant(value: str, caller: Caller) -> GrantKind | None:
     name = path.rsplit("/", 1)[-1]  # IAM names are unique in an account whatever the path
     if service == "iam" and kind == "user" and caller.kind is CallerKind.USER:
         return GrantKind.SELF if name == caller.name else None
+    if service == "iam" and kind == "user" and caller.kind is CallerKind.FEDERATED_USER:
+        return GrantKind.SESSION_ISSUER if name == caller.name else None
     if service == "iam" and kind == "role" and caller.kind in (CallerKind.ROLE, CallerKind.ROLE_SESSION):
-        return GrantKind.ROLE if name == caller.name else None
+        return GrantKind.SESSION_ISSUER if name == caller.name else None
     if service == "sts" and caller.kind in (CallerKind.ROLE_SESSION, CallerKind.FEDERATED_USER):
         return GrantKind.SELF if value == caller.arn else None
     return None
 
 
-# The identities a caller presents, each of which a NotPrincipal must list to exempt it.
-_PRESENTED = {
-    CallerKind.USER: {GrantKind.SELF, GrantKind.ACCOUNT},
-    CallerKind.ROLE: {GrantKind.ROLE, GrantKind.ACCOUNT},
-    CallerKind.ROLE_SESSION: {GrantKind.SELF, GrantKind.ROLE, GrantKind.ACCOUNT},
-    CallerKind.FEDERATED_USER: {GrantKind.SELF, GrantKind.ACCOUNT},
-    CallerKind.ROOT: {GrantKind.ACCOUNT},
-    CallerKind.SERVICE: {GrantKind.SELF},
-    CallerKind.FEDERATED: {GrantKind.SELF},
+# What a NotPrincipal must list to exempt a caller: any one of these sets of identities.
+_SELF, _ISSUER, _ACCOUNT = GrantKind.SELF, GrantKind.SESSION_ISSUER, GrantKind.ACCOUNT
+_EXEMPTING = {
+    CallerKind.USER: ({_SELF, _ACCOUNT},),
+    CallerKind.ROLE: ({_ISSUER, _ACCOUNT},),
+    CallerKind.ROLE_SESSION: ({_SELF, _ACCOUNT}, {_ISSUER, _ACCOUNT}),
+    CallerKind.FEDERATED_USER: ({_SELF, _ACCOUNT}, {_ISSUER, _ACCOUNT}),
+    CallerKind.ROOT: ({_ACCOUNT},),
+    CallerKind.SERVICE: ({_SELF},),
+    CallerKind.FEDERATED: ({_SELF},),
 }
 
 
@@ -147,4 +152,4 @@ def not_principal_exempts(not_principal: Any, caller: Caller) -> bool:
                 return True
             if grant is not None:
                 listed.add(grant)
-    return _PRESENTED[caller.kind] <= listed
+    return any(required <= listed for required in _EXEMPTING[caller.kind])
