@@ -25,16 +25,19 @@
      account or everyone). With no resource-based policy the request is implicitly denied.
    - A service or identity-provider principal has no identity policies: only a resource-policy grant allows it.
 
-Conditions that read context keys the request does not hold (`request.MISSING`) are unknown. The request is then
-decided twice, once with every unknown statement applying and once with none applying; if the two agree the keys do
-not matter; otherwise `Decision.conditional` names the keys and both results, and `Decision.result` is the more
-restrictive of the two, so a grant that needs an unknown key is never reported as allowed.
+Conditions that read context keys the request does not hold (`request.MISSING`) are unknown, and so is each
+statement whose match depends on one. The request is then decided in four ways (`Assumption`): with every unknown
+statement applying, with none applying, and at the two bounds: the best case (unknown Allows apply, unknown Denies do
+not) and the worst case (the reverse). Evaluation only grows more permissive with more Allows and fewer Denies, so
+whatever values the keys take the result lies between the two bounds. When they differ, `Decision.conditional`
+names the keys and the four results, and `Decision.result` is the worst case: a grant that needs an unknown key is
+never reported as allowed, and `conditional.best_case` says whether the request could be allowed at all.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
@@ -56,7 +59,10 @@ from aws_assets.analysis.statements import (
 )
 from aws_assets.analysis.truth import Truth, all_of, negate
 
-__all__ = ["Conditional", "Decision", "Layer", "Policy", "PolicySet", "Request", "Result", "StatementRef", "evaluate"]
+__all__ = [
+    "Assumption", "Conditional", "Decision", "Layer", "Policy", "PolicySet", "Request", "Result", "StatementRef",
+    "evaluate",
+]
 
 Document = Policy | Mapping[str, Any] | str
 
@@ -79,9 +85,6 @@ class Result(Enum):
     ALLOWED = "Allowed"
     IMPLICITLY_DENIED = "ImplicitlyDenied"
     EXPLICITLY_DENIED = "ExplicitlyDenied"
-
-
-_RESTRICTIVENESS = (Result.ALLOWED, Result.IMPLICITLY_DENIED, Result.EXPLICITLY_DENIED)
 
 
 @dataclass(frozen=True)
@@ -115,12 +118,31 @@ class StatementRef:
 
 @dataclass(frozen=True)
 class Conditional:
-    """The decision depends on context keys the request does not hold: what it is if the conditions on them hold,
-    and if they do not."""
+    """The decision depends on context keys the request does not hold: what it is if every statement reading them
+    applies (`if_conditions_hold`), if none does (`if_conditions_fail`), and the most permissive and most
+    restrictive results any values of the keys can give."""
 
     missing_keys: tuple[str, ...]
     if_conditions_hold: Result
     if_conditions_fail: Result
+    best_case: Result
+    worst_case: Result
+
+
+class Assumption(Enum):
+    """How a world decides a statement whose match is unknown."""
+
+    HOLD = "hold"  # it applies
+    FAIL = "fail"  # it does not
+    BEST = "best"  # an Allow applies, a Deny does not
+    WORST = "worst"  # a Deny applies, an Allow does not
+
+    def applies(self, statement: Statement) -> bool:
+        if self is Assumption.BEST:
+            return statement.allow
+        if self is Assumption.WORST:
+            return not statement.allow
+        return self is Assumption.HOLD
 
 
 @dataclass(frozen=True)
@@ -172,19 +194,19 @@ def _ref(statement: Statement) -> StatementRef:
 
 @dataclass
 class _World:
-    """One evaluation in which every unknown statement applies (`assume` true) or none does; it records the keys
-    that were unknown."""
+    """One evaluation, deciding each statement whose match is unknown by `assumption`; it records the keys that
+    were unknown."""
 
     request: Request
     policies: PolicySet
     read: _Policies
-    assume: bool
+    assumption: Assumption
     missing: set[str] = field(default_factory=set)
 
-    def _decide(self, truth: Truth) -> bool:
+    def _decide(self, truth: Truth, statement: Statement) -> bool:
         if isinstance(truth, frozenset):
             self.missing |= truth
-            return self.assume
+            return self.assumption.applies(statement)
         return truth
 
     def matches(self, statement: Statement) -> bool:
@@ -198,7 +220,7 @@ class _World:
             truth = negate(matched) if statement.not_resource else matched
         if truth is False:
             return False
-        return self._decide(all_of([truth, condition_holds(statement.condition, request.lookup)]))
+        return self._decide(all_of([truth, condition_holds(statement.condition, request.lookup)]), statement)
 
     def grant(self, statement: Statement) -> GrantKind | None:
         """How a statement naming principals names the caller, when it applies to the request; None if not."""
@@ -225,10 +247,12 @@ class _World:
         caller = request.caller
         action = request.action.lower()
         if action == GET_CALLER_IDENTITY:
-            return Decision(Result.ALLOWED, reason="sts:GetCallerIdentity is allowed whatever the policies")
+            return Decision(Result.ALLOWED, (StatementRef(Layer.AWS_RULE, "AWS", "GetCallerIdentity", True),),
+                            "sts:GetCallerIdentity is allowed whatever the policies")
         if action in MANAGED_POLICY_CHANGES and ":iam::aws:policy/" in request.resource_arn:
-            return Decision(Result.EXPLICITLY_DENIED, reason="AWS managed policies cannot be changed",
-                            lacking=Layer.AWS_RULE)
+            return Decision(Result.EXPLICITLY_DENIED,
+                            (StatementRef(Layer.AWS_RULE, "AWS", "AWS managed policies are read-only", False),),
+                            "AWS managed policies cannot be changed")
         slr = policies.principal_is_service_linked_role or ":role/aws-service-role/" in (
             request.role_arn or request.principal_arn)
         scps_apply = bool(read.scps) and caller.is_iam and not policies.principal_is_management_account and not slr
@@ -309,17 +333,18 @@ class _World:
 
 def evaluate(request: Request, policies: PolicySet) -> Decision:
     read = _Policies.read(policies)
-    failing = _World(request, policies, read, assume=False)
-    decision = failing.run()
-    if not failing.missing:
+    worst = _World(request, policies, read, Assumption.WORST)
+    decision = worst.run()
+    if not worst.missing:
         return decision
-    holding = _World(request, policies, read, assume=True)
-    held = holding.run()
+    others = {assumption: _World(request, policies, read, assumption)
+              for assumption in (Assumption.BEST, Assumption.HOLD, Assumption.FAIL)}
+    results = {assumption: world.run().result for assumption, world in others.items()}
+    if results[Assumption.BEST] is decision.result:
+        return decision  # the bounds agree: the keys cannot change the answer
+    missing = set(worst.missing).union(*(world.missing for world in others.values()))
     # A key is named once, however the policies spell it (condition keys are case-insensitive).
-    spellings = {key.lower(): key for key in sorted(failing.missing | holding.missing, reverse=True)}
-    missing = tuple(spellings[key] for key in sorted(spellings))
-    if held.result is decision.result:
-        return decision
-    chosen = max(held, decision, key=lambda each: _RESTRICTIVENESS.index(each.result))
-    conditional = Conditional(missing, held.result, decision.result)
-    return Decision(chosen.result, chosen.statements, chosen.reason, chosen.lacking, conditional)
+    spellings = {key.lower(): key for key in sorted(missing, reverse=True)}
+    conditional = Conditional(tuple(spellings[key] for key in sorted(spellings)), results[Assumption.HOLD],
+                              results[Assumption.FAIL], results[Assumption.BEST], decision.result)
+    return replace(decision, conditional=conditional)

@@ -92,7 +92,9 @@ def principal_grant(principal: Any, caller: Caller) -> GrantKind | None:
         for value in listify(values) or []:
             if not isinstance(value, str):
                 continue
-            if kind == "AWS":
+            if kind == "AWS" and value == "*":
+                kinds.append(GrantKind.EVERYONE)  # the Principal page lists it with "*" as all principals
+            elif kind == "AWS":
                 kinds.append(_aws_grant(value, caller))
             elif kind in ("Service", "Federated") and caller.kind in (CallerKind.SERVICE, CallerKind.FEDERATED):
                 kinds.append(GrantKind.SELF if value == caller.arn else None)
@@ -102,8 +104,6 @@ def principal_grant(principal: Any, caller: Caller) -> GrantKind | None:
 def _aws_grant(value: str, caller: Caller) -> GrantKind | None:
     if not caller.is_iam:
         return None
-    if value == "*":
-        return GrantKind.EVERYONE
     if value == caller.account:
         return GrantKind.ACCOUNT
     match = _IAM_PRINCIPAL.fullmatch(value)

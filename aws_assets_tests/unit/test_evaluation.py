@@ -73,7 +73,7 @@ class Case:
     deciding: tuple[tuple[Layer, str], ...] | None = None  # (layer, Sid or index) of the deciding statements
     lacking: Layer | None = None
     missing_keys: tuple[str, ...] | None = None  # for a conditional decision
-    each_way: tuple[Result, Result] | None = None  # (conditions hold, conditions fail)
+    each_way: tuple[Result, Result, Result] | None = None  # (conditions hold, conditions fail, best case)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -192,6 +192,9 @@ CASES = [
     Case("a resource policy naming the account delegates to IAM: the identity policy must allow",
          req(ALICE, "s3:GetObject", OBJECT), PolicySet(resource=doc(grant({"AWS": f"arn:aws:iam::{A}:root"}))),
          IMPLICIT),
+    Case("Principal {\"AWS\": \"*\"} is all principals, as \"*\" is",
+         req("cloudtrail.amazonaws.com", "s3:PutObject", OBJECT), PolicySet(resource=doc(grant({"AWS": "*"}, "s3:*"))),
+         ALLOWED),
     Case("a public bucket policy (Principal *) allows within the account",
          req(ALICE, "s3:GetObject", OBJECT), PolicySet(resource=doc(grant("*", "s3:GetObject"))), ALLOWED),
     Case("a user path in the Principal names the same user (names are unique in the account)",
@@ -422,7 +425,7 @@ CASES = [
     Case("a variable whose key the request may hold leaves the decision conditional",
          req(ALICE, "s3:GetObject", f"{BUCKET}/blue/x"),
          PolicySet(identity=[doc(allow("s3:GetObject", f"{BUCKET}/${{aws:PrincipalTag/team}}/*"))]), IMPLICIT,
-         missing_keys=("aws:PrincipalTag/team",), each_way=(ALLOWED, IMPLICIT)),
+         missing_keys=("aws:PrincipalTag/team",), each_way=(ALLOWED, IMPLICIT, ALLOWED)),
     Case("${*} is a literal star, not a wildcard",
          req(ALICE, "s3:GetObject", f"{BUCKET}/report"),
          PolicySet(identity=[doc(allow("s3:GetObject", f"{BUCKET}/${{*}}"))]), IMPLICIT),
@@ -445,11 +448,16 @@ CASES = [
     Case("an Allow that needs a key the request does not hold is not an Allow: conditional",
          req(ALICE, "s3:GetObject", OBJECT),
          allowed_if({"Bool": {"aws:MultiFactorAuthPresent": "true"}}), IMPLICIT,
-         missing_keys=("aws:MultiFactorAuthPresent",), each_way=(ALLOWED, IMPLICIT)),
+         missing_keys=("aws:MultiFactorAuthPresent",), each_way=(ALLOWED, IMPLICIT, ALLOWED)),
     Case("a Deny on a key the request does not hold: conditional, denied until known",
          req(ALICE, "s3:GetObject", OBJECT),
          denied_if({"IpAddress": {"aws:SourceIp": "198.51.100.0/24"}}),
-         EXPLICIT, missing_keys=("aws:SourceIp",), each_way=(EXPLICIT, ALLOWED)),
+         EXPLICIT, missing_keys=("aws:SourceIp",), each_way=(EXPLICIT, ALLOWED, ALLOWED)),
+    Case("a key read by both an Allow and a Deny: held, failing and at best the request differs",
+         req(ALICE, "s3:GetObject", OBJECT),
+         PolicySet(identity=[doc(allow(Condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}})),
+                             doc(deny(Condition={"Bool": {"aws:MultiFactorAuthPresent": "false"}}))]), EXPLICIT,
+         missing_keys=("aws:MultiFactorAuthPresent",), each_way=(EXPLICIT, IMPLICIT, ALLOWED)),
     Case("class 4: a condition on Decrypt does not make Encrypt conditional",
          req(ALICE, "kms:Encrypt", KEY),
          PolicySet(identity=[doc(allow("kms:Decrypt", f"arn:aws:kms:*:{A}:key/*",
@@ -462,7 +470,7 @@ CASES = [
                                        Condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}}),
                                  allow("kms:Encrypt", "*"))],
                    resource=doc(grant({"AWS": A}, "kms:*"))), IMPLICIT,
-         missing_keys=("aws:MultiFactorAuthPresent",), each_way=(ALLOWED, IMPLICIT)),
+         missing_keys=("aws:MultiFactorAuthPresent",), each_way=(ALLOWED, IMPLICIT, ALLOWED)),
     Case("class 4: a conditional Deny on iam:PassRole leaves iam:GetRole unconditional",
          req(ALICE, "iam:GetRole", DEPLOY_ROLE),
          denied_if({"StringNotEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}, "iam:PassRole"),
@@ -571,10 +579,11 @@ CASES = [
          allowed_if({"ArnEquals": {"aws:PrincipalArn": DEPLOY_ROLE}}), ALLOWED),
     # ---- rules AWS always applies (issue 11, class 6) --------------------------------------------------------------
     Case("class 6: sts:GetCallerIdentity is allowed even under an explicit Deny",
-         req(ALICE, "sts:GetCallerIdentity", "*"), PolicySet(identity=[doc(deny())], scps=[[doc(deny())]]), ALLOWED),
+         req(ALICE, "sts:GetCallerIdentity", "*"), PolicySet(identity=[doc(deny())], scps=[[doc(deny())]]), ALLOWED,
+         deciding=((Layer.AWS_RULE, "GetCallerIdentity"),)),
     Case("class 6: an AWS managed policy cannot be changed, whatever the policies allow",
          req(ALICE, "iam:CreatePolicyVersion", "arn:aws:iam::aws:policy/AdministratorAccess"),
-         PolicySet(identity=[ADMIN]), EXPLICIT),
+         PolicySet(identity=[ADMIN]), EXPLICIT, deciding=((Layer.AWS_RULE, "AWS managed policies are read-only"),)),
     Case("class 6: nor deleted", req(ALICE, "iam:DeletePolicy", "arn:aws:iam::aws:policy/ReadOnlyAccess"),
          PolicySet(identity=[ADMIN]), EXPLICIT),
     Case("class 6: a customer managed policy can be changed when allowed",
@@ -599,7 +608,9 @@ def test_labelled_request(case: Case):
     else:
         assert decision.conditional is not None, decision
         assert decision.conditional.missing_keys == case.missing_keys
-        assert (decision.conditional.if_conditions_hold, decision.conditional.if_conditions_fail) == case.each_way
+        conditional = decision.conditional
+        assert (conditional.if_conditions_hold, conditional.if_conditions_fail, conditional.best_case) == case.each_way
+        assert conditional.worst_case is decision.result
 
 
 def test_a_named_policy_is_cited_by_its_name():
@@ -769,3 +780,22 @@ def test_statement_order_does_not_matter(scenario: tuple[Request, PolicySet], rn
     assert before.result is after.result
     assert before.conditional == after.conditional
     assert sorted(map(repr, before.statements)) == sorted(map(repr, after.statements))
+
+
+RESTRICTIVENESS = [ALLOWED, IMPLICIT, EXPLICIT]
+
+
+@PROPERTY_SETTINGS
+@given(scenarios())
+def test_a_conditional_decision_lies_between_its_bounds(scenario: tuple[Request, PolicySet]):
+    """Whatever the unknown statements do, the result is no better than the best case and no worse than the
+    worst, which is the decision's result: an unknown key never makes a request allowed."""
+    decision = evaluate(*scenario)
+    conditional = decision.conditional
+    if conditional is None:
+        return
+    assert conditional.worst_case is decision.result is not ALLOWED
+    rank = RESTRICTIVENESS.index
+    assert rank(conditional.best_case) < rank(conditional.worst_case)
+    for result in (conditional.if_conditions_hold, conditional.if_conditions_fail):
+        assert rank(conditional.best_case) <= rank(result) <= rank(conditional.worst_case)
