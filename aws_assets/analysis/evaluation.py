@@ -318,7 +318,7 @@ class _World:
                   if kind in (GrantKind.SELF, GrantKind.EVERYONE) or (kind is GrantKind.SESSION_ISSUER and guards_pass)]
         if direct:
             return Decision(Result.ALLOWED, tuple(map(_ref, direct)), "the resource-based policy allows")
-        resource_must_allow = (arn_service(request.resource_arn) == "kms"
+        resource_must_allow = ((arn_service(request.resource_arn) == "kms" and ":key/" in request.resource_arn)
                                or (request.action.lower() in TRUST_ACTIONS and ":role/" in request.resource_arn))
         delegated = [statement for statement, kind in granted if kind is GrantKind.ACCOUNT]
         if resource_must_allow and not delegated:

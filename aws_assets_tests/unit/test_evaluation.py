@@ -261,6 +261,8 @@ CASES = [
     Case("KMS: the account root in the key policy still needs an identity policy",
          req(ALICE, "kms:Decrypt", KEY), PolicySet(resource=doc(grant({"AWS": f"arn:aws:iam::{A}:root"}, "kms:*"))),
          IMPLICIT),
+    Case("KMS: an alias has no key policy: IAM alone decides",
+         req(ALICE, "kms:CreateAlias", f"arn:aws:kms:us-east-1:{A}:alias/app"), PolicySet(identity=[ADMIN]), ALLOWED),
     Case("KMS: a key policy naming the caller suffices within the account",
          req(ALICE, "kms:Decrypt", KEY), PolicySet(resource=doc(grant({"AWS": ALICE}, "kms:Decrypt"))), ALLOWED),
     # ---- role trust policies (issue 11, class 7) -------------------------------------------------------------------
@@ -658,7 +660,8 @@ def statements(draw: Callable[..., Any], effect: str | None = None, with_princip
     statement["NotResource" if draw(st.booleans()) and draw(st.booleans()) else "Resource"] = draw(
         st.lists(st.sampled_from(RESOURCE_PATTERNS), min_size=1, max_size=2))
     if with_principal:
-        statement["Principal"] = draw(st.sampled_from(PRINCIPAL_VALUES))
+        element = "NotPrincipal" if draw(st.booleans()) and draw(st.booleans()) else "Principal"
+        statement[element] = draw(st.sampled_from(PRINCIPAL_VALUES))
     condition = draw(st.sampled_from(CONDITIONS))
     if condition is not None:
         statement["Condition"] = condition
