@@ -39,7 +39,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 from aws_assets.analysis.conditions import condition_holds
 from aws_assets.analysis.matching import (
@@ -277,58 +277,80 @@ class _World:
         return self._grants()
 
     def _grants(self) -> Decision:
-        request, read = self.request, self.read
-        caller = request.caller
-        grants = [(statement, self.grant(statement)) for statement in read.resource or [] if statement.allow]
+        caller = self.request.caller
+        grants = [(statement, self.grant(statement)) for statement in self.read.resource or [] if statement.allow]
         granted = [(statement, kind) for statement, kind in grants if kind is not None]
         if not caller.is_iam:
-            direct = [statement for statement, kind in granted if kind is not GrantKind.ACCOUNT]
-            if direct:
-                return Decision(Result.ALLOWED, tuple(map(_ref, direct)), "the resource-based policy allows")
-            return Decision(Result.IMPLICITLY_DENIED, reason="no resource-based policy allows this principal",
-                            lacking=Layer.RESOURCE)
+            return self._for_service_or_provider(granted)
+        side = self._identity_side(granted)
+        if self.request.principal_account != self.request.resource_account:
+            return self._across_accounts(side, granted)
+        return self._within_account(side, granted)
 
+    def _identity_side(self, granted: list[tuple[Statement, GrantKind]]) -> _IdentitySide:
+        read, caller = self.read, self.request.caller
         identity = self.allows(read.identity)
         boundary = None if read.boundary is None else self.allows(read.boundary)
         session = None if read.session is None else self.allows(read.session)
         guards_pass = boundary != [] and session != []
-        identity_path = (bool(identity) or caller.kind is CallerKind.ROOT) and guards_pass
-        guard_refs = tuple(map(_ref, (boundary or []) + (session or [])))
-        identity_refs = tuple(map(_ref, identity)) + guard_refs
+        allows = (bool(identity) or caller.kind is CallerKind.ROOT) and guards_pass
+        refs = tuple(map(_ref, identity + (boundary or []) + (session or [])))
+        # What an implicit deny on this side lacks: the identity policy, unless a grant the guards limit was there.
+        limited = any(kind is GrantKind.SESSION_ISSUER for _, kind in granted)
+        if not identity and caller.kind is not CallerKind.ROOT and not limited:
+            lacking = Layer.IDENTITY
+        else:
+            lacking = Layer.BOUNDARY if boundary == [] else Layer.SESSION
+        return _IdentitySide(allows, guards_pass, refs, lacking)
 
-        def lacking_on_identity_side() -> Layer:
-            limited = any(kind is GrantKind.SESSION_ISSUER for _, kind in granted)
-            if not identity and caller.kind is not CallerKind.ROOT and not limited:
-                return Layer.IDENTITY
-            return Layer.BOUNDARY if boundary == [] else Layer.SESSION
+    @staticmethod
+    def _for_service_or_provider(granted: list[tuple[Statement, GrantKind]]) -> Decision:
+        """A service or identity provider has no IAM policies: only a resource-policy grant naming it allows."""
+        direct = [statement for statement, kind in granted if kind is not GrantKind.ACCOUNT]
+        if direct:
+            return Decision(Result.ALLOWED, tuple(map(_ref, direct)), "the resource-based policy allows")
+        return Decision(Result.IMPLICITLY_DENIED, reason="no resource-based policy allows this principal",
+                        lacking=Layer.RESOURCE)
 
-        if request.principal_account != request.resource_account:
-            if not identity_path:
-                return Decision(Result.IMPLICITLY_DENIED, reason="across accounts the identity side must allow",
-                                lacking=lacking_on_identity_side())
-            if not granted:
-                return Decision(Result.IMPLICITLY_DENIED, reason="across accounts the resource-based policy must "
-                                "allow", lacking=Layer.RESOURCE)
-            return Decision(Result.ALLOWED, identity_refs + tuple(_ref(statement) for statement, _ in granted),
-                            "both the identity side and the resource side allow")
+    @staticmethod
+    def _across_accounts(side: _IdentitySide, granted: list[tuple[Statement, GrantKind]]) -> Decision:
+        if not side.allows:
+            return Decision(Result.IMPLICITLY_DENIED, reason="across accounts the identity side must allow",
+                            lacking=side.lacking)
+        if not granted:
+            return Decision(Result.IMPLICITLY_DENIED, reason="across accounts the resource-based policy must allow",
+                            lacking=Layer.RESOURCE)
+        return Decision(Result.ALLOWED, side.refs + tuple(_ref(statement) for statement, _ in granted),
+                        "both the identity side and the resource side allow")
 
+    def _within_account(self, side: _IdentitySide, granted: list[tuple[Statement, GrantKind]]) -> Decision:
+        request = self.request
         # A grant to the caller itself (or to everyone) stands on its own; one to the session's issuer is an
         # identity grant in all but name, so the boundary and the session policy limit it.
-        direct = [statement for statement, kind in granted
-                  if kind in (GrantKind.SELF, GrantKind.EVERYONE) or (kind is GrantKind.SESSION_ISSUER and guards_pass)]
+        direct = [statement for statement, kind in granted if kind in (GrantKind.SELF, GrantKind.EVERYONE)
+                  or (kind is GrantKind.SESSION_ISSUER and side.guards_pass)]
         if direct:
             return Decision(Result.ALLOWED, tuple(map(_ref, direct)), "the resource-based policy allows")
         resource_must_allow = ((arn_service(request.resource_arn) == "kms" and ":key/" in request.resource_arn)
                                or (request.action.lower() in TRUST_ACTIONS and ":role/" in request.resource_arn))
         delegated = [statement for statement, kind in granted if kind is GrantKind.ACCOUNT]
         if resource_must_allow and not delegated:
-            return Decision(Result.IMPLICITLY_DENIED, reason="the key policy or trust policy must allow (itself or "
-                            "by delegating to the account)", lacking=Layer.RESOURCE)
-        if identity_path:
-            return Decision(Result.ALLOWED, identity_refs + tuple(map(_ref, delegated)),
+            return Decision(Result.IMPLICITLY_DENIED, reason="the key policy or trust policy must allow (the "
+                            "caller, or the account to delegate to IAM)", lacking=Layer.RESOURCE)
+        if side.allows:
+            return Decision(Result.ALLOWED, side.refs + tuple(map(_ref, delegated)),
                             "the identity-based policies allow")
-        return Decision(Result.IMPLICITLY_DENIED, reason="no policy allows the request",
-                        lacking=lacking_on_identity_side())
+        return Decision(Result.IMPLICITLY_DENIED, reason="no policy allows the request", lacking=side.lacking)
+
+
+class _IdentitySide(NamedTuple):
+    """The identity path of a request: whether it allows, whether the boundary and session policy let grants
+    through, the statements that allowed, and the layer an implicit deny on this side lacks."""
+
+    allows: bool
+    guards_pass: bool
+    refs: tuple[StatementRef, ...]
+    lacking: Layer
 
 
 def evaluate(request: Request, policies: PolicySet) -> Decision:
