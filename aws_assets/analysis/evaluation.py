@@ -3,17 +3,17 @@
 
 `evaluate(request, policies) -> Decision`, pure (no I/O). In order:
 
-1. Rules AWS applies whatever the policies: `sts:GetCallerIdentity` is always allowed (no policy, not even an
-   explicit Deny, can refuse it); AWS managed policies (`arn:<partition>:iam::aws:policy/...`) cannot be changed by
-   anyone (`iam:CreatePolicyVersion`, `DeletePolicy`, ... on them are denied).
+1. `sts:GetCallerIdentity` is always allowed: no policy, not even an explicit Deny, can refuse it.
 2. An explicit Deny in any policy that applies wins: identity policies, the permissions boundary, the session
    policy, the SCPs and RCPs when they apply, the resource-based policy. A resource policy's
    `Deny` with `NotPrincipal` always applies to a principal that has a permissions boundary (the boundary page says
-   so, whatever NotPrincipal lists).
+   so, whatever NotPrincipal lists). Then a change to a resource AWS owns (an AWS managed policy, an IAM Identity
+   Center role, an AWS managed key's alias: `aws_assets.analysis.reserved`) is implicitly denied, whatever allows it.
 3. Guardrails: SCPs must allow at every level, root first down to the principal's account; they apply to IAM
-   principals of member accounts only (never the management account) and never to service-linked roles. RCPs must
-   allow at every level of the resource's account, for resources of the services RCPs support (`RCP_SERVICES`),
-   in member accounts only, and not for service-linked roles. Neither ever grants.
+   principals of member accounts only (never the management account) and never to service-linked roles. RCPs apply
+   to the actions of the services that support them (`RCP_SERVICES`) on resources of member accounts, not to
+   service-linked roles nor AWS managed keys; every level holds RCPFullAWSAccess, which cannot be detached, so an
+   RCP limits only by its Denies (step 2). Neither ever grants.
 4. Grants. The identity path: an identity policy allows (an account's root user needs none), and the boundary and
    the session policy, when given, allow too. The resource path: the resource-based policy allows the caller.
    - Within one account either path suffices, except that a KMS key policy and a role's trust policy must allow
@@ -50,6 +50,7 @@ from aws_assets.analysis.matching import (
     resource_matches,
 )
 from aws_assets.analysis.request import CallerKind, Request, arn_service
+from aws_assets.analysis.reserved import reserved_change
 from aws_assets.analysis.statements import (
     PRINCIPAL_LAYERS,
     Layer,
@@ -66,13 +67,9 @@ __all__ = [
 
 Document = Policy | Mapping[str, Any] | str
 
-# The services whose resources RCPs govern (AWS Organizations, "Resource control policies").
+# The services whose actions RCPs govern (AWS Organizations, "Resource control policies"), by action prefix: the
+# resource may be `*` (s3:ListAllMyBuckets) or name another service (sts:AssumeRole on an IAM role).
 RCP_SERVICES = frozenset({"s3", "sts", "kms", "sqs", "secretsmanager"})
-# IAM actions that change a managed policy, which nobody may do to an AWS managed one.
-MANAGED_POLICY_CHANGES = frozenset(action.lower() for action in (
-    "iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion",
-    "iam:TagPolicy", "iam:UntagPolicy",
-))
 # The STS actions a role's trust policy governs.
 TRUST_ACTIONS = frozenset(action.lower() for action in (
     "sts:AssumeRole", "sts:AssumeRoleWithSAML", "sts:AssumeRoleWithWebIdentity", "sts:TagSession",
@@ -91,7 +88,8 @@ class Result(Enum):
 class PolicySet:
     """Every policy that bears on one request. `scps` holds one list of documents per level, from the root down to
     the principal's account; `rcps` likewise for the resource's account; an empty list means the organisation does
-    not use that policy type (every level of one that does holds at least the default full-access policy)."""
+    not use that policy type. A level of SCPs that allows nothing denies; a level of RCPs always holds
+    RCPFullAWSAccess (AWS attaches it and it cannot be detached), given or not."""
 
     identity: Sequence[Document] = ()
     boundary: Document | None = None
@@ -227,7 +225,7 @@ class _World:
         caller = self.request.caller
         if statement.not_principal:
             always = not statement.allow and self.policies.boundary is not None and caller.is_iam
-            if not always and not_principal_exempts(statement.principal, caller):
+            if not always and not_principal_exempts(statement.principal, caller, strict=not statement.allow):
                 return None
             kind: GrantKind | None = GrantKind.EVERYONE
         else:
@@ -249,16 +247,12 @@ class _World:
         if action == GET_CALLER_IDENTITY:
             return Decision(Result.ALLOWED, (StatementRef(Layer.AWS_RULE, "AWS", "GetCallerIdentity", True),),
                             "sts:GetCallerIdentity is allowed whatever the policies")
-        if action in MANAGED_POLICY_CHANGES and ":iam::aws:policy/" in request.resource_arn:
-            return Decision(Result.EXPLICITLY_DENIED,
-                            (StatementRef(Layer.AWS_RULE, "AWS", "AWS managed policies are read-only", False),),
-                            "AWS managed policies cannot be changed")
         slr = policies.principal_is_service_linked_role or ":role/aws-service-role/" in (
             request.role_arn or request.principal_arn)
         scps_apply = bool(read.scps) and caller.is_iam and not policies.principal_is_management_account and not slr
         rcps_apply = (bool(read.rcps) and not policies.resource_is_management_account and not slr
                       and not policies.resource_is_aws_managed_key
-                      and arn_service(request.resource_arn) in RCP_SERVICES)
+                      and request.service in RCP_SERVICES)
         applicable: list[Statement] = list(read.resource or [])
         if caller.is_iam:
             applicable += read.identity + (read.boundary or []) + (read.session or [])
@@ -269,11 +263,16 @@ class _World:
         denies = [statement for statement in applicable if not statement.allow and self.applies(statement)]
         if denies:
             return Decision(Result.EXPLICITLY_DENIED, tuple(map(_ref, denies)), "an explicit Deny applies")
-        for layer, levels, applies in ((Layer.SCP, read.scps, scps_apply), (Layer.RCP, read.rcps, rcps_apply)):
-            for depth, level in enumerate(levels if applies else []):
-                if not self.allows(level):
-                    return Decision(Result.IMPLICITLY_DENIED, reason=f"no {layer.value.upper()} of level {depth} "
-                                    "allows the request", lacking=layer)
+        reserved = reserved_change(request.action, request.resource_arn)
+        if reserved:  # no policy can allow it; an explicit Deny, above, is still reported as one
+            return Decision(Result.IMPLICITLY_DENIED, (StatementRef(Layer.AWS_RULE, "AWS", reserved, False),),
+                            reserved, lacking=Layer.AWS_RULE)
+        # Every level must allow. RCPs always do: RCPFullAWSAccess is attached to every level and cannot be
+        # detached (it is the only RCP that may Allow), so only their Denies count.
+        for depth, level in enumerate(read.scps if scps_apply else []):
+            if not self.allows(level):
+                return Decision(Result.IMPLICITLY_DENIED, reason=f"no SCP of level {depth} allows the request",
+                                lacking=Layer.SCP)
         return self._grants()
 
     def _grants(self) -> Decision:

@@ -10,9 +10,10 @@
   session's issuer (the role of a role session, the IAM user of a federated-user session), everyone, or the caller's
   account, which delegates to the account's IAM policies.
   Service and federated principals match by exact name (`ec2.amazonaws.com` is not `ec2.amazonaws.com.cn`); an
-  assumed-role session ARN only that session. NotPrincipal exempts a caller only when it lists the caller's account
-  as well as the caller (a user by its ARN; a session by its ARN or its issuer's): AWS may check the account first,
-  then the role, then the session, so the NotPrincipal page requires the account beside the principal.
+  assumed-role session ARN only that session. A Deny's NotPrincipal exempts a caller only when it lists the caller's
+  account as well as the caller (a user by its ARN; a session by its ARN or its issuer's): AWS may check the
+  account first, then the role, then the session, so the NotPrincipal page requires the account beside the
+  principal. An Allow's NotPrincipal excludes any caller it names in any of these ways.
 """
 
 from __future__ import annotations
@@ -84,6 +85,8 @@ def principal_grant(principal: Any, caller: Caller) -> GrantKind | None:
     """The strongest way the Principal element names the caller, None when it does not."""
     if principal == "*":
         return GrantKind.EVERYONE
+    if isinstance(principal, str):
+        principal = _element(principal)
     if not isinstance(principal, dict):
         return None
     kinds: list[GrantKind | None] = []
@@ -99,6 +102,12 @@ def principal_grant(principal: Any, caller: Caller) -> GrantKind | None:
             elif kind in ("Service", "Federated") and caller.kind in (CallerKind.SERVICE, CallerKind.FEDERATED):
                 kinds.append(GrantKind.SELF if value == caller.arn else None)
     return strongest(kinds)
+
+
+def _element(principal: str) -> dict[str, str]:
+    """A Principal written as a bare string (IAM wants an object): read as the principal it names."""
+    service = principal.endswith((".amazonaws.com", ".amazonaws.com.cn")) and not principal.startswith("arn:")
+    return {"Service" if service else "AWS": principal}
 
 
 def _aws_grant(value: str, caller: Caller) -> GrantKind | None:
@@ -135,11 +144,16 @@ _EXEMPTING = {
     CallerKind.ROOT: ({_ACCOUNT},),
     CallerKind.SERVICE: ({_SELF},),
     CallerKind.FEDERATED: ({_SELF},),
+    CallerKind.ANONYMOUS: (),  # only NotPrincipal "*" names an unsigned caller
 }
 
 
-def not_principal_exempts(not_principal: Any, caller: Caller) -> bool:
-    """Whether a NotPrincipal lists the caller fully (so its statement does not apply to the caller)."""
+def not_principal_exempts(not_principal: Any, caller: Caller, strict: bool) -> bool:
+    """Whether a NotPrincipal lists the caller (so its statement does not apply to the caller). `strict` (a Deny):
+    only when it lists the caller fully, account included; otherwise (an Allow) any of the caller's identities
+    listed is enough: read either way, the exemption never widens access."""
+    if isinstance(not_principal, str) and not_principal != "*":
+        not_principal = _element(not_principal)
     if not_principal == "*":
         return True
     if not isinstance(not_principal, dict):
@@ -152,4 +166,6 @@ def not_principal_exempts(not_principal: Any, caller: Caller) -> bool:
                 return True
             if grant is not None:
                 listed.add(grant)
+    if not strict:
+        return bool(listed)
     return any(required <= listed for required in _EXEMPTING[caller.kind])

@@ -37,6 +37,7 @@ class CallerKind(Enum):
     ROOT = "Account"
     SERVICE = "Service"
     FEDERATED = "Federated"  # a SAML or OIDC identity provider (AssumeRoleWith*)
+    ANONYMOUS = "Anonymous"  # an unsigned request (`anonymous`)
 
 
 IAM_KINDS = frozenset({CallerKind.USER, CallerKind.ROLE, CallerKind.ROLE_SESSION, CallerKind.FEDERATED_USER,
@@ -76,6 +77,8 @@ class Caller:
 
 
 def parse_caller(principal: str) -> Caller:
+    if principal.lower() == "anonymous":
+        return Caller(CallerKind.ANONYMOUS, "anonymous")
     if re.fullmatch(r"[0-9]{12}", principal):
         return Caller(CallerKind.ROOT, f"arn:aws:iam::{principal}:root", principal)
     for kind, form in _CALLER_FORMS:
@@ -103,7 +106,8 @@ def arn_service(arn: str) -> str:
 
 @dataclass(frozen=True, eq=False)
 class Request:
-    """One request. `principal_account` and `resource_account` default to the ARNs' accounts; an S3 ARN names no
+    """One request; `principal_arn` is an IAM ARN, a service or identity-provider name, or `anonymous` for an
+    unsigned request. `principal_account` and `resource_account` default to the ARNs' accounts; an S3 ARN names no
     account, so give `resource_account` for a bucket of another account (without it the bucket is taken to be the
     caller's). `principal_tags` / `resource_tags`, when given, are the whole tag set: a tag they lack is absent.
     `role_arn` is the role behind a session with its path (`aws:PrincipalArn`), derived without a path if not given.
@@ -157,8 +161,8 @@ class Request:
             "aws:principalaccount": [caller.account] if iam and caller.account else ABSENT,
             "aws:username": [caller.name] if caller.kind is CallerKind.USER and caller.name else ABSENT,
             # A role named without a session calls as one of its sessions.
-            "aws:principaltype": ["AssumedRole" if caller.kind is CallerKind.ROLE else caller.kind.value] if iam
-            else ABSENT,
+            "aws:principaltype": ["AssumedRole" if caller.kind is CallerKind.ROLE else caller.kind.value]
+            if iam or caller.kind is CallerKind.ANONYMOUS else ABSENT,
             "aws:principalisawsservice": ["true" if caller.kind is CallerKind.SERVICE else "false"],
             "aws:principalservicename": [caller.arn] if caller.kind is CallerKind.SERVICE else ABSENT,
         }
