@@ -843,3 +843,23 @@ def test_a_conditional_decision_lies_between_its_bounds(scenario: tuple[Request,
     assert rank(conditional.best_case) < rank(conditional.worst_case)
     for result in (conditional.if_conditions_hold, conditional.if_conditions_fail):
         assert rank(conditional.best_case) <= rank(result) <= rank(conditional.worst_case)
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8)
+    | st.sampled_from(["*", "Allow", "Deny", "s3:*", f"{BUCKET}/*", "${aws:username}", "${", "StringEquals"]),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(
+        st.sampled_from(["Statement", "Effect", "Action", "NotAction", "Resource", "NotResource", "Principal",
+                         "NotPrincipal", "Condition", "AWS", "Service", "StringLike", "IpAddress", "Null",
+                         "ForAllValues:StringEquals", "aws:SourceIp", "aws:username"]), children, max_size=4),
+    max_leaves=20)
+
+
+@PROPERTY_SETTINGS
+@given(JSON_VALUES, JSON_VALUES, JSON_VALUES)
+def test_any_document_is_decided_without_raising(identity: Any, resource: Any, guardrail: Any):
+    """Damaged or odd documents never make evaluate raise: what cannot be read grants nothing."""
+    for principal in (ALICE, DEPLOY_SESSION, "anonymous", "ec2.amazonaws.com"):
+        request = Request(principal, "s3:GetObject", OBJECT, context={"aws:SourceIp": "203.0.113.9"})
+        evaluate(request, PolicySet(identity=[identity], boundary=guardrail, resource=resource, scps=[[guardrail]],
+                                    rcps=[[resource]]))
