@@ -121,7 +121,10 @@ class Request:
     resource_account: str | None = None
     principal_tags: Mapping[str, str] | None = None
     resource_tags: Mapping[str, str] | None = None
-    principal_org_id: str | None = None
+    principal_org_id: str | None = None  # "" for a principal outside any organisation
+    principal_org_paths: list[str] | None = None  # `o-.../r-.../ou-.../` paths, for aws:PrincipalOrgPaths
+    resource_org_id: str | None = None
+    resource_org_paths: list[str] | None = None
     role_arn: str | None = None
 
     def __post_init__(self) -> None:
@@ -168,8 +171,14 @@ class Request:
         }
         if caller.kind is CallerKind.ROOT and caller.account:
             keys["aws:userid"] = [caller.account]
-        if self.principal_org_id is not None:
-            keys["aws:principalorgid"] = [self.principal_org_id] if self.principal_org_id else ABSENT
+        # What the lake knows of the organisations: an empty value means outside any (the key is then absent).
+        for key, org_id in (("aws:principalorgid", self.principal_org_id), ("aws:resourceorgid", self.resource_org_id)):
+            if org_id is not None:
+                keys[key] = [org_id] if org_id else ABSENT
+        for key, paths in (("aws:principalorgpaths", self.principal_org_paths),
+                           ("aws:resourceorgpaths", self.resource_org_paths)):
+            if paths is not None:
+                keys[key] = list(paths) if paths else ABSENT
         if self.resource_account:
             keys["aws:resourceaccount"] = [self.resource_account]
         return keys
