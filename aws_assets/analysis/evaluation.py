@@ -19,11 +19,13 @@
    - Within one account either path suffices, except that a KMS key policy and a role's trust policy must allow
      (a grant to the account there delegates to the identity path). A resource-policy grant naming the caller's
      own ARN (an IAM user, or a role session's session ARN), or everyone, is not limited by the boundary or the
-     session policy; one to the session's issuer (the role ARN) is. A grant to the account delegates to IAM: the
-     identity path decides.
+     session policy ("the resource-based policy permissions are not limited by the session policies" when it
+     names the session); one to the session's issuer (the role ARN, or a federated user's IAM user) is. A grant
+     to the account delegates to IAM: the identity path decides.
    - Across accounts both must allow: the identity path and a resource-policy grant (to the caller, its role, its
      account or everyone). With no resource-based policy the request is implicitly denied.
-   - A service or identity-provider principal has no identity policies: only a resource-policy grant allows it.
+   - A service, an identity provider or an unsigned (anonymous) caller has no identity policies: only a
+     resource-policy grant naming it (or everyone) allows it.
 
 Conditions that read context keys the request does not hold (`request.MISSING`) are unknown, and so is each
 statement whose match depends on one. The request is then decided in four ways (`Assumption`): with every unknown
