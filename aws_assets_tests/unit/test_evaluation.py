@@ -872,3 +872,26 @@ def test_any_document_is_decided_without_raising(identity: Any, resource: Any, g
         request = Request(principal, "s3:GetObject", OBJECT, context={"aws:SourceIp": "203.0.113.9"})
         evaluate(request, PolicySet(identity=[identity], boundary=guardrail, resource=resource, scps=[[guardrail]],
                                     rcps=[[resource]]))
+
+
+EVALUATOR_MODULES = ("evaluation", "conditions", "matching", "request", "reserved", "statements", "truth",
+                     "variables", "documents")
+
+
+def test_the_evaluator_needs_only_the_standard_library():
+    """The evaluator is pure: its modules import the standard library and each other, nothing else (no Dagster,
+    no DuckDB, not the rest of the package)."""
+    import ast
+    import sys
+
+    from aws_assets_tests.conftest import REPO
+
+    for name in EVALUATOR_MODULES:
+        tree = ast.parse((REPO / "aws_assets" / "analysis" / f"{name}.py").read_text())
+        for node in ast.walk(tree):
+            modules = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                       else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            for module in modules:
+                top = module.split(".")[0]
+                inside = module.removeprefix("aws_assets.analysis.") in EVALUATOR_MODULES
+                assert top == "__future__" or top in sys.stdlib_module_names or inside, f"{name} imports {module}"
