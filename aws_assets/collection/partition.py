@@ -73,6 +73,11 @@ class PartitionSync:
     def errors(self) -> list[str]:
         return ([self.error] if self.error else []) + [f.error for f in self.failures if f.error]
 
+    def release_tables(self) -> None:
+        """Drop the written tables' first rows, once their materializations are recorded."""
+        for written in self.written:
+            written.outcome.table = None
+
     def calls_by_operation(self) -> Counter[str]:
         total = Counter(self.planning_calls)
         for outcome in [w.outcome for w in self.written] + self.failures:

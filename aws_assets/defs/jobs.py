@@ -93,6 +93,7 @@ def sync_accounts_op(context: OpExecutionContext, config: SyncConfig) -> None:
                 asset_key=written.outcome.entity_type.type, partition=partition_key(synced),
                 metadata=materialization_metadata(written, synced.throttled),
             ))
+        synced.release_tables()  # recorded: a sync of thousands of partitions keeps only their figures
         if not synced.ok:
             failed.append(synced)
             context.log.error(f"{synced.label}: {'; '.join(synced.errors)}")
