@@ -44,24 +44,24 @@ def listify(value: Any) -> list[Any] | None:
     return None
 
 
-def glob_match_case(pattern: str, text: str) -> bool:
-    """IAM's wildcard match (`*` any run, `?` one character), case-sensitive as IAM matches ARNs; linear in practice
-    (no regex, so no catastrophic backtracking on patterns full of stars)."""
-    if "*" not in pattern and "?" not in pattern:
+def glob_match_case(pattern: str, text: str, star: str = "*", any_one: str = "?") -> bool:
+    """IAM's wildcard match (`star` any run, `any_one` one character), case-sensitive as IAM matches ARNs; linear in
+    practice (no regex, so no catastrophic backtracking on patterns full of stars)."""
+    if star not in pattern and any_one not in pattern:
         return pattern == text  # most ARN fields of a pattern are literal
     p = t = 0
-    star, star_t = -1, 0
+    star_at, star_t = -1, 0
     while t < len(text):
-        if p < len(pattern) and (pattern[p] == "?" or pattern[p] == text[t]):
+        if p < len(pattern) and (pattern[p] == any_one or pattern[p] == text[t]):
             p, t = p + 1, t + 1
-        elif p < len(pattern) and pattern[p] == "*":
-            star, star_t, p = p, t, p + 1
-        elif star >= 0:
+        elif p < len(pattern) and pattern[p] == star:
+            star_at, star_t, p = p, t, p + 1
+        elif star_at >= 0:
             star_t += 1
-            p, t = star + 1, star_t
+            p, t = star_at + 1, star_t
         else:
             return False
-    while p < len(pattern) and pattern[p] == "*":
+    while p < len(pattern) and pattern[p] == star:
         p += 1
     return p == len(pattern)
 

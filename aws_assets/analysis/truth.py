@@ -13,26 +13,25 @@ def unknown(*keys: str) -> frozenset[str]:
     return frozenset(keys)
 
 
-def all_of(values: Iterable[Truth]) -> Truth:
-    """AND: false as soon as one part is false, whatever the others' missing keys."""
+def _fold(values: Iterable[Truth], decisive: bool) -> Truth:
+    """`decisive` as soon as one part is, whatever the others' missing keys; else the parts' missing keys, if any."""
     missing: set[str] = set()
     for value in values:
-        if value is False:
-            return False
-        if value is not True:
+        if value is decisive:
+            return decisive
+        if isinstance(value, frozenset):
             missing |= value
-    return frozenset(missing) if missing else True
+    return frozenset(missing) if missing else not decisive
+
+
+def all_of(values: Iterable[Truth]) -> Truth:
+    """AND: false as soon as one part is false."""
+    return _fold(values, False)
 
 
 def any_of(values: Iterable[Truth]) -> Truth:
     """OR: true as soon as one part is true."""
-    missing: set[str] = set()
-    for value in values:
-        if value is True:
-            return True
-        if value is not False:
-            missing |= value
-    return frozenset(missing) if missing else False
+    return _fold(values, True)
 
 
 def negate(value: Truth) -> Truth:

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from enum import Enum
 
+from aws_assets.analysis.documents import glob_match_case
 from aws_assets.analysis.request import ABSENT, MISSING, Found
 from aws_assets.analysis.truth import unknown
 
@@ -69,23 +70,8 @@ def _resolve(inside: str, lookup: KeyLookup) -> Substituted:
 
 
 def wildcard_match(pattern: str, text: str) -> bool:
-    """Whether `text` matches a substituted pattern (`STAR` any run, `ANY_ONE` one character), case-sensitively;
-    linear in practice (no regex, so no catastrophic backtracking on patterns full of stars)."""
-    p = t = 0
-    star, star_t = -1, 0
-    while t < len(text):
-        if p < len(pattern) and (pattern[p] == ANY_ONE or pattern[p] == text[t]):
-            p, t = p + 1, t + 1
-        elif p < len(pattern) and pattern[p] == STAR:
-            star, star_t, p = p, t, p + 1
-        elif star >= 0:
-            star_t += 1
-            p, t = star + 1, star_t
-        else:
-            return False
-    while p < len(pattern) and pattern[p] == STAR:
-        p += 1
-    return p == len(pattern)
+    """Whether `text` matches a substituted pattern (`STAR` any run, `ANY_ONE` one character), case-sensitively."""
+    return glob_match_case(pattern, text, STAR, ANY_ONE)
 
 
 def split_outside_variables(text: str, separator: str, limit: int) -> list[str]:
