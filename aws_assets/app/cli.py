@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from importlib.resources import files
 from pathlib import Path
 
@@ -184,6 +185,10 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    from dagster import BetaWarning
+
+    # Dagster warns of its own beta parameters whenever the definitions load: nothing a user of the command can act on.
+    warnings.filterwarnings("ignore", category=BetaWarning)
     try:
         return args.run(args)
     except (InstanceError, PeopleFileError) as error:

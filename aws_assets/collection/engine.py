@@ -47,7 +47,10 @@ def planned_regions(instance: Instance, profile: str | None, extra_regions: Iter
         collection = open_collection(instance, GLOBAL_REGION, profile)
         regions = regions_to_collect(instance, collection)
         planning.planning_calls = collection.calls.by_operation()
-    except (AccessError, ClientError, BotoCoreError) as error:
+    except AccessError as error:
+        planning.error = str(error)  # it names the account and the role already
+        return planning, []
+    except (ClientError, BotoCoreError) as error:
         planning.error = f"{instance.label}: {error}"
         return planning, []
     return planning, sorted(set(regions) | set(extra_regions))
