@@ -172,6 +172,7 @@ def lake_rows(tmp_path, table: str) -> list[dict]:
     return LakeResource(root=str(tmp_path / "lake")).lake().read_table(table).to_pylist()
 
 
+@pytest.mark.e2e  # the whole command: the sync of every member, then the graph build
 def test_sync_of_one_organisation_entry_syncs_its_members_and_lists_what_it_skipped(org, refusing_aws, tmp_path,
                                                                                    capsys):
     refusing_aws({role: "entry-secret" for role in [INSTANCE.role_arn, member_role(org["prod-app"]),
@@ -190,6 +191,7 @@ def test_sync_of_one_organisation_entry_syncs_its_members_and_lists_what_it_skip
     assert {row["memberAccountId"] for row in accounts} >= {org["prod-app"], org["sandbox"], org["legacy"]}
 
 
+@pytest.mark.e2e  # the whole command: the sync of every member, then the graph build
 def test_a_member_whose_role_cannot_be_assumed_fails_alone_and_named(org, refusing_aws, tmp_path, capsys):
     # sandbox has no role; legacy's expects another external ID: AWS refuses both AssumeRole calls alike.
     refusing_aws({INSTANCE.role_arn: "entry-secret", member_role(org["prod-app"]): "entry-secret",
