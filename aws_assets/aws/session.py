@@ -25,6 +25,7 @@ from botocore.credentials import (
 from botocore.exceptions import BotoCoreError, ClientError
 
 from aws_assets.aws.calls import CallCounter
+from aws_assets.aws.retries import RetryBudget, bound_retries
 from aws_assets.model.regions import HOME_REGION
 
 if TYPE_CHECKING:
@@ -108,8 +109,14 @@ def assume_role_session(
             f"no AWS credentials to assume {instance.role_arn} with: set AWS_PROFILE or AWS_ACCESS_KEY_ID, "
             "or run where an instance role is available"
         )
+    def sts_client(service: str, **credentials):
+        client = source.create_client(service, region_name=HOME_REGION, config=CLIENT_CONFIG, **credentials)
+        # An STS endpoint that cannot be reached fails the account in seconds, as any other collector call does.
+        bound_retries(client, RetryBudget(), calls or CallCounter())
+        return client
+
     fetcher = AssumeRoleCredentialFetcher(
-        client_creator=functools.partial(source.create_client, region_name=HOME_REGION, config=CLIENT_CONFIG),
+        client_creator=sts_client,
         source_credentials=source_credentials,
         role_arn=instance.role_arn,
         extra_args={

@@ -198,3 +198,15 @@ def test_no_source_credentials_is_a_clear_error(aws_env, monkeypatch):
     instance = Instance(f"arn:aws:iam::{ACCOUNT_ID}:role/aws-assets-readonly", "no-credentials")
     with pytest.raises(AccessError, match="no AWS credentials to assume arn:aws:iam::111122223333:role/"):
         assume_role_session(instance)
+
+
+def test_an_unreachable_sts_fails_the_role_at_once_and_names_it(aws_env, monkeypatch):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", f"http://127.0.0.1:{closed_port}")
+    calls = CallCounter()
+    instance = Instance(f"arn:aws:iam::{ACCOUNT_ID}:role/aws-assets-readonly", "unreachable-sts")
+    with pytest.raises(AccessError, match=f"cannot assume role {instance.role_arn}: Could not connect"):
+        assume_role_session(instance, calls=calls)
+    assert calls.retries_by_operation() == {"sts:AssumeRole": UNREACHABLE_ATTEMPTS - 1}
