@@ -42,6 +42,8 @@ class SyncConfig(Config):
                        "members it syncs those whose account ID modulo `shares` is `share` (the entry's own account "
                        "in share 0)")
     shares: int = Field(default=1, description="How many runs share the entries' members")
+    list_members: bool = Field(default=True, description="List the organisations' members when the run starts; "
+                               "false: take a listing of the last 15 minutes in this process (the command's own)")
     concurrency: int = Field(default=DEFAULT_CONCURRENCY, description="Accounts synced at a time")
     extra_regions: list[str] = Field(
         default=[], description="Regions synced besides each account's own, to show as not collected (a region "
@@ -64,7 +66,7 @@ def sync_accounts_op(context: OpExecutionContext, config: SyncConfig) -> None:
     aws: AwsAccounts = context.resources.aws
     lake: LakeResource = context.resources.lake
     progress: Callable[[PartitionSync], None] = context.resources.sync_progress
-    membership = aws.members(refresh=True)  # every sync lists the organisations afresh
+    membership = aws.members(refresh=config.list_members)  # every sync lists the organisations afresh
     for account_id, reason in sorted(membership.skipped.items()):
         context.log.info(f"skipped account {account_id}: {reason}")
     for reason in membership.failed.values():

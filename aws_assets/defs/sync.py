@@ -99,7 +99,9 @@ def sync(
         progress(synced)
 
     accounts = [i.account_id for i in instances]
-    run_config = {**QUIET, "ops": {"sync_accounts_op": {"config": {"accounts": accounts, "concurrency": concurrency}}}}
+    # The command listed the organisations' members a moment ago, to print them: the run takes that listing.
+    config = {"accounts": accounts, "concurrency": concurrency, "list_members": False}
+    run_config = {**QUIET, "ops": {"sync_accounts_op": {"config": config}}}
     tags = {ACCOUNT_TAG: accounts[0]} if len(accounts) == 1 else {}
     result = defs.resolve_job_def(SYNC_JOB).execute_in_process(
         instance=dagster_instance, raise_on_error=False, run_config=run_config, tags=tags,
