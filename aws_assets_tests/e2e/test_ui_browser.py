@@ -198,6 +198,8 @@ def test_partitioned_asset_shows_accounts_regions_and_a_materialized_partition(w
     instances = estate["lake"].read_table("aws_instance").to_pylist()
     in_partition = [row for row in instances if row["accountId"] == account and row["region"] == regions[1]]
     assert in_partition, "the simulated organisation has instances in every synced region"
+    # The UI renders Markdown metadata after the rest of the panel: wait for the preview's first row.
+    page.get_by_text(in_partition[0]["displayName"], exact=True).first.wait_for()
     details = page.inner_text("body")
     assert re.search(r"dagster/row_count\s+(\d+)", details)[1] == str(len(in_partition))
     for row in in_partition[:5]:  # the preview's rows
