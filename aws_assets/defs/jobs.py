@@ -66,7 +66,7 @@ def sync_accounts_op(context: OpExecutionContext, config: SyncConfig) -> None:
     aws: AwsAccounts = context.resources.aws
     lake: LakeResource = context.resources.lake
     progress: Callable[[PartitionSync], None] = context.resources.sync_progress
-    membership = aws.members(refresh=config.list_members)  # every sync lists the organisations afresh
+    membership = aws.members(refresh=config.list_members)  # afresh, unless the caller has just listed them
     for account_id, reason in sorted(membership.skipped.items()):
         context.log.info(f"skipped account {account_id}: {reason}")
     for reason in membership.failed.values():

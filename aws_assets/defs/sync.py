@@ -99,7 +99,8 @@ def sync(
         progress(synced)
 
     accounts = [i.account_id for i in instances]
-    # The command listed the organisations' members a moment ago, to print them: the run takes that listing.
+    # `aws-assets sync` lists the organisations' members just before, to print them: the run takes that listing
+    # (another caller's run reuses this process's listing of the last 15 minutes, or lists them itself).
     config = {"accounts": accounts, "concurrency": concurrency, "list_members": False}
     run_config = {**QUIET, "ops": {"sync_accounts_op": {"config": config}}}
     tags = {ACCOUNT_TAG: accounts[0]} if len(accounts) == 1 else {}

@@ -16,14 +16,14 @@ from dagster import (
 )
 
 from aws_assets.aws.collect import Outcome
-from aws_assets.collection.partition import Written, sync_partition
+from aws_assets.collection.partition import HEAD_ROWS, Written, sync_partition
 from aws_assets.defs.assets.column_schema import column_schema
 from aws_assets.defs.partitions import account_region_partitions, accounts_partitions, split_partition_key
 from aws_assets.defs.resources import AwsAccounts, LakeResource
 from aws_assets.inputs.instances import InstanceError
 from aws_assets.model.entity import EntityType, Scope, Service
 
-PREVIEW_ROWS = 5
+PREVIEW_ROWS = HEAD_ROWS  # a sync keeps no more of each table it writes
 PREVIEW_COLUMNS = ("_key", "displayName", "region")
 
 
