@@ -141,6 +141,9 @@ class EntityType:
     columns: tuple[Column, ...]
     collect: Collector
     console: str = ""  # what the AWS console calls it, for docs
+    # The column holding the resource-based policy (JSON text) the access evaluator reads for requests on these
+    # entities; empty: the type has none.
+    resource_policy: str = ""
 
     @cached_property
     def all_columns(self) -> tuple[Column, ...]:

@@ -173,6 +173,7 @@ INTEGRATION_TYPE = pa.struct(
 
 REST_API = EntityType(
     type="aws_api_gateway_rest_api",
+    resource_policy="policy",
     classes=("Gateway",),
     description="API Gateway REST APIs: endpoint exposure, resource policy, and per method the authorization and "
     "the backend it invokes (the Lambda functions the API TRIGGERS).",

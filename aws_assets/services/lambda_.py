@@ -139,6 +139,7 @@ def collect_functions(aws: PartitionCollection) -> list[dict[str, Any]]:
 
 LAMBDA_FUNCTION = EntityType(
     type="aws_lambda_function",
+    resource_policy="resourcePolicy",
     classes=("Function", "Workload"),
     description="Lambda functions: execution role, network placement, who may invoke them (resource policy) and "
     "configuration metadata. Never the code, never environment variable values.",

@@ -299,6 +299,7 @@ def collect_buckets(aws: PartitionCollection) -> list[dict[str, Any]]:
 
 AWS_S3_BUCKET = EntityType(
     type="aws_s3_bucket",
+    resource_policy="policy",
     classes=("DataStore",),
     description="An S3 bucket with its encryption, public access, versioning, logging and ownership settings.",
     columns=(
