@@ -51,6 +51,9 @@ class PartitionCollection:
 
     def client(self, service: str, region: str | None = None):
         key = (service, region or self.api_region)
+        known = self._clients.get(key)
+        if known is not None:
+            return known
         with _CLIENT_CREATION:
             if key not in self._clients:
                 client = self.session.client(service, region_name=key[1], config=CLIENT_CONFIG)

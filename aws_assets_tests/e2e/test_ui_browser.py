@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from dagster import DagsterInstance
@@ -59,7 +60,8 @@ def estate(tmp_path_factory):
         defs = build_definitions(instances_file=str(instances_file), lake_root=str(lake))
         accounts = [account.account_id for account in org.accounts]
         synced_account, synced_regions = accounts[0], org.regions
-        with DagsterInstance.from_config(str(home)) as instance:
+        home_variable = mock.patch.dict(os.environ, {"DAGSTER_HOME": str(home)})  # where the storage lives
+        with home_variable, DagsterInstance.from_config(str(home)) as instance:
             instance.add_dynamic_partitions(accounts_partitions.name, accounts)
             config = {"ops": {"sync_accounts_op": {"config": {"accounts": [synced_account]}}}}
             runs = [defs.resolve_job_def(SYNC_JOB).execute_in_process(

@@ -79,8 +79,9 @@ def test_invalid_cadence_is_a_clear_error_at_load(monkeypatch, cron):
         build_sync_schedules(cron)
 
 
-def test_shipped_dagster_yaml_limits_runs_globally_and_per_account(tmp_path):
+def test_shipped_dagster_yaml_limits_runs_globally_and_per_account(tmp_path, monkeypatch):
     shutil.copy(DAGSTER_YAML, tmp_path / "dagster.yaml")
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))  # the shipped storage lives in $DAGSTER_HOME, as Dagster's does
     with DagsterInstance.from_config(str(tmp_path)) as instance:
         queue = instance.get_concurrency_config().run_queue_config
         coordinator = type(instance.run_coordinator).__name__

@@ -1,0 +1,31 @@
+import boto3
+from moto import mock_aws
+
+from aws_assets.aws.session import CLIENT_CONFIG, _new_botocore_session
+
+
+def session(key: str) -> boto3.Session:
+    return boto3.Session(botocore_session=_new_botocore_session(), aws_access_key_id=key,
+                         aws_secret_access_key="secret", region_name="us-east-1")
+
+
+@mock_aws
+def test_clients_of_one_service_share_their_class_and_keep_their_own_region_and_credentials():
+    first = session("AKIAFIRST0000000000A").client("ec2", region_name="eu-west-1", config=CLIENT_CONFIG)
+    second = session("AKIASECOND000000000B").client("ec2", region_name="ap-south-1", config=CLIENT_CONFIG)
+    assert type(first) is type(second)
+    assert (first.meta.region_name, second.meta.region_name) == ("eu-west-1", "ap-south-1")
+    assert first._request_signer._credentials.access_key != second._request_signer._credentials.access_key
+    first.create_vpc(CidrBlock="10.1.0.0/16")
+    in_first = {v["CidrBlock"] for v in first.describe_vpcs()["Vpcs"]}
+    in_second = {v["CidrBlock"] for v in second.describe_vpcs()["Vpcs"]}
+    assert "10.1.0.0/16" in in_first and "10.1.0.0/16" not in in_second
+
+
+@mock_aws
+def test_another_service_gets_its_own_class_with_its_own_operations():
+    s3 = session("AKIAFIRST0000000000A").client("s3", config=CLIENT_CONFIG)
+    ec2 = session("AKIAFIRST0000000000A").client("ec2", region_name="us-east-1", config=CLIENT_CONFIG)
+    assert type(s3) is not type(ec2)
+    assert hasattr(s3, "list_buckets") and not hasattr(ec2, "list_buckets")
+    assert hasattr(s3, "generate_presigned_url") and hasattr(s3, "upload_file")  # boto3's and botocore's additions
