@@ -178,11 +178,12 @@ class PolicyIndex:
                 continue
             column = policy_columns.get(table)
             for row in table_rows:
-                if not row.get("arn"):
+                account = row.get("accountId") or arn_account(row.get("arn") or "")
+                if not row.get("arn") or account is None:
                     continue
                 document = row.get(column) if column else None
                 self.resources[row["arn"]] = Resource(
-                    row["arn"], table, row["accountId"],
+                    row["arn"], table, account,
                     None if document is None else Policy(f"{row['arn']} resource policy", _decoded(document)),
                     _tags(row.get("tags")), row.get(KEY_MANAGER) == "AWS")
 
@@ -205,9 +206,16 @@ class PolicyIndex:
         return self.by_name.get((caller.account or "", table, (caller.name or "").lower()))
 
     def suggestions(self, arn: str, limit: int = 3) -> list[str]:
-        """The principal ARNs the lake holds nearest to `arn`."""
-        known = {principal.arn.lower(): principal.arn for principal in self.principals()}
-        return [known[match] for match in get_close_matches(arn.lower(), list(known), n=limit, cutoff=0.6)]
+        """The principal ARNs the lake holds whose names are nearest to the name `arn` ends with, those of its
+        account first (whole ARNs would all look alike: they share their prefix)."""
+        by_name: dict[str, list[Principal]] = {}
+        for principal in self._principals:
+            by_name.setdefault(principal.arn.rsplit("/", 1)[-1].lower(), []).append(principal)
+        wanted = arn.rsplit("/", 1)[-1].lower()
+        account = arn_account(arn)
+        near = [principal for name in get_close_matches(wanted, list(by_name), n=limit, cutoff=0.6)
+                for principal in by_name[name]]
+        return [principal.arn for principal in sorted(near, key=lambda p: p.account != account)][:limit]
 
     def resource(self, arn: str) -> Resource | None:
         found = self.resources.get(arn)

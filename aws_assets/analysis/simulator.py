@@ -54,7 +54,10 @@ class Access:
 
     @property
     def path_names(self) -> str:
-        """`user/alice -> role/deploy`; each hop names its account when the path crosses accounts."""
+        """`user/alice -> role/deploy`; each hop names its account when the path crosses accounts. A principal
+        outside the lake is named as the resource policy names it."""
+        if self.outside:
+            return self.principal
         accounts = {arn_account(arn) for arn in self.path}
 
         def name(arn: str) -> str:
