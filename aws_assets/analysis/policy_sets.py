@@ -25,7 +25,7 @@ dictionaries, keyed by table name), policy sets out.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from difflib import get_close_matches
 from typing import Any
@@ -145,10 +145,24 @@ def _decoded(document: Any) -> Any:
     return document
 
 
+def _resource(table: str, row: Row, policy_column: str | None) -> Resource | None:
+    account = row.get("accountId") or arn_account(row.get("arn") or "")
+    if not row.get("arn") or account is None:
+        return None
+    document = row.get(policy_column) if policy_column else None
+    return Resource(row["arn"], table, account,
+                    None if document is None else Policy(f"{row['arn']} resource policy", _decoded(document)),
+                    _tags(row.get("tags")), row.get(KEY_MANAGER) == "AWS")
+
+
 class PolicyIndex:
     """The lake's principals, policies, organisations and resources, indexed for assembling requests."""
 
-    def __init__(self, tables: Mapping[str, Iterable[Row]]) -> None:
+    def __init__(self, tables: Mapping[str, Iterable[Row]], locate: Callable[[str], Row | None] | None = None) -> None:
+        """`tables`: rows by table name. `locate`, when given, finds by ARN the row (`_type` naming its table) of an
+        entity whose table `tables` leaves out: a lake of a million entities need not be read whole for one
+        request when only the tables with resource policies (and IAM's) are."""
+        self.locate = locate
         def rows(table: str) -> Iterable[Row]:
             return tables.get(table, ())
 
@@ -176,16 +190,10 @@ class PolicyIndex:
         for table, table_rows in tables.items():
             if table not in ENTITY_TYPES:
                 continue
-            column = policy_columns.get(table)
             for row in table_rows:
-                account = row.get("accountId") or arn_account(row.get("arn") or "")
-                if not row.get("arn") or account is None:
-                    continue
-                document = row.get(column) if column else None
-                self.resources[row["arn"]] = Resource(
-                    row["arn"], table, account,
-                    None if document is None else Policy(f"{row['arn']} resource policy", _decoded(document)),
-                    _tags(row.get("tags")), row.get(KEY_MANAGER) == "AWS")
+                resource = _resource(table, row, policy_columns.get(table))
+                if resource is not None:
+                    self.resources[resource.arn] = resource
 
     # ---- look-ups ------------------------------------------------------------------------------------------------
 
@@ -228,7 +236,11 @@ class PolicyIndex:
             bucket = self.resources.get(arn.split("/", 1)[0])
             if bucket is not None:  # an object: its bucket's policy and account; the object's tags are its own
                 return Resource(arn, bucket.table, bucket.account, bucket.policy, None)
-        return None
+        row = self.locate(arn) if self.locate is not None else None
+        located = None if row is None else _resource(row["_type"], row, resource_policy_columns().get(row["_type"]))
+        if located is not None:
+            self.resources[arn] = located
+        return located
 
     def managed_policy(self, arn: str) -> Policy | None:
         return self.managed.get(arn.lower())

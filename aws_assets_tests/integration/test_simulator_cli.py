@@ -17,6 +17,7 @@ from aws_assets.lake.storage import Lake
 from aws_assets.model.entity import Scope
 from aws_assets.model.regions import GLOBAL_REGION
 from aws_assets.services import iam, s3
+from aws_assets.services.catalog import ENTITY_TYPES
 from aws_assets_tests.conftest import ACCOUNT_ID
 
 A, B, OUTSIDE = ACCOUNT_ID, "444455556666", "999999999999"
@@ -24,6 +25,7 @@ BUCKET = "shared-reports"
 OBJECT = f"arn:aws:s3:::{BUCKET}/2026/q1.csv"
 ALICE, BOB = f"arn:aws:iam::{A}:user/alice", f"arn:aws:iam::{A}:user/bob"
 DEPLOY = f"arn:aws:iam::{A}:role/ci/deploy"
+TABLE = f"arn:aws:dynamodb:us-east-1:{B}:table/orders"
 CAROL, DAN = f"arn:aws:iam::{B}:user/carol", f"arn:aws:iam::{B}:user/dan"
 
 
@@ -87,6 +89,10 @@ def lake(moto, tmp_path) -> str:
     lake = Lake(str(tmp_path / "lake"))
     for account in (A, B):
         collect_into(lake, account)
+    # An entity of a table without resource policies, which the index finds by ARN rather than reading whole.
+    table = ENTITY_TYPES["aws_dynamodb_table"].to_table(
+        [{"_key": TABLE, "arn": TABLE, "name": "orders", "tags": {"team": "billing"}}], B, "us-east-1")
+    lake.write_partition("aws_dynamodb_table", B, "us-east-1", table)
     return lake.root
 
 
@@ -148,6 +154,8 @@ def test_can_refuses_an_unknown_principal_in_one_line_and_says_when_the_resource
     assert status == 0
     assert "  note: the resource arn:aws:s3:::elsewhere/key is not in the lake: evaluated without a resource " \
            "policy" in out
+    status, out, _ = run(capsys, "can", "--lake", lake, CAROL, "dynamodb:GetItem", TABLE)
+    assert status == 1 and not any("note:" in line for line in out)
     status, _, err = run(capsys, "can", "--lake", lake, ALICE, "s3:GetObject", OBJECT, "--context", "aws:SourceIp")
     assert status == 2 and "expected key=value" in err
 
