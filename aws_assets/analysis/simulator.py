@@ -56,16 +56,15 @@ class Access:
     def path_names(self) -> str:
         """`user/alice -> role/deploy`; each hop names its account when the path crosses accounts. A principal
         outside the lake is named as the resource policy names it."""
-        if self.outside:
-            return self.principal
-        accounts = {arn_account(arn) for arn in self.path}
+        lake_path = self.path[1:] if self.outside else self.path
+        accounts = {arn_account(arn) for arn in lake_path}
 
         def name(arn: str) -> str:
             kind, _, rest = arn.split(":", 5)[5].partition("/")
             short = f"{kind}/{rest.rsplit('/', 1)[-1]}"
             return short if len(accounts) == 1 else f"{arn_account(arn)}:{short}"
 
-        return " -> ".join(map(name, self.path))
+        return " -> ".join([*self.path[:1 if self.outside else 0], *map(name, lake_path)])
 
     @property
     def missing_keys(self) -> tuple[str, ...]:
@@ -118,13 +117,15 @@ class WhoCan:
                 if principal.table == ROLES:
                     acting.append((principal, access))
         self.notes = tuple(index.resource_notes(self.resource_arn))
-        outside = [access for access in self._outside() if access.principal not in rows]
+        outside = [access for access in self._outside(self.action, self.resource_arn) if access.principal not in rows]
         return sorted([*(access for found in rows.values() for access in found), *self._chains(acting, rows),
                        *outside], key=lambda a: (not a.allowed, a.outside, len(a.path), a.path))
 
-    def _outside(self) -> list[Access]:
+    def _outside(self, action: str, resource_arn: str, through: Access | None = None) -> list[Access]:
+        """The principals outside the lake that the resource's policy names and that may make the request (on
+        their own, or to go on `through` the role they would assume)."""
         found = []
-        for named in named_principals(self.index.resource_policy(self.action, self.resource_arn)):
+        for named in named_principals(self.index.resource_policy(action, resource_arn)):
             caller = "anonymous" if named == EVERYONE else named
             if caller.isdigit() and len(caller) == 12:
                 caller = f"arn:aws:iam::{caller}:root"
@@ -133,11 +134,12 @@ class WhoCan:
                     caller.endswith(":root") and arn_account(caller) in self.index.accounts)
                 if in_lake:
                     continue  # its principals are the lake's, evaluated with their own policies
-                decision = self.decide(caller, self.action, self.resource_arn, outside=True)
+                decision = self.decide(caller, action, resource_arn, outside=True)
             except ValueError:
                 continue  # not a principal AWS can authenticate: it names no one
             if may(decision):
-                found.append(Access(named, (named,), (decision,), outside=True))
+                path, decisions = (through.path, through.decisions) if through else ((), ())
+                found.append(Access(named, (named, *path), (decision, *decisions), outside=True))
         return found
 
     def _trust_candidates(self, role: Principal) -> list[Principal]:
@@ -174,6 +176,10 @@ class WhoCan:
                         chains.append(access)
                     if candidate.table == ROLES:
                         following.append((candidate, access))
+                for access in self._outside(ASSUME_ROLE, role.arn, through):
+                    if access.principal not in chained:
+                        chained.add(access.principal)
+                        chains.append(access)
             frontier = following
         return chains
 

@@ -16,6 +16,7 @@ from aws_assets.inputs.people import PeopleFileError, load_directory
 from aws_assets.model.settings import INSTANCES, LAKE, PEOPLE, from_environment, settings
 
 DEFAULT_DAGSTER_HOME = "data/dagster_home"
+SIMULATOR_COMMANDS = ("can", "who-can")
 LAKE_HELP = f"lake root: a path or s3://bucket/prefix (default ${LAKE.name}, else {LAKE.default})"
 # The instance configuration a new DAGSTER_HOME starts with, shipped in the package; deploy/dagster.yaml links to it.
 DAGSTER_YAML = files("aws_assets.app") / "dagster.yaml"
@@ -218,10 +219,12 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    from dagster import BetaWarning
+    if args.command not in SIMULATOR_COMMANDS:  # they answer in under a second: importing Dagster alone takes one
+        from dagster import BetaWarning
 
-    # Dagster warns of its own beta parameters whenever the definitions load: nothing a user of the command can act on.
-    warnings.filterwarnings("ignore", category=BetaWarning)
+        # Dagster warns of its own beta parameters whenever the definitions load: nothing a user of the command can
+        # act on.
+        warnings.filterwarnings("ignore", category=BetaWarning)
     from aws_assets.app.simulate import UsageError
 
     try:

@@ -116,7 +116,7 @@ def access_json(access: Access) -> dict[str, Any]:
 def access_line(access: Access) -> str:
     status = "allowed" if access.allowed else "conditional"
     if access.outside:
-        where = f"outside  {access.principal}"
+        where = f"outside  {access.path_names}"
     elif len(access.path) > 1:
         where = f"chain    {access.path_names}"
     else:

@@ -20,7 +20,6 @@ from aws_assets.analysis.policy_sets import (
     resource_columns,
     resource_policy_columns,
 )
-from aws_assets.graph.tables import table_schemas
 from aws_assets.lake.snapshot import LakeSnapshot
 from aws_assets.services.catalog import ENTITY_TYPES
 
@@ -46,11 +45,10 @@ class ArrowLocator:
 
 
 def load_policy_index(snapshot: LakeSnapshot) -> PolicyIndex:
-    schemas = table_schemas()
     read_whole = {*ORGANIZATION_COLUMNS, *PRINCIPAL_COLUMNS, *resource_policy_columns()}
     rows, located = {}, {}
     for table, names in policy_index_columns().items():
-        data = snapshot.read(table, pa.schema([schemas[table].field(name) for name in names]))
+        data = snapshot.read(table, pa.schema([ENTITY_TYPES[table].schema.field(name) for name in names]))
         if table in read_whole:
             rows[table] = data.to_pylist()
         else:

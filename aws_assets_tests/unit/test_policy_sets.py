@@ -262,7 +262,7 @@ def test_an_unknown_principal_is_refused_with_the_nearest_arns():
     assert set(refused.value.suggestions) == {f"arn:aws:iam::{A}:user/alice", f"arn:aws:iam::{A}:user/alina"}
 
 
-def test_who_can_follows_role_chains_and_lists_the_principals_outside():
+def test_who_can_follows_role_chains_and_lists_the_principals_outside_even_through_roles():
     assume, writer = f"arn:aws:iam::{A}:policy/assume", f"arn:aws:iam::{A}:policy/writer"
     alice, ops, deploy = (f"arn:aws:iam::{A}:user/alice", f"arn:aws:iam::{A}:role/ops",
                           f"arn:aws:iam::{A}:role/deploy")
@@ -273,7 +273,8 @@ def test_who_can_follows_role_chains_and_lists_the_principals_outside():
     found = index(
         aws_iam_user=[user(A, "alice", attached=[assume])],
         aws_iam_role=[role(A, "ops", trusting({"AWS": alice}), attached=[assume]),
-                      role(A, "deploy", trusting({"AWS": ops}), attached=[writer]),
+                      role(A, "deploy", trusting({"AWS": ops, "Service": "codebuild.amazonaws.com"}),
+                           attached=[writer]),
                       role(A, "loop", trusting({"AWS": deploy}), attached=[assume])],
         aws_iam_policy=[managed(assume, doc(allow("sts:AssumeRole"))),
                         managed(writer, doc(allow("s3:PutObject")))],
@@ -286,6 +287,7 @@ def test_who_can_follows_role_chains_and_lists_the_principals_outside():
         ("role/ops -> role/deploy", False, True),
         ("user/alice -> role/ops -> role/deploy", False, True),
         (f"arn:aws:iam::{OUTSIDE}:root", True, True),
+        ("codebuild.amazonaws.com -> role/deploy", True, True),
         ("logging.s3.amazonaws.com", True, False),
     ]
     assert found_rows[-1].missing_keys == ("aws:SourceAccount",)
