@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from aws_assets.analysis.documents import listify
 from aws_assets.analysis.evaluation import Decision, Result, evaluate
+from aws_assets.analysis.matching import action_matches
 from aws_assets.analysis.policy_sets import ROLES, Assembled, PolicyIndex, Principal
 from aws_assets.analysis.request import ContextValue, arn_account
 from aws_assets.analysis.statements import Layer, Policy, read_statements
@@ -100,6 +101,7 @@ class WhoCan:
     def __init__(self, index: PolicyIndex, action: str, resource_arn: str, max_hops: int = MAX_HOPS) -> None:
         self.index, self.action, self.resource_arn, self.max_hops = index, action, resource_arn, max_hops
         self.notes: tuple[str, ...] = ()
+        self._assumers: dict[str, bool] = {}
 
     def decide(self, principal_arn: str, action: str, resource_arn: str, outside: bool = False) -> Decision:
         assembled = self.index.assemble(principal_arn, action, resource_arn, outside=outside)
@@ -143,13 +145,27 @@ class WhoCan:
         return found
 
     def _trust_candidates(self, role: Principal) -> list[Principal]:
-        """The principals the role's trust policy may name: those of the accounts it names, or all when it names
-        everyone (the evaluator decides each; a grant names the caller's account or the caller)."""
+        """The principals the evaluator could let assume the role, which it then decides one by one: all when the
+        trust policy names everyone; else those of the accounts it names that it names themselves or whose
+        identity policies could allow sts:AssumeRole (a grant to an account delegates to them, and across accounts
+        they must allow)."""
         named = named_principals(self.index.resource_policy(ASSUME_ROLE, role.arn))
         if EVERYONE in named:
             return self.index.principals()
         accounts = {arn_account(value) or value for value in named}
-        return [principal for principal in self.index.principals() if principal.account in accounts]
+        lowered = {value.lower() for value in named}
+        return [principal for principal in self.index.principals() if principal.account in accounts
+                and (principal.arn.lower() in lowered or self._may_assume_roles(principal))]
+
+    def _may_assume_roles(self, principal: Principal) -> bool:
+        """Whether an Allow of the principal's identity policies names an action sts:AssumeRole matches."""
+        if principal.arn not in self._assumers:
+            statements = (statement for policy in self.index.identity_policies(principal, [])
+                          for statement in read_statements(policy, Layer.IDENTITY, policy.name))
+            self._assumers[principal.arn] = any(
+                statement.allow and action_matches(statement.actions, ASSUME_ROLE) != statement.not_action
+                for statement in statements)
+        return self._assumers[principal.arn]
 
     def _chains(self, acting: list[tuple[Principal, Access]], rows: dict[str, list[Access]]) -> list[Access]:
         chains: list[Access] = []

@@ -305,3 +305,21 @@ def test_an_outside_iam_principal_is_taken_to_be_allowed_by_its_own_account():
     assert evaluate(assembled.request, assembled.policies).allowed
     with pytest.raises(UnknownPrincipal):
         found.assemble(f"arn:aws:iam::{OUTSIDE}:user/partner", "s3:GetObject", OBJECT)
+
+
+def test_an_entity_the_rows_leave_out_is_located_by_arn_and_an_aws_managed_key_is_flagged():
+    key = f"arn:aws:kms:us-east-1:{B}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    located = {key: {"_type": "aws_kms_key", "arn": key, "accountId": B, "tags": [("team", "billing")],
+                     "keyManager": "AWS"}}
+    asked: list[str] = []
+
+    def locate(arn: str):
+        asked.append(arn)
+        return located.get(arn)
+
+    found = PolicyIndex({"aws_iam_user": [user(A, "alice")]}, locate)
+    assembled, _ = decide(found, f"arn:aws:iam::{A}:user/alice", "kms:Decrypt", key)
+    assert assembled.request.resource_account == B and assembled.request.resource_tags == {"team": "billing"}
+    assert assembled.policies.resource_is_aws_managed_key and assembled.notes == ()
+    decide(found, f"arn:aws:iam::{A}:user/alice", "kms:Encrypt", key)
+    assert asked == [key]  # located once, then held
