@@ -108,6 +108,8 @@ class Principal:
 
 @dataclass(frozen=True)
 class Resource:
+    """An entity a request may name, with its resource-based policy when its type declares one."""
+
     arn: str
     table: str
     account: str
@@ -163,6 +165,7 @@ class PolicyIndex:
         entity whose table `tables` leaves out: a lake of a million entities need not be read whole for one
         request when only the tables with resource policies (and IAM's) are."""
         self.locate = locate
+
         def rows(table: str) -> Iterable[Row]:
             return tables.get(table, ())
 
@@ -186,12 +189,13 @@ class PolicyIndex:
         self.accounts = {principal.account for principal in self._principals}
         self.organizations: OrganizationPolicies = organization_policies(*(rows(t) for t in ORGANIZATION_TABLES))
         self.resources: dict[str, Resource] = {}
-        policy_columns = resource_policy_columns()
+        self.trusts: dict[str, Policy | None] = {}  # role ARN -> its trust policy, read when a request needs it
+        self.policy_columns = resource_policy_columns()
         for table, table_rows in tables.items():
             if table not in ENTITY_TYPES:
                 continue
             for row in table_rows:
-                resource = _resource(table, row, policy_columns.get(table))
+                resource = _resource(table, row, self.policy_columns.get(table))
                 if resource is not None:
                     self.resources[resource.arn] = resource
 
@@ -237,7 +241,7 @@ class PolicyIndex:
             if bucket is not None:  # an object: its bucket's policy and account; the object's tags are its own
                 return Resource(arn, bucket.table, bucket.account, bucket.policy, None)
         row = self.locate(arn) if self.locate is not None else None
-        located = None if row is None else _resource(row["_type"], row, resource_policy_columns().get(row["_type"]))
+        located = None if row is None else _resource(row["_type"], row, self.policy_columns.get(row["_type"]))
         if located is not None:
             self.resources[arn] = located
         return located
@@ -291,9 +295,11 @@ class PolicyIndex:
 
     def _resource_policy(self, action: str, resource: Resource | None) -> Policy | None:
         if action.lower() in TRUST_ACTIONS and resource is not None and resource.table == ROLES:
-            role = self.roles[resource.arn.lower()]
-            trust = role.row.get(TRUST_POLICY)
-            return None if trust is None else Policy(f"{role.arn} trust policy", _decoded(trust))
+            if resource.arn not in self.trusts:
+                trust = self.roles[resource.arn.lower()].row.get(TRUST_POLICY)
+                self.trusts[resource.arn] = None if trust is None else Policy(
+                    f"{resource.arn} trust policy", _decoded(trust))
+            return self.trusts[resource.arn]
         return None if resource is None else resource.policy
 
     def _organization(self, account: str | None, notes: list[str], side: str) -> tuple[
