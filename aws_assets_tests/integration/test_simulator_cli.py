@@ -175,3 +175,13 @@ def test_who_can_lists_principals_of_both_accounts_chains_and_outside(lake, caps
         (DEPLOY, [DEPLOY], "allowed"), (ALICE, [ALICE, DEPLOY], "allowed")]
     status, out, _ = run(capsys, "who-can", "--lake", lake, "s3:PutObject", OBJECT)
     assert out[1] == "allowed      chain    user/alice -> role/deploy"
+
+
+def test_can_refuses_a_principal_aws_cannot_authenticate_and_a_missing_lake(lake, tmp_path, capsys):
+    status, out, err = run(capsys, "can", "--lake", lake, f"arn:aws:iam::{A}:group/analysts", "s3:GetObject", OBJECT)
+    assert status == 2 and out == []
+    [line] = [line for line in err.splitlines() if "group/analysts" in line]
+    assert line.startswith("aws-assets can: not a principal AWS can authenticate")
+    missing = str(tmp_path / "typo")
+    status, out, err = run(capsys, "who-can", "--lake", missing, "s3:GetObject", OBJECT)
+    assert status == 2 and out == [] and f"aws-assets who-can: no lake at {missing}" in err
