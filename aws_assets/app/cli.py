@@ -16,6 +16,7 @@ from aws_assets.inputs.people import PeopleFileError, load_directory
 from aws_assets.model.settings import INSTANCES, LAKE, PEOPLE, from_environment, settings
 
 DEFAULT_DAGSTER_HOME = "data/dagster_home"
+SIMULATOR_COMMANDS = ("can", "who-can")
 LAKE_HELP = f"lake root: a path or s3://bucket/prefix (default ${LAKE.name}, else {LAKE.default})"
 # The instance configuration a new DAGSTER_HOME starts with, shipped in the package; deploy/dagster.yaml links to it.
 DAGSTER_YAML = files("aws_assets.app") / "dagster.yaml"
@@ -102,6 +103,18 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_can(args: argparse.Namespace) -> int:
+    from aws_assets.app.simulate import run_can
+
+    return run_can(args.lake, args.principal, args.action, args.resource, args.context, args.json)
+
+
+def cmd_who_can(args: argparse.Namespace) -> int:
+    from aws_assets.app.simulate import run_who_can
+
+    return run_who_can(args.lake, args.action, args.resource, args.json)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from aws_assets.sim.demo import start_demo, stop_org
 
@@ -167,6 +180,27 @@ def parser() -> argparse.ArgumentParser:
     sql_parser.add_argument("--write-db", metavar="FILE", help="also write a .duckdb file holding the views")
     sql_parser.set_defaults(run=cmd_sql)
 
+    can_parser = commands.add_parser(
+        "can", help="decide one request on the lake's policies (exit 0 allowed, 1 denied)")
+    can_parser.add_argument("principal", help="a user or role ARN, or a role session "
+                            "(arn:aws:sts::<account>:assumed-role/<role>/<session>)")
+    can_parser.add_argument("action", help="e.g. s3:GetObject")
+    can_parser.add_argument("resource", help="a resource ARN, e.g. arn:aws:s3:::bucket/key")
+    can_parser.add_argument("--context", action="append", default=[], metavar="KEY=VALUE",
+                            help="a request context key, e.g. aws:SourceIp=203.0.113.5 (repeatable; a key given "
+                            "twice is a list)")
+    can_parser.add_argument("--lake", default=config.lake, help=LAKE_HELP)
+    can_parser.add_argument("--json", action="store_true", help="print the decision as JSON")
+    can_parser.set_defaults(run=cmd_can)
+
+    who_can_parser = commands.add_parser(
+        "who-can", help="every principal that may make a request on the lake, with role chains")
+    who_can_parser.add_argument("action", help="e.g. s3:GetObject")
+    who_can_parser.add_argument("resource", help="a resource ARN")
+    who_can_parser.add_argument("--lake", default=config.lake, help=LAKE_HELP)
+    who_can_parser.add_argument("--json", action="store_true", help="print the principals as JSON")
+    who_can_parser.set_defaults(run=cmd_who_can)
+
     demo_parser = commands.add_parser("demo", help="sync a simulated AWS organisation (a local moto server)")
     demo_parser.add_argument("--port", type=int, default=5055, help="port of the simulated organisation")
     demo_parser.add_argument("--org-only", action="store_true", help="only make sure the organisation is running")
@@ -185,14 +219,21 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    from dagster import BetaWarning
+    if args.command not in SIMULATOR_COMMANDS:  # they answer in under a second: importing Dagster alone takes one
+        from dagster import BetaWarning
 
-    # Dagster warns of its own beta parameters whenever the definitions load: nothing a user of the command can act on.
-    warnings.filterwarnings("ignore", category=BetaWarning)
+        # Dagster warns of its own beta parameters whenever the definitions load: nothing a user of the command can
+        # act on.
+        warnings.filterwarnings("ignore", category=BetaWarning)
+    from aws_assets.app.simulate import UsageError
+
     try:
         return args.run(args)
     except (InstanceError, PeopleFileError) as error:
         print(f"aws-assets: {error}", file=sys.stderr)
+        return 2
+    except UsageError as error:
+        print(f"aws-assets {args.command}: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
