@@ -1,0 +1,729 @@
+"""`principal_access`: for every user and role the lake holds, every entity it may act on and how, each answer the
+request evaluator's (`aws_assets.analysis.evaluation.evaluate` on the policies `PolicyIndex.assemble` gathers), so
+that a row and `evaluate` never disagree.
+
+A row names a principal and a target entity, and splits the actions AWS's Service Authorization Reference lists for
+the target's resource type (`authorization_reference.actions_on`, for every service whose resource types take the
+target's ARN: `sts:AssumeRole` on a role) into `actions` (Allowed), `conditionalActions` (allowed only for some
+values of the context keys `conditionKeys`, which the lake cannot know) and `deniedActions` (an Allow covers them but
+an explicit Deny refuses them, `deniedBy`). `limitedBy` names the guardrails (permissions boundary, SCPs, RCPs) that
+removed an identity grant. A group never makes a request: its members' rows say `via group:<name>`.
+
+Candidates, since no estate can be evaluated request by request:
+- an entity of the principal's account that an identity Allow's Resource matches (a statement on `*` reaches every
+  entity of its actions' services; any other pattern is matched against the account's ARNs, sorted, from its literal
+  prefix), or whose resource policy names the principal's account, its ARN or everyone;
+- an entity of another account whose resource policy names the principal's account (or ARN) or everyone, when an
+  identity Allow matches it: across accounts both sides must allow, so an entity without a resource policy is never
+  reached from another account.
+An action no Allow (identity, or the target's resource policy for this principal) covers can never be Allowed, and
+is not evaluated.
+
+Equivalence classes: a request's decision depends on the statements whose Action and Resource match it (and, for
+statements naming principals, how they name the caller), on the two accounts (SCP and RCP levels, organisations,
+`aws:PrincipalAccount` / `aws:ResourceAccount`), on what kind of caller it is, and on a few rules of the action and
+ARN (trust actions, changes to resources AWS owns, KMS keys). Requests equal in all of these share one evaluation.
+A statement whose Resource or Condition reads the principal (`${...}` variables, `aws:PrincipalArn`,
+`aws:username`, `aws:userid`, `aws:PrincipalTag`) adds the principal to the class, one reading the resource's tags
+(`aws:ResourceTag`, or a variable) the target. So the evaluator decides a few representatives, and every row is a
+template (its columns but the principal's and the target's) repeated by index with Arrow's `take`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import gc
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import pyarrow as pa
+
+from aws_assets.analysis.authorization_reference import actions_on, datastore
+from aws_assets.analysis.documents import glob_match, listify
+from aws_assets.analysis.evaluation import TRUST_ACTIONS, Decision, Result, evaluate
+from aws_assets.analysis.matching import GrantKind, not_principal_exempts, principal_grant, resource_matches
+from aws_assets.analysis.organization_policies import OrganizationTreeError
+from aws_assets.analysis.policy_sets import GROUPS, ROLES, TRUST_POLICY, USERS, PolicyIndex, Principal
+from aws_assets.analysis.request import MISSING, Caller, arn_service
+from aws_assets.analysis.reserved import reserved_change
+from aws_assets.analysis.statements import Layer, Policy, Statement, read_statements
+from aws_assets.analysis.truth import Truth, negate
+from aws_assets.model.entity import Column, boolean, schema_of, string, strings
+
+ACCESS_TABLE = "principal_access"
+
+ACCESS_COLUMNS: tuple[Column, ...] = (
+    string("principalKey", "`_key` of the user or role (a group makes no request: see `via`)"),
+    string("principalType", "`aws_iam_user` or `aws_iam_role`"),
+    string("principalArn", "ARN of the user or role"),
+    string("accountId", "Account of the principal"),
+    string("targetKey", "`_key` of the entity acted on"),
+    string("targetType", "`_type` of the target"),
+    string("targetArn", "ARN of the target"),
+    string("targetAccountId", "Account of the target"),
+    strings("actions", "The actions the evaluator Allows, of those AWS's Service Authorization Reference lists for "
+            "the target's resource type: exact action names, never patterns"),
+    strings("conditionalActions", "Actions allowed only if context keys the lake cannot know hold (`conditionKeys`)"),
+    strings("conditionKeys", "The context keys the conditional actions depend on"),
+    string("grantedBy", "What granted the allowed actions: `identity` (the principal's policies), `resource` (the "
+           "target's resource policy) or `both`; empty when nothing is allowed"),
+    strings("deniedActions", "Actions an Allow covers that an explicit Deny refuses"),
+    strings("deniedBy", "Each Deny that refused some: `<layer>:<policy>#<statement>` (layer identity, boundary, scp, "
+            "rcp or resource; the statement's Sid, else its index)"),
+    strings("limitedBy", "Guardrails that removed some identity grant: `boundary:<policy>` (the permissions boundary "
+            "does not allow, or denies), `scp:<policy>` (a level's SCPs do not allow, or one denies), `rcp:<policy>`"),
+    strings("via", "How the identity policies that allow reach the principal: `attached`, `inline`, "
+            "`group:<group name>`"),
+    boolean("crossAccount", "The target is in another account than the principal"),
+    boolean("admin", "Every action of the target's resource type is allowed"),
+)
+ACCESS_SCHEMA = schema_of(ACCESS_COLUMNS)
+TABLE_DESCRIPTION = ("What each user and role may do to each entity, as AWS's policy evaluation decides it (identity "
+                     "policies, permissions boundary, SCPs, RCPs, resource policies): the exact actions allowed, "
+                     "allowed under conditions, and denied, with the layers that decided.")
+
+_ROW_COLUMNS = ("principalKey", "principalType", "principalArn", "accountId",
+                "targetKey", "targetType", "targetArn", "targetAccountId")
+_TEMPLATE_COLUMNS = tuple(name for name in ACCESS_SCHEMA.names if name not in _ROW_COLUMNS)
+_PRINCIPAL_KEYS = re.compile(r"\$\{|aws:(principalarn|username|userid|principaltag)")
+_RESOURCE_KEYS = re.compile(r"\$\{|aws:resourcetag")
+_WILDCARD = re.compile(r"\*|\?|\$\{")
+_ANY = "*"  # every service
+_BATCH_ROWS = 1 << 17
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The entities a principal may act on: key, `_type`, ARN and account of each (entities without an ARN are
+    never named by a request and are left out)."""
+
+    keys: Sequence[str]
+    types: Sequence[str]
+    arns: Sequence[str]
+    accounts: Sequence[str]
+
+    @classmethod
+    def of(cls, rows: Iterable[tuple[str, str, str | None, str | None]]) -> Targets:
+        kept = [row for row in rows if row[2] and row[3]]
+        return cls(*(list(column) for column in zip(*kept))) if kept else cls([], [], [], [])
+
+
+# ---- the authorization reference, per resource type -------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _acting_services() -> dict[str, tuple[str, ...]]:
+    """ARN service -> the services whose resource types have ARNs of that service (`iam` -> iam, sts, ...)."""
+    found: dict[str, set[str]] = {}
+    for prefix, service in datastore().items():
+        for resource in (service.get("resources") or {}).values():
+            arn = resource.get("arn") if isinstance(resource, dict) else None
+            parts = arn.split(":") if isinstance(arn, str) else []
+            if len(parts) > 2 and "$" not in parts[2]:
+                found.setdefault(parts[2], set()).add(prefix)
+    return {arn_service: tuple(sorted(services)) for arn_service, services in found.items()}
+
+
+def target_actions(arn: str) -> tuple[str, ...]:
+    """Every action AWS's reference lists as acting on the resource type the ARN names, of any service."""
+    arn_service_name = arn_service(arn)
+    services = _acting_services().get(arn_service_name, (arn_service_name,))
+    return tuple(sorted({action for service in services for action in actions_on(service, arn)}))
+
+
+# ---- statements -------------------------------------------------------------------------------------------------
+
+
+StatementId = tuple[str, str, int, int]  # layer, policy, index, level (SCPs and RCPs; else 0)
+
+
+@dataclass(eq=False)
+class _Statement:
+    """A statement with what the candidate search and the classes need of it."""
+
+    statement: Statement
+    id: StatementId
+    every: bool  # its Resource matches every ARN
+    services: frozenset[str]  # the services its actions may name (`*`: any)
+    reads_principal: bool
+    reads_resource: bool
+    variables: bool
+
+    @property
+    def allow(self) -> bool:
+        return self.statement.allow
+
+    @property
+    def layer(self) -> Layer:
+        return self.statement.layer
+
+
+def _wrap(statement: Statement, level: int) -> _Statement:
+    text = json.dumps([statement.resources, statement.condition, statement.principal], default=str).lower()
+    resources = statement.resources
+    every = resources is None or (not statement.not_resource and "*" in resources)
+    services: set[str] = set()
+    for action in statement.actions:
+        prefix = action.split(":", 1)[0].lower() if isinstance(action, str) and ":" in action else _ANY
+        services.add(_ANY if statement.not_action or "*" in prefix or "?" in prefix else prefix)
+    return _Statement(statement, (statement.layer.value, statement.policy, statement.index, level), every,
+                      frozenset(services), bool(_PRINCIPAL_KEYS.search(text)), bool(_RESOURCE_KEYS.search(text)),
+                      "${" in json.dumps(resources))
+
+
+def _missing(key: str) -> Any:
+    return MISSING
+
+
+def _resource_truth(statement: Statement, arn: str, lookup: Any) -> Truth:
+    if statement.resources is None:
+        return True
+    matched = resource_matches(statement.resources, arn, lookup)
+    return negate(matched) if statement.not_resource else matched
+
+
+def _names_caller(statement: Statement, caller: Caller, has_boundary: bool) -> GrantKind | None:
+    """How a resource policy's or RCP's statement names the caller, as the evaluator reads it."""
+    if statement.not_principal:
+        always = not statement.allow and has_boundary and caller.is_iam
+        if not always and not_principal_exempts(statement.principal, caller, strict=not statement.allow):
+            return None
+        return GrantKind.EVERYONE
+    return principal_grant(statement.principal, caller)
+
+
+# ---- the targets, indexed ---------------------------------------------------------------------------------------
+
+
+class _Catalog:
+    """The targets by account, by kind (a resource type's actions) and by ARN, and those with a resource policy."""
+
+    def __init__(self, targets: Targets, index: PolicyIndex) -> None:
+        self.targets = targets
+        kinds: dict[tuple[str, tuple[str, ...]], int] = {}
+        self.kind_of: list[int] = []
+        self.kind_type: list[str] = []
+        self.kind_actions: list[tuple[str, ...]] = []
+        self.kind_services: list[frozenset[str]] = []
+        self.by_account_kind: dict[str, dict[int, list[int]]] = {}
+        by_arn_service: dict[tuple[str, str], list[tuple[str, int]]] = {}
+        shapes: dict[tuple[str, int, int], tuple[str, ...]] = {}
+        for number, (type_, arn, account) in enumerate(zip(targets.types, targets.arns, targets.accounts)):
+            shape = (type_, arn.count("/"), arn.count(":"))
+            actions = shapes.get(shape)
+            if actions is None:
+                actions = shapes[shape] = target_actions(arn)
+            kind = kinds.get((type_, actions))
+            if kind is None:
+                kind = kinds[(type_, actions)] = len(self.kind_type)
+                self.kind_type.append(type_)
+                self.kind_actions.append(actions)
+                self.kind_services.append(frozenset(action.split(":", 1)[0].lower() for action in actions))
+            self.kind_of.append(kind)
+            if actions:
+                self.by_account_kind.setdefault(account, {}).setdefault(kind, []).append(number)
+                by_arn_service.setdefault((account, arn_service(arn)), []).append((arn, number))
+        self.sorted_arns: dict[tuple[str, str], tuple[list[str], list[int]]] = {}
+        for place, pairs in by_arn_service.items():
+            pairs.sort()
+            self.sorted_arns[place] = ([arn for arn, _ in pairs], [number for _, number in pairs])
+        self.account_services: dict[str, list[str]] = {}
+        for account, service in self.sorted_arns:
+            self.account_services.setdefault(account, []).append(service)
+        # Targets with a resource policy (a role: its trust policy), and the accounts their Allows name.
+        self.policies: dict[int, tuple[Policy | None, Policy | None]] = {}  # -> (for most actions, for trust)
+        self.naming_account: dict[str, list[int]] = {}
+        self.public: list[int] = []
+        self.statements: dict[int, list[Statement]] = {}
+        for number, (type_, arn) in enumerate(zip(targets.types, targets.arns)):
+            if not self.kind_actions[self.kind_of[number]]:
+                continue
+            resource = index.resources.get(arn)
+            own = resource.policy if resource is not None else None
+            trust = None
+            if type_ == ROLES:
+                role = index.roles.get(arn.lower())
+                trust = index.resource_policy("sts:AssumeRole", arn) if role and role.row.get(TRUST_POLICY) else None
+            if own is None and trust is None:
+                continue
+            self.policies[number] = (own, trust)
+            named: set[str] = set()
+            public = False
+            for policy in (own, trust):
+                for statement in read_statements(policy, Layer.RESOURCE, "resource") if policy else ():
+                    if not statement.allow:
+                        continue
+                    if statement.not_principal or statement.principal == "*":
+                        public = True
+                        continue
+                    element = statement.principal if isinstance(statement.principal, Mapping) else {
+                        "AWS": statement.principal}
+                    for kind, values in element.items():
+                        for value in listify(values) or []:
+                            if str(kind).lower() == "aws" and value == "*":
+                                public = True
+                            elif str(kind).lower() == "aws" and isinstance(value, str):
+                                named.add(value if value.isdigit() else (value.split(":") + [""] * 5)[4])
+            for account in named:
+                self.naming_account.setdefault(account, []).append(number)
+            if public:
+                self.public.append(number)
+
+    def matches(self, statement: _Statement, account: str, lookup: Any) -> dict[int, Truth]:
+        """The targets of the account the statement's Resource (or NotResource) matches, with the truth of each."""
+        raw = statement.statement
+        found: dict[int, Truth] = {}
+        if raw.not_resource:
+            for numbers in self.by_account_kind.get(account, {}).values():
+                for number in numbers:
+                    truth = _resource_truth(raw, self.targets.arns[number], lookup)
+                    if truth is not False:
+                        found[number] = truth
+            return found
+        for pattern in raw.resources or ():
+            if not isinstance(pattern, str):
+                continue
+            parts = pattern.split(":", 5)
+            if pattern.startswith("arn:") and len(parts) > 2 and not _WILDCARD.search(parts[2]):
+                services = [parts[2]]
+            else:
+                services = self.account_services.get(account, [])
+            cut = _WILDCARD.search(pattern)
+            prefix = pattern if cut is None else pattern[:cut.start()]
+            if not pattern.startswith("arn:"):
+                prefix = ""
+            for service in services:
+                arns, numbers = self.sorted_arns.get((account, service), ([], []))
+                start = bisect.bisect_left(arns, prefix)
+                end = bisect.bisect_right(arns, prefix + "\uffff") if prefix else len(arns)
+                for position in range(start, end):
+                    if found.get(numbers[position]) is True:
+                        continue
+                    truth = resource_matches((pattern,), arns[position], lookup)
+                    if truth is not False:
+                        found[numbers[position]] = truth
+        return found
+
+
+# ---- the principal's policies -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Side:
+    """One principal's statements and what its requests share."""
+
+    principal: Principal
+    caller: Caller
+    lookup: Any
+    identity: list[_Statement]
+    boundary: list[_Statement] | None
+    scps: list[list[_Statement]]
+    vias: dict[str, list[str]]  # policy name -> how it reaches the principal
+    service_linked: bool
+    management: bool
+    boundary_name: str | None
+    scp_levels: list[list[str]] = field(default_factory=list)  # each level's policy names
+
+    @property
+    def guards(self) -> list[_Statement]:
+        return [*(self.boundary or ()), *(statement for level in self.scps for statement in level)]
+
+
+class PrincipalAccess:
+    """The `principal_access` table of a lake's policy index and entities."""
+
+    def __init__(self, index: PolicyIndex, targets: Targets) -> None:
+        self.index = index
+        self.catalog = _Catalog(targets, index)
+        self._read: dict[int, tuple[Policy, list[Statement]]] = {}
+        self._wrapped: dict[tuple[int, int], list[_Statement]] = {}
+        self._matches: dict[tuple[int, str], dict[int, Truth]] = {}
+        self._rcps: dict[str, tuple[list[list[_Statement]], bool]] = {}
+        self._action_sets: dict[tuple[tuple[Any, ...], bool, int], frozenset[str]] = {}
+        self._decisions: dict[tuple[Any, ...], Decision] = {}
+        self._classes: dict[tuple[Any, ...], tuple[Any, ...] | None] = {}
+        self.evaluations = 0
+
+    # ---- reading ------------------------------------------------------------------------------------------------
+
+    def _statements(self, policy: Policy, layer: Layer, level: int = 0) -> list[_Statement]:
+        key = (id(policy), level * 16 + list(Layer).index(layer))
+        found = self._wrapped.get(key)
+        if found is None:
+            self._read[id(policy)] = (policy, [])  # keeps the policy alive while its id is a key
+            found = self._wrapped[key] = [_wrap(statement, level)
+                                          for statement in read_statements(policy, layer, policy.name)]
+        return found
+
+    def _vias(self, principal: Principal) -> dict[str, list[str]]:
+        index, row = self.index, principal.row
+        vias: dict[str, list[str]] = {}
+
+        def add(policy: Policy | None, via: str) -> None:
+            if policy is not None and via not in vias.setdefault(policy.name, []):
+                vias[policy.name].append(via)
+
+        for policy in index.inline.get(principal.arn.lower(), ()):
+            add(policy, "inline")
+        for arn in row.get("attachedPolicyArns") or ():
+            add(index.managed_policy(arn), "attached")
+        if principal.table == USERS:
+            for name in row.get("groupNames") or ():
+                group = index.groups.get((principal.account, name.lower()))
+                if group is not None:
+                    for policy in index.inline.get(group["arn"].lower(), ()):
+                        add(policy, f"group:{name}")
+                    for arn in group.get("attachedPolicyArns") or ():
+                        add(index.managed_policy(arn), f"group:{name}")
+        return vias
+
+    def _side(self, principal: Principal) -> _Side:
+        assembled = self.index.assemble(principal.arn, "sts:GetCallerIdentity", principal.arn)
+        policies = assembled.policies
+        identity = [s for policy in policies.identity for s in self._statements(_policy(policy), Layer.IDENTITY)]
+        boundary_policy = None if policies.boundary is None else _policy(policies.boundary)
+        boundary = None if boundary_policy is None else self._statements(boundary_policy, Layer.BOUNDARY)
+        scps_apply = not policies.principal_is_management_account and not policies.principal_is_service_linked_role
+        scps = [[s for policy in level for s in self._statements(_policy(policy), Layer.SCP, depth + 1)]
+                for depth, level in enumerate(policies.scps)] if scps_apply else []
+        return _Side(principal, assembled.request.caller, assembled.request.lookup, identity, boundary, scps,
+                     self._vias(principal), policies.principal_is_service_linked_role,
+                     policies.principal_is_management_account,
+                     None if boundary_policy is None else boundary_policy.name,
+                     [[_policy(policy).name for policy in level] for level in policies.scps])
+
+    def _rcps_of(self, account: str) -> tuple[list[list[_Statement]], bool]:
+        """The RCP statements of the resource's account, and whether it is a management account."""
+        found = self._rcps.get(account)
+        if found is None:
+            organizations = self.index.organizations
+            levels: list[list[Policy]] = []
+            management = organizations.is_management_account(account)
+            if account in organizations.organization_of:
+                try:
+                    levels = organizations.rcps(account)
+                except OrganizationTreeError:
+                    levels = []
+            found = self._rcps[account] = ([
+                [s for policy in level for s in self._statements(policy, Layer.RCP, depth + 1)]
+                for depth, level in enumerate(levels)] if not management else [], management)
+        return found
+
+    def _account_matches(self, statement: _Statement, account: str, side: _Side) -> dict[int, Truth]:
+        if statement.variables:
+            return self.catalog.matches(statement, account, side.lookup)
+        key = (id(statement), account)
+        found = self._matches.get(key)
+        if found is None:
+            found = self._matches[key] = self.catalog.matches(statement, account, _missing)
+        return found
+
+    def _actions_of(self, statement: Statement, kind: int) -> frozenset[str]:
+        """The actions of a kind the statement's Action (or NotAction) matches."""
+        key = (statement.actions, statement.not_action, kind)
+        found = self._action_sets.get(key)
+        if found is None:
+            patterns = [pattern for pattern in statement.actions if isinstance(pattern, str)]
+            matched = {action for action in self.catalog.kind_actions[kind]
+                       if any(glob_match(pattern, action) for pattern in patterns)}
+            if statement.not_action:
+                matched = set(self.catalog.kind_actions[kind]) - matched
+            found = self._action_sets[key] = frozenset(matched)
+        return found
+
+    # ---- the table ----------------------------------------------------------------------------------------------
+
+    def table(self) -> pa.Table:
+        with _without_cycle_collection():
+            builder = _Builder(self.catalog.targets)
+            for principal in sorted(self.index.principals(), key=lambda p: p.arn):
+                self._principal_rows(principal, builder)
+            return builder.table()
+
+    def _principal_rows(self, principal: Principal, builder: _Builder) -> None:
+        catalog, side = self.catalog, self._side(principal)
+        account, accounts = principal.account, catalog.targets.accounts
+        every_allows: set[str] = set()
+        specific: dict[int, list[tuple[_Statement, Truth]]] = {}
+        rcps, _ = self._rcps_of(account)
+        for statement in (*side.identity, *side.guards, *(s for level in rcps for s in level)):
+            if statement.every:
+                if statement.allow and statement.layer is Layer.IDENTITY:
+                    every_allows |= statement.services
+                continue
+            for number, truth in self._account_matches(statement, account, side).items():
+                specific.setdefault(number, []).append((statement, truth))
+
+        def reached_by_every(kind: int) -> bool:
+            return _ANY in every_allows or bool(catalog.kind_services[kind] & every_allows)
+
+        kinds = catalog.by_account_kind.get(account, {})
+        block_kinds = {kind for kind in kinds if reached_by_every(kind)}
+        # A target is decided on its own when a statement matches it alone, or a resource policy may.
+        individual = {number for number, found in specific.items()
+                      if catalog.kind_of[number] in block_kinds
+                      or any(s.allow and s.layer is Layer.IDENTITY for s, _ in found)}
+        named = {*catalog.naming_account.get(account, ()), *catalog.public}
+        individual.update(number for number in catalog.policies if accounts[number] == account
+                          and (catalog.kind_of[number] in block_kinds or number in named))
+        for kind in sorted(block_kinds):
+            rest = [number for number in kinds[kind] if number not in individual]
+            if rest:
+                builder.add(self._template(side, rest[0], []), principal, rest)
+        for number in sorted(individual):
+            builder.add(self._template(side, number, specific.get(number, [])), principal, [number])
+        for number in sorted(n for n in named if accounts[n] != account):
+            found = self._cross_matches(side, number)
+            if reached_by_every(catalog.kind_of[number]) or any(
+                    s.allow and s.layer is Layer.IDENTITY for s, _ in found):
+                builder.add(self._template(side, number, found), principal, [number])
+
+    def _cross_matches(self, side: _Side, number: int) -> list[tuple[_Statement, Truth]]:
+        """The identity, boundary, SCP and RCP statements not on every resource that match a target of another
+        account."""
+        arn, account = self.catalog.targets.arns[number], self.catalog.targets.accounts[number]
+        lookup = self.index.assemble(side.principal.arn, "sts:GetCallerIdentity", arn).request.lookup
+        rcps, _ = self._rcps_of(account)
+        found: list[tuple[_Statement, Truth]] = []
+        for statement in (*side.identity, *side.guards, *(s for level in rcps for s in level)):
+            if not statement.every:
+                truth = _resource_truth(statement.statement, arn, lookup)
+                if truth is not False:
+                    found.append((statement, truth))
+        return found
+
+    def _template(self, side: _Side, number: int, specific: list[tuple[_Statement, Truth]]) -> tuple[Any, ...] | None:
+        """The row of the principal on the target but its principal's and target's columns; None if it may do
+        nothing there. All but `via` is decided once per class."""
+        catalog = self.catalog
+        kind, account, arn = catalog.kind_of[number], catalog.targets.accounts[number], catalog.targets.arns[number]
+        rcps, resource_management = self._rcps_of(account)
+        matched: list[_Entry] = []
+        every: list[tuple[_Statement, Truth]] = [
+            (s, True) for s in (*side.identity, *side.guards, *(s for level in rcps for s in level)) if s.every]
+        for statement, truth in (*every, *specific):
+            grant = None
+            if statement.layer is Layer.RCP:
+                grant = _names_caller(statement.statement, side.caller, side.boundary is not None)
+                if grant is None:
+                    continue
+            matched.append((statement, truth, grant))
+        own, trust = catalog.policies.get(number, (None, None))
+        resource_entries = self._resource_entries(side, own, arn)
+        trust_entries = self._resource_entries(side, trust, arn)
+        everything = (*matched, *resource_entries, *trust_entries)
+        aws_managed_key = False
+        if arn_service(arn) == "kms":
+            resource = self.index.resources.get(arn)
+            aws_managed_key = resource is not None and resource.aws_managed_key
+        context = (
+            side.principal.table, side.service_linked, side.management, side.principal.account, account,
+            resource_management, side.boundary_name, aws_managed_key,
+            side.principal.arn if any(s.reads_principal for s, _, _ in everything) else None,
+            arn if any(s.reads_resource for s, _, _ in everything) else None,
+        )
+        reserved = arn_service(arn) in ("iam", "kms") and any(
+            reserved_change(action, arn) for action in catalog.kind_actions[kind])
+        class_key = (context, kind, reserved and arn, _entries_key(matched), _entries_key(resource_entries),
+                     _entries_key(trust_entries))
+        decided: tuple[Any, ...] | None = self._classes.get(class_key)
+        if class_key not in self._classes:
+            decided = self._classes[class_key] = self._decide(
+                side, number, context, matched, resource_entries, trust_entries)
+        if decided is None:
+            return None
+        allowing, *columns = decided
+        via = sorted({via for name in allowing for via in side.vias.get(name, ())})
+        return (*columns[:7], via, side.principal.account != account, columns[7])
+
+    def _resource_entries(self, side: _Side, policy: Policy | None, arn: str) -> list[_Entry]:
+        """The statements of a resource policy that name the caller and match the target."""
+        if policy is None:
+            return []
+        entries: list[_Entry] = []
+        for statement in self._statements(policy, Layer.RESOURCE):
+            grant = _names_caller(statement.statement, side.caller, side.boundary is not None)
+            truth = _resource_truth(statement.statement, arn, side.lookup) if grant is not None else False
+            if truth is not False:
+                entries.append((statement, truth, grant))
+        return entries
+
+    def _decide(self, side: _Side, number: int, context: tuple[Any, ...], matched: list[_Entry],
+                resource_entries: list[_Entry], trust_entries: list[_Entry]) -> tuple[Any, ...] | None:
+        """The decided columns of a class (and the identity policies that allow, for `via`), each action evaluated
+        once per set of statements matching it."""
+        catalog = self.catalog
+        kind, arn = catalog.kind_of[number], catalog.targets.arns[number]
+        actions = catalog.kind_actions[kind]
+        is_role = catalog.kind_type[kind] == ROLES
+        kms_key = arn_service(arn) == "kms" and ":key/" in arn
+        per_action: dict[str, list[_Entry]] = {}
+        covered: set[str] = set()
+        for entry in matched:
+            its_actions = self._actions_of(entry[0].statement, kind)
+            for action in its_actions:
+                per_action.setdefault(action, []).append(entry)
+            if entry[0].allow and entry[0].layer is Layer.IDENTITY:
+                covered |= its_actions
+        for entries, for_trust in ((resource_entries, False), (trust_entries, True)):
+            for entry in entries:
+                for action in self._actions_of(entry[0].statement, kind):
+                    if is_role and (action.lower() in TRUST_ACTIONS) != for_trust:
+                        continue
+                    per_action.setdefault(action, []).append(entry)
+                    if entry[0].allow:
+                        covered.add(action)
+        allowed, conditional, denied = [], [], []
+        keys: set[str] = set()
+        denied_by, limited_by, allowing, granted = set(), set(), set(), set()
+        for action in actions:
+            if action not in covered:
+                continue
+            lower = action.lower()
+            entries = per_action.get(action, [])
+            flags = (lower.split(":", 1)[0], is_role and lower in TRUST_ACTIONS, reserved_change(action, arn),
+                     kms_key)
+            key = (context, flags, _entries_key(entries))
+            decision = self._decisions.get(key)
+            if decision is None:
+                assembled = self.index.assemble(side.principal.arn, action, arn)
+                decision = self._decisions[key] = evaluate(assembled.request, assembled.policies)
+                self.evaluations += 1
+            if decision.allowed:
+                allowed.append(action)
+                for ref in decision.statements:
+                    if ref.allow and ref.layer is Layer.IDENTITY:
+                        granted.add("identity")
+                        allowing.add(ref.policy)
+                    elif ref.allow and ref.layer is Layer.RESOURCE:
+                        granted.add("resource")
+            elif decision.conditional is not None and decision.conditional.best_case is Result.ALLOWED:
+                conditional.append(action)
+                keys.update(decision.conditional.missing_keys)
+                allowing.update(s.statement.policy for s, _, _ in entries
+                                if s.allow and s.layer is Layer.IDENTITY)
+            elif decision.result is Result.EXPLICITLY_DENIED:
+                denied.append(action)
+                for ref in decision.statements:
+                    denied_by.add(f"{ref.layer.value}:{ref.policy}#{ref.statement}")
+                    if ref.layer in (Layer.BOUNDARY, Layer.SCP, Layer.RCP):
+                        limited_by.add(f"{ref.layer.value}:{ref.policy}")
+            elif decision.lacking is Layer.BOUNDARY and side.boundary_name:
+                limited_by.add(f"boundary:{side.boundary_name}")
+            elif decision.lacking is Layer.SCP:
+                limited_by.update(f"scp:{name}" for name in _lacking_scp_level(side, entries))
+        if not (allowed or conditional or denied):
+            return None
+        granted_by = "both" if len(granted) == 2 else next(iter(granted), None)
+        return (frozenset(allowing), allowed, conditional, sorted(keys), granted_by, denied, sorted(denied_by),
+                sorted(limited_by), len(allowed) == len(actions))
+
+
+_Entry = tuple[_Statement, Truth, GrantKind | None]
+
+
+def _entries_key(entries: Iterable[_Entry]) -> frozenset[Any]:
+    return frozenset((statement.id, _truth_key(truth), grant) for statement, truth, grant in entries)
+
+
+def _lacking_scp_level(side: _Side, entries: list[_Entry]) -> list[str]:
+    """The SCPs of the first level none of whose Allows applies to the request."""
+    for depth, names in enumerate(side.scp_levels):
+        if not any(s.allow and s.layer is Layer.SCP and s.id[3] == depth + 1 and t is True for s, t, _ in entries):
+            return names
+    return []
+
+
+def _policy(document: Any) -> Policy:
+    """The policy index gives every document as a named `Policy`."""
+    assert isinstance(document, Policy), document
+    return document
+
+
+def _truth_key(truth: Truth) -> Any:
+    return truth if isinstance(truth, frozenset) else bool(truth)
+
+
+# ---- rows -------------------------------------------------------------------------------------------------------
+
+
+class _Builder:
+    """The rows: templates (all columns but the principal's and the target's), each stored once, and for each row
+    its template, principal and target, converted to Arrow a batch at a time."""
+
+    def __init__(self, targets: Targets) -> None:
+        self.targets = targets
+        self.templates: list[tuple[Any, ...]] = []
+        self._template_index: dict[Any, int] = {}
+        self.principals: list[Principal] = []
+        self.picks: list[int] = []
+        self.owners: list[int] = []
+        self.numbers: list[int] = []
+
+    def add(self, decided: tuple[Any, ...] | None, principal: Principal, numbers: list[int]) -> None:
+        if decided is None:
+            return
+        key = tuple(tuple(value) if isinstance(value, list) else value for value in decided)
+        template = self._template_index.get(key)
+        if template is None:
+            template = self._template_index[key] = len(self.templates)
+            self.templates.append(decided)
+        if not self.principals or self.principals[-1] is not principal:
+            self.principals.append(principal)
+        owner = len(self.principals) - 1
+        self.picks += [template] * len(numbers)
+        self.owners += [owner] * len(numbers)
+        self.numbers += numbers
+
+    def table(self) -> pa.Table:
+        templates = {name: pa.array([t[i] for t in self.templates], ACCESS_SCHEMA.field(name).type)
+                     for i, name in enumerate(_TEMPLATE_COLUMNS)}
+        principals = {
+            "principalKey": pa.array([p.arn for p in self.principals], pa.string()),
+            "principalType": pa.array([p.table for p in self.principals], pa.string()),
+            "principalArn": pa.array([p.arn for p in self.principals], pa.string()),
+            "accountId": pa.array([p.account for p in self.principals], pa.string()),
+        }
+        targets = {
+            "targetKey": self.targets.keys, "targetType": self.targets.types, "targetArn": self.targets.arns,
+            "targetAccountId": self.targets.accounts,
+        }
+        target_arrays: dict[str, pa.Array] = {}
+        batches = []
+        for start in range(0, max(len(self.picks), 1), _BATCH_ROWS):
+            picks = pa.array(self.picks[start:start + _BATCH_ROWS], pa.int64())
+            owners = pa.array(self.owners[start:start + _BATCH_ROWS], pa.int64())
+            numbers = pa.array(self.numbers[start:start + _BATCH_ROWS], pa.int64())
+            if not target_arrays:
+                target_arrays = {name: pa.array(values, pa.string()) for name, values in targets.items()}
+            columns = {**{n: a.take(picks) for n, a in templates.items()},
+                       **{n: a.take(owners) for n, a in principals.items()},
+                       **{n: a.take(numbers) for n, a in target_arrays.items()}}
+            batches.append(pa.Table.from_arrays([columns[n] for n in ACCESS_SCHEMA.names], schema=ACCESS_SCHEMA))
+        return pa.concat_tables(batches)
+
+
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Millions of small acyclic objects: the cyclic collector would walk the heap again and again to free
+    nothing (as in `access_graph`)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def principal_access(index: PolicyIndex, targets: Targets) -> pa.Table:
+    return PrincipalAccess(index, targets).table()
+
+
+__all__ = ["ACCESS_SCHEMA", "ACCESS_TABLE", "GROUPS", "PrincipalAccess", "Targets", "principal_access",
+           "target_actions"]
