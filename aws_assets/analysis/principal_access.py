@@ -263,11 +263,11 @@ class _Catalog:
                         continue
                     element = statement.principal if isinstance(statement.principal, Mapping) else {
                         "AWS": statement.principal}
-                    for kind, values in element.items():
+                    for element_type, values in element.items():
                         for value in listify(values) or []:
-                            if str(kind).lower() == "aws" and value == "*":
+                            if str(element_type).lower() == "aws" and value == "*":
                                 public = True
-                            elif str(kind).lower() == "aws" and isinstance(value, str):
+                            elif str(element_type).lower() == "aws" and isinstance(value, str):
                                 named.add(value if value.isdigit() else (value.split(":") + [""] * 5)[4])
             for account in named:
                 self.naming_account.setdefault(account, []).append(number)
