@@ -47,6 +47,7 @@ from aws_assets.analysis.access_graph import (
     principal_policies,
     read_policies,
 )
+from aws_assets.analysis.evaluation import Result, evaluate
 from aws_assets.analysis.policy import (
     DENIES,
     READ,
@@ -58,6 +59,8 @@ from aws_assets.analysis.policy import (
     policy_grants,
     statement_covers,
 )
+from aws_assets.analysis.policy_sets import PolicyIndex
+from aws_assets.analysis.principal_access import PrincipalAccess, Targets, target_actions
 from aws_assets.model.conventions import managed_policy_key
 from aws_assets.model.relationship import relationship_type_name
 
@@ -152,6 +155,136 @@ class ScanningIndex(ResourceIndex):
     def matching(self, pattern: str) -> list[Target]:
         found = {t.key: t for arn in self._arns if self._matches(pattern, arn) for t in self._by_arn[arn]}
         return [found[key] for key in sorted(found)]
+
+
+# ---- the estate as the lake holds it, for the request evaluator ----------------------------------------------------
+
+ORGANIZATION = "o-bench"
+
+
+def _doc(*statements: dict[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def _organization(accounts: int) -> dict[str, list[dict[str, Any]]]:
+    """Account 0 manages; the others sit in ou-prod or ou-dev under ou-workloads. SCPs at three levels besides
+    FullAWSAccess everywhere: the root denies leaving the organisation, ou-workloads denies deleting buckets, and a
+    tenth of the accounts deny creating users; an RCP keeps S3 and KMS inside the organisation."""
+    full_targets = ["r-bench", "ou-workloads", "ou-prod", "ou-dev", *(account_id(n) for n in range(accounts))]
+    parents = {account_id(n): "r-bench" if n == 0 else ("ou-prod" if n % 2 else "ou-dev") for n in range(accounts)}
+    policies = [
+        {"policyId": "p-FullAWSAccess", "arn": "arn:aws:organizations::aws:policy/FullAWSAccess",
+         "policyType": "SERVICE_CONTROL_POLICY", "document": _doc({"Effect": "Allow", "Action": "*", "Resource": "*"}),
+         "targetIds": full_targets},
+        {"policyId": "p-stay", "arn": "p-stay", "policyType": "SERVICE_CONTROL_POLICY", "targetIds": ["r-bench"],
+         "document": _doc({"Effect": "Deny", "Action": "organizations:LeaveOrganization", "Resource": "*"})},
+        {"policyId": "p-keep-buckets", "arn": "p-keep-buckets", "policyType": "SERVICE_CONTROL_POLICY",
+         "targetIds": ["ou-workloads"],
+         "document": _doc({"Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*"})},
+        {"policyId": "p-no-users", "arn": "p-no-users", "policyType": "SERVICE_CONTROL_POLICY",
+         "targetIds": [account_id(n) for n in range(1, accounts, 10)],
+         "document": _doc({"Effect": "Deny", "Action": "iam:CreateUser", "Resource": "*"})},
+        {"policyId": "p-org-only", "arn": "p-org-only", "policyType": "RESOURCE_CONTROL_POLICY",
+         "targetIds": ["r-bench"], "document": _doc({
+             "Effect": "Deny", "Principal": "*", "Action": ["s3:*", "kms:*"], "Resource": "*",
+             "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalOrgID": ORGANIZATION},
+                           "Bool": {"aws:PrincipalIsAWSService": "false"}}})},
+    ]
+    return {
+        "aws_organization": [{"organizationId": ORGANIZATION, "managementAccountId": account_id(0)}],
+        "aws_organization_root": [{"rootId": "r-bench", "enabledPolicyTypes": [
+            "SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY"]}],
+        "aws_organizational_unit": [{"organizationalUnitId": "ou-workloads", "parentId": "r-bench"},
+                                    {"organizationalUnitId": "ou-prod", "parentId": "ou-workloads"},
+                                    {"organizationalUnitId": "ou-dev", "parentId": "ou-workloads"}],
+        "aws_organization_account": [
+            {"memberAccountId": account, "parentId": parent, "organizationId": ORGANIZATION,
+             "managementAccount": account == account_id(0)} for account, parent in parents.items()],
+        "aws_organizations_policy": policies,
+    }
+
+
+def lake_tables(accounts: int, policies: int) -> tuple[dict[str, list[dict[str, Any]]], Targets]:
+    """The estate of `estate` as the policy index reads it, with the organisation, resource policies on a tenth of
+    the buckets and functions (granting the next account: cross-account grants) and the roles' trust policies (the
+    account, and for a tenth of the roles the previous account's pipeline role)."""
+    entities, rows, principals = estate(accounts, policies)
+    tables: dict[str, list[dict[str, Any]]] = {name: [] for name in (
+        "aws_iam_user", "aws_iam_group", "aws_iam_role", "aws_iam_policy", "aws_iam_user_policy",
+        "aws_iam_role_policy", "aws_s3_bucket", "aws_lambda_function")}
+    tables.update(_organization(accounts))
+    seen_aws = set()
+    for row in rows:
+        if row["_type"] == "aws_iam_policy":
+            arn = row["_key"].split("@", 1)[0]
+            if arn not in seen_aws:
+                seen_aws.add(arn)
+                tables["aws_iam_policy"].append({"arn": arn, "accountId": row["accountId"], "document": row["document"]})
+        else:
+            owner = "userArn" if row["_type"] == "aws_iam_user_policy" else "roleArn"
+            tables[row["_type"]].append({"_key": row["_key"], "document": row["document"], owner: row["ownerKey"]})
+    for principal in principals:
+        arn, account = principal["_key"], principal["accountId"]
+        common = {"arn": arn, "accountId": account, "path": "/", "tags": [],
+                  "attachedPolicyArns": principal["attachedPolicyArns"],
+                  "permissionsBoundaryArn": principal.get("permissionsBoundaryArn")}
+        name = arn.rsplit("/", 1)[-1]
+        if principal["_type"] == "aws_iam_user":
+            tables["aws_iam_user"].append({**common, "username": name, "groupNames": []})
+        else:
+            n = int(account) - 100000000000
+            trusted: list[str] = [f"arn:aws:iam::{account}:root"]
+            if name.endswith("0"):
+                trusted.append(f"arn:aws:iam::{account_id((n - 1) % accounts)}:role/role-01")
+            tables["aws_iam_role"].append({**common, "roleName": name, "serviceLinked": False, "trustPolicy": _doc(
+                {"Effect": "Allow", "Principal": {"AWS": trusted}, "Action": "sts:AssumeRole"})})
+    for key, type_, arn, account in entities:
+        if type_ not in ("aws_s3_bucket", "aws_lambda_function"):
+            continue
+        n = int(account) - 100000000000
+        other = f"arn:aws:iam::{account_id((n + 1) % accounts)}:root"
+        policy = None
+        if arn.endswith("0"):  # a tenth
+            if type_ == "aws_s3_bucket":
+                policy = _doc({"Effect": "Allow", "Principal": {"AWS": other}, "Action": ["s3:GetObject", "s3:ListBucket"],
+                               "Resource": [arn, f"{arn}/*"]},
+                              {"Effect": "Deny", "Principal": "*", "Action": "s3:DeleteBucketPolicy", "Resource": arn})
+            else:
+                policy = _doc({"Effect": "Allow", "Principal": {"AWS": other}, "Action": "lambda:InvokeFunction",
+                               "Resource": arn})
+        column = "policy" if type_ == "aws_s3_bucket" else "resourcePolicy"
+        tables[type_].append({"arn": arn, "accountId": account, "tags": [], column: policy})
+    return tables, Targets.of((key, type_, arn, account) for key, type_, arn, account in entities)
+
+
+def principal_access_run(accounts: int, policies: int, sample: int) -> dict[str, Any]:
+    """The new `principal_access` on the estate, and a sample of its rows re-evaluated request by request."""
+    tables, targets = lake_tables(accounts, policies)
+    floor = peak_rss_mib()
+    started = time.perf_counter()
+    engine = PrincipalAccess(PolicyIndex(tables), targets)
+    table = engine.table()
+    seconds = time.perf_counter() - started
+    peak = peak_rss_mib()
+    step = max(1, table.num_rows // sample)
+    checked = 0
+    index = engine.index
+    for row in table.take(list(range(0, table.num_rows, step))[:sample]).to_pylist():
+        listed = {**dict.fromkeys(row["actions"], "allowed"), **dict.fromkeys(row["conditionalActions"], "maybe"),
+                  **dict.fromkeys(row["deniedActions"], "denied")}
+        for action in target_actions(row["targetArn"]):
+            assembled = index.assemble(row["principalArn"], action, row["targetArn"])
+            decision = evaluate(assembled.request, assembled.policies)
+            best = decision.conditional.best_case if decision.conditional else decision.result
+            expected = "allowed" if decision.allowed else "maybe" if best is Result.ALLOWED else (
+                "denied" if decision.result is Result.EXPLICITLY_DENIED else None)
+            if listed.get(action) != expected and not (expected == "denied" and action not in listed):
+                raise SystemExit(f"principal_access row {row['principalArn']} -> {row['targetArn']}: {action} is "
+                                 f"{listed.get(action)} in the row, {decision.result.value} by the evaluator")
+            checked += 1
+    return {"seconds": seconds, "rows": table.num_rows, "evaluations": engine.evaluations,
+            "cross_account_rows": sum(table.column("crossAccount").to_pylist()),
+            "rss_after_estate_mib": floor, "peak_rss_mib": peak, "checked_requests": checked}
 
 
 def peak_rss_mib() -> float:
@@ -304,7 +437,14 @@ def main() -> None:
     parser.add_argument("--baseline-policies", type=int, default=40, help="policies the baseline analyses")
     parser.add_argument("--check-accounts", type=int, default=4,
                         help="accounts whose tables are compared with the row-by-row construction")
+    parser.add_argument("--check-rows", type=int, default=300,
+                        help="principal_access rows re-evaluated action by action")
     args = parser.parse_args()
+    new = in_fresh_process(principal_access_run, args.accounts, args.policies, args.check_rows)
+    print(f"principal_access (evaluator): {new['seconds']:8.1f} s  peak RSS {new['peak_rss_mib']:7.0f} MiB "
+          f"(estate alone {new['rss_after_estate_mib']:.0f} MiB)  {new['rows']} rows "
+          f"({new['cross_account_rows']} cross-account), {new['evaluations']} evaluations; "
+          f"{new['checked_requests']} requests of sampled rows re-evaluated, all equal")
     fast = in_fresh_process(product, args.accounts, args.policies)
     print(f"estate: {args.accounts} accounts, {fast['entities']} entities, {fast['policies']} policies, "
           f"{fast['principals']} users and roles")

@@ -92,6 +92,7 @@ _ROW_COLUMNS = ("principalKey", "principalType", "principalArn", "accountId",
 _TEMPLATE_COLUMNS = tuple(name for name in ACCESS_SCHEMA.names if name not in _ROW_COLUMNS)
 _PRINCIPAL_KEYS = re.compile(r"\$\{|aws:(principalarn|username|userid|principaltag)")
 _RESOURCE_KEYS = re.compile(r"\$\{|aws:resourcetag")
+_ACCOUNT_KEYS = re.compile(r"aws:(principalaccount|resourceaccount|principalorgpaths|resourceorgpaths)")
 _WILDCARD = re.compile(r"\*|\?|\$\{")
 _ANY = "*"  # every service
 _BATCH_ROWS = 1 << 17
@@ -152,7 +153,9 @@ class _Statement:
     services: frozenset[str]  # the services its actions may name (`*`: any)
     reads_principal: bool
     reads_resource: bool
+    reads_accounts: bool
     variables: bool
+    behaviour: tuple[Any, ...]  # all the evaluator reads of it but its Resource, Principal and names
 
     @property
     def allow(self) -> bool:
@@ -171,9 +174,11 @@ def _wrap(statement: Statement, level: int) -> _Statement:
     for action in statement.actions:
         prefix = action.split(":", 1)[0].lower() if isinstance(action, str) and ":" in action else _ANY
         services.add(_ANY if statement.not_action or "*" in prefix or "?" in prefix else prefix)
+    behaviour = (statement.layer.value, level, statement.allow, statement.actions, statement.not_action,
+                 json.dumps(statement.condition, sort_keys=True, default=str))
     return _Statement(statement, (statement.layer.value, statement.policy, statement.index, level), every,
                       frozenset(services), bool(_PRINCIPAL_KEYS.search(text)), bool(_RESOURCE_KEYS.search(text)),
-                      "${" in json.dumps(resources))
+                      bool(_ACCOUNT_KEYS.search(text)), "${" in json.dumps(resources), behaviour)
 
 
 def _missing(key: str) -> Any:
@@ -345,8 +350,8 @@ class PrincipalAccess:
         self._matches: dict[tuple[int, str], dict[int, Truth]] = {}
         self._rcps: dict[str, tuple[list[list[_Statement]], bool]] = {}
         self._action_sets: dict[tuple[tuple[Any, ...], bool, int], frozenset[str]] = {}
-        self._decisions: dict[tuple[Any, ...], Decision] = {}
-        self._classes: dict[tuple[Any, ...], tuple[Any, ...] | None] = {}
+        self._decisions: dict[tuple[Any, ...], tuple[Decision, list[int]]] = {}
+        self._classes: dict[tuple[Any, ...], _Decided | None] = {}
         self.evaluations = 0
 
     # ---- reading ------------------------------------------------------------------------------------------------
@@ -464,7 +469,7 @@ class PrincipalAccess:
 
         kinds = catalog.by_account_kind.get(account, {})
         block_kinds = {kind for kind in kinds if reached_by_every(kind)}
-        # A target is decided on its own when a statement matches it alone, or a resource policy may.
+        # Targets some statement matches alone, or with a resource policy, are grouped by what matches them.
         individual = {number for number, found in specific.items()
                       if catalog.kind_of[number] in block_kinds
                       or any(s.allow and s.layer is Layer.IDENTITY for s, _ in found)}
@@ -475,13 +480,22 @@ class PrincipalAccess:
             rest = [number for number in kinds[kind] if number not in individual]
             if rest:
                 builder.add(self._template(side, rest[0], []), principal, rest)
+        groups: dict[tuple[Any, ...], list[int]] = {}
+        found_for: dict[tuple[Any, ...], list[tuple[_Statement, Truth]]] = {}
         for number in sorted(individual):
-            builder.add(self._template(side, number, specific.get(number, [])), principal, [number])
+            found = specific.get(number, [])
+            policy = number if number in catalog.policies else None
+            group = (catalog.kind_of[number], policy, *((id(s), _truth_key(t)) for s, t in found))
+            groups.setdefault(group, []).append(number)
+            found_for[group] = found
         for number in sorted(n for n in named if accounts[n] != account):
             found = self._cross_matches(side, number)
             if reached_by_every(catalog.kind_of[number]) or any(
                     s.allow and s.layer is Layer.IDENTITY for s, _ in found):
-                builder.add(self._template(side, number, found), principal, [number])
+                groups[(number,)] = [number]
+                found_for[(number,)] = found
+        for group, numbers in groups.items():
+            builder.add(self._template(side, numbers[0], found_for[group]), principal, numbers)
 
     def _cross_matches(self, side: _Side, number: int) -> list[tuple[_Statement, Truth]]:
         """The identity, boundary, SCP and RCP statements not on every resource that match a target of another
@@ -499,49 +513,51 @@ class PrincipalAccess:
 
     def _template(self, side: _Side, number: int, specific: list[tuple[_Statement, Truth]]) -> tuple[Any, ...] | None:
         """The row of the principal on the target but its principal's and target's columns; None if it may do
-        nothing there. All but `via` is decided once per class."""
+        nothing there. Decided once per class of targets and principals whose requests read the same."""
         catalog = self.catalog
         kind, account, arn = catalog.kind_of[number], catalog.targets.accounts[number], catalog.targets.arns[number]
         rcps, resource_management = self._rcps_of(account)
-        matched: list[_Entry] = []
+        services = catalog.kind_services[kind]
+        entries: list[_Entry] = []
         every: list[tuple[_Statement, Truth]] = [
             (s, True) for s in (*side.identity, *side.guards, *(s for level in rcps for s in level)) if s.every]
         for statement, truth in (*every, *specific):
+            if _ANY not in statement.services and not statement.services & services:
+                continue  # none of its actions acts on the target
             grant = None
             if statement.layer is Layer.RCP:
                 grant = _names_caller(statement.statement, side.caller, side.boundary is not None)
                 if grant is None:
                     continue
-            matched.append((statement, truth, grant))
+            entries.append((statement, truth, grant, False))
         own, trust = catalog.policies.get(number, (None, None))
-        resource_entries = self._resource_entries(side, own, arn)
-        trust_entries = self._resource_entries(side, trust, arn)
-        everything = (*matched, *resource_entries, *trust_entries)
+        entries += self._resource_entries(side, own, arn, False)
+        entries += self._resource_entries(side, trust, arn, True)
+        entries.sort(key=_behaviour)
         aws_managed_key = False
         if arn_service(arn) == "kms":
             resource = self.index.resources.get(arn)
             aws_managed_key = resource is not None and resource.aws_managed_key
-        context = (
-            side.principal.table, side.service_linked, side.management, side.principal.account, account,
-            resource_management, side.boundary_name, aws_managed_key,
-            side.principal.arn if any(s.reads_principal for s, _, _ in everything) else None,
-            arn if any(s.reads_resource for s, _, _ in everything) else None,
-        )
+        organizations = self.index.organizations.organization_of
         reserved = arn_service(arn) in ("iam", "kms") and any(
             reserved_change(action, arn) for action in catalog.kind_actions[kind])
-        class_key = (context, kind, reserved and arn, _entries_key(matched), _entries_key(resource_entries),
-                     _entries_key(trust_entries))
-        decided: tuple[Any, ...] | None = self._classes.get(class_key)
+        context = (
+            side.principal.table, side.service_linked, side.management, resource_management,
+            organizations.get(side.principal.account), organizations.get(account), side.principal.account != account,
+            side.boundary is not None, len(side.scp_levels), aws_managed_key, kind, reserved and arn,
+            side.principal.arn if any(e[0].reads_principal for e in entries) else None,
+            arn if any(e[0].reads_resource for e in entries) else None,
+            (side.principal.account, account) if any(e[0].reads_accounts for e in entries) else None,
+        )
+        class_key = (context, tuple(map(_behaviour, entries)))
+        decided = self._classes.get(class_key)
         if class_key not in self._classes:
-            decided = self._classes[class_key] = self._decide(
-                side, number, context, matched, resource_entries, trust_entries)
+            decided = self._classes[class_key] = self._decide(side, number, context, entries)
         if decided is None:
             return None
-        allowing, *columns = decided
-        via = sorted({via for name in allowing for via in side.vias.get(name, ())})
-        return (*columns[:7], via, side.principal.account != account, columns[7])
+        return self._render(side, decided, entries, side.principal.account != account)
 
-    def _resource_entries(self, side: _Side, policy: Policy | None, arn: str) -> list[_Entry]:
+    def _resource_entries(self, side: _Side, policy: Policy | None, arn: str, trust: bool) -> list[_Entry]:
         """The statements of a resource policy that name the caller and match the target."""
         if policy is None:
             return []
@@ -550,92 +566,138 @@ class PrincipalAccess:
             grant = _names_caller(statement.statement, side.caller, side.boundary is not None)
             truth = _resource_truth(statement.statement, arn, side.lookup) if grant is not None else False
             if truth is not False:
-                entries.append((statement, truth, grant))
+                entries.append((statement, truth, grant, trust))
         return entries
 
-    def _decide(self, side: _Side, number: int, context: tuple[Any, ...], matched: list[_Entry],
-                resource_entries: list[_Entry], trust_entries: list[_Entry]) -> tuple[Any, ...] | None:
-        """The decided columns of a class (and the identity policies that allow, for `via`), each action evaluated
-        once per set of statements matching it."""
+    def _decide(self, side: _Side, number: int, context: tuple[Any, ...],
+                entries: list[_Entry]) -> _Decided | None:
+        """The decided columns of a class, the statements that decided named by their place in `entries`; each
+        action evaluated once per set of statements matching it."""
         catalog = self.catalog
         kind, arn = catalog.kind_of[number], catalog.targets.arns[number]
         actions = catalog.kind_actions[kind]
         is_role = catalog.kind_type[kind] == ROLES
         kms_key = arn_service(arn) == "kms" and ":key/" in arn
-        per_action: dict[str, list[_Entry]] = {}
+        per_action: dict[str, list[int]] = {}
         covered: set[str] = set()
-        for entry in matched:
-            its_actions = self._actions_of(entry[0].statement, kind)
+        for place, (statement, _, _, for_trust) in enumerate(entries):
+            its_actions = self._actions_of(statement.statement, kind)
+            resource = statement.layer is Layer.RESOURCE
             for action in its_actions:
-                per_action.setdefault(action, []).append(entry)
-            if entry[0].allow and entry[0].layer is Layer.IDENTITY:
-                covered |= its_actions
-        for entries, for_trust in ((resource_entries, False), (trust_entries, True)):
-            for entry in entries:
-                for action in self._actions_of(entry[0].statement, kind):
-                    if is_role and (action.lower() in TRUST_ACTIONS) != for_trust:
-                        continue
-                    per_action.setdefault(action, []).append(entry)
-                    if entry[0].allow:
-                        covered.add(action)
-        allowed, conditional, denied = [], [], []
-        keys: set[str] = set()
-        denied_by, limited_by, allowing, granted = set(), set(), set(), set()
+                if resource and is_role and (action.lower() in TRUST_ACTIONS) != for_trust:
+                    continue
+                per_action.setdefault(action, []).append(place)
+                if statement.allow and statement.layer in (Layer.IDENTITY, Layer.RESOURCE):
+                    covered.add(action)
+        decided = _Decided()
+        by_places: dict[tuple[Any, ...], tuple[Decision, list[int]]] = {}
         for action in actions:
             if action not in covered:
                 continue
             lower = action.lower()
-            entries = per_action.get(action, [])
+            places = per_action.get(action, [])
             flags = (lower.split(":", 1)[0], is_role and lower in TRUST_ACTIONS, reserved_change(action, arn),
                      kms_key)
-            key = (context, flags, _entries_key(entries))
-            decision = self._decisions.get(key)
-            if decision is None:
-                assembled = self.index.assemble(side.principal.arn, action, arn)
-                decision = self._decisions[key] = evaluate(assembled.request, assembled.policies)
-                self.evaluations += 1
+            local = (flags, *places)
+            found = by_places.get(local)
+            if found is None:
+                found = by_places[local] = self._decision(side, action, arn, context, flags, entries, places)
+            decision, deciding = found
             if decision.allowed:
-                allowed.append(action)
-                for ref in decision.statements:
-                    if ref.allow and ref.layer is Layer.IDENTITY:
-                        granted.add("identity")
-                        allowing.add(ref.policy)
-                    elif ref.allow and ref.layer is Layer.RESOURCE:
-                        granted.add("resource")
+                decided.allowed.append(action)
+                for place in deciding:
+                    statement = entries[place][0]
+                    if statement.allow and statement.layer is Layer.IDENTITY:
+                        decided.granted.add("identity")
+                        decided.allowing.add(place)
+                    elif statement.allow and statement.layer is Layer.RESOURCE:
+                        decided.granted.add("resource")
             elif decision.conditional is not None and decision.conditional.best_case is Result.ALLOWED:
-                conditional.append(action)
-                keys.update(decision.conditional.missing_keys)
-                allowing.update(s.statement.policy for s, _, _ in entries
-                                if s.allow and s.layer is Layer.IDENTITY)
+                decided.conditional.append(action)
+                decided.keys.update(decision.conditional.missing_keys)
+                decided.allowing.update(place for place in places
+                                        if entries[place][0].allow and entries[place][0].layer is Layer.IDENTITY)
             elif decision.result is Result.EXPLICITLY_DENIED:
-                denied.append(action)
-                for ref in decision.statements:
-                    denied_by.add(f"{ref.layer.value}:{ref.policy}#{ref.statement}")
-                    if ref.layer in (Layer.BOUNDARY, Layer.SCP, Layer.RCP):
-                        limited_by.add(f"{ref.layer.value}:{ref.policy}")
+                decided.denied.append(action)
+                decided.denying.update(deciding)
             elif decision.lacking is Layer.BOUNDARY and side.boundary_name:
-                limited_by.add(f"boundary:{side.boundary_name}")
+                decided.lacking_boundary = True
             elif decision.lacking is Layer.SCP:
-                limited_by.update(f"scp:{name}" for name in _lacking_scp_level(side, entries))
-        if not (allowed or conditional or denied):
+                decided.lacking_scp.update(_lacking_scp_level(side, [entries[place] for place in places]))
+        if not (decided.allowed or decided.conditional or decided.denied):
             return None
-        granted_by = "both" if len(granted) == 2 else next(iter(granted), None)
-        return (frozenset(allowing), allowed, conditional, sorted(keys), granted_by, denied, sorted(denied_by),
-                sorted(limited_by), len(allowed) == len(actions))
+        decided.admin = len(decided.allowed) == len(actions)
+        return decided
+
+    def _decision(self, side: _Side, action: str, arn: str, context: tuple[Any, ...], flags: tuple[Any, ...],
+                  entries: list[_Entry], places: list[int]) -> tuple[Decision, list[int]]:
+        """The evaluator's decision of the request whose matching statements are `entries` at `places`, and the
+        places of the statements that decided. Shared by every request whose matching statements read the same:
+        they are sorted by how they read, so the statements that decided are named by their rank."""
+        matching = [entries[place] for place in places]
+        key = (context, flags, tuple(map(_behaviour, matching)))
+        found = self._decisions.get(key)
+        if found is None:
+            assembled = self.index.assemble(side.principal.arn, action, arn)
+            decision = evaluate(assembled.request, assembled.policies)
+            self.evaluations += 1
+            rank = {(s.layer, s.statement.policy, s.statement.label): position
+                    for position, (s, _, _, _) in enumerate(matching)}
+            found = self._decisions[key] = (decision, sorted(
+                {rank[(ref.layer, ref.policy, ref.statement)] for ref in decision.statements
+                 if (ref.layer, ref.policy, ref.statement) in rank}))
+        decision, ranks = found
+        return decision, [places[position] for position in ranks]
+
+    def _render(self, side: _Side, decided: _Decided, entries: list[_Entry], cross: bool) -> tuple[Any, ...]:
+        """A class's decided columns with the names of this principal's and target's statements."""
+        denied_by, limited_by = set(), set()
+        for place in decided.denying:
+            statement = entries[place][0]
+            raw = statement.statement
+            denied_by.add(f"{raw.layer.value}:{raw.policy}#{raw.label}")
+            if raw.layer in (Layer.BOUNDARY, Layer.SCP, Layer.RCP):
+                limited_by.add(f"{raw.layer.value}:{raw.policy}")
+        if decided.lacking_boundary:
+            limited_by.add(f"boundary:{side.boundary_name}")
+        for depth in decided.lacking_scp:
+            limited_by.update(f"scp:{name}" for name in side.scp_levels[depth])
+        via = {via for place in decided.allowing for via in side.vias.get(entries[place][0].statement.policy, ())}
+        granted_by = "both" if len(decided.granted) == 2 else next(iter(decided.granted), None)
+        return (decided.allowed, decided.conditional, sorted(decided.keys), granted_by, decided.denied,
+                sorted(denied_by), sorted(limited_by), sorted(via), cross, decided.admin)
 
 
-_Entry = tuple[_Statement, Truth, GrantKind | None]
+_Entry = tuple[_Statement, Truth, GrantKind | None, bool]  # statement, resource truth, how it names the caller,
+# and for a role's trust policy whether it is that (it governs the trust actions only)
 
 
-def _entries_key(entries: Iterable[_Entry]) -> frozenset[Any]:
-    return frozenset((statement.id, _truth_key(truth), grant) for statement, truth, grant in entries)
+def _behaviour(entry: _Entry) -> tuple[Any, ...]:
+    statement, truth, grant, trust = entry
+    return (statement.behaviour, _truth_key(truth), grant, trust)
 
 
-def _lacking_scp_level(side: _Side, entries: list[_Entry]) -> list[str]:
-    """The SCPs of the first level none of whose Allows applies to the request."""
-    for depth, names in enumerate(side.scp_levels):
-        if not any(s.allow and s.layer is Layer.SCP and s.id[3] == depth + 1 and t is True for s, t, _ in entries):
-            return names
+@dataclass
+class _Decided:
+    """A class's decisions, its statements named by their place among the entries."""
+
+    allowed: list[str] = field(default_factory=list)
+    conditional: list[str] = field(default_factory=list)
+    denied: list[str] = field(default_factory=list)
+    keys: set[str] = field(default_factory=set)
+    granted: set[str] = field(default_factory=set)
+    allowing: set[int] = field(default_factory=set)
+    denying: set[int] = field(default_factory=set)
+    lacking_boundary: bool = False
+    lacking_scp: set[int] = field(default_factory=set)
+    admin: bool = False
+
+
+def _lacking_scp_level(side: _Side, entries: list[_Entry]) -> list[int]:
+    """The first SCP level none of whose Allows applies to the request."""
+    for depth in range(len(side.scp_levels)):
+        if not any(s.allow and s.layer is Layer.SCP and s.id[3] == depth + 1 and t is True for s, t, _, _ in entries):
+            return [depth]
     return []
 
 
