@@ -156,6 +156,7 @@ class _Statement:
     reads_accounts: bool
     variables: bool
     behaviour: tuple[Any, ...]  # all the evaluator reads of it but its Resource, Principal and names
+    prefixes: tuple[str, ...] | None  # what an ARN its Resource matches begins with, one per pattern (None: any)
 
     @property
     def allow(self) -> bool:
@@ -178,7 +179,28 @@ def _wrap(statement: Statement, level: int) -> _Statement:
                  json.dumps(statement.condition, sort_keys=True, default=str))
     return _Statement(statement, (statement.layer.value, statement.policy, statement.index, level), every,
                       frozenset(services), bool(_PRINCIPAL_KEYS.search(text)), bool(_RESOURCE_KEYS.search(text)),
-                      bool(_ACCOUNT_KEYS.search(text)), "${" in json.dumps(resources), behaviour)
+                      bool(_ACCOUNT_KEYS.search(text)), "${" in json.dumps(resources), behaviour,
+                      _prefixes(statement))
+
+
+def _prefixes(statement: Statement) -> tuple[str, ...] | None:
+    """Each Resource pattern's literal beginning (up to its first wildcard or variable): an ARN it matches begins
+    with it, for IAM matches ARNs case-sensitively and character by character up to there."""
+    if statement.resources is None or statement.not_resource:
+        return None
+    prefixes = []
+    for pattern in statement.resources:
+        if not isinstance(pattern, str):
+            continue
+        if not pattern.startswith("arn:"):
+            return None
+        cut = _WILDCARD.search(pattern)
+        prefixes.append(pattern if cut is None else pattern[:cut.start()])
+    return tuple(prefixes)
+
+
+def _may_match(statement: _Statement, arn: str) -> bool:
+    return statement.prefixes is None or arn.startswith(statement.prefixes)
 
 
 def _missing(key: str) -> Any:
@@ -186,6 +208,7 @@ def _missing(key: str) -> Any:
 
 
 def _resource_truth(statement: Statement, arn: str, lookup: Any) -> Truth:
+    """Whether the statement's Resource (or NotResource) matches the ARN, as the evaluator reads it."""
     if statement.resources is None:
         return True
     matched = resource_matches(statement.resources, arn, lookup)
@@ -210,6 +233,7 @@ class _Catalog:
 
     def __init__(self, targets: Targets, index: PolicyIndex) -> None:
         self.targets = targets
+        self._reserved: dict[int, bool] = {}
         kinds: dict[tuple[str, tuple[str, ...]], int] = {}
         self.kind_of: list[int] = []
         self.kind_type: list[str] = []
@@ -279,6 +303,17 @@ class _Catalog:
             if public:
                 self.public.append(number)
 
+    def reserved(self, number: int) -> bool:
+        """Whether some action of the target changes a resource AWS owns (`reserved_change`)."""
+        arn = self.targets.arns[number]
+        if arn_service(arn) not in ("iam", "kms"):
+            return False
+        found = self._reserved.get(number)
+        if found is None:
+            found = self._reserved[number] = any(
+                reserved_change(action, arn) for action in self.kind_actions[self.kind_of[number]])
+        return found
+
     def matches(self, statement: _Statement, account: str, lookup: Any) -> dict[int, Truth]:
         """The targets of the account the statement's Resource (or NotResource) matches, with the truth of each."""
         raw = statement.statement
@@ -302,10 +337,15 @@ class _Catalog:
             prefix = pattern if cut is None else pattern[:cut.start()]
             if not pattern.startswith("arn:"):
                 prefix = ""
+            # `*` at the end of the resource part (after the fifth colon) matches whatever follows the prefix.
+            whole_range = pattern.endswith("*") and prefix == pattern[:-1] and prefix.count(":") >= 5
             for service in services:
                 arns, numbers = self.sorted_arns.get((account, service), ([], []))
                 start = bisect.bisect_left(arns, prefix)
                 end = bisect.bisect_right(arns, prefix + "\uffff") if prefix else len(arns)
+                if whole_range:
+                    found.update((numbers[position], True) for position in range(start, end))
+                    continue
                 for position in range(start, end):
                     if found.get(numbers[position]) is True:
                         continue
@@ -501,14 +541,17 @@ class PrincipalAccess:
         """The identity, boundary, SCP and RCP statements not on every resource that match a target of another
         account."""
         arn, account = self.catalog.targets.arns[number], self.catalog.targets.accounts[number]
-        lookup = self.index.assemble(side.principal.arn, "sts:GetCallerIdentity", arn).request.lookup
         rcps, _ = self._rcps_of(account)
+        lookup = None
         found: list[tuple[_Statement, Truth]] = []
         for statement in (*side.identity, *side.guards, *(s for level in rcps for s in level)):
-            if not statement.every:
-                truth = _resource_truth(statement.statement, arn, lookup)
-                if truth is not False:
-                    found.append((statement, truth))
+            if statement.every or not _may_match(statement, arn):
+                continue
+            if statement.variables and lookup is None:
+                lookup = self.index.assemble(side.principal.arn, "sts:GetCallerIdentity", arn).request.lookup
+            truth = _resource_truth(statement.statement, arn, lookup if statement.variables else _missing)
+            if truth is not False:
+                found.append((statement, truth))
         return found
 
     def _template(self, side: _Side, number: int, specific: list[tuple[_Statement, Truth]]) -> tuple[Any, ...] | None:
@@ -539,8 +582,7 @@ class PrincipalAccess:
             resource = self.index.resources.get(arn)
             aws_managed_key = resource is not None and resource.aws_managed_key
         organizations = self.index.organizations.organization_of
-        reserved = arn_service(arn) in ("iam", "kms") and any(
-            reserved_change(action, arn) for action in catalog.kind_actions[kind])
+        reserved = catalog.reserved(number)
         context = (
             side.principal.table, side.service_linked, side.management, resource_management,
             organizations.get(side.principal.account), organizations.get(account), side.principal.account != account,
@@ -563,6 +605,8 @@ class PrincipalAccess:
             return []
         entries: list[_Entry] = []
         for statement in self._statements(policy, Layer.RESOURCE):
+            if not _may_match(statement, arn):
+                continue
             grant = _names_caller(statement.statement, side.caller, side.boundary is not None)
             truth = _resource_truth(statement.statement, arn, side.lookup) if grant is not None else False
             if truth is not False:
@@ -578,6 +622,7 @@ class PrincipalAccess:
         actions = catalog.kind_actions[kind]
         is_role = catalog.kind_type[kind] == ROLES
         kms_key = arn_service(arn) == "kms" and ":key/" in arn
+        reserved = catalog.reserved(number)
         per_action: dict[str, list[int]] = {}
         covered: set[str] = set()
         for place, (statement, _, _, for_trust) in enumerate(entries):
@@ -596,8 +641,8 @@ class PrincipalAccess:
                 continue
             lower = action.lower()
             places = per_action.get(action, [])
-            flags = (lower.split(":", 1)[0], is_role and lower in TRUST_ACTIONS, reserved_change(action, arn),
-                     kms_key)
+            flags = (lower.split(":", 1)[0], is_role and lower in TRUST_ACTIONS,
+                     reserved and reserved_change(action, arn), kms_key)
             local = (flags, *places)
             found = by_places.get(local)
             if found is None:
