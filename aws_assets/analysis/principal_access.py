@@ -156,7 +156,7 @@ class _Statement:
     reads_accounts: bool
     variables: bool
     behaviour: tuple[Any, ...]  # all the evaluator reads of it but its Resource, Principal and names
-    prefixes: tuple[str, ...] | None  # what an ARN its Resource matches begins with, one per pattern (None: any)
+    bounds: tuple[tuple[str, str], ...] | None  # what an ARN its Resource matches begins and ends with, per pattern
 
     @property
     def allow(self) -> bool:
@@ -180,27 +180,34 @@ def _wrap(statement: Statement, level: int) -> _Statement:
     return _Statement(statement, (statement.layer.value, statement.policy, statement.index, level), every,
                       frozenset(services), bool(_PRINCIPAL_KEYS.search(text)), bool(_RESOURCE_KEYS.search(text)),
                       bool(_ACCOUNT_KEYS.search(text)), "${" in json.dumps(resources), behaviour,
-                      _prefixes(statement))
+                      _bounds(statement))
 
 
-def _prefixes(statement: Statement) -> tuple[str, ...] | None:
-    """Each Resource pattern's literal beginning (up to its first wildcard or variable): an ARN it matches begins
-    with it, for IAM matches ARNs case-sensitively and character by character up to there."""
+def _bounds(statement: Statement) -> tuple[tuple[str, str], ...] | None:
+    """Each Resource pattern's literal beginning (up to its first wildcard or variable) and end (after its last
+    wildcard): an ARN it matches begins and ends with them, for IAM matches ARNs case-sensitively, character by
+    character where the pattern is literal."""
     if statement.resources is None or statement.not_resource:
         return None
-    prefixes = []
+    bounds = []
     for pattern in statement.resources:
         if not isinstance(pattern, str):
             continue
         if not pattern.startswith("arn:"):
             return None
-        cut = _WILDCARD.search(pattern)
-        prefixes.append(pattern if cut is None else pattern[:cut.start()])
-    return tuple(prefixes)
+        cuts = list(_WILDCARD.finditer(pattern))
+        if not cuts:
+            bounds.append((pattern, pattern))
+        elif "${" in pattern:
+            bounds.append((pattern[:cuts[0].start()], ""))
+        else:
+            bounds.append((pattern[:cuts[0].start()], pattern[cuts[-1].end():]))
+    return tuple(bounds)
 
 
 def _may_match(statement: _Statement, arn: str) -> bool:
-    return statement.prefixes is None or arn.startswith(statement.prefixes)
+    return statement.bounds is None or any(
+        arn.startswith(start) and arn.endswith(end) for start, end in statement.bounds)
 
 
 def _missing(key: str) -> Any:
@@ -266,6 +273,7 @@ class _Catalog:
             self.account_services.setdefault(account, []).append(service)
         # Targets with a resource policy (a role: its trust policy), and the accounts their Allows name.
         self.policies: dict[int, tuple[Policy | None, Policy | None]] = {}  # -> (for most actions, for trust)
+        self.texts: dict[int, str] = {}  # -> the policies as text
         self.naming_account: dict[str, list[int]] = {}
         self.public: list[int] = []
         self.statements: dict[int, list[Statement]] = {}
@@ -281,6 +289,7 @@ class _Catalog:
             if own is None and trust is None:
                 continue
             self.policies[number] = (own, trust)
+            self.texts[number] = json.dumps([own and own.document, trust and trust.document], default=str)
             named: set[str] = set()
             public = False
             for policy in (own, trust):
@@ -373,6 +382,7 @@ class _Side:
     management: bool
     boundary_name: str | None
     scp_levels: list[list[str]] = field(default_factory=list)  # each level's policy names
+    every: dict[tuple[int, str], list[_Entry]] = field(default_factory=dict)  # (kind, account) -> on every ARN
 
     @property
     def guards(self) -> list[_Statement]:
@@ -390,6 +400,7 @@ class PrincipalAccess:
         self._matches: dict[tuple[int, str], dict[int, Truth]] = {}
         self._rcps: dict[str, tuple[list[list[_Statement]], bool]] = {}
         self._action_sets: dict[tuple[tuple[Any, ...], bool, int], frozenset[str]] = {}
+        self._resource_cache: dict[tuple[Any, ...], list[_Entry]] = {}
         self._decisions: dict[tuple[Any, ...], tuple[Decision, list[int]]] = {}
         self._classes: dict[tuple[Any, ...], _Decided | None] = {}
         self.evaluations = 0
@@ -519,23 +530,28 @@ class PrincipalAccess:
         for kind in sorted(block_kinds):
             rest = [number for number in kinds[kind] if number not in individual]
             if rest:
-                builder.add(self._template(side, rest[0], []), principal, rest)
+                builder.add(self._template(side, rest[0], [], []), principal, rest)
         groups: dict[tuple[Any, ...], list[int]] = {}
-        found_for: dict[tuple[Any, ...], list[tuple[_Statement, Truth]]] = {}
+        found_for: dict[tuple[Any, ...], tuple[list[tuple[_Statement, Truth]], list[_Entry]]] = {}
+
+        def group(number: int, found: list[tuple[_Statement, Truth]]) -> None:
+            # Targets matched by the same statements, whose resource policies name the caller alike (and deny
+            # nothing, whose names would differ), are decided and named alike.
+            own = self._resource_entries(side, number) if number in catalog.policies else []
+            key = (catalog.kind_of[number], accounts[number], *((id(s), _truth_key(t)) for s, t in found),
+                   number if any(not e[0].allow for e in own) else tuple(map(_behaviour, own)))
+            groups.setdefault(key, []).append(number)
+            found_for[key] = (found, own)
+
         for number in sorted(individual):
-            found = specific.get(number, [])
-            policy = number if number in catalog.policies else None
-            group = (catalog.kind_of[number], policy, *((id(s), _truth_key(t)) for s, t in found))
-            groups.setdefault(group, []).append(number)
-            found_for[group] = found
+            group(number, specific.get(number, []))
         for number in sorted(n for n in named if accounts[n] != account):
             found = self._cross_matches(side, number)
             if reached_by_every(catalog.kind_of[number]) or any(
                     s.allow and s.layer is Layer.IDENTITY for s, _ in found):
-                groups[(number,)] = [number]
-                found_for[(number,)] = found
-        for group, numbers in groups.items():
-            builder.add(self._template(side, numbers[0], found_for[group]), principal, numbers)
+                group(number, found)
+        for key, numbers in groups.items():
+            builder.add(self._template(side, numbers[0], *found_for[key]), principal, numbers)
 
     def _cross_matches(self, side: _Side, number: int) -> list[tuple[_Statement, Truth]]:
         """The identity, boundary, SCP and RCP statements not on every resource that match a target of another
@@ -554,28 +570,19 @@ class PrincipalAccess:
                 found.append((statement, truth))
         return found
 
-    def _template(self, side: _Side, number: int, specific: list[tuple[_Statement, Truth]]) -> tuple[Any, ...] | None:
+    def _template(self, side: _Side, number: int, specific: list[tuple[_Statement, Truth]],
+                  resource_entries: list[_Entry]) -> tuple[Any, ...] | None:
         """The row of the principal on the target but its principal's and target's columns; None if it may do
         nothing there. Decided once per class of targets and principals whose requests read the same."""
         catalog = self.catalog
         kind, account, arn = catalog.kind_of[number], catalog.targets.accounts[number], catalog.targets.arns[number]
         rcps, resource_management = self._rcps_of(account)
-        services = catalog.kind_services[kind]
-        entries: list[_Entry] = []
-        every: list[tuple[_Statement, Truth]] = [
-            (s, True) for s in (*side.identity, *side.guards, *(s for level in rcps for s in level)) if s.every]
-        for statement, truth in (*every, *specific):
-            if _ANY not in statement.services and not statement.services & services:
-                continue  # none of its actions acts on the target
-            grant = None
-            if statement.layer is Layer.RCP:
-                grant = _names_caller(statement.statement, side.caller, side.boundary is not None)
-                if grant is None:
-                    continue
-            entries.append((statement, truth, grant, False))
-        own, trust = catalog.policies.get(number, (None, None))
-        entries += self._resource_entries(side, own, arn, False)
-        entries += self._resource_entries(side, trust, arn, True)
+        every = side.every.get((kind, account))
+        if every is None:
+            every = side.every[(kind, account)] = self._relevant(
+                side, kind, [(s, True) for s in (*side.identity, *side.guards, *(s for level in rcps for s in level))
+                             if s.every])
+        entries = [*every, *self._relevant(side, kind, specific), *resource_entries]
         entries.sort(key=_behaviour)
         aws_managed_key = False
         if arn_service(arn) == "kms":
@@ -599,19 +606,44 @@ class PrincipalAccess:
             return None
         return self._render(side, decided, entries, side.principal.account != account)
 
-    def _resource_entries(self, side: _Side, policy: Policy | None, arn: str, trust: bool) -> list[_Entry]:
-        """The statements of a resource policy that name the caller and match the target."""
-        if policy is None:
-            return []
+    def _relevant(self, side: _Side, kind: int, found: list[tuple[_Statement, Truth]]) -> list[_Entry]:
+        """The statements whose actions act on the kind of target, as entries (an RCP's only if it names the
+        caller)."""
+        services = self.catalog.kind_services[kind]
         entries: list[_Entry] = []
-        for statement in self._statements(policy, Layer.RESOURCE):
-            if not _may_match(statement, arn):
+        for statement, truth in found:
+            if _ANY not in statement.services and not statement.services & services:
                 continue
-            grant = _names_caller(statement.statement, side.caller, side.boundary is not None)
-            truth = _resource_truth(statement.statement, arn, side.lookup) if grant is not None else False
-            if truth is not False:
-                entries.append((statement, truth, grant, trust))
+            grant = None
+            if statement.layer is Layer.RCP:
+                grant = _names_caller(statement.statement, side.caller, side.boundary is not None)
+                if grant is None:
+                    continue
+            entries.append((statement, truth, grant, False))
         return entries
+
+    def _resource_entries(self, side: _Side, number: int) -> list[_Entry]:
+        """The statements of the target's resource policy (and a role's trust policy) that name the caller and
+        match the target. They name a caller whose name they do not hold by its account and kind alone."""
+        catalog, principal = self.catalog, side.principal
+        text = catalog.texts[number]
+        personal = principal.arn.rsplit("/", 1)[-1] in text or "${" in text
+        key = (number, principal.account, principal.table, side.boundary is not None,
+               principal.arn if personal else None)
+        found = self._resource_cache.get(key)
+        if found is None:
+            arn = catalog.targets.arns[number]
+            found = []
+            for policy, trust in zip(catalog.policies[number], (False, True)):
+                for statement in self._statements(policy, Layer.RESOURCE) if policy is not None else ():
+                    if not _may_match(statement, arn):
+                        continue
+                    grant = _names_caller(statement.statement, side.caller, side.boundary is not None)
+                    truth = _resource_truth(statement.statement, arn, side.lookup) if grant is not None else False
+                    if truth is not False:
+                        found.append((statement, truth, grant, trust))
+            self._resource_cache[key] = found
+        return found
 
     def _decide(self, side: _Side, number: int, context: tuple[Any, ...],
                 entries: list[_Entry]) -> _Decided | None:
