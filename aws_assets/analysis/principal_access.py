@@ -53,31 +53,44 @@ from aws_assets.analysis.request import MISSING, Caller, arn_service
 from aws_assets.analysis.reserved import reserved_change
 from aws_assets.analysis.statements import Layer, Policy, Statement, read_statements
 from aws_assets.analysis.truth import Truth, negate
-from aws_assets.model.entity import Column, boolean, schema_of, string, strings
+from aws_assets.model.entity import Column, boolean, schema_of
 
 ACCESS_TABLE = "principal_access"
 
+# Rows repeat their principal, target and decided columns: every string is dictionary-encoded (an index per row into
+# the distinct values), in memory and in Parquet; readers (DuckDB) see plain strings and lists of strings.
+LABEL = pa.dictionary(pa.int32(), pa.string())
+
+
+def label(name: str, description: str) -> Column:
+    return Column(name, LABEL, description)
+
+
+def labels(name: str, description: str) -> Column:
+    return Column(name, pa.list_(LABEL), description)
+
+
 ACCESS_COLUMNS: tuple[Column, ...] = (
-    string("principalKey", "`_key` of the user or role (a group makes no request: see `via`)"),
-    string("principalType", "`aws_iam_user` or `aws_iam_role`"),
-    string("principalArn", "ARN of the user or role"),
-    string("accountId", "Account of the principal"),
-    string("targetKey", "`_key` of the entity acted on"),
-    string("targetType", "`_type` of the target"),
-    string("targetArn", "ARN of the target"),
-    string("targetAccountId", "Account of the target"),
-    strings("actions", "The actions the evaluator Allows, of those AWS's Service Authorization Reference lists for "
+    label("principalKey", "`_key` of the user or role (a group makes no request: see `via`)"),
+    label("principalType", "`aws_iam_user` or `aws_iam_role`"),
+    label("principalArn", "ARN of the user or role"),
+    label("accountId", "Account of the principal"),
+    label("targetKey", "`_key` of the entity acted on"),
+    label("targetType", "`_type` of the target"),
+    label("targetArn", "ARN of the target"),
+    label("targetAccountId", "Account of the target"),
+    labels("actions", "The actions the evaluator Allows, of those AWS's Service Authorization Reference lists for "
             "the target's resource type: exact action names, never patterns"),
-    strings("conditionalActions", "Actions allowed only if context keys the lake cannot know hold (`conditionKeys`)"),
-    strings("conditionKeys", "The context keys the conditional actions depend on"),
-    string("grantedBy", "What granted the allowed actions: `identity` (the principal's policies), `resource` (the "
+    labels("conditionalActions", "Actions allowed only if context keys the lake cannot know hold (`conditionKeys`)"),
+    labels("conditionKeys", "The context keys the conditional actions depend on"),
+    label("grantedBy", "What granted the allowed actions: `identity` (the principal's policies), `resource` (the "
            "target's resource policy) or `both`; empty when nothing is allowed"),
-    strings("deniedActions", "Actions an Allow covers that an explicit Deny refuses"),
-    strings("deniedBy", "Each Deny that refused some: `<layer>:<policy>#<statement>` (layer identity, boundary, scp, "
+    labels("deniedActions", "Actions an Allow covers that an explicit Deny refuses"),
+    labels("deniedBy", "Each Deny that refused some: `<layer>:<policy>#<statement>` (layer identity, boundary, scp, "
             "rcp or resource; the statement's Sid, else its index)"),
-    strings("limitedBy", "Guardrails that removed some identity grant: `boundary:<policy>` (the permissions boundary "
+    labels("limitedBy", "Guardrails that removed some identity grant: `boundary:<policy>` (the permissions boundary "
             "does not allow, or denies), `scp:<policy>` (a level's SCPs do not allow, or one denies), `rcp:<policy>`"),
-    strings("via", "How the identity policies that allow reach the principal: `attached`, `inline`, "
+    labels("via", "How the identity policies that allow reach the principal: `attached`, `inline`, "
             "`group:<group name>`"),
     boolean("crossAccount", "The target is in another account than the principal"),
     boolean("admin", "Every action of the target's resource type is allowed"),
@@ -203,6 +216,20 @@ def _bounds(statement: Statement) -> tuple[tuple[str, str], ...] | None:
         else:
             bounds.append((pattern[:cuts[0].start()], pattern[cuts[-1].end():]))
     return tuple(bounds)
+
+
+@lru_cache(maxsize=65536)
+def _arn_shape(pattern: str) -> re.Pattern[str]:
+    """What the ARNs a pattern without variables matches look like, to rule out the rest before
+    `matching.arn_matches` decides: its first five segments each match on their own (a wildcard stays in its
+    segment), the last takes the rest of the ARN."""
+    segments = pattern.split(":", 5)
+    parts = []
+    for number, segment in enumerate(segments):
+        last = number == len(segments) - 1
+        star, one = (".*", ".") if last else ("[^:]*", "[^:]")
+        parts.append("".join(star if c == "*" else one if c == "?" else re.escape(c) for c in segment))
+    return re.compile(":".join(parts), re.DOTALL)
 
 
 def _may_match(statement: _Statement, arn: str) -> bool:
@@ -348,6 +375,8 @@ class _Catalog:
                 prefix = ""
             # `*` at the end of the resource part (after the fifth colon) matches whatever follows the prefix.
             whole_range = pattern.endswith("*") and prefix == pattern[:-1] and prefix.count(":") >= 5
+            last = None if "${" in pattern else list(_WILDCARD.finditer(pattern))
+            suffix = pattern[last[-1].end():] if last else ""
             for service in services:
                 arns, numbers = self.sorted_arns.get((account, service), ([], []))
                 start = bisect.bisect_left(arns, prefix)
@@ -355,8 +384,10 @@ class _Catalog:
                 if whole_range:
                     found.update((numbers[position], True) for position in range(start, end))
                     continue
+                shape = None if "${" in pattern else _arn_shape(pattern)
                 for position in range(start, end):
-                    if found.get(numbers[position]) is True:
+                    if found.get(numbers[position]) is True or not arns[position].endswith(suffix) or (
+                            shape is not None and not shape.fullmatch(arns[position])):
                         continue
                     truth = resource_matches((pattern,), arns[position], lookup)
                     if truth is not False:
@@ -820,31 +851,39 @@ class _Builder:
         self.numbers += numbers
 
     def table(self) -> pa.Table:
-        templates = {name: pa.array([t[i] for t in self.templates], ACCESS_SCHEMA.field(name).type)
+        templates = {name: _encoded([t[i] for t in self.templates], ACCESS_SCHEMA.field(name).type)
                      for i, name in enumerate(_TEMPLATE_COLUMNS)}
         principals = {
-            "principalKey": pa.array([p.arn for p in self.principals], pa.string()),
-            "principalType": pa.array([p.table for p in self.principals], pa.string()),
-            "principalArn": pa.array([p.arn for p in self.principals], pa.string()),
-            "accountId": pa.array([p.account for p in self.principals], pa.string()),
+            "principalKey": [p.arn for p in self.principals], "principalType": [p.table for p in self.principals],
+            "principalArn": [p.arn for p in self.principals], "accountId": [p.account for p in self.principals],
         }
         targets = {
             "targetKey": self.targets.keys, "targetType": self.targets.types, "targetArn": self.targets.arns,
             "targetAccountId": self.targets.accounts,
         }
-        target_arrays: dict[str, pa.Array] = {}
+        distinct = {name: pa.array(values, pa.string()) for name, values in (*principals.items(), *targets.items())}
         batches = []
         for start in range(0, max(len(self.picks), 1), _BATCH_ROWS):
-            picks = pa.array(self.picks[start:start + _BATCH_ROWS], pa.int64())
-            owners = pa.array(self.owners[start:start + _BATCH_ROWS], pa.int64())
-            numbers = pa.array(self.numbers[start:start + _BATCH_ROWS], pa.int64())
-            if not target_arrays:
-                target_arrays = {name: pa.array(values, pa.string()) for name, values in targets.items()}
-            columns = {**{n: a.take(picks) for n, a in templates.items()},
-                       **{n: a.take(owners) for n, a in principals.items()},
-                       **{n: a.take(numbers) for n, a in target_arrays.items()}}
+            picks = pa.array(self.picks[start:start + _BATCH_ROWS], pa.int32())
+            owners = pa.array(self.owners[start:start + _BATCH_ROWS], pa.int32())
+            numbers = pa.array(self.numbers[start:start + _BATCH_ROWS], pa.int32())
+            columns = {
+                **{name: array.take(picks) for name, array in templates.items()},
+                **{name: pa.DictionaryArray.from_arrays(owners, distinct[name]) for name in principals},
+                **{name: pa.DictionaryArray.from_arrays(numbers, distinct[name]) for name in targets},
+            }
             batches.append(pa.Table.from_arrays([columns[n] for n in ACCESS_SCHEMA.names], schema=ACCESS_SCHEMA))
         return pa.concat_tables(batches)
+
+
+def _encoded(values: list[Any], type_: pa.DataType) -> pa.Array:
+    """Template values as an array of the schema's type, strings dictionary-encoded."""
+    if type_ == LABEL:
+        return pa.array(values, pa.string()).dictionary_encode()
+    if type_ == pa.list_(LABEL):
+        lists = pa.array(values, pa.list_(pa.string()))
+        return pa.ListArray.from_arrays(lists.offsets, lists.values.dictionary_encode())
+    return pa.array(values, type_)
 
 
 @contextmanager
