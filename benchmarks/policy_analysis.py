@@ -219,7 +219,8 @@ def lake_tables(accounts: int, policies: int) -> tuple[dict[str, list[dict[str, 
             arn = row["_key"].split("@", 1)[0]
             if arn not in seen_aws:
                 seen_aws.add(arn)
-                tables["aws_iam_policy"].append({"arn": arn, "accountId": row["accountId"], "document": row["document"]})
+                tables["aws_iam_policy"].append(
+                    {"arn": arn, "accountId": row["accountId"], "document": row["document"]})
         else:
             owner = "userArn" if row["_type"] == "aws_iam_user_policy" else "roleArn"
             tables[row["_type"]].append({"_key": row["_key"], "document": row["document"], owner: row["ownerKey"]})
@@ -238,7 +239,7 @@ def lake_tables(accounts: int, policies: int) -> tuple[dict[str, list[dict[str, 
                 trusted.append(f"arn:aws:iam::{account_id((n - 1) % accounts)}:role/role-01")
             tables["aws_iam_role"].append({**common, "roleName": name, "serviceLinked": False, "trustPolicy": _doc(
                 {"Effect": "Allow", "Principal": {"AWS": trusted}, "Action": "sts:AssumeRole"})})
-    for key, type_, arn, account in entities:
+    for _, type_, arn, account in entities:
         if type_ not in ("aws_s3_bucket", "aws_lambda_function"):
             continue
         n = int(account) - 100000000000
@@ -246,8 +247,8 @@ def lake_tables(accounts: int, policies: int) -> tuple[dict[str, list[dict[str, 
         policy = None
         if arn.endswith("0"):  # a tenth
             if type_ == "aws_s3_bucket":
-                policy = _doc({"Effect": "Allow", "Principal": {"AWS": other}, "Action": ["s3:GetObject", "s3:ListBucket"],
-                               "Resource": [arn, f"{arn}/*"]},
+                policy = _doc({"Effect": "Allow", "Principal": {"AWS": other},
+                               "Action": ["s3:GetObject", "s3:ListBucket"], "Resource": [arn, f"{arn}/*"]},
                               {"Effect": "Deny", "Principal": "*", "Action": "s3:DeleteBucketPolicy", "Resource": arn})
             else:
                 policy = _doc({"Effect": "Allow", "Principal": {"AWS": other}, "Action": "lambda:InvokeFunction",

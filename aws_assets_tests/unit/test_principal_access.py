@@ -226,7 +226,7 @@ ACTIONS = ["*", "s3:*", "s3:Get*", "s3:ListBucket", "s3:DeleteBucket", "lambda:*
            "iam:*", "iam:ChangePassword", "iam:GetUser", "dynamodb:*", "dynamodb:GetItem", "sts:AssumeRole"]
 RESOURCES = ["*", "arn:aws:s3:::b-*", "arn:aws:s3:::b-1", "arn:aws:s3:::b-1/*", f"arn:aws:lambda:*:{A}:function:*",
              f"arn:aws:lambda:us-east-1:{B}:function:f-1", f"arn:aws:iam::{A}:user/${{aws:username}}",
-             f"arn:aws:iam::*:role/r-*", f"arn:aws:dynamodb:us-east-1:{A}:table/t-1", "arn:aws:*:*:*:*"]
+             "arn:aws:iam::*:role/r-*", f"arn:aws:dynamodb:us-east-1:{A}:table/t-1", "arn:aws:*:*:*:*"]
 CONDITIONS = [None, {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
               {"StringEquals": {"aws:PrincipalAccount": A}},
               {"StringLike": {"aws:PrincipalArn": "*alice*"}}]
