@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_assets.analysis import access_graph
+import pyarrow as pa
+
+from aws_assets.analysis import access_graph, principal_access
 from aws_assets.analysis.findings import FINDING_COLUMNS, FINDINGS_TABLE, RULES
 from aws_assets.analysis.trust_graph import (
     PLACEHOLDER_CLASSES,
@@ -188,11 +190,20 @@ def _findings_section() -> list[str]:
     return [*lines, ""]
 
 
+def _type_name(type_: pa.DataType) -> str:
+    """A column's type as its readers see it: a dictionary-encoded string reads as a string."""
+    if pa.types.is_dictionary(type_):
+        return f"{type_.value_type} (dictionary-encoded)"
+    if pa.types.is_list(type_) and pa.types.is_dictionary(type_.value_type):
+        return f"list<{type_.value_type.value_type}> (dictionary-encoded)"
+    return str(type_)
+
+
 def _columns_table(columns: tuple[Column, ...]) -> list[str]:
     return [
         "| column | type | meaning |",
         "|---|---|---|",
-        *[f"| `{c.name}` | {_cell(str(c.type))} | {_cell(c.description)} |" for c in columns],
+        *[f"| `{c.name}` | {_cell(_type_name(c.type))} | {_cell(c.description)} |" for c in columns],
         "",
     ]
 
@@ -244,8 +255,10 @@ def _access_section() -> list[str]:
     return [
         "## IAM policy analysis",
         "",
-        "Built by the `analyse_access` asset (group `analysis`) over the whole lake from every managed and inline "
-        "policy's `document`, with the engine of `aws_assets/analysis/policy.py`. Each table is "
+        "Built by the `analyse_access` asset (group `analysis`) over the whole lake: the edges and problems from "
+        "every managed and inline policy's `document`, with the engine of `aws_assets/analysis/policy.py`; "
+        "`principal_access` by the request evaluator (`aws_assets/analysis/evaluation.py`) on every policy that "
+        "bears on each request (`aws_assets/analysis/principal_access.py`). Each table is "
         "`<lake>/<table>/data.parquet` and a SQL view of its name.",
         "",
         f"### `{access_graph.EDGES_TABLE}`",
@@ -258,11 +271,11 @@ def _access_section() -> list[str]:
         "- Part of the `relationships` view; the relationship columns, then these properties:",
         "",
         *_columns_table(access_graph.EDGE_PROPERTIES),
-        f"### `{access_graph.ACCESS_TABLE}`",
+        f"### `{principal_access.ACCESS_TABLE}`",
         "",
-        descriptions[access_graph.ACCESS_TABLE],
+        principal_access.TABLE_DESCRIPTION,
         "",
-        *_columns_table(access_graph.ACCESS_COLUMNS),
+        *_columns_table(principal_access.ACCESS_COLUMNS),
         f"### `{access_graph.PROBLEMS_TABLE}`",
         "",
         descriptions[access_graph.PROBLEMS_TABLE],

@@ -9,10 +9,11 @@ from collections.abc import Iterable, Mapping
 import duckdb
 import pyarrow as pa
 
-from aws_assets.analysis.access_graph import ACCESS_SCHEMA, ACCESS_TABLE, EDGES_SCHEMA, EDGES_TABLE
+from aws_assets.analysis.access_graph import EDGES_SCHEMA, EDGES_TABLE
 from aws_assets.analysis.access_graph import PROBLEMS_SCHEMA as ACCESS_PROBLEMS_SCHEMA
 from aws_assets.analysis.access_graph import PROBLEMS_TABLE as ACCESS_PROBLEMS_TABLE
 from aws_assets.analysis.findings import FINDINGS_SCHEMA, FINDINGS_TABLE
+from aws_assets.analysis.principal_access import ACCESS_SCHEMA, ACCESS_TABLE
 from aws_assets.analysis.trust_graph import (
     PLACEHOLDER_SCHEMA,
     PLACEHOLDER_TABLE,

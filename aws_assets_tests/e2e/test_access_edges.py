@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from dagster import AssetCheckKey, AssetKey
 
-from aws_assets.analysis.access_graph import ACCESS_TABLE, EDGES_TABLE, PROBLEMS_TABLE
+from aws_assets.analysis.access_graph import EDGES_TABLE, PROBLEMS_TABLE
+from aws_assets.analysis.evaluation import Result, evaluate
+from aws_assets.analysis.principal_access import ACCESS_TABLE
 from aws_assets.defs.assets.analysis import GROUP
 from aws_assets.defs.jobs import build_graph_job
 from aws_assets.graph.edges import CHECKS
+from aws_assets.graph.policy_index import load_policy_index
+from aws_assets.lake.snapshot import LakeSnapshot
 from aws_assets_tests.conftest import DEV, PROD, SHARED
 
 ACCOUNT = f"arn:aws:iam::{PROD}:root"
@@ -65,18 +69,41 @@ def test_the_pipeline_may_assume_the_deploy_role_of_each_workload_account(sql):
 
 def test_a_user_reaches_through_a_group_and_the_mfa_deny_is_conditional(sql):
     bob = f"arn:aws:iam::{PROD}:user/bob.smith@example.com"
-    rows = sql("SELECT verb, targetKey, via, effective FROM principal_access WHERE principalKey = ? ORDER BY ALL", bob)
     tables = sql("SELECT _key FROM aws_dynamodb_table WHERE accountId = ? AND tableName LIKE 'prod-%' ORDER BY 1", PROD)
-    assert rows == sorted([("ALLOWS", ACCOUNT, ["group:developers"], True),
-                           *(("ALLOWS", key, ["group:developers"], True) for (key,) in tables)])
+    rows = sql("SELECT targetKey, via, grantedBy, list_contains(actions, 'dynamodb:PutItem') FROM principal_access "
+               "WHERE principalKey = ? AND targetType = 'aws_dynamodb_table' ORDER BY ALL", bob)
+    assert tables and rows == [(key, ["group:developers"], "identity", True) for (key,) in tables]
+    # The admins' "Deny unless MFA" is a BoolIfExists: with the key not in the request it applies, and the
+    # evaluator refuses alice every action its Allow covers.
     alice = f"arn:aws:iam::{PROD}:user/alice"
-    assert sql("SELECT verb, via, effective, deniedBy, deniedWhen, admin FROM principal_access WHERE principalKey = ? "
-               "AND targetKey = ? ORDER BY verb", alice, ACCOUNT) == [
-        ("ALLOWS", ["group:admins"], True, [], [f"arn:aws:iam::{PROD}:group/admins:inline-policy/require-mfa"], True),
-        ("DENIES", ["group:admins"], False, [], [], False)]
-    # The break-glass user holds the admin policy directly.
-    assert sql("SELECT via, admin, effective FROM principal_access WHERE principalKey = ? AND targetKey = ?",
-               f"arn:aws:iam::{PROD}:user/break-glass", ACCOUNT) == [(["attached"], True, True)]
+    alice_rows = sql("SELECT len(actions), len(conditionalActions), len(deniedActions), deniedBy FROM "
+                     "principal_access WHERE principalKey = ?", alice)
+    require_mfa = f"identity:arn:aws:iam::{PROD}:group/admins:inline-policy/require-mfa#0"
+    assert alice_rows and all(allowed == conditional == 0 and denied > 0 and denied_by == [require_mfa]
+                              for allowed, conditional, denied, denied_by in alice_rows)
+    # The break-glass user holds the admin policy directly: every action on its account's entities (but changes to
+    # what AWS owns), and only what their resource policies grant in other accounts.
+    glass = sql("SELECT via, crossAccount, admin, count(*) FROM principal_access WHERE principalKey = ? "
+                "GROUP BY ALL ORDER BY ALL", f"arn:aws:iam::{PROD}:user/break-glass")
+    assert glass and all(via == ["attached"] for via, *_ in glass)
+    assert [(cross, admin) for _, cross, admin, _ in glass if admin] == [(False, True)]
+    assert not any(admin for _, cross, admin, _ in glass if cross)
+
+
+def test_principal_access_rows_agree_with_the_evaluator(sql, synced, tmp_path):
+    index = load_policy_index(LakeSnapshot(synced["lake"], str(tmp_path)))
+    rows = sql("SELECT principalArn, targetArn, actions, conditionalActions, deniedActions FROM principal_access "
+               "USING SAMPLE 40 ROWS (reservoir, 7)")
+    assert rows
+    for principal, target, actions, conditional, denied in rows:
+        for listed, wanted in ((actions, "allowed"), (conditional, "conditional"), (denied, "denied")):
+            for action in listed:
+                assembled = index.assemble(principal, action, target)
+                decision = evaluate(assembled.request, assembled.policies)
+                found = "allowed" if decision.allowed else "conditional" if (
+                    decision.conditional and decision.conditional.best_case is Result.ALLOWED) else (
+                    "denied" if decision.result is Result.EXPLICITLY_DENIED else None)
+                assert found == wanted, (principal, action, target)
 
 
 def test_edges_join_the_relationships_view_and_every_policy_was_read(sql):
