@@ -53,6 +53,7 @@ from aws_assets.analysis.request import MISSING, Caller, arn_service
 from aws_assets.analysis.reserved import reserved_change
 from aws_assets.analysis.statements import Layer, Policy, Statement, read_statements
 from aws_assets.analysis.truth import Truth, negate
+from aws_assets.analysis.variables import UNRESOLVED, substitute
 from aws_assets.model.entity import Column, boolean, schema_of
 
 ACCESS_TABLE = "principal_access"
@@ -168,7 +169,7 @@ class _Statement:
     reads_resource: bool
     reads_accounts: bool
     variables: bool
-    behaviour: tuple[Any, ...]  # all the evaluator reads of it but its Resource, Principal and names
+    behaviour: str  # all the evaluator reads of it but its Resource, Principal and names, as text
     bounds: tuple[tuple[str, str], ...] | None  # what an ARN its Resource matches begins and ends with, per pattern
 
     @property
@@ -188,8 +189,8 @@ def _wrap(statement: Statement, level: int) -> _Statement:
     for action in statement.actions:
         prefix = action.split(":", 1)[0].lower() if isinstance(action, str) and ":" in action else _ANY
         services.add(_ANY if statement.not_action or "*" in prefix or "?" in prefix else prefix)
-    behaviour = (statement.layer.value, level, statement.allow, statement.actions, statement.not_action,
-                 json.dumps(statement.condition, sort_keys=True, default=str))
+    behaviour = json.dumps([statement.layer.value, level, statement.allow, statement.actions, statement.not_action,
+                            statement.condition], sort_keys=True, default=str)
     return _Statement(statement, (statement.layer.value, statement.policy, statement.index, level), every,
                       frozenset(services), bool(_PRINCIPAL_KEYS.search(text)), bool(_RESOURCE_KEYS.search(text)),
                       bool(_ACCOUNT_KEYS.search(text)), "${" in json.dumps(resources), behaviour,
@@ -230,6 +231,15 @@ def _arn_shape(pattern: str) -> re.Pattern[str]:
         star, one = (".*", ".") if last else ("[^:]*", "[^:]")
         parts.append("".join(star if c == "*" else one if c == "?" else re.escape(c) for c in segment))
     return re.compile(":".join(parts), re.DOTALL)
+
+
+def _resolved_shape(pattern: str, lookup: Any) -> re.Pattern[str] | bool | None:
+    """The shape of a pattern whose variables the principal's keys resolve (their values read as wildcards, which
+    only widens it); False if one cannot be resolved (it then matches nothing), None if one is unknown."""
+    resolved = substitute(pattern, lookup, wildcards=False)
+    if resolved is UNRESOLVED:
+        return False
+    return _arn_shape(resolved) if isinstance(resolved, str) else None
 
 
 def _may_match(statement: _Statement, arn: str) -> bool:
@@ -384,10 +394,12 @@ class _Catalog:
                 if whole_range:
                     found.update((numbers[position], True) for position in range(start, end))
                     continue
-                shape = None if "${" in pattern else _arn_shape(pattern)
+                shape = _arn_shape(pattern) if "${" not in pattern else _resolved_shape(pattern, lookup)
+                if shape is False:
+                    continue  # a variable the principal cannot resolve matches nothing
                 for position in range(start, end):
                     if found.get(numbers[position]) is True or not arns[position].endswith(suffix) or (
-                            shape is not None and not shape.fullmatch(arns[position])):
+                            isinstance(shape, re.Pattern) and not shape.fullmatch(arns[position])):
                         continue
                     truth = resource_matches((pattern,), arns[position], lookup)
                     if truth is not False:
@@ -613,8 +625,9 @@ class PrincipalAccess:
             every = side.every[(kind, account)] = self._relevant(
                 side, kind, [(s, True) for s in (*side.identity, *side.guards, *(s for level in rcps for s in level))
                              if s.every])
-        entries = [*every, *self._relevant(side, kind, specific), *resource_entries]
-        entries.sort(key=_behaviour)
+        keyed = sorted(((_behaviour(entry), entry) for entry in (
+            *every, *self._relevant(side, kind, specific), *resource_entries)), key=_first)
+        entries = [entry for _, entry in keyed]
         aws_managed_key = False
         if arn_service(arn) == "kms":
             resource = self.index.resources.get(arn)
@@ -629,7 +642,7 @@ class PrincipalAccess:
             arn if any(e[0].reads_resource for e in entries) else None,
             (side.principal.account, account) if any(e[0].reads_accounts for e in entries) else None,
         )
-        class_key = (context, tuple(map(_behaviour, entries)))
+        class_key = (context, tuple(behaviour for behaviour, _ in keyed))
         decided = self._classes.get(class_key)
         if class_key not in self._classes:
             decided = self._classes[class_key] = self._decide(side, number, context, entries)
@@ -780,9 +793,15 @@ _Entry = tuple[_Statement, Truth, GrantKind | None, bool]  # statement, resource
 # and for a role's trust policy whether it is that (it governs the trust actions only)
 
 
-def _behaviour(entry: _Entry) -> tuple[Any, ...]:
+def _first(pair: tuple[Any, Any]) -> Any:
+    return pair[0]
+
+
+def _behaviour(entry: _Entry) -> tuple[str, str, str, bool]:
+    """How an entry reads, in values that sort (entries are sorted by it)."""
     statement, truth, grant, trust = entry
-    return (statement.behaviour, _truth_key(truth), grant, trust)
+    return (statement.behaviour, "" if truth is True else ",".join(sorted(truth)) if isinstance(truth, frozenset)
+            else "false", grant.value if grant is not None else "", trust)
 
 
 @dataclass
