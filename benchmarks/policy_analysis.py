@@ -7,7 +7,16 @@ policy variables), plus AWS managed policies whose documents repeat in every acc
 attached and inline, a user and a role of the same number the same attached ones, and every third role a
 permissions boundary.
 
+The same estate as the lake holds it feeds the request evaluator's `principal_access`
+(`aws_assets.analysis.principal_access`), with what only it reads: an organisation of three levels (root, OU,
+account) with SCPs at each and an RCP, resource policies on a tenth of the buckets and functions granting the next
+account (cross-account grants), and every role's trust policy (its account, and for a tenth of the roles the
+previous account's role-01).
+
 Each phase runs in a fresh process, so that its peak RSS (ru_maxrss) is its own:
+  principal_access  the policy index and `PrincipalAccess(...).table()` as `analyse_access` runs them; then a
+             sample of its rows re-evaluated request by request (`PolicyIndex.assemble` + `evaluate`, every action
+             of the target's type): the run fails unless every one agrees with its row
   product    `build_access_graph` as the `analyse_access` asset runs it: the ARN index (sorted, bisected by each
              pattern's literal prefix), each document read once and matched once per account, and the three tables
              stamped from row templates (one per grant of a shared reach; one per principal_access row shape of
