@@ -319,6 +319,7 @@ class _Catalog:
         # Targets with a resource policy (a role: its trust policy), and the accounts their Allows name.
         self.policies: dict[int, tuple[Policy | None, Policy | None]] = {}  # -> (for most actions, for trust)
         self.texts: dict[int, str] = {}  # -> the policies as text
+        self.with_policy: dict[str, list[int]] = {}  # account -> its targets with a policy
         self.naming_account: dict[str, list[int]] = {}
         self.public: list[int] = []
         self.statements: dict[int, list[Statement]] = {}
@@ -334,6 +335,7 @@ class _Catalog:
             if own is None and trust is None:
                 continue
             self.policies[number] = (own, trust)
+            self.with_policy.setdefault(targets.accounts[number], []).append(number)
             self.texts[number] = json.dumps([own and own.document, trust and trust.document], default=str)
             named: set[str] = set()
             public = False
@@ -576,8 +578,8 @@ class PrincipalAccess:
                       if catalog.kind_of[number] in block_kinds
                       or any(s.allow and s.layer is Layer.IDENTITY for s, _ in found)}
         named = {*catalog.naming_account.get(account, ()), *catalog.public}
-        individual.update(number for number in catalog.policies if accounts[number] == account
-                          and (catalog.kind_of[number] in block_kinds or number in named))
+        individual.update(number for number in catalog.with_policy.get(account, ())
+                          if catalog.kind_of[number] in block_kinds or number in named)
         for kind in sorted(block_kinds):
             rest = [number for number in kinds[kind] if number not in individual]
             if rest:
