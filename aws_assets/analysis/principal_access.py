@@ -179,14 +179,14 @@ class _Statement:
     variables: bool
     behaviour: str  # all the evaluator reads of it but its Resource, Principal and names, as text
     bounds: tuple[tuple[str, str], ...] | None  # what an ARN its Resource matches begins and ends with, per pattern
+    allow: bool
+    layer: Layer
+    grants_identity: bool  # an identity policy's Allow
 
     @property
-    def allow(self) -> bool:
-        return self.statement.allow
-
-    @property
-    def layer(self) -> Layer:
-        return self.statement.layer
+    def reads(self) -> int:
+        """What it reads of the request as bits: the principal 1, the resource 2, the accounts 4."""
+        return self.reads_principal | self.reads_resource << 1 | self.reads_accounts << 2
 
 
 def _wrap(statement: Statement, level: int) -> _Statement:
@@ -202,7 +202,8 @@ def _wrap(statement: Statement, level: int) -> _Statement:
     return _Statement(statement, (statement.layer.value, statement.policy, statement.index, level), every,
                       frozenset(services), bool(_PRINCIPAL_KEYS.search(text)), bool(_RESOURCE_KEYS.search(text)),
                       bool(_ACCOUNT_KEYS.search(text)), "${" in json.dumps(resources), behaviour,
-                      _bounds(statement))
+                      _bounds(statement), statement.allow, statement.layer,
+                      statement.allow and statement.layer is Layer.IDENTITY)
 
 
 def _bounds(statement: Statement) -> tuple[tuple[str, str], ...] | None:
@@ -576,7 +577,7 @@ class PrincipalAccess:
         # Targets some statement matches alone, or with a resource policy, are grouped by what matches them.
         individual = {number for number, found in specific.items()
                       if catalog.kind_of[number] in block_kinds
-                      or any(s.allow and s.layer is Layer.IDENTITY for s, _ in found)}
+                      or any(s.grants_identity for s, _ in found)}
         named = {*catalog.naming_account.get(account, ()), *catalog.public}
         individual.update(number for number in catalog.with_policy.get(account, ())
                           if catalog.kind_of[number] in block_kinds or number in named)
@@ -601,7 +602,7 @@ class PrincipalAccess:
         for number in sorted(n for n in named if accounts[n] != account):
             found = self._cross_matches(side, number)
             if reached_by_every(catalog.kind_of[number]) or any(
-                    s.allow and s.layer is Layer.IDENTITY for s, _ in found):
+                    s.grants_identity for s, _ in found):
                 group(number, found)
         for key, numbers in groups.items():
             builder.add(self._template(side, numbers[0], *found_for[key]), principal, numbers)
@@ -638,6 +639,9 @@ class PrincipalAccess:
         keyed = sorted(((_behaviour(entry), entry) for entry in (
             *every, *self._relevant(side, kind, specific), *resource_entries)), key=_first)
         entries = [entry for _, entry in keyed]
+        reads = 0
+        for entry in entries:
+            reads |= entry[0].reads
         aws_managed_key = False
         if arn_service(arn) == "kms":
             resource = self.index.resources.get(arn)
@@ -648,9 +652,8 @@ class PrincipalAccess:
             side.principal.table, side.service_linked, side.management, resource_management,
             organizations.get(side.principal.account), organizations.get(account), side.principal.account != account,
             side.boundary is not None, len(side.scp_levels), aws_managed_key, kind, reserved and arn,
-            side.principal.arn if any(e[0].reads_principal for e in entries) else None,
-            arn if any(e[0].reads_resource for e in entries) else None,
-            (side.principal.account, account) if any(e[0].reads_accounts for e in entries) else None,
+            side.principal.arn if reads & 1 else None, arn if reads & 2 else None,
+            (side.principal.account, account) if reads & 4 else None,
         )
         class_key = (context, tuple(behaviour for behaviour, _ in keyed))
         decided = self._classes.get(class_key)
