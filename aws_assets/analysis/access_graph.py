@@ -7,9 +7,11 @@ the rows of three tables, each with one explicit Arrow schema (also when empty):
 - `iam_policy_allows`: one `AccessPolicy ALLOWS <target>` (or `DENIES`, for an explicit Deny) edge per policy, verb
   and target, relationship-shaped (`_key` `<policy key>|allows|<target key>`, `_type` by JupiterOne's naming:
   `aws_iam_policy_allows_s3_bucket`, `aws_iam_role_policy_allows_account`, ...), its statements merged.
-- `principal_access`: per user, group and role, every target its policies reach, through which (`via`: attached,
-  inline, `group:<name>`), and whether the access is in force: an unconditional Deny reaching the same principal
-  (`deniedBy`) or the principal's permissions boundary (`boundaryLimited`) may remove it (`effective`).
+- the engine's reach per principal (`access`): per user, group and role, every target its policies reach, through
+  which (`via`: attached, inline, `group:<name>`), and whether the access is in force: an unconditional Deny
+  reaching the same principal (`deniedBy`) or the principal's permissions boundary (`boundaryLimited`) may remove it
+  (`effective`). The lake's `principal_access` is no longer this table but the request evaluator's
+  (`aws_assets.analysis.principal_access`); `benchmarks/policy_analysis.py` still measures this one beside it.
 - `access_policy_problems`: what the engine could not read (or found unusual), per policy: never a silent gap.
 
 Choices: a document is read once however many policies hold it (AWS managed policies repeat in every account), and
