@@ -252,12 +252,35 @@ def _with_resource(policy: list[dict[str, Any]] | None, arn: str) -> str | None:
     return None if policy is None else doc(*({**statement, "Resource": [arn, f"{arn}/*"]} for statement in policy))
 
 
+def organisation(scp: str, rcp: str) -> dict[str, list[dict[str, Any]]]:
+    """o-1: B manages; A sits in ou-1 under the root. FullAWSAccess at every level, `scp` and `rcp` on A."""
+    return {
+        "aws_organization": [{"organizationId": "o-1", "managementAccountId": B}],
+        "aws_organization_root": [{"rootId": "r-1", "enabledPolicyTypes": [
+            "SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY"]}],
+        "aws_organizational_unit": [{"organizationalUnitId": "ou-1", "parentId": "r-1"}],
+        "aws_organization_account": [
+            {"memberAccountId": A, "parentId": "ou-1", "organizationId": "o-1", "managementAccount": False},
+            {"memberAccountId": B, "parentId": "r-1", "organizationId": "o-1", "managementAccount": True}],
+        "aws_organizations_policy": [
+            {"policyId": "p-full", "arn": "p-full", "policyType": "SERVICE_CONTROL_POLICY",
+             "targetIds": ["r-1", "ou-1", A, B], "document": doc(allow("*"))},
+            {"policyId": "p-scp", "arn": "p-scp", "policyType": "SERVICE_CONTROL_POLICY", "targetIds": ["ou-1"],
+             "document": scp},
+            {"policyId": "p-rcp", "arn": "p-rcp", "policyType": "RESOURCE_CONTROL_POLICY", "targetIds": [A],
+             "document": rcp}],
+    }
+
+
 @st.composite
 def estates(draw: Any) -> dict[str, list[dict[str, Any]]]:
     principals = []
+    boundary = {"arn": f"arn:aws:iam::{A}:policy/boundary", "accountId": A, "document": draw(documents)}
     for account in (A, B):
         for name in ("alice", "bob"):
-            principals.append(user(account, name, *draw(st.lists(documents, max_size=2))))
+            limited = account == A and name == "bob" and draw(st.booleans())
+            principals.append(user(account, name, *draw(st.lists(documents, max_size=2)),
+                                   boundary=boundary["arn"] if limited else None))
         trust = doc({"Effect": "Allow", "Principal": {"AWS": draw(st.sampled_from(PRINCIPALS))},
                      "Action": "sts:AssumeRole"})
         principals.append(role(account, "r-1", trust, *draw(st.lists(documents, max_size=2))))
@@ -268,8 +291,11 @@ def estates(draw: Any) -> dict[str, list[dict[str, Any]]]:
         arn = f"arn:aws:lambda:{region}:{account}:function:f-1"
         functions.append({**function(account, region, "f-1"), "resourcePolicy": _with_resource(
             draw(resource_policies), arn)})
+    rcp = doc({"Effect": "Deny", "Principal": "*", "Action": draw(st.sampled_from(["s3:*", "sts:AssumeRole"])),
+               "Resource": "*", "Condition": {"StringNotEquals": {"aws:PrincipalAccount": A}}})
     return lake(*principals, aws_s3_bucket=buckets, aws_lambda_function=functions,
-                aws_dynamodb_table=[table(A, "t-1"), table(B, "t-1")])
+                aws_dynamodb_table=[table(A, "t-1"), table(B, "t-1")], aws_iam_policy=[boundary],
+                **(organisation(draw(documents), rcp) if draw(st.booleans()) else {}))
 
 
 def _answer(index: PolicyIndex, principal: str, action: str, target: str) -> str | None:
