@@ -318,12 +318,14 @@ class PolicyIndex:
             return [], [], organizations.is_management_account(account), organizations.organization_of[account], None
 
     def assemble(self, principal_arn: str, action: str, resource_arn: str,
-                 context: Mapping[str, ContextValue] | None = None, outside: bool = False) -> Assembled:
+                 context: Mapping[str, ContextValue] | None = None, outside: bool = False,
+                 context_complete: bool = False) -> Assembled:
         """The request and its policy set. A principal the lake holds is required unless the caller has no IAM
         policies of its own (a service, an identity provider, `anonymous`, an account's root), raising
         `UnknownPrincipal`; with `outside`, an IAM user or role the lake does not hold is taken to be allowed by
         its own account's policies (what the resource's side allows it is then the answer). A resource the lake
-        does not hold is evaluated without a resource policy."""
+        does not hold is evaluated without a resource policy. With `context_complete`, a context key neither given
+        nor known from the lake is absent from the request rather than unknown."""
         caller = parse_caller(principal_arn)
         notes: list[str] = []
         principal = self.principal(principal_arn)
@@ -361,6 +363,7 @@ class PolicyIndex:
             principal_org_id=principal_org, principal_org_paths=principal_paths,
             resource_org_id=resource_org, resource_org_paths=resource_paths,
             role_arn=principal.arn if principal is not None and principal.table == ROLES else None,
+            context_complete=context_complete,
         )
         service_linked = principal is not None and (
             bool(row.get("serviceLinked")) or (row.get("path") or "").startswith(SERVICE_LINKED_PATH))
