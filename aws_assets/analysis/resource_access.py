@@ -56,10 +56,10 @@ from aws_assets.analysis.authorization_reference import actions_on
 from aws_assets.analysis.documents import listify
 from aws_assets.analysis.evaluation import RCP_SERVICES, Decision, PolicySet, Result, StatementRef, evaluate
 from aws_assets.analysis.matching import action_matches, not_principal_exempts, principal_grant, resource_matches
-from aws_assets.analysis.organization_policies import OrganizationPolicies
+from aws_assets.analysis.organization_policies import OrganizationPolicies, organization_policies
 from aws_assets.analysis.request import Caller, CallerKind, Request, arn_account, arn_service, parse_caller
 from aws_assets.analysis.statements import Layer, Policy, Statement, read_statements
-from aws_assets.analysis.zone_of_trust import ZoneOfTrust
+from aws_assets.analysis.zone_of_trust import ZoneOfTrust, zones_of_trust
 from aws_assets.model.entity import Column, boolean, json_text, schema_of, string, strings
 from aws_assets.services.catalog import ENTITY_TYPES
 
@@ -144,6 +144,39 @@ def resource_policy_columns() -> dict[str, tuple[str, ...]]:
                for name, entity_type in ENTITY_TYPES.items() if entity_type.resource_policy}
     columns[ROLE_TYPE] = ("_key", "arn", "accountId", "region", TRUST_POLICY)
     return columns
+
+
+ORGANIZATION_COLUMNS: dict[str, tuple[str, ...]] = {
+    "aws_organization": ("organizationId", "managementAccountId"),
+    "aws_organization_root": ("rootId", "enabledPolicyTypes"),
+    "aws_organizational_unit": ("organizationalUnitId", "parentId"),
+    "aws_organization_account": ("memberAccountId", "parentId", "organizationId", "managementAccount"),
+    "aws_organizations_policy": ("policyId", "arn", "policyType", "document", "targetIds"),
+}
+PRINCIPAL_COLUMNS: dict[str, tuple[str, ...]] = {"aws_account": ("accountId",), "aws_iam_user": ("arn",)}
+
+
+def input_columns() -> dict[str, tuple[str, ...]]:
+    """Table -> the columns `resource_access_from_tables` reads."""
+    columns = {**ORGANIZATION_COLUMNS, **PRINCIPAL_COLUMNS, **resource_policy_columns()}
+    return {table: tuple(dict.fromkeys(names)) for table, names in columns.items()}
+
+
+def read_lake(tables: Mapping[str, Sequence[Row]], zone_settings: Mapping[str, str | None]) -> Lake:
+    """What the lake knows of principals, from the tables of `input_columns`, and each account's zone of trust
+    from the instances' settings (account -> `account`, `organization` or None)."""
+    organization = organization_policies(*(tables.get(table, ()) for table in ORGANIZATION_COLUMNS))
+    accounts = frozenset(row["accountId"] for row in tables.get("aws_account", ()) if row["accountId"])
+    principals = frozenset(row["arn"] for table in ("aws_iam_user", ROLE_TYPE) for row in tables.get(table, ())
+                           if row["arn"])
+    resource_accounts = {row["accountId"] for table in resource_policy_columns() for row in tables.get(table, ())}
+    zones = zones_of_trust(accounts | resource_accounts, zone_settings, organization)
+    return Lake(organization, accounts, principals, zones)
+
+
+def resource_access_from_tables(tables: Mapping[str, Sequence[Row]],
+                                zone_settings: Mapping[str, str | None]) -> pa.Table:
+    return resource_access_table(resource_access_rows(policy_resources(tables), read_lake(tables, zone_settings)))
 
 
 def policy_resources(tables: Mapping[str, Iterable[Row]]) -> list[PolicyResource]:
