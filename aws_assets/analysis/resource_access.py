@@ -16,8 +16,9 @@ How a row is made, for one resource:
 - The representative caller (`requestPrincipal`) of each: the ARN as named (a role ARN calls as any session of the
   role), the account's root for an account, the service or provider name, `anonymous` for everyone. The request
   resources (`requestResource`) are the Allow statements' Resource patterns as written (`arn:aws:s3:::b/*`; a
-  pattern's own wildcards stand for whatever it covers), the resource's ARN where a statement has none, `*`, or a
-  form that is not an ARN.
+  pattern's own wildcards stand for whatever it covers); where a statement has none, `*` or a form that is not an
+  ARN, the resource's ARN and, when the reference has resource types below it, a pattern for them
+  (`arn:aws:s3:::b/*` for a bucket's objects, `function:f:*` for a function's versions and aliases).
 - The actions tried are those AWS's Service Authorization Reference lists for the resource types a request
   resource names (`authorization_reference.actions_on`), of its ARN's service (of STS for an IAM role), that some
   Allow of the policy names. Each is evaluated with the resource policy, the RCPs of the resource's account, level
@@ -52,7 +53,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from aws_assets.analysis.authorization_reference import actions_on
+from aws_assets.analysis.authorization_reference import actions_on, resource_types_of
 from aws_assets.analysis.documents import listify
 from aws_assets.analysis.evaluation import RCP_SERVICES, Decision, PolicySet, Result, StatementRef, evaluate
 from aws_assets.analysis.matching import action_matches, not_principal_exempts, principal_grant, resource_matches
@@ -162,21 +163,24 @@ def input_columns() -> dict[str, tuple[str, ...]]:
     return {table: tuple(dict.fromkeys(names)) for table, names in columns.items()}
 
 
-def read_lake(tables: Mapping[str, Sequence[Row]], zone_settings: Mapping[str, str | None]) -> Lake:
+def read_lake(tables: Mapping[str, Sequence[Row]], zone_settings: Mapping[str, str | None],
+              organization_entries: Iterable[str] = ()) -> Lake:
     """What the lake knows of principals, from the tables of `input_columns`, and each account's zone of trust
-    from the instances' settings (account -> `account`, `organization` or None)."""
+    from the instances' settings (account -> `account`, `organization` or None; `organization_entries`: the
+    accounts whose instance stands for their organisation)."""
     organization = organization_policies(*(tables.get(table, ()) for table in ORGANIZATION_COLUMNS))
     accounts = frozenset(row["accountId"] for row in tables.get("aws_account", ()) if row["accountId"])
     principals = frozenset(row["arn"] for table in ("aws_iam_user", ROLE_TYPE) for row in tables.get(table, ())
                            if row["arn"])
     resource_accounts = {row["accountId"] for table in resource_policy_columns() for row in tables.get(table, ())}
-    zones = zones_of_trust(accounts | resource_accounts, zone_settings, organization)
+    zones = zones_of_trust(accounts | resource_accounts, zone_settings, organization, organization_entries)
     return Lake(organization, accounts, principals, zones)
 
 
-def resource_access_from_tables(tables: Mapping[str, Sequence[Row]],
-                                zone_settings: Mapping[str, str | None]) -> pa.Table:
-    return resource_access_table(resource_access_rows(policy_resources(tables), read_lake(tables, zone_settings)))
+def resource_access_from_tables(tables: Mapping[str, Sequence[Row]], zone_settings: Mapping[str, str | None],
+                                organization_entries: Iterable[str] = ()) -> pa.Table:
+    lake = read_lake(tables, zone_settings, organization_entries)
+    return resource_access_table(resource_access_rows(policy_resources(tables), lake))
 
 
 def policy_resources(tables: Mapping[str, Iterable[Row]]) -> list[PolicyResource]:
@@ -307,13 +311,27 @@ def _condition_entries(condition: Any) -> Iterator[tuple[str, str, list[str]]]:
             yield str(operator).lower(), str(key).lower(), [str(value) for value in listed or []]
 
 
+def _whole(resource: PolicyResource) -> list[str]:
+    """The resource and, when its ARN's service has sub-resource types below it (a bucket's objects, a function's
+    versions and aliases), a pattern for them: what `*` or no Resource covers in a resource policy."""
+    service = _action_service(resource.arn)
+    own = resource_types_of(service, resource.arn)
+    below = [f"{resource.arn}{separator}*" for separator in "/:"]
+    return [resource.arn, *(pattern for pattern in below if resource_types_of(service, pattern) - own)]
+
+
+def _action_service(arn: str) -> str:
+    service = arn_service(arn)
+    return ACTION_SERVICE_OF_ARN.get(service, service)
+
+
 def _request_resources(statements: Sequence[Statement], resource: PolicyResource) -> list[str]:
     found: dict[str, None] = {}
     for statement in statements:
         patterns = [] if statement.resources is None or statement.not_resource else list(statement.resources)
-        for pattern in patterns or [resource.arn]:
+        for pattern in patterns or ["*"]:
             usable = isinstance(pattern, str) and pattern.startswith("arn:")
-            found.setdefault(pattern if usable else resource.arn)
+            found.update(dict.fromkeys([pattern] if usable else _whole(resource)))
     return list(found)
 
 
@@ -364,8 +382,7 @@ def _outcome_key(decision: Decision) -> tuple:
 def _outcomes(resource: PolicyResource, statements: list[Statement], naming: list[Statement], candidate: Candidate,
               resource_arn: str, lake: Lake) -> list[_Outcome]:
     """What the statements `naming` the candidate grant it on the request resource, the whole policy deciding."""
-    service = arn_service(resource_arn)
-    service = ACTION_SERVICE_OF_ARN.get(service, service)
+    service = _action_service(resource_arn)
     allows = naming
     denies = [statement for statement in statements if not statement.allow]
     policies = policies_for(resource, candidate.caller, lake)

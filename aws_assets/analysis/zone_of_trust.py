@@ -45,14 +45,17 @@ class ZoneOfTrust:
 
 def zones_of_trust(
     accounts: Iterable[str], settings: Mapping[str, str | None], organization: OrganizationPolicies,
+    organization_entries: Iterable[str] = (),
 ) -> dict[str, ZoneOfTrust]:
-    """Account -> its zone of trust, for every account given."""
+    """Account -> its zone of trust, for every account given. `settings` are the instances' (account -> setting
+    or None); `organization_entries` the accounts whose instance stands for their organisation's members."""
     members: dict[str, set[str]] = {}
     for member, member_organization in organization.organization_of.items():
         members.setdefault(member_organization, set()).add(member)
-    # An instance's setting holds for the accounts of its organisation that have no instance of their own.
+    # An organisation entry's setting holds for the members that have no instance of their own.
     by_organization: dict[str, str] = {}
-    for instance_account, instance_setting in settings.items():
+    for instance_account in organization_entries:
+        instance_setting = settings.get(instance_account)
         instance_organization = organization.organization_of.get(instance_account)
         if instance_organization and instance_setting:
             by_organization.setdefault(instance_organization, instance_setting)

@@ -43,10 +43,12 @@ PREVIEW_COLUMNS = ("resourceKey", "principal", "principalKind", "external", "dec
 )
 def resource_access(context: AssetExecutionContext, lake: LakeResource, aws: AwsAccounts) -> MaterializeResult:
     started = time.monotonic()
-    settings = {account: instance.zone_of_trust for account, instance in load_registry(aws.instances_file).items()}
+    instances = load_registry(aws.instances_file)
+    settings = {account: instance.zone_of_trust for account, instance in instances.items()}
+    organization_entries = [account for account, instance in instances.items() if instance.organization]
     columns = input_columns()
     tables = read_tables(load_tables(lake.snapshot(), columns), columns)
-    table = resource_access_from_tables(tables, settings)
+    table = resource_access_from_tables(tables, settings, organization_entries)
     context.log.info(f"decided the access of {table.num_rows} principal(s) in {time.monotonic() - started:.1f}s")
     path = lake.lake().write_table(RESOURCE_ACCESS_TABLE, table)
     external = table.filter(table.column("external"))
