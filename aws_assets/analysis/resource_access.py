@@ -139,64 +139,8 @@ class PolicyResource:
     document: str
 
 
-def resource_policy_columns() -> dict[str, tuple[str, ...]]:
-    """Table -> the columns the analysis reads of it: each resource type with a resource policy, and the roles."""
-    columns: dict[str, tuple[str, ...]] = {name: ("_key", "arn", "accountId", "region", entity_type.resource_policy)
-               for name, entity_type in ENTITY_TYPES.items() if entity_type.resource_policy}
-    columns[ROLE_TYPE] = ("_key", "arn", "accountId", "region", TRUST_POLICY)
-    return columns
-
-
-ORGANIZATION_COLUMNS: dict[str, tuple[str, ...]] = {
-    "aws_organization": ("organizationId", "managementAccountId"),
-    "aws_organization_root": ("rootId", "enabledPolicyTypes"),
-    "aws_organizational_unit": ("organizationalUnitId", "parentId"),
-    "aws_organization_account": ("memberAccountId", "parentId", "organizationId", "managementAccount"),
-    "aws_organizations_policy": ("policyId", "arn", "policyType", "document", "targetIds"),
-}
-PRINCIPAL_COLUMNS: dict[str, tuple[str, ...]] = {"aws_account": ("accountId",), "aws_iam_user": ("arn",)}
-
-
-def input_columns() -> dict[str, tuple[str, ...]]:
-    """Table -> the columns `resource_access_from_tables` reads."""
-    columns = {**ORGANIZATION_COLUMNS, **PRINCIPAL_COLUMNS, **resource_policy_columns()}
-    return {table: tuple(dict.fromkeys(names)) for table, names in columns.items()}
-
-
-def read_lake(tables: Mapping[str, Sequence[Row]], zone_settings: Mapping[str, str | None],
-              organization_entries: Iterable[str] = ()) -> Lake:
-    """What the lake knows of principals, from the tables of `input_columns`, and each account's zone of trust
-    from the instances' settings (account -> `account`, `organization` or None; `organization_entries`: the
-    accounts whose instance stands for their organisation)."""
-    organization = organization_policies(*(tables.get(table, ()) for table in ORGANIZATION_COLUMNS))
-    accounts = frozenset(row["accountId"] for row in tables.get("aws_account", ()) if row["accountId"])
-    principals = frozenset(row["arn"] for table in ("aws_iam_user", ROLE_TYPE) for row in tables.get(table, ())
-                           if row["arn"])
-    resource_accounts = {row["accountId"] for table in resource_policy_columns() for row in tables.get(table, ())}
-    zones = zones_of_trust(accounts | resource_accounts, zone_settings, organization, organization_entries)
-    return Lake(organization, accounts, principals, zones)
-
-
-def resource_access_from_tables(tables: Mapping[str, Sequence[Row]], zone_settings: Mapping[str, str | None],
-                                organization_entries: Iterable[str] = ()) -> pa.Table:
-    lake = read_lake(tables, zone_settings, organization_entries)
-    return resource_access_table(resource_access_rows(policy_resources(tables), lake))
-
-
-def policy_resources(tables: Mapping[str, Iterable[Row]]) -> list[PolicyResource]:
-    """The resources whose policy was collected (a policy that is None was not, or there is none)."""
-    found = []
-    for table, columns in resource_policy_columns().items():
-        column = columns[-1]
-        for row in tables.get(table, ()):
-            if row[column] and row["arn"]:
-                found.append(PolicyResource(row["_key"], table, row["arn"], row["accountId"], row["region"], column,
-                                            row[column]))
-    return found
-
-
 @dataclass(frozen=True)
-class Lake:
+class KnownPrincipals:
     """What the lake knows of principals: its organisations, accounts and IAM principals, and the zones."""
 
     organization: OrganizationPolicies
@@ -227,22 +171,79 @@ class Candidate:
     caller: str
 
 
-def request_for(resource: PolicyResource, caller: str, action: str, resource_arn: str, lake: Lake) -> Request:
+def resource_policy_columns() -> dict[str, tuple[str, ...]]:
+    """Table -> the columns the analysis reads of it: each resource type with a resource policy, and the roles."""
+    columns: dict[str, tuple[str, ...]] = {name: ("_key", "arn", "accountId", "region", entity_type.resource_policy)
+               for name, entity_type in ENTITY_TYPES.items() if entity_type.resource_policy}
+    columns[ROLE_TYPE] = ("_key", "arn", "accountId", "region", TRUST_POLICY)
+    return columns
+
+
+ORGANIZATION_COLUMNS: dict[str, tuple[str, ...]] = {
+    "aws_organization": ("organizationId", "managementAccountId"),
+    "aws_organization_root": ("rootId", "enabledPolicyTypes"),
+    "aws_organizational_unit": ("organizationalUnitId", "parentId"),
+    "aws_organization_account": ("memberAccountId", "parentId", "organizationId", "managementAccount"),
+    "aws_organizations_policy": ("policyId", "arn", "policyType", "document", "targetIds"),
+}
+PRINCIPAL_COLUMNS: dict[str, tuple[str, ...]] = {"aws_account": ("accountId",), "aws_iam_user": ("arn",)}
+
+
+def input_columns() -> dict[str, tuple[str, ...]]:
+    """Table -> the columns `resource_access_from_tables` reads."""
+    columns = {**ORGANIZATION_COLUMNS, **PRINCIPAL_COLUMNS, **resource_policy_columns()}
+    return {table: tuple(dict.fromkeys(names)) for table, names in columns.items()}
+
+
+def known_principals(tables: Mapping[str, Sequence[Row]], zone_settings: Mapping[str, str | None],
+                     organization_entries: Iterable[str] = ()) -> KnownPrincipals:
+    """What the lake knows of principals, from the tables of `input_columns`, and each account's zone of trust
+    from the instances' settings (account -> `account`, `organization` or None; `organization_entries`: the
+    accounts whose instance stands for their organisation)."""
+    organization = organization_policies(*(tables.get(table, ()) for table in ORGANIZATION_COLUMNS))
+    accounts = frozenset(row["accountId"] for row in tables.get("aws_account", ()) if row["accountId"])
+    principals = frozenset(row["arn"] for table in ("aws_iam_user", ROLE_TYPE) for row in tables.get(table, ())
+                           if row["arn"])
+    resource_accounts = {row["accountId"] for table in resource_policy_columns() for row in tables.get(table, ())}
+    zones = zones_of_trust(accounts | resource_accounts, zone_settings, organization, organization_entries)
+    return KnownPrincipals(organization, accounts, principals, zones)
+
+
+def resource_access_from_tables(tables: Mapping[str, Sequence[Row]], zone_settings: Mapping[str, str | None],
+                                organization_entries: Iterable[str] = ()) -> pa.Table:
+    known = known_principals(tables, zone_settings, organization_entries)
+    return resource_access_table(resource_access_rows(policy_resources(tables), known))
+
+
+def policy_resources(tables: Mapping[str, Iterable[Row]]) -> list[PolicyResource]:
+    """The resources whose policy was collected (a policy that is None was not, or there is none)."""
+    found = []
+    for table, columns in resource_policy_columns().items():
+        column = columns[-1]
+        for row in tables.get(table, ()):
+            if row[column] and row["arn"]:
+                found.append(PolicyResource(row["_key"], table, row["arn"], row["accountId"], row["region"], column,
+                                            row[column]))
+    return found
+
+
+def request_for(resource: PolicyResource, caller: str, action: str, resource_arn: str,
+                known: KnownPrincipals) -> Request:
     principal_account = parse_caller(caller).account
-    principal_org, principal_paths = lake.org_context(principal_account)
-    resource_org, resource_paths = lake.org_context(resource.account_id)
+    principal_org, principal_paths = known.org_context(principal_account)
+    resource_org, resource_paths = known.org_context(resource.account_id)
     return Request(caller, action, resource_arn, resource_account=resource.account_id,
                    principal_org_id=principal_org, principal_org_paths=principal_paths,
                    resource_org_id=resource_org, resource_org_paths=resource_paths)
 
 
-def policies_for(resource: PolicyResource, caller: str, lake: Lake) -> PolicySet:
+def policies_for(resource: PolicyResource, caller: str, known: KnownPrincipals) -> PolicySet:
     iam = parse_caller(caller).is_iam
     return PolicySet(
         identity=[PRINCIPAL_SIDE_ALLOWS] if iam else (),
-        rcps=lake.organization.rcps(resource.account_id),
+        rcps=known.organization.rcps(resource.account_id),
         resource=Policy(resource.policy_column, resource.document),
-        resource_is_management_account=lake.organization.is_management_account(resource.account_id),
+        resource_is_management_account=known.organization.is_management_account(resource.account_id),
     )
 
 
@@ -380,12 +381,12 @@ def _outcome_key(decision: Decision) -> tuple:
 
 
 def _outcomes(resource: PolicyResource, statements: list[Statement], naming: list[Statement], candidate: Candidate,
-              resource_arn: str, lake: Lake) -> list[_Outcome]:
+              resource_arn: str, known: KnownPrincipals) -> list[_Outcome]:
     """What the statements `naming` the candidate grant it on the request resource, the whole policy deciding."""
     service = _action_service(resource_arn)
     allows = naming
     denies = [statement for statement in statements if not statement.allow]
-    policies = policies_for(resource, candidate.caller, lake)
+    policies = policies_for(resource, candidate.caller, known)
     if service in RCP_SERVICES and not policies.resource_is_management_account:
         denies += [statement for depth, level in enumerate(policies.rcps) for index, document in enumerate(level)
                    for statement in read_statements(document, Layer.RCP, f"rcp[{depth}][{index}]")
@@ -395,7 +396,7 @@ def _outcomes(resource: PolicyResource, statements: list[Statement], naming: lis
     for action in actions_on(service, resource_arn):
         if not any(action_matches(s.actions, action) != s.not_action for s in allows):
             continue
-        request = request_for(resource, candidate.caller, action, resource_arn, lake)
+        request = request_for(resource, candidate.caller, action, resource_arn, known)
         grants = [s for s in allows if _names(s, caller) and _covers(s, request)]
         if not grants:
             continue
@@ -468,7 +469,7 @@ def _external(resource: PolicyResource, candidate: Candidate, account: str | Non
     return not _restricted_to_zone(outcome.grants.values(), outcome.denies.values(), zone)
 
 
-def resource_access_rows(resources: Iterable[PolicyResource], lake: Lake) -> list[dict[str, Any]]:
+def resource_access_rows(resources: Iterable[PolicyResource], known: KnownPrincipals) -> list[dict[str, Any]]:
     rows = []
     for resource in resources:
         statements = read_statements(Policy(resource.policy_column, resource.document), Layer.RESOURCE,
@@ -477,11 +478,11 @@ def resource_access_rows(resources: Iterable[PolicyResource], lake: Lake) -> lis
         for statement in statements:
             for candidate in _candidates(statement) if statement.allow else ():
                 naming.setdefault(candidate, []).append(statement)
-        zone = lake.zone(resource.account_id)
+        zone = known.zone(resource.account_id)
         for candidate, named_by in naming.items():
             for resource_arn in _request_resources(named_by, resource):
-                for outcome in _outcomes(resource, statements, named_by, candidate, resource_arn, lake):
-                    rows.append(_row(resource, candidate, resource_arn, outcome, zone, lake))
+                for outcome in _outcomes(resource, statements, named_by, candidate, resource_arn, known):
+                    rows.append(_row(resource, candidate, resource_arn, outcome, zone, known))
     return rows
 
 
@@ -491,7 +492,7 @@ def _conditions(outcome: _Outcome) -> list[dict[str, Any]]:
 
 
 def _row(resource: PolicyResource, candidate: Candidate, resource_arn: str, outcome: _Outcome, zone: ZoneOfTrust,
-         lake: Lake) -> dict[str, Any]:
+         known: KnownPrincipals) -> dict[str, Any]:
     decision = outcome.decision
     conditional = decision.conditional is not None and decision.conditional.best_case is Result.ALLOWED
     account = _principal_account(candidate)
@@ -499,8 +500,8 @@ def _row(resource: PolicyResource, candidate: Candidate, resource_arn: str, outc
     organizations = _org_required(outcome.grants.values()) if kind == EVERYONE else []
     if organizations:
         kind = ORGANIZATION
-    ingested = (candidate.caller in lake.principals if kind == PRINCIPAL
-                else account in lake.accounts if kind == ACCOUNT else False)
+    ingested = (candidate.caller in known.principals if kind == PRINCIPAL
+                else account in known.accounts if kind == ACCOUNT else False)
     denied = decision.result is Result.EXPLICITLY_DENIED
     return {
         "resourceKey": resource.key,
