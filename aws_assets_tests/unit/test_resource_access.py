@@ -19,8 +19,11 @@ from aws_assets.analysis.organization_policies import RCP, organization_policies
 from aws_assets.analysis.resource_access import (
     PRINCIPAL_SIDE_ALLOWS,
     RESOURCE_ACCESS_TABLE,
+    PolicyResource,
     input_columns,
+    known_principals,
     resource_access_from_tables,
+    resource_access_rows,
 )
 from aws_assets.analysis.statements import Policy
 from aws_assets.analysis.zone_of_trust import zones_of_trust
@@ -349,12 +352,45 @@ def request_of(row: dict[str, Any], action: str, tables: dict[str, list[dict]]) 
     request = Request(caller, action, row["requestResource"], resource_account=row["accountId"],
                       principal_org_id=principal_org, principal_org_paths=principal_paths,
                       resource_org_id=resource_org, resource_org_paths=resource_paths)
-    [bucket] = [b for b in tables["aws_s3_bucket"] if b["_key"] == row["resourceKey"]]
+    column = "trustPolicy" if row["resourceType"] == "aws_iam_role" else "policy"
+    [resource] = [r[column] for r in tables[row["resourceType"]] if r["_key"] == row["resourceKey"]]
     iam = caller != "anonymous" and (caller.isdigit() or caller.startswith("arn:aws:iam::"))
     policies = PolicySet(identity=[PRINCIPAL_SIDE_ALLOWS] if iam else (), rcps=read.rcps(row["accountId"]),
-                         resource=Policy("policy", bucket["policy"]),
+                         resource=Policy(column, resource),
                          resource_is_management_account=read.is_management_account(row["accountId"]))
     return request, policies
+
+
+def assert_rows_agree(rows: list[dict[str, Any]], tables: dict[str, list[dict]], data: st.DataObject) -> None:
+    for row in rows:
+        action = data.draw(st.sampled_from(row["actions"]))
+        decision = evaluate(*request_of(row, action, tables))
+        assert decision.result.value == row["decision"], (row, action)
+        conditional = decision.conditional is not None and decision.conditional.best_case is Result.ALLOWED
+        assert conditional is row["conditional"], (row, action)
+        assert decision.allowed or conditional or decision.result is Result.EXPLICITLY_DENIED
+
+
+TRUST_STATEMENTS = st.fixed_dictionaries({
+    "Effect": st.sampled_from(["Allow", "Allow", "Deny"]),
+    "Principal": st.sampled_from([
+        "*", {"AWS": OUTSIDE}, {"AWS": f"arn:aws:iam::{MANAGEMENT}:role/reader"}, {"AWS": PROD},
+        {"Service": "ec2.amazonaws.com"}, {"Federated": f"arn:aws:iam::{PROD}:saml-provider/okta"},
+    ]),
+    "Action": st.sampled_from(["sts:AssumeRole", "sts:*", ["sts:AssumeRoleWithSAML", "sts:TagSession"], "*"]),
+}, optional={"Condition": st.sampled_from([
+    None, {"StringEquals": {"sts:ExternalId": "REDACTED"}}, {"StringEquals": {"aws:PrincipalOrgID": ORG}},
+    {"StringNotEquals": {"aws:PrincipalAccount": [PROD, MANAGEMENT]}}, {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+])})
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(statements=st.lists(TRUST_STATEMENTS, min_size=1, max_size=4), data=st.data())
+def test_every_trust_row_agrees_with_the_evaluator(statements, data):
+    tables = {**organization_tables(), "aws_s3_bucket": [], "aws_iam_role": [role_row(document(*statements))]}
+    rows = resource_access_from_tables(tables, {}).to_pylist()
+    assert {action for row in rows for action in row["actions"]} <= set(actions_on("sts", ROLE))
+    assert_rows_agree(rows, tables, data)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -364,13 +400,7 @@ def test_every_row_agrees_with_the_evaluator(statements, with_rcp, account, data
     tables = {**organization_tables(RESTRICT_TO_ORG if with_rcp else None),
               "aws_s3_bucket": [bucket_row(document(*statements), account=account)], "aws_iam_role": []}
     rows = resource_access_from_tables(tables, {}).to_pylist()
-    for row in rows:
-        action = data.draw(st.sampled_from(row["actions"]))
-        decision = evaluate(*request_of(row, action, tables))
-        assert decision.result.value == row["decision"], (row, action)
-        conditional = decision.conditional is not None and decision.conditional.best_case is Result.ALLOWED
-        assert conditional is row["conditional"], (row, action)
-        assert decision.allowed or conditional or decision.result is Result.EXPLICITLY_DENIED
+    assert_rows_agree(rows, tables, data)
     # Everyone's rows are complete: whatever an unsigned caller may do on a resource the policy names is listed,
     # on that resource or a pattern covering it.
     listed = {(row["requestResource"], action) for row in rows if row["requestPrincipal"] == "anonymous"
@@ -378,9 +408,50 @@ def test_every_row_agrees_with_the_evaluator(statements, with_rcp, account, data
     for resource in {row["requestResource"] for row in rows}:
         for action in actions_on("s3", resource):
             probe = {"requestPrincipal": "anonymous", "requestResource": resource, "accountId": account,
-                     "resourceKey": BUCKET}
+                     "resourceKey": BUCKET, "resourceType": "aws_s3_bucket"}
             decision = evaluate(*request_of(probe, action, tables))
             possible = decision.allowed or (decision.conditional is not None
                                             and decision.conditional.best_case is Result.ALLOWED)
             covered = any(fnmatchcase(resource, pattern) and action == granted for pattern, granted in listed)
             assert not possible or covered, (resource, action)
+
+
+# ---- every family the same way -----------------------------------------------------------------------------------
+
+
+def test_a_lambda_permission_and_an_api_policy_are_read_from_their_declared_columns():
+    function = f"arn:aws:lambda:us-east-1:{PROD}:function:orders"
+    api = "arn:aws:apigateway:us-east-1::/restapis/a1b2c3"
+    invoke_any = f"arn:aws:execute-api:us-east-1:{PROD}:a1b2c3/*"
+    tables = {
+        **organization_tables(), "aws_s3_bucket": [], "aws_iam_role": [],
+        "aws_lambda_function": [{"_key": function, "arn": function, "accountId": PROD, "region": "us-east-1",
+                                 "resourcePolicy": document(allow(
+                                     {"Service": "apigateway.amazonaws.com"}, "lambda:InvokeFunction", function,
+                                     {"ArnLike": {"AWS:SourceArn": f"arn:aws:execute-api:us-east-1:{PROD}:*/*"}}))}],
+        "aws_api_gateway_rest_api": [{"_key": api, "arn": api, "accountId": PROD, "region": "us-east-1",
+                                      "policy": document(allow("*", "execute-api:Invoke", invoke_any))}],
+    }
+    rows = resource_access_from_tables(tables, {}).to_pylist()
+    assert {(r["resourceType"], r["principalKind"], tuple(r["actions"]), r["requestResource"], r["external"])
+            for r in rows} == {
+        ("aws_lambda_function", "service", ("lambda:InvokeFunction",), function, False),
+        ("aws_api_gateway_rest_api", "everyone", ("execute-api:Invoke",), invoke_any, True)}
+    assert found(rows) == {"AWS-ACCESS-001": [api]}
+
+
+def test_a_key_policy_is_read_like_any_resource_policy():
+    key = f"arn:aws:kms:us-east-1:{PROD}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    policy = document(
+        {"Sid": "Enable IAM policies", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{PROD}:root"},
+         "Action": "kms:*", "Resource": "*"},
+        {"Sid": "Partner decrypts", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{OUTSIDE}:root"},
+         "Action": ["kms:Decrypt", "kms:DescribeKey"], "Resource": "*"},
+    )
+    resource = PolicyResource(key, "aws_kms_key", key, PROD, "us-east-1", "keyPolicy", policy)
+    known = known_principals(organization_tables(), {})
+    rows = {r["principalAccount"]: r for r in resource_access_rows([resource], known)}
+    assert rows[OUTSIDE]["actions"] == ["kms:Decrypt", "kms:DescribeKey"] and rows[OUTSIDE]["external"]
+    assert "kms:ScheduleKeyDeletion" in rows[PROD]["actions"] and not rows[PROD]["external"]
+    assert all(action.startswith("kms:") for action in rows[PROD]["actions"])
+    assert found(list(rows.values())) == {"AWS-ACCESS-003": [key]}
