@@ -55,10 +55,19 @@ import pyarrow as pa
 
 from aws_assets.analysis.authorization_reference import actions_on, resource_types_of
 from aws_assets.analysis.documents import listify
-from aws_assets.analysis.evaluation import RCP_SERVICES, Decision, PolicySet, Result, StatementRef, evaluate
+from aws_assets.analysis.evaluation import (
+    RCP_SERVICES,
+    TRUST_ACTIONS,
+    Decision,
+    PolicySet,
+    Result,
+    StatementRef,
+    evaluate,
+)
 from aws_assets.analysis.matching import action_matches, not_principal_exempts, principal_grant, resource_matches
 from aws_assets.analysis.organization_policies import OrganizationPolicies, organization_policies
 from aws_assets.analysis.request import Caller, CallerKind, Request, arn_account, arn_service, parse_caller
+from aws_assets.analysis.reserved import reserved_change
 from aws_assets.analysis.statements import Layer, Policy, Statement, read_statements
 from aws_assets.analysis.zone_of_trust import ZoneOfTrust, zones_of_trust
 from aws_assets.model.entity import Column, boolean, json_text, schema_of, string, strings
@@ -373,6 +382,23 @@ class _Outcome:
     actions: list[str]
 
 
+def _decide(resource: PolicyResource, allows: list[Statement], denies: list[Statement], candidate: Candidate,
+            caller: Caller, action: str, resource_arn: str, known: KnownPrincipals,
+            policies: PolicySet) -> tuple[Decision, list[Statement], list[Statement]] | None:
+    """The decision of one request, the Allows naming the caller that grant it and the Denies that may refuse it;
+    None when no Allow naming the candidate grants it, or nothing could allow it."""
+    request = request_for(resource, candidate.caller, action, resource_arn, known)
+    grants = [s for s in allows if _names(s, caller) and _covers(s, request)]
+    if not grants:
+        return None
+    decision = evaluate(request, policies)
+    possible = decision.allowed or (decision.conditional is not None
+                                    and decision.conditional.best_case is Result.ALLOWED)
+    if not possible and decision.result is not Result.EXPLICITLY_DENIED:
+        return None
+    return decision, grants, [s for s in denies if _names(s, caller) and _covers(s, request)]
+
+
 def _outcome_key(decision: Decision) -> tuple:
     conditional = decision.conditional
     refusing = decision.statements if decision.result is Result.EXPLICITLY_DENIED else ()
@@ -382,30 +408,32 @@ def _outcome_key(decision: Decision) -> tuple:
 
 def _outcomes(resource: PolicyResource, statements: list[Statement], naming: list[Statement], candidate: Candidate,
               resource_arn: str, known: KnownPrincipals) -> list[_Outcome]:
-    """What the statements `naming` the candidate grant it on the request resource, the whole policy deciding."""
+    """What the statements `naming` the candidate grant it on the request resource, the whole policy deciding.
+
+    The evaluator reads an action only to match it against each statement's Action or NotAction, to know a trust
+    action and a change to a resource AWS reserves (`reserved`): actions alike in all three are decided alike, so
+    one of them is evaluated for all (the property tests re-evaluate a sampled action of every row)."""
     service = _action_service(resource_arn)
-    allows = naming
-    denies = [statement for statement in statements if not statement.allow]
     policies = policies_for(resource, candidate.caller, known)
-    if service in RCP_SERVICES and not policies.resource_is_management_account:
-        denies += [statement for depth, level in enumerate(policies.rcps) for index, document in enumerate(level)
-                   for statement in read_statements(document, Layer.RCP, f"rcp[{depth}][{index}]")
-                   if not statement.allow]
+    governed = service in RCP_SERVICES and not policies.resource_is_management_account
+    rcp_statements = [statement for depth, level in enumerate(policies.rcps if governed else [])
+                      for index, document in enumerate(level)
+                      for statement in read_statements(document, Layer.RCP, f"rcp[{depth}][{index}]")]
+    every = statements + rcp_statements
+    denies = [statement for statement in every if not statement.allow]
     caller = parse_caller(candidate.caller)
+    decided: dict[tuple, tuple[Decision, list[Statement], list[Statement]] | None] = {}
     grouped: dict[tuple, _Outcome] = {}
     for action in actions_on(service, resource_arn):
-        if not any(action_matches(s.actions, action) != s.not_action for s in allows):
+        matched = tuple(action_matches(s.actions, action) != s.not_action for s in every)
+        signature = (matched, action.lower() in TRUST_ACTIONS, reserved_change(action, resource_arn))
+        if signature not in decided:
+            decided[signature] = _decide(resource, naming, denies, candidate, caller, action, resource_arn, known,
+                                         policies)
+        found = decided[signature]
+        if found is None:
             continue
-        request = request_for(resource, candidate.caller, action, resource_arn, known)
-        grants = [s for s in allows if _names(s, caller) and _covers(s, request)]
-        if not grants:
-            continue
-        decision = evaluate(request, policies)
-        possible = decision.allowed or (decision.conditional is not None
-                                        and decision.conditional.best_case is Result.ALLOWED)
-        if not possible and decision.result is not Result.EXPLICITLY_DENIED:
-            continue
-        refusing = [s for s in denies if _names(s, caller) and _covers(s, request)]
+        decision, grants, refusing = found
         outcome = grouped.setdefault(_outcome_key(decision), _Outcome(decision, {}, {}, []))
         outcome.grants.update({(s.policy, s.index): s for s in grants})
         outcome.denies.update({(s.policy, s.index): s for s in refusing})
