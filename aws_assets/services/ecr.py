@@ -134,6 +134,6 @@ SERVICE = Service(
     scope=Scope.REGION,
     entity_types=(ECR_REPOSITORY,),
     entity=ServiceEntity("aws_ecr", "ECR", "containers", "ecr/private-registry/repositories",
-                         members=(ECR_REPOSITORY,)),
+                         members=(), members_beyond_spec=(ECR_REPOSITORY,)),
     kind="ecr",
 )

@@ -191,6 +191,6 @@ SERVICE = Service(
     title="KMS",
     scope=Scope.REGION,
     entity_types=(KMS_KEY,),
-    entity=ServiceEntity("aws_kms", "KMS", "encryption", "kms/home", members=(KMS_KEY,)),
+    entity=ServiceEntity("aws_kms", "KMS", "encryption", "kms/home", members=(), members_beyond_spec=(KMS_KEY,)),
     kind="kms",
 )

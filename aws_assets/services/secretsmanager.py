@@ -142,7 +142,7 @@ SERVICE = Service(
     entity_types=(SECRETSMANAGER_SECRET,),
     entity=ServiceEntity(
         "aws_secretsmanager", "Secrets Manager", "secrets", "secretsmanager/listsecrets",
-        members=(SECRETSMANAGER_SECRET,),
+        members=(), members_beyond_spec=(SECRETSMANAGER_SECRET,),
     ),
     kind="secretsmanager",
 )

@@ -195,6 +195,8 @@ SERVICE = Service(
     title="SNS",
     scope=Scope.REGION,
     entity_types=(SNS_TOPIC, SNS_SUBSCRIPTION),
-    entity=ServiceEntity("aws_sns", "SNS", "messaging", "sns/v3/home", members=(SNS_TOPIC, SNS_SUBSCRIPTION)),
+    entity=ServiceEntity(
+        "aws_sns", "SNS", "messaging", "sns/v3/home", members=(), members_beyond_spec=(SNS_TOPIC, SNS_SUBSCRIPTION)
+    ),
     kind="sns",
 )

@@ -187,6 +187,6 @@ SERVICE = Service(
     title="SQS",
     scope=Scope.REGION,
     entity_types=(SQS_QUEUE,),
-    entity=ServiceEntity("aws_sqs", "SQS", "messaging", "sqs/v3/home", members=(SQS_QUEUE,)),
+    entity=ServiceEntity("aws_sqs", "SQS", "messaging", "sqs/v3/home", members=(), members_beyond_spec=(SQS_QUEUE,)),
     kind="sqs",
 )
