@@ -84,7 +84,6 @@ def key_row(details: KeyDetails, aliases: dict[str, list[str]], region: str) -> 
     return {
         "_key": details.key_arn,
         "name": details.key_id,
-        "displayName": names[0] if names else None,
         "arn": details.key_arn,
         "webLink": _console(details.key_id, metadata.get("KeyManager"), region),
         "createdOn": metadata.get("CreationDate"),

@@ -76,7 +76,6 @@ def topic_row(details: TopicDetails, region: str) -> dict[str, Any]:
     policy = attributes.get("Policy")
     return {
         **row,
-        "displayName": attributes.get("DisplayName") or None,
         "topicDisplayName": attributes.get("DisplayName") or None,
         "owner": attributes.get("Owner"),
         "encrypted": bool(attributes.get("KmsMasterKeyId")),

@@ -40,15 +40,14 @@ def test_topics_with_encryption_subscriptions_and_policy(account_session, region
     assert sorted(row["_key"] for row in rows.values()) == [f"{TOPIC_ARN}:alerts", f"{TOPIC_ARN}:events.fifo"]
     alerts = rows["alerts"]
     assert alerts["_class"] == ["Channel"]
-    assert (alerts["displayName"], alerts["topicDisplayName"], alerts["owner"]) == ("Alerts", "Alerts", ACCOUNT_ID)
+    assert (alerts["topicDisplayName"], alerts["owner"]) == ("Alerts", ACCOUNT_ID)
     assert (alerts["encrypted"], alerts["kmsKeyId"], alerts["fifo"]) == (True, "alias/ops", False)
     statement = json.loads(alerts["policy"])["Statement"][0]
     assert statement["Principal"] == {"AWS": f"arn:aws:iam::{OUTSIDE_ACCOUNT}:root"}
     assert dict(alerts["tags"]) == {"team": "ops"}
     assert alerts["subscriptionsConfirmed"] is not None
     fifo = rows["events.fifo"]
-    assert (fifo["fifo"], fifo["encrypted"], fifo["kmsKeyId"], fifo["displayName"]) == (True, False, None,
-                                                                                       "events.fifo")
+    assert (fifo["fifo"], fifo["encrypted"], fifo["kmsKeyId"], fifo["topicDisplayName"]) == (True, False, None, None)
     assert json.loads(fifo["policy"])["Statement"]  # AWS's default topic policy: the owner account only
     assert all(row["collectionErrors"] == [] for row in rows.values())
     assert seeded["alerts"] == alerts["_key"]
@@ -79,7 +78,7 @@ def test_a_refused_attribute_read_keeps_the_topic(account_session, regional):
 
     alerts = rows["alerts"]
     assert alerts["collectionErrors"] == ["sns:GetTopicAttributes: AuthorizationError"]
-    assert (alerts["policy"], alerts["encrypted"], alerts["displayName"]) == (None, None, "alerts")
+    assert (alerts["policy"], alerts["encrypted"], alerts["topicDisplayName"]) == (None, None, None)
     assert dict(alerts["tags"]) == {"team": "ops"}
     assert rows["events.fifo"]["policy"] is not None
 
