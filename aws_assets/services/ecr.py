@@ -6,7 +6,6 @@ repository, concurrently, ecr:GetRepositoryPolicy and ecr:ListTagsForResource. I
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -22,7 +21,7 @@ from aws_assets.model.entity import (
     string,
     strings,
 )
-from aws_assets.services.common import console_link, tags_from_list
+from aws_assets.services.common import console_link, policy_json, tags_from_list
 
 DESCRIBE_REPOSITORIES_PAGE_SIZE = 1000  # the most DescribeRepositories answers per call
 REPOSITORY_MISSING = "RepositoryNotFoundException"
@@ -64,7 +63,7 @@ def repository_row(details: RepositoryDetails, region: str) -> dict[str, Any]:
         "encrypted": True,
         "encryptionType": encryption.get("encryptionType", "AES256"),
         "kmsKeyId": encryption.get("kmsKey"),
-        "policy": json.dumps(json.loads(details.policy), sort_keys=True) if details.policy else None,
+        "policy": policy_json(details.policy),
         "collectionErrors": details.errors,
     }
 

@@ -9,7 +9,6 @@ Decrypt, GenerateDataKey, Sign, ...) is ever called.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -27,7 +26,7 @@ from aws_assets.model.entity import (
     strings,
     timestamp,
 )
-from aws_assets.services.common import console_link, tags_from_list
+from aws_assets.services.common import console_link, policy_json, tags_from_list
 
 # The most ListKeys and ListAliases return per call.
 LIST_PAGE_SIZE = 1000
@@ -68,10 +67,6 @@ def rotatable(metadata: dict[str, Any]) -> bool:
     return key_spec == ROTATABLE_KEY_SPEC and not metadata.get("CustomKeyStoreId")
 
 
-def normalized_policy(text: str | None) -> str | None:
-    return json.dumps(json.loads(text), sort_keys=True) if text else None
-
-
 def _console(key_id: str, key_manager: str | None, region: str) -> str:
     page = "defaultKeys" if key_manager == "AWS" else "keys"
     return console_link(f"kms/home#/kms/{page}/{key_id}", region)
@@ -104,7 +99,7 @@ def key_row(details: KeyDetails, aliases: dict[str, list[str]], region: str) -> 
         "rotationEnabled": rotation.get("KeyRotationEnabled"),
         "rotationPeriodInDays": rotation.get("RotationPeriodInDays"),
         "aliases": names,
-        "policy": normalized_policy(details.policy),
+        "policy": policy_json(details.policy),
         "collectionErrors": details.errors,
     }
 

@@ -7,7 +7,6 @@ GetSecretValue and BatchGetSecretValue are never called, nor ListSecretVersionId
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -25,7 +24,7 @@ from aws_assets.model.entity import (
     strings,
     timestamp,
 )
-from aws_assets.services.common import console_link, tags_from_list
+from aws_assets.services.common import console_link, policy_json, tags_from_list
 
 LIST_SECRETS_PAGE_SIZE = 100  # the most ListSecrets answers per call
 
@@ -70,7 +69,7 @@ def secret_row(details: SecretDetails, region: str) -> dict[str, Any]:
         "deletedDate": secret.get("DeletedDate"),
         "owningService": secret.get("OwningService"),
         "primaryRegion": secret.get("PrimaryRegion"),
-        "policy": json.dumps(json.loads(details.policy), sort_keys=True) if details.policy else None,
+        "policy": policy_json(details.policy),
         "collectionErrors": details.errors,
     }
 

@@ -9,7 +9,6 @@ or secret-bearing (URLs may carry tokens) and are never stored: the protocol say
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -26,7 +25,7 @@ from aws_assets.model.entity import (
     string,
     strings,
 )
-from aws_assets.services.common import console_link, tags_from_list
+from aws_assets.services.common import console_link, policy_json, tags_from_list
 
 # Protocols whose endpoint is an AWS resource's ARN.
 ARN_ENDPOINT_PROTOCOLS = frozenset({"sqs", "lambda", "firehose", "application"})
@@ -73,7 +72,6 @@ def topic_row(details: TopicDetails, region: str) -> dict[str, Any]:
     attributes = details.attributes
     if attributes is None:
         return row
-    policy = attributes.get("Policy")
     return {
         **row,
         "topicDisplayName": attributes.get("DisplayName") or None,
@@ -83,7 +81,7 @@ def topic_row(details: TopicDetails, region: str) -> dict[str, Any]:
         "contentBasedDeduplication": flag(attributes.get("ContentBasedDeduplication")),
         "subscriptionsConfirmed": count(attributes.get("SubscriptionsConfirmed")),
         "subscriptionsPending": count(attributes.get("SubscriptionsPending")),
-        "policy": json.dumps(json.loads(policy), sort_keys=True) if policy else None,
+        "policy": policy_json(attributes.get("Policy")),
     }
 
 

@@ -26,7 +26,7 @@ from aws_assets.model.entity import (
     strings,
     timestamp,
 )
-from aws_assets.services.common import console_link
+from aws_assets.services.common import console_link, policy_json
 
 # ListQueues answers at most 1,000 queues, and pages only when MaxResults is given.
 LIST_QUEUES_PAGE_SIZE = 1000
@@ -74,10 +74,6 @@ def flag(text: str | None) -> bool | None:
     return None if text is None else text.lower() == "true"
 
 
-def normalized(text: str | None) -> str | None:
-    return json.dumps(json.loads(text), sort_keys=True) if text else None
-
-
 def encryption(attributes: dict[str, str]) -> str | None:
     if attributes.get("KmsMasterKeyId"):
         return "SSE-KMS"
@@ -120,7 +116,7 @@ def queue_row(details: QueueDetails, region: str) -> dict[str, Any]:
         "contentBasedDeduplication": flag(attributes.get("ContentBasedDeduplication")),
         "deadLetterTargetArn": redrive.get("deadLetterTargetArn"),
         "maxReceiveCount": number(redrive.get("maxReceiveCount")) if "maxReceiveCount" in redrive else None,
-        "policy": normalized(attributes.get("Policy")),
+        "policy": policy_json(attributes.get("Policy")),
     }
 
 
