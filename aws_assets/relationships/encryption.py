@@ -40,21 +40,22 @@ def uses_kms_key(entity_type: str, column: str, what: str) -> RelationshipType:
     )
 
 
-# None is in the integration spec, which has no KMS; JupiterOne's live graph has those of S3 buckets, DB instances,
-# RDS clusters and DynamoDB tables (and Queue USES CryptoKey between the classes); the rest read the same kind of
-# column.
+# Entity type -> (the column naming its KMS key, what the key encrypts). None is in the integration spec, which has no
+# KMS; JupiterOne's live graph has those of S3 buckets, DB instances, RDS clusters and DynamoDB tables (and Queue USES
+# CryptoKey between the classes); the rest read the same kind of column.
+KEY_COLUMNS: dict[str, tuple[str, str]] = {
+    "aws_s3_bucket": ("kmsKeyId", "the bucket's objects by default"),
+    "aws_db_instance": ("kmsKeyId", "the instance's storage"),
+    "aws_rds_cluster": ("kmsKeyId", "the cluster's storage"),
+    "aws_dynamodb_table": ("kmsKeyArn", "the table"),
+    "aws_sqs_queue": ("kmsKeyId", "the queue's messages (SSE-KMS)"),
+    "aws_ebs_volume": ("kmsKeyId", "the volume"),
+    "aws_lambda_function": ("kmsKeyArn", "the function's environment variables"),
+    "aws_sns_topic": ("kmsKeyId", "the topic's messages"),
+    "aws_secretsmanager_secret": ("kmsKeyId", "the secret's values"),
+    "aws_ecr_repository": ("kmsKeyId", "the repository's images"),
+}
+
 RELATIONSHIPS = tuple(
-    uses_kms_key(entity_type, column, what)
-    for entity_type, column, what in (
-        ("aws_s3_bucket", "kmsKeyId", "the bucket's objects by default"),
-        ("aws_db_instance", "kmsKeyId", "the instance's storage"),
-        ("aws_rds_cluster", "kmsKeyId", "the cluster's storage"),
-        ("aws_dynamodb_table", "kmsKeyArn", "the table"),
-        ("aws_sqs_queue", "kmsKeyId", "the queue's messages (SSE-KMS)"),
-        ("aws_ebs_volume", "kmsKeyId", "the volume"),
-        ("aws_lambda_function", "kmsKeyArn", "the function's environment variables"),
-        ("aws_sns_topic", "kmsKeyId", "the topic's messages"),
-        ("aws_secretsmanager_secret", "kmsKeyId", "the secret's values"),
-        ("aws_ecr_repository", "kmsKeyId", "the repository's images"),
-    )
+    uses_kms_key(entity_type, column, what) for entity_type, (column, what) in KEY_COLUMNS.items()
 )
