@@ -32,6 +32,7 @@ from typing import Any
 
 from aws_assets.analysis.evaluation import TRUST_ACTIONS, PolicySet
 from aws_assets.analysis.organization_policies import (
+    ORGANIZATION_COLUMNS,
     OrganizationPolicies,
     OrganizationTreeError,
     organization_policies,
@@ -45,8 +46,6 @@ Row = Mapping[str, Any]
 USERS, GROUPS, ROLES, MANAGED_POLICIES = "aws_iam_user", "aws_iam_group", "aws_iam_role", "aws_iam_policy"
 INLINE_POLICIES = {"aws_iam_user_policy": "userArn", "aws_iam_group_policy": "groupArn",
                    "aws_iam_role_policy": "roleArn"}  # table -> its owner's ARN column
-ORGANIZATION_TABLES = ("aws_organization", "aws_organization_root", "aws_organizational_unit",
-                       "aws_organization_account", "aws_organizations_policy")
 TRUST_POLICY = "trustPolicy"  # aws_iam_role's column: the role's resource policy for sts:AssumeRole*
 KEY_MANAGER = "keyManager"  # a KMS key's: AWS for an AWS managed key, which RCPs do not govern
 SERVICE_LINKED_PATH = "/aws-service-role/"
@@ -62,13 +61,6 @@ PRINCIPAL_COLUMNS = {
             TRUST_POLICY, "serviceLinked"),
     MANAGED_POLICIES: ("arn", "document"),
     **{table: ("_key", "document", owner) for table, owner in INLINE_POLICIES.items()},
-}
-ORGANIZATION_COLUMNS = {
-    "aws_organization": ("organizationId", "managementAccountId"),
-    "aws_organization_root": ("rootId", "enabledPolicyTypes"),
-    "aws_organizational_unit": ("organizationalUnitId", "parentId"),
-    "aws_organization_account": ("memberAccountId", "parentId", "organizationId", "managementAccount"),
-    "aws_organizations_policy": ("policyId", "arn", "policyType", "document", "targetIds"),
 }
 RESOURCE_COLUMNS = ("arn", "accountId", "tags")
 
@@ -187,7 +179,7 @@ class PolicyIndex:
                         for principal in (*self.users.values(), *self.roles.values())}
         self._principals = [*self.users.values(), *self.roles.values()]
         self.accounts = {principal.account for principal in self._principals}
-        self.organizations: OrganizationPolicies = organization_policies(*(rows(t) for t in ORGANIZATION_TABLES))
+        self.organizations: OrganizationPolicies = organization_policies(*(rows(t) for t in ORGANIZATION_COLUMNS))
         self.resources: dict[str, Resource] = {}
         self.trusts: dict[str, Policy | None] = {}  # role ARN -> its trust policy, read when a request needs it
         self.policy_columns = resource_policy_columns()

@@ -65,7 +65,8 @@ from aws_assets.analysis.evaluation import (
     evaluate,
 )
 from aws_assets.analysis.matching import action_matches, not_principal_exempts, principal_grant, resource_matches
-from aws_assets.analysis.organization_policies import OrganizationPolicies, organization_policies
+from aws_assets.analysis.organization_policies import ORGANIZATION_COLUMNS, OrganizationPolicies, organization_policies
+from aws_assets.analysis.policy_sets import KEY_MANAGER, ROLES, TRUST_POLICY
 from aws_assets.analysis.request import Caller, CallerKind, Request, arn_account, arn_service, parse_caller
 from aws_assets.analysis.reserved import reserved_change
 from aws_assets.analysis.statements import Layer, Policy, Statement, read_statements
@@ -74,7 +75,7 @@ from aws_assets.model.entity import Column, boolean, json_text, schema_of, strin
 from aws_assets.services.catalog import ENTITY_TYPES
 
 RESOURCE_ACCESS_TABLE = "resource_access"
-ROLE_TYPE, TRUST_POLICY = "aws_iam_role", "trustPolicy"
+ROLE_TYPE = ROLES
 ANONYMOUS = "anonymous"
 ACCOUNT_ID = re.compile(r"[0-9]{12}")
 SERVICE_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn")
@@ -146,6 +147,7 @@ class PolicyResource:
     region: str
     policy_column: str
     document: str
+    aws_managed_key: bool = False  # an AWS managed KMS key, which RCPs do not govern
 
 
 @dataclass(frozen=True)
@@ -182,19 +184,15 @@ class Candidate:
 
 def resource_policy_columns() -> dict[str, tuple[str, ...]]:
     """Table -> the columns the analysis reads of it: each resource type with a resource policy, and the roles."""
-    columns: dict[str, tuple[str, ...]] = {name: ("_key", "arn", "accountId", "region", entity_type.resource_policy)
-               for name, entity_type in ENTITY_TYPES.items() if entity_type.resource_policy}
+    columns: dict[str, tuple[str, ...]] = {
+        name: ("_key", "arn", "accountId", "region",
+               *(KEY_MANAGER for column in entity_type.all_columns if column.name == KEY_MANAGER),
+               entity_type.resource_policy)
+        for name, entity_type in ENTITY_TYPES.items() if entity_type.resource_policy}
     columns[ROLE_TYPE] = ("_key", "arn", "accountId", "region", TRUST_POLICY)
     return columns
 
 
-ORGANIZATION_COLUMNS: dict[str, tuple[str, ...]] = {
-    "aws_organization": ("organizationId", "managementAccountId"),
-    "aws_organization_root": ("rootId", "enabledPolicyTypes"),
-    "aws_organizational_unit": ("organizationalUnitId", "parentId"),
-    "aws_organization_account": ("memberAccountId", "parentId", "organizationId", "managementAccount"),
-    "aws_organizations_policy": ("policyId", "arn", "policyType", "document", "targetIds"),
-}
 PRINCIPAL_COLUMNS: dict[str, tuple[str, ...]] = {"aws_account": ("accountId",), "aws_iam_user": ("arn",)}
 
 
@@ -232,7 +230,7 @@ def policy_resources(tables: Mapping[str, Iterable[Row]]) -> list[PolicyResource
         for row in tables.get(table, ()):
             if row[column] and row["arn"]:
                 found.append(PolicyResource(row["_key"], table, row["arn"], row["accountId"], row["region"], column,
-                                            row[column]))
+                                            row[column], aws_managed_key=row.get(KEY_MANAGER) == "AWS"))
     return found
 
 
@@ -253,6 +251,7 @@ def policies_for(resource: PolicyResource, caller: str, known: KnownPrincipals) 
         rcps=known.organization.rcps(resource.account_id),
         resource=Policy(resource.policy_column, resource.document),
         resource_is_management_account=known.organization.is_management_account(resource.account_id),
+        resource_is_aws_managed_key=resource.aws_managed_key,
     )
 
 

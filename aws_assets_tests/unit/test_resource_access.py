@@ -455,3 +455,20 @@ def test_a_key_policy_is_read_like_any_resource_policy():
     assert "kms:ScheduleKeyDeletion" in rows[PROD]["actions"] and not rows[PROD]["external"]
     assert all(action.startswith("kms:") for action in rows[PROD]["actions"])
     assert found(list(rows.values())) == {"AWS-ACCESS-003": [key]}
+
+
+def test_rcps_do_not_govern_an_aws_managed_key():
+    key = f"arn:aws:kms:us-east-1:{PROD}:key/0000abcd-12ab-34cd-56ef-1234567890ab"
+    policy = document({"Sid": "Partner decrypts", "Effect": "Allow",
+                       "Principal": {"AWS": f"arn:aws:iam::{OUTSIDE}:root"}, "Action": "kms:Decrypt", "Resource": "*"})
+    keys_to_org = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Deny", "Principal": "*", "Action": "kms:*", "Resource": "*",
+        "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": ORG}}}]}
+    known = known_principals(organization_tables(keys_to_org), {})
+    decisions = {}
+    for managed in (False, True):
+        resource = PolicyResource(key, "aws_kms_key", key, PROD, "us-east-1", "keyPolicy", policy,
+                                  aws_managed_key=managed)
+        (row,) = resource_access_rows([resource], known)
+        decisions[managed] = row["decision"]
+    assert decisions == {False: "ExplicitlyDenied", True: "Allowed"}
