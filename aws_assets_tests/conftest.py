@@ -117,12 +117,14 @@ def serve_in_pages(
     items_for: Callable[[dict], list],
     token: str,
     next_token: str | None = None,
+    more_results: str | None = None,
 ) -> None:
     """Answer `operation` one item per page, as AWS pages it where moto answers all at once.
 
     `service` is named as botocore's events name it (`api-gateway`, `lambda`, `rds`); `items_for` gives the items
     for the request's parameters; the request's `token` names the page asked for and the response's `next_token`
-    (`token` unless AWS names it otherwise, e.g. Marker and NextMarker) the page after it.
+    (`token` unless AWS names it otherwise, e.g. Marker and NextMarker) the page after it; `more_results` names the
+    flag saying whether more pages follow, for APIs that have one (KMS's `Truncated`).
     """
 
     def remember_request(params, context, **_):
@@ -133,10 +135,30 @@ def serve_in_pages(
         body = {result_key: items[page:page + 1]}
         if page + 1 < len(items):
             body[next_token or token] = str(page + 1)
+        if more_results:
+            body[more_results] = page + 1 < len(items)
         return AWSResponse("https://moto.test", 200, {}, None), body
 
     collection.session.events.register(f"before-parameter-build.{service}.{operation}", remember_request)
     collection.session.events.register_last(f"before-call.{service}.{operation}", answer_page)
+
+
+def refuse(
+    collection: PartitionCollection, service: str, operation: str, code: str, when: Callable[[dict], bool]
+) -> None:
+    """Answer `operation` with AWS's error `code` when `when(request parameters)` holds; moto answers the rest."""
+
+    def remember_request(params, context, **_):
+        context["test_refused"] = when(params)
+
+    def answer(context, **_):
+        if not context.get("test_refused"):
+            return None
+        error = {"Error": {"Code": code, "Message": "refused by the test"}, "ResponseMetadata": {"HTTPStatusCode": 400}}
+        return AWSResponse("https://moto.test", 400, {}, None), error
+
+    collection.session.events.register(f"before-parameter-build.{service}.{operation}", remember_request)
+    collection.session.events.register_last(f"before-call.{service}.{operation}", answer)
 
 
 @pytest.fixture

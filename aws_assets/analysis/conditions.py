@@ -7,10 +7,10 @@
   and the Arn operators take `*` and `?`; String, Bool and Arn values may hold policy variables.
 - A key the request does not hold: false, but true under a negated operator (`StringNotEquals`, `NotIpAddress`,
   ...), under `...IfExists` and under `ForAllValues:`; `ForAnyValue:` is false; `Null` tests exactly that.
-  Those rules apply as written to keys known to be absent (`request.ABSENT`). For a key the request is merely
-  silent about (`request.MISSING`: the lake does not know it), `...IfExists`, `Null` and `ForAllValues:` keep their
-  documented meaning, and every other operator is unknown, naming the key: the decision says what it would be
-  either way rather than guess.
+  Those rules apply as written to keys known to be absent (`request.ABSENT`). A key the request is merely silent
+  about (`request.MISSING`: the lake does not know it) may be absent or hold any value, so every operator on it is
+  unknown, `...IfExists`, `Null` and `ForAllValues:` included, naming the key: the decision says what it would be
+  either way rather than guess (an Allow `BoolIfExists aws:MultiFactorAuthPresent true` is not silently granted).
 - A multi-valued key under a plain operator holds when any value matches (none, for a negated operator).
 - An operator IAM does not know, or a malformed block, is false: IAM refuses such a policy, so it never applies.
 """
@@ -136,6 +136,9 @@ def _operator_holds(operator: str, key: str, policy_values: list[str], lookup: K
     if name not in OPERATORS or (name == "null" and (if_exists or set_operator)):
         return False
     found = lookup(key)
+    if found is MISSING:
+        # The request may lack the key or hold any value of it: only the policy's other keys can decide.
+        return unknown(key)
     present = isinstance(found, list) and bool(found)
     if name == "null":
         return any(present != (value.lower() == "true") for value in policy_values)
@@ -143,10 +146,8 @@ def _operator_holds(operator: str, key: str, policy_values: list[str], lookup: K
     if not present:
         if if_exists or set_operator == FOR_ALL_VALUES:
             return True
-        if set_operator == FOR_ANY_VALUE and found is not MISSING:
+        if set_operator == FOR_ANY_VALUE:
             return False
-        if found is MISSING:
-            return unknown(key)
         assert found is ABSENT or found == []
         return negated
     assert isinstance(found, list)

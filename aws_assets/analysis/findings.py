@@ -23,6 +23,15 @@ Choices a reviewer should know:
   AWS principal in an account that is not ingested must be asked for `sts:ExternalId` (redacted values count: the
   collector hides the value, not the condition). A trust policy the engine cannot read is a finding of its own,
   never a silent gap, and so is an identity policy the IAM policy engine (`aws_assets.analysis.policy`) cannot read.
+- External access (`AWS-ACCESS-*`) follows IAM Access Analyzer: a finding on each resource that a principal outside
+  the zone of trust (the account, or its organisation: `aws_assets.analysis.zone_of_trust`) may use through its
+  resource-based policy or trust policy, read from the `resource_access` table, where the evaluator decided every
+  row. One rule per kind of exposure rather than per resource family: the severity is the exposure's (everyone,
+  unconditionally or under conditions that do not restrict who; another account or organisation; an identity
+  provider; a service acting for any account), the fix is the same for every family, and a type that declares a
+  resource policy is covered without a new rule. A resource public and shared with another account has a finding
+  of each rule. Trust findings (`AWS-IAM-001`, `002`) stay: they judge the trust engine's edges, with its
+  ExternalId rule.
 - A value that was not collected (None: the call was denied) never raises a finding: the rules flag what the lake
   shows, and `collectionErrors` says what it could not see.
 - Members of an Aurora (or Multi-AZ) cluster share the cluster's storage: an unencrypted cluster is one finding on
@@ -46,7 +55,17 @@ from typing import Any
 import pyarrow as pa
 
 from aws_assets.analysis.access_graph import POLICY_TABLES
+from aws_assets.analysis.evaluation import Result
 from aws_assets.analysis.policy import PolicyAnalysis, parse_identity_policy
+from aws_assets.analysis.resource_access import (
+    ACCOUNT,
+    EVERYONE,
+    FEDERATED,
+    ORGANIZATION,
+    PRINCIPAL,
+    RESOURCE_ACCESS_TABLE,
+    SERVICE,
+)
 from aws_assets.analysis.trust import (
     ACCOUNT_TYPE,
     ASSUME_ACTIONS,
@@ -643,6 +662,51 @@ def detect_unencrypted_table(inputs: RuleInputs) -> Iterator[Detection]:
             )
 
 
+# ---- external access ---------------------------------------------------------------------------------------------
+
+EXTERNAL_ACCESS_READS = {RESOURCE_ACCESS_TABLE: (
+    "resourceKey", "resourceType", "resourceArn", "accountId", "region", "principal", "principalKind",
+    "principalAccount", "principalOrgId", "external", "zoneOfTrust", "actions", "conditions", "conditional",
+    "decision", "statements",
+)}
+
+
+def _external_access(kinds: frozenset[str], conditional: bool | None) -> Callable[[RuleInputs], Iterator[Detection]]:
+    """One detection per resource that a principal of `kinds` outside the zone of trust may use (allowed, or
+    allowed when conditions hold; `conditional` None: either), with every such access as evidence."""
+
+    def detect(inputs: RuleInputs) -> Iterator[Detection]:
+        by_resource: dict[str, list[Row]] = {}
+        for row in inputs.rows(RESOURCE_ACCESS_TABLE):
+            may = row["decision"] == Result.ALLOWED.value or row["conditional"] is True
+            wanted = conditional is None or row["conditional"] is conditional
+            if row["external"] is True and may and wanted and row["principalKind"] in kinds:
+                by_resource.setdefault(row["resourceKey"], []).append(row)
+        for key, rows in sorted(by_resource.items()):
+            first = rows[0]
+            yield Detection(first["resourceType"], first["accountId"], first["region"], key, {
+                "resourceArn": first["resourceArn"],
+                "zoneOfTrust": first["zoneOfTrust"],
+                "access": [{
+                    "principal": row["principal"], "principalKind": row["principalKind"],
+                    "principalAccount": row["principalAccount"], "principalOrgId": row["principalOrgId"],
+                    "actions": list(row["actions"] or ()), "conditions": json.loads(row["conditions"] or "[]"),
+                    "decision": row["decision"], "conditional": row["conditional"],
+                    "statements": json.loads(row["statements"] or "[]"),
+                } for row in rows],
+            })
+
+    return detect
+
+
+_REMEDIATION = (
+    " Fix: remove the statement or narrow its Principal to principals of the zone, or require a condition that "
+    "keeps callers inside it (`aws:PrincipalOrgID`, `aws:PrincipalAccount`, `aws:SourceAccount`/`aws:SourceArn` "
+    "for a service), in the Allow or in a \"Deny unless\" statement (or an RCP). The zone of trust is the "
+    "account or its organisation (`zoneOfTrust` in the instances file). Evidence: each access with its principal, "
+    "the exact actions, the conditions and the statements, from the `resource_access` table."
+)
+
 # ---- the rules ---------------------------------------------------------------------------------------------------
 
 _PLACE = ("_key", "accountId", "region")
@@ -735,6 +799,42 @@ RULES: tuple[Rule, ...] = (
             "ignorePublicAcls", "blockPublicPolicy", "restrictPublicBuckets", "accountBlockPublicAccess",
         )},
         detect_public_bucket,
+    ),
+    Rule(
+        "AWS-ACCESS-001", "critical", "Resource public to everyone",
+        "A resource-based policy (S3 bucket, Lambda function, API Gateway, KMS key, SQS queue, SNS topic, secret, "
+        "ECR repository, any type declaring one, or a role's trust) lets everyone (`*`, `{\"AWS\": \"*\"}`, "
+        "NotPrincipal) use it with no condition, as IAM Access Analyzer's public findings; RCPs and Denies applied."
+        + _REMEDIATION,
+        EXTERNAL_ACCESS_READS, _external_access(frozenset({EVERYONE}), False),
+    ),
+    Rule(
+        "AWS-ACCESS-002", "high", "Resource public to everyone under conditions that do not restrict who",
+        "A resource-based policy lets everyone use the resource when conditions hold that do not keep the callers "
+        "inside the zone of trust (`aws:SourceIp`, `aws:SecureTransport`, `sts:ExternalId`, ...): anyone meeting "
+        "them is in, as Access Analyzer judges it." + _REMEDIATION,
+        EXTERNAL_ACCESS_READS, _external_access(frozenset({EVERYONE}), True),
+    ),
+    Rule(
+        "AWS-ACCESS-003", "medium", "Resource shared with an account or organisation outside the zone of trust",
+        "A resource-based policy (or a role's trust policy) grants an account, an IAM user or role of an account, or "
+        "every principal of an organisation (`aws:PrincipalOrgID`) outside the zone of trust, with or without "
+        "conditions that leave them outside." + _REMEDIATION,
+        EXTERNAL_ACCESS_READS, _external_access(frozenset({ACCOUNT, PRINCIPAL, ORGANIZATION}), None),
+    ),
+    Rule(
+        "AWS-ACCESS-004", "medium", "Resource shared with a federated identity",
+        "A resource-based policy or trust policy grants an identity provider (SAML, OIDC, Cognito, a web identity "
+        "provider): its users are outside the zone of trust, as Access Analyzer reports them." + _REMEDIATION,
+        EXTERNAL_ACCESS_READS, _external_access(frozenset({FEDERATED}), None),
+    ),
+    Rule(
+        "AWS-ACCESS-005", "low", "Resource usable by an AWS service on behalf of any account",
+        "A resource-based policy grants an AWS service principal without `aws:SourceAccount`, `aws:SourceArn` or "
+        "`aws:SourceOrgID` pinned to the zone of trust: the service may use the resource for another account's "
+        "resources (the confused deputy). A role trusted by a service is not flagged: passing the role takes "
+        "`iam:PassRole` in its account." + _REMEDIATION,
+        EXTERNAL_ACCESS_READS, _external_access(frozenset({SERVICE}), None),
     ),
     Rule(
         "AWS-RDS-001", "medium", "Unencrypted RDS database",

@@ -25,6 +25,15 @@ RCP = "RESOURCE_CONTROL_POLICY"
 
 Row = Mapping[str, Any]
 
+# The columns read of each organisation table, in the order `organization_policies` takes the tables.
+ORGANIZATION_COLUMNS: dict[str, tuple[str, ...]] = {
+    "aws_organization": ("organizationId", "managementAccountId"),
+    "aws_organization_root": ("rootId", "enabledPolicyTypes"),
+    "aws_organizational_unit": ("organizationalUnitId", "parentId"),
+    "aws_organization_account": ("memberAccountId", "parentId", "organizationId", "managementAccount"),
+    "aws_organizations_policy": ("policyId", "arn", "policyType", "document", "targetIds"),
+}
+
 
 class OrganizationTreeError(ValueError):
     """The tree the lake holds has a loop or a parent it does not hold: the levels of an account are unknown."""

@@ -32,6 +32,7 @@ from typing import Any
 
 from aws_assets.analysis.evaluation import TRUST_ACTIONS, PolicySet
 from aws_assets.analysis.organization_policies import (
+    ORGANIZATION_COLUMNS,
     OrganizationPolicies,
     OrganizationTreeError,
     organization_policies,
@@ -45,8 +46,6 @@ Row = Mapping[str, Any]
 USERS, GROUPS, ROLES, MANAGED_POLICIES = "aws_iam_user", "aws_iam_group", "aws_iam_role", "aws_iam_policy"
 INLINE_POLICIES = {"aws_iam_user_policy": "userArn", "aws_iam_group_policy": "groupArn",
                    "aws_iam_role_policy": "roleArn"}  # table -> its owner's ARN column
-ORGANIZATION_TABLES = ("aws_organization", "aws_organization_root", "aws_organizational_unit",
-                       "aws_organization_account", "aws_organizations_policy")
 TRUST_POLICY = "trustPolicy"  # aws_iam_role's column: the role's resource policy for sts:AssumeRole*
 KEY_MANAGER = "keyManager"  # a KMS key's: AWS for an AWS managed key, which RCPs do not govern
 SERVICE_LINKED_PATH = "/aws-service-role/"
@@ -62,13 +61,6 @@ PRINCIPAL_COLUMNS = {
             TRUST_POLICY, "serviceLinked"),
     MANAGED_POLICIES: ("arn", "document"),
     **{table: ("_key", "document", owner) for table, owner in INLINE_POLICIES.items()},
-}
-ORGANIZATION_COLUMNS = {
-    "aws_organization": ("organizationId", "managementAccountId"),
-    "aws_organization_root": ("rootId", "enabledPolicyTypes"),
-    "aws_organizational_unit": ("organizationalUnitId", "parentId"),
-    "aws_organization_account": ("memberAccountId", "parentId", "organizationId", "managementAccount"),
-    "aws_organizations_policy": ("policyId", "arn", "policyType", "document", "targetIds"),
 }
 RESOURCE_COLUMNS = ("arn", "accountId", "tags")
 
@@ -187,7 +179,7 @@ class PolicyIndex:
                         for principal in (*self.users.values(), *self.roles.values())}
         self._principals = [*self.users.values(), *self.roles.values()]
         self.accounts = {principal.account for principal in self._principals}
-        self.organizations: OrganizationPolicies = organization_policies(*(rows(t) for t in ORGANIZATION_TABLES))
+        self.organizations: OrganizationPolicies = organization_policies(*(rows(t) for t in ORGANIZATION_COLUMNS))
         self.resources: dict[str, Resource] = {}
         self.trusts: dict[str, Policy | None] = {}  # role ARN -> its trust policy, read when a request needs it
         self.policy_columns = resource_policy_columns()
@@ -318,12 +310,14 @@ class PolicyIndex:
             return [], [], organizations.is_management_account(account), organizations.organization_of[account], None
 
     def assemble(self, principal_arn: str, action: str, resource_arn: str,
-                 context: Mapping[str, ContextValue] | None = None, outside: bool = False) -> Assembled:
+                 context: Mapping[str, ContextValue] | None = None, outside: bool = False,
+                 context_complete: bool = False) -> Assembled:
         """The request and its policy set. A principal the lake holds is required unless the caller has no IAM
         policies of its own (a service, an identity provider, `anonymous`, an account's root), raising
         `UnknownPrincipal`; with `outside`, an IAM user or role the lake does not hold is taken to be allowed by
         its own account's policies (what the resource's side allows it is then the answer). A resource the lake
-        does not hold is evaluated without a resource policy."""
+        does not hold is evaluated without a resource policy. With `context_complete`, a context key neither given
+        nor known from the lake is absent from the request rather than unknown."""
         caller = parse_caller(principal_arn)
         notes: list[str] = []
         principal = self.principal(principal_arn)
@@ -361,6 +355,7 @@ class PolicyIndex:
             principal_org_id=principal_org, principal_org_paths=principal_paths,
             resource_org_id=resource_org, resource_org_paths=resource_paths,
             role_arn=principal.arn if principal is not None and principal.table == ROLES else None,
+            context_complete=context_complete,
         )
         service_linked = principal is not None and (
             bool(row.get("serviceLinked")) or (row.get("path") or "").startswith(SERVICE_LINKED_PATH))

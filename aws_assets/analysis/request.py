@@ -111,6 +111,8 @@ class Request:
     account, so give `resource_account` for a bucket of another account (without it the bucket is taken to be the
     caller's). `principal_tags` / `resource_tags`, when given, are the whole tag set: a tag they lack is absent.
     `role_arn` is the role behind a session with its path (`aws:PrincipalArn`), derived without a path if not given.
+    `context_complete` says the context is the request's whole context (as in a real request, or a simulation that
+    gives every key): a key it lacks is absent rather than unknown.
     """
 
     principal_arn: str
@@ -126,6 +128,9 @@ class Request:
     resource_org_id: str | None = None
     resource_org_paths: list[str] | None = None
     role_arn: str | None = None
+    # True: the context holds every key the request has, so a key neither given nor derived is absent (AWS's rules
+    # for an absent key apply); False: such a key is unknown and conditions reading it leave the decision conditional.
+    context_complete: bool = False
 
     def __post_init__(self) -> None:
         caller = parse_caller(self.principal_arn)
@@ -154,7 +159,7 @@ class Request:
                 wanted = key[len(prefix):]
                 values = [value for name, value in tags.items() if name.lower() == wanted]
                 return values or ABSENT
-        return MISSING
+        return ABSENT if self.context_complete else MISSING
 
     def _derived_keys(self, caller: Caller) -> dict[str, Found]:
         iam = caller.is_iam

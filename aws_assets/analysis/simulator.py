@@ -28,8 +28,9 @@ MAX_HOPS = 3
 
 
 def can(index: PolicyIndex, principal_arn: str, action: str, resource_arn: str,
-        context: Mapping[str, ContextValue] | None = None) -> tuple[Assembled, Decision]:
-    assembled = index.assemble(principal_arn, action, resource_arn, context)
+        context: Mapping[str, ContextValue] | None = None, context_complete: bool = False,
+        ) -> tuple[Assembled, Decision]:
+    assembled = index.assemble(principal_arn, action, resource_arn, context, context_complete=context_complete)
     return assembled, evaluate(assembled.request, assembled.policies)
 
 

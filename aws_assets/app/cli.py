@@ -106,7 +106,8 @@ def cmd_sql(args: argparse.Namespace) -> int:
 def cmd_can(args: argparse.Namespace) -> int:
     from aws_assets.app.simulate import run_can
 
-    return run_can(args.lake, args.principal, args.action, args.resource, args.context, args.json)
+    return run_can(args.lake, args.principal, args.action, args.resource, args.context, args.json,
+                   args.context_complete)
 
 
 def cmd_who_can(args: argparse.Namespace) -> int:
@@ -189,6 +190,9 @@ def parser() -> argparse.ArgumentParser:
     can_parser.add_argument("--context", action="append", default=[], metavar="KEY=VALUE",
                             help="a request context key, e.g. aws:SourceIp=203.0.113.5 (repeatable; a key given "
                             "twice is a list)")
+    can_parser.add_argument("--context-complete", action="store_true",
+                            help="the --context keys are the request's whole context: any other key is absent "
+                            "(default: unknown, and a decision that depends on it is conditional)")
     can_parser.add_argument("--lake", default=config.lake, help=LAKE_HELP)
     can_parser.add_argument("--json", action="store_true", help="print the decision as JSON")
     can_parser.set_defaults(run=cmd_can)

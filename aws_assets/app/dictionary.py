@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from aws_assets.analysis import access_graph, principal_access
+from aws_assets.analysis import access_graph, principal_access, resource_access
 from aws_assets.analysis.findings import FINDING_COLUMNS, FINDINGS_TABLE, RULES
 from aws_assets.analysis.trust_graph import (
     PLACEHOLDER_CLASSES,
@@ -85,6 +85,7 @@ def render_data_dictionary() -> str:
     lines += _relationships_section()
     lines += _trust_section()
     lines += _access_section()
+    lines += _resource_access_section()
     lines += _findings_section()
     return "\n".join(lines).rstrip() + "\n"
 
@@ -246,6 +247,31 @@ def _trust_section() -> list[str]:
         TABLE_DESCRIPTIONS[REACHABILITY_TABLE],
         "",
         *_columns_table(REACHABILITY_COLUMNS),
+    ]
+
+
+def _resource_access_section() -> list[str]:
+    """The `resource_access` table (asset `resource_access`, group `analysis`), from its schema."""
+    return [
+        "## Resource access",
+        "",
+        f"### `{resource_access.RESOURCE_ACCESS_TABLE}`",
+        "",
+        resource_access.TABLE_DESCRIPTION,
+        "",
+        "Built by the `resource_access` asset (group `analysis`) with `aws_assets/analysis/resource_access.py`: "
+        "every row is a request the evaluator (`aws_assets/analysis/evaluation.py`) decided, for "
+        "`requestPrincipal`, each of `actions` and `requestResource`, with the resource policy and the RCPs of the "
+        "resource's account, the caller's own policies taken to allow. Resource types read: "
+        + ", ".join(f"`{table}` (`{columns[-1]}`)"
+                    for table, columns in resource_access.resource_policy_columns().items())
+        + ". The zone of trust of each account is the instance's `zoneOfTrust` (default: the organisation the "
+        "lake holds, else the account).",
+        "",
+        f"- One table over the whole lake: `<lake>/{resource_access.RESOURCE_ACCESS_TABLE}/data.parquet`",
+        f"- SQL view: `{resource_access.RESOURCE_ACCESS_TABLE}`",
+        "",
+        *_columns_table(resource_access.RESOURCE_ACCESS_COLUMNS),
     ]
 
 

@@ -87,12 +87,12 @@ def decision_lines(decision: Decision) -> list[str]:
 
 
 def run_can(lake_root: str, principal: str, action: str, resource: str, context_pairs: Sequence[str],
-            as_json: bool) -> int:
+            as_json: bool, context_complete: bool = False) -> int:
     context = parse_context(context_pairs)
     index = load_index(lake_root, "can")
     started = time.monotonic()
     try:
-        assembled, decision = can(index, principal, action, resource, context)
+        assembled, decision = can(index, principal, action, resource, context, context_complete)
     except UnknownPrincipal as error:
         raise UsageError(str(error)) from None
     except ValueError as error:  # a principal AWS cannot authenticate

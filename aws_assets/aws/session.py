@@ -25,14 +25,14 @@ from botocore.credentials import (
 from botocore.exceptions import BotoCoreError, ClientError
 
 from aws_assets.aws.calls import CallCounter
-from aws_assets.aws.client_classes import share_client_classes
+from aws_assets.aws.client_models import share_client_models
 from aws_assets.aws.retries import RetryBudget, bound_retries
 from aws_assets.model.regions import HOME_REGION
 
 if TYPE_CHECKING:
     from aws_assets.inputs.instances import Instance
 
-share_client_classes()
+share_client_models()
 
 ROLE_SESSION_NAME = "aws-assets-collector"
 SESSION_SECONDS = 3600  # AWS's default maximum for a role; a role chained from another role cannot exceed it

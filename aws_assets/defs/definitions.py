@@ -13,6 +13,7 @@ from aws_assets.defs.assets.people import GROUP as PEOPLE_GROUP
 from aws_assets.defs.assets.people import PeopleDirectory, person
 from aws_assets.defs.assets.relationships import GROUP as RELATIONSHIP_GROUP
 from aws_assets.defs.assets.relationships import build_relationship_assets
+from aws_assets.defs.assets.resource_access import resource_access
 from aws_assets.defs.assets.trust import analyse_trust
 from aws_assets.defs.deployment import current_deployment, executor_for
 from aws_assets.defs.jobs import build_graph_job, no_sync_progress, sync_job
@@ -35,7 +36,7 @@ def build_definitions(
     config = settings()
     return Definitions(
         assets=[*(build_service_assets(service) for service in SERVICES), person, build_relationship_assets(),
-                analyse_trust, analyse_access, findings, security_group_peer],
+                analyse_trust, analyse_access, resource_access, findings, security_group_peer],
         jobs=[sync_job, build_graph_job],
         sensors=[
             AutomationConditionSensorDefinition(

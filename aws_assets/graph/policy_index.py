@@ -13,8 +13,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from aws_assets.analysis.organization_policies import ORGANIZATION_COLUMNS
 from aws_assets.analysis.policy_sets import (
-    ORGANIZATION_COLUMNS,
     PRINCIPAL_COLUMNS,
     PolicyIndex,
     resource_columns,

@@ -14,6 +14,7 @@ from aws_assets.analysis.access_graph import PROBLEMS_SCHEMA as ACCESS_PROBLEMS_
 from aws_assets.analysis.access_graph import PROBLEMS_TABLE as ACCESS_PROBLEMS_TABLE
 from aws_assets.analysis.findings import FINDINGS_SCHEMA, FINDINGS_TABLE
 from aws_assets.analysis.principal_access import ACCESS_SCHEMA, ACCESS_TABLE
+from aws_assets.analysis.resource_access import RESOURCE_ACCESS_SCHEMA, RESOURCE_ACCESS_TABLE
 from aws_assets.analysis.trust_graph import (
     PLACEHOLDER_SCHEMA,
     PLACEHOLDER_TABLE,
@@ -114,4 +115,5 @@ def analysis_schemas() -> dict[str, pa.Schema]:
         FINDINGS_TABLE: FINDINGS_SCHEMA,
         ACCESS_TABLE: ACCESS_SCHEMA,
         ACCESS_PROBLEMS_TABLE: ACCESS_PROBLEMS_SCHEMA,
+        RESOURCE_ACCESS_TABLE: RESOURCE_ACCESS_SCHEMA,
     }

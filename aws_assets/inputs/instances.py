@@ -5,8 +5,10 @@ An instances file is a JSON (or YAML) list of objects:
     [{"name": "prod", "roleArn": "arn:aws:iam::111111111111:role/aws-assets-readonly",
       "externalId": "...", "regions": ["us-east-1", "eu-west-1"]}]
 
-`roleArn` and `externalId` are required; `name` and `regions` (a subset of the commercial regions; default: every
-region enabled for the account) are optional. Everything is validated before any AWS call, and an error names the
+`roleArn` and `externalId` are required; `name`, `regions` (a subset of the commercial regions; default: every
+region enabled for the account) and `zoneOfTrust` (`account` or `organization`: what external access is judged
+against, as IAM Access Analyzer's zone of trust; default: the organisation when the lake holds the account's, else
+the account) are optional. Everything is validated before any AWS call, and an error names the
 file, the instance and the field. The external ID is a shared secret: it is never part of a repr, log or error.
 
 An entry with `organization` stands for its own account and for the members of the AWS Organization its role may
@@ -32,7 +34,8 @@ from aws_assets.model.regions import commercial_regions
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 ROLE_ARN = re.compile(r"^arn:aws:iam::(?P<account>\d{12}):role/(?P<path_and_name>[\w+=,.@/-]{1,512})$")
 EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
-KNOWN_FIELDS = {"name", "roleArn", "externalId", "regions", "organization"}
+KNOWN_FIELDS = {"name", "roleArn", "externalId", "regions", "organization", "zoneOfTrust"}
+ZONES_OF_TRUST = ("account", "organization")
 ORGANIZATION_FIELDS = {"memberRoleName", "memberExternalId", "excludeAccounts", "organizationalUnits"}
 # IAM's role path and name characters; a path is `/`-separated before the name.
 ROLE_PATH_AND_NAME = re.compile(r"^[\w+=,.@/-]{1,512}$")
@@ -119,6 +122,7 @@ class Instance:
     name: str = ""
     regions: tuple[str, ...] | None = None
     organization: OrganizationScope | None = None
+    zone_of_trust: str | None = None  # one of ZONES_OF_TRUST; None: the default
 
     @property
     def account_id(self) -> str:
@@ -154,7 +158,14 @@ class Instance:
         _check_external_id(external_id, "externalId", where)
         organization = raw.get("organization")
         scope = None if organization is None else OrganizationScope.from_mapping(organization, where)
-        return cls(role_arn, external_id, name, _regions(raw.get("regions"), where), scope)
+        return cls(role_arn, external_id, name, _regions(raw.get("regions"), where), scope,
+                   _zone_of_trust(raw.get("zoneOfTrust"), where))
+
+
+def _zone_of_trust(raw: object, where: str) -> str | None:
+    if raw is None or raw in ZONES_OF_TRUST:
+        return raw  # type: ignore[return-value]  # None or one of the strings
+    raise InstanceError(f"{where}: field 'zoneOfTrust' {raw!r} must be one of {', '.join(ZONES_OF_TRUST)}")
 
 
 def _regions(raw: object, where: str) -> tuple[str, ...] | None:

@@ -28,6 +28,8 @@ def instance_mapping(instance: Instance) -> dict:
         mapping["regions"] = list(instance.regions)
     if instance.organization is not None:
         mapping["organization"] = instance.organization.as_mapping()
+    if instance.zone_of_trust is not None:
+        mapping["zoneOfTrust"] = instance.zone_of_trust
     return mapping
 
 

@@ -116,6 +116,13 @@ CLASS_COLUMNS: dict[str, tuple[Column, ...]] = {
     "Function": (string("runtime", "Language runtime"),),
     "Workload": (),
     "ControlPolicy": (strings("category", "Control categories, e.g. [compliance]"),),
+    "CryptoKey": (),
+    "Key": (),
+    "Queue": (),
+    "Channel": (),
+    "Subscription": (),
+    "Secret": (),
+    "Repository": (),
 }
 
 

@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from aws_assets.model.relationship import RelationshipType
-from aws_assets.relationships import applications, config, ec2, iam, organizations, person, security_groups, services
+from aws_assets.relationships import (
+    applications,
+    config,
+    ec2,
+    encryption,
+    iam,
+    messaging,
+    organizations,
+    person,
+    security_groups,
+    services,
+)
 
 
 def _by_type(relationships: list[RelationshipType]) -> dict[str, RelationshipType]:
@@ -17,7 +28,9 @@ def _by_type(relationships: list[RelationshipType]) -> dict[str, RelationshipTyp
 RELATIONSHIP_TYPES: dict[str, RelationshipType] = _by_type(
     [
         relationship
-        for module in (services, ec2, iam, applications, person, config, security_groups, organizations)
+        for module in (
+            services, ec2, iam, applications, encryption, messaging, person, config, security_groups, organizations
+        )
         for relationship in module.RELATIONSHIPS
     ]
 )

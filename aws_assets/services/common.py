@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -31,3 +32,9 @@ def classification(tags: dict[str, str]) -> str | None:
 
 def without_none(row: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in row.items() if value is not None}
+
+
+def policy_json(text: str | None) -> str | None:
+    """A policy document AWS answered as text, as JSON text of sorted keys (one form however AWS spaced it); None
+    (no policy) for None or empty text."""
+    return json.dumps(json.loads(text), sort_keys=True) if text else None

@@ -1,7 +1,8 @@
 """Lambda functions of one region, with their resource policies and tags.
 
 Calls per account and region: lambda:ListFunctions, paginated (one call per 50 functions); then per function,
-concurrently, lambda:GetPolicy and lambda:ListTags. GetFunction is never called: it answers with a download URL of
+concurrently, lambda:GetPolicy, lambda:GetFunctionUrlConfig (the URL of the unqualified function; URLs of aliases are
+not collected) and lambda:ListTags. GetFunction is never called: it answers with a download URL of
 the function's code. Environment variables are reduced to their names; their values never leave this module.
 """
 
@@ -36,6 +37,7 @@ class FunctionDetails:
 
     policy: dict[str, Any] | None = None
     policy_readable: bool = True
+    url_config: dict[str, Any] | None = None
     tags: dict[str, str] | None = None
     collection_errors: list[str] = field(default_factory=list)
 
@@ -77,6 +79,7 @@ def function_row(function: dict[str, Any], details: FunctionDetails, region: str
     name = function["FunctionName"]
     vpc = function.get("VpcConfig") or {}
     policy = details.policy
+    url = details.url_config or {}
     return {
         "_key": function["FunctionArn"],
         "name": name,
@@ -106,6 +109,10 @@ def function_row(function: dict[str, Any], details: FunctionDetails, region: str
         "deadLetterTargetArn": (function.get("DeadLetterConfig") or {}).get("TargetArn"),
         "resourcePolicy": json.dumps(policy, sort_keys=True) if policy is not None else None,
         "publicResourcePolicy": public_resource_policy(details),
+        "functionUrl": url.get("FunctionUrl"),
+        "functionUrlAuthType": url.get("AuthType"),
+        "functionUrlCors": json.dumps(url["Cors"], sort_keys=True) if url.get("Cors") else None,
+        "functionUrlInvokeMode": url.get("InvokeMode"),
         "collectionErrors": details.collection_errors,
     }
 
@@ -120,10 +127,16 @@ def get_function_details(aws: PartitionCollection, function_arn: str) -> Functio
         "lambda:GetPolicy", lambda: client.get_policy(FunctionName=function_arn)["Policy"], "ResourceNotFoundException"
     )
     policy_readable = not calls.errors
+    url_config = calls.get(
+        "lambda:GetFunctionUrlConfig",
+        lambda: client.get_function_url_config(FunctionName=function_arn),
+        "ResourceNotFoundException",
+    )
     tags = calls.get("lambda:ListTags", lambda: client.list_tags(Resource=function_arn)["Tags"])
     return FunctionDetails(
         policy=json.loads(policy_text) if policy_text else None,
         policy_readable=policy_readable,
+        url_config=url_config,
         tags=tags,
         collection_errors=calls.errors,
     )
@@ -169,6 +182,16 @@ LAMBDA_FUNCTION = EntityType(
             "Whether the resource policy allows any principal (`*`) without a condition; null when the policy "
             "could not be read",
         ),
+        string("functionUrl", "HTTPS endpoint of the function URL, when the function has one"),
+        string(
+            "functionUrlAuthType",
+            "Who may call the function URL: AWS_IAM (signed requests the policies allow) or NONE (anyone the "
+            "resource policy lets call lambda:InvokeFunctionUrl, without signing: public when it allows `*`)",
+        ),
+        json_text(
+            "functionUrlCors", "CORS settings of the function URL: origins, methods and headers browsers may use"
+        ),
+        string("functionUrlInvokeMode", "BUFFERED or RESPONSE_STREAM"),
         strings("collectionErrors", "Detail calls that were denied, e.g. `lambda:GetPolicy: AccessDeniedException`"),
     ),
     collect=collect_functions,

@@ -20,6 +20,10 @@ SAMPLE_DATA_ACCOUNT = PROD
 REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2")
 HOME_REGION = "us-east-1"
 
+# Outside the organisation and never seeded: the partner the estate's resource policies let in (a topic it may
+# publish to, a secret it may read).
+PARTNER_ACCOUNT_ID = "444444444444"
+
 INTEGRATION_ROLE_NAME = "aws-assets-readonly"
 ORGANIZATION_ID = "o-acme2k9x7q"
 

@@ -17,7 +17,9 @@ Every account holds every entity type of the integration spec. ``scale`` multipl
 
 Each AWS service of the estate is one module of :mod:`aws_assets.sim.estate`, whose docstring describes what it
 seeds (counts there are for ``scale=1``) and whose ``SEEDER`` seeds it and declares how many entities of each type
-it creates: ``iam``, ``kms``, ``ec2``, ``s3``, ``rds``, ``dynamodb``, ``lambda_``, ``apigateway`` and ``config``.
+it creates: ``iam``, ``kms``, ``ec2``, ``s3``, ``rds``, ``dynamodb``, ``lambda_``, ``apigateway``, ``config``,
+``sqs``, ``sns``, ``secretsmanager`` and ``ecr``. The partner account ``444444444444``, outside the organisation and
+never seeded, is what the resource policies of a topic and a secret let in.
 :func:`expected_counts` adds those declarations up.
 
 Run ``python -m aws_assets.sim.organisation serve --port 5000 --instances-file instances.json`` to

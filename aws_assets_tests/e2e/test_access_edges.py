@@ -73,14 +73,16 @@ def test_a_user_reaches_through_a_group_and_the_mfa_deny_is_conditional(sql):
     rows = sql("SELECT targetKey, via, grantedBy, list_contains(actions, 'dynamodb:PutItem') FROM principal_access "
                "WHERE principalKey = ? AND targetType = 'aws_dynamodb_table' ORDER BY ALL", bob)
     assert tables and rows == [(key, ["group:developers"], "identity", True) for (key,) in tables]
-    # The admins' "Deny unless MFA" is a BoolIfExists: with the key not in the request it applies, and the
-    # evaluator refuses alice every action its Allow covers.
+    # The admins' "Deny unless MFA" reads a key the lake cannot know: every action alice's admin policy allows is
+    # conditional on it (on a role, the trust actions its trust policy does not allow stay denied by the Deny).
     alice = f"arn:aws:iam::{PROD}:user/alice"
-    alice_rows = sql("SELECT len(actions), len(conditionalActions), len(deniedActions), deniedBy FROM "
-                     "principal_access WHERE principalKey = ?", alice)
-    require_mfa = f"identity:arn:aws:iam::{PROD}:group/admins:inline-policy/require-mfa#0"
-    assert alice_rows and all(allowed == conditional == 0 and denied > 0 and denied_by == [require_mfa]
-                              for allowed, conditional, denied, denied_by in alice_rows)
+    alice_rows = sql("SELECT targetKey, len(actions), len(conditionalActions), len(deniedActions), conditionKeys, via "
+                     "FROM principal_access WHERE principalKey = ?", alice)
+    assert alice_rows and not any(allowed for _, allowed, *_ in alice_rows)
+    conditional = [row for row in alice_rows if row[2]]
+    assert conditional and all("aws:MultiFactorAuthPresent" in row[4] and "group:admins" in row[5]
+                               for row in conditional)
+    assert [row[5] for row in alice_rows if row[0] == alice] == [["group:admins", "inline"]]
     # The break-glass user holds the admin policy directly: every action on its account's entities (but changes to
     # what AWS owns), and only what their resource policies grant in other accounts.
     glass = sql("SELECT via, crossAccount, admin, count(*) FROM principal_access WHERE principalKey = ? "

@@ -10,6 +10,8 @@ from aws_assets.defs.definitions import build_definitions
 from aws_assets.defs.partitions import account_region_key, account_region_partitions
 from aws_assets.inputs.instances import load_instances
 from aws_assets.services.catalog import ENTITY_TYPES
+from aws_assets.sim.accounts import ORGANIZATION_ID, PARTNER_ACCOUNT_ID
+from aws_assets.sim.estate import secretsmanager, sns
 from aws_assets.sim.organisation import LAMBDA_ENVIRONMENT_SECRET, expected_counts
 from aws_assets_tests.conftest import DEV, PROD, SHARED
 
@@ -34,7 +36,9 @@ def test_every_partition_synced(synced):
     assert calls["sts:AssumeRole"] == 3  # one session per account, refreshed only when it expires
     assert not [op for op in calls if op.split(":")[1].startswith(("Put", "Create", "Delete", "Update"))]
     assert not {"s3:GetObject", "s3:ListObjects", "s3:ListObjectsV2", "dynamodb:Scan", "dynamodb:Query",
-                "dynamodb:GetItem", "lambda:GetFunction"} & set(calls)
+                "dynamodb:GetItem", "lambda:GetFunction", "secretsmanager:GetSecretValue",
+                "secretsmanager:BatchGetSecretValue", "sqs:ReceiveMessage", "kms:Decrypt", "kms:GenerateDataKey",
+                "sns:Publish"} & set(calls)
 
 
 @pytest.mark.parametrize("entity_type", sorted(EXPECTED_COUNTS))
@@ -90,6 +94,31 @@ def test_metadata_only_never_contents(synced, sql):
         text = str(lake.read_table(table, ENTITY_TYPES[table].schema).to_pylist())
         assert LAMBDA_ENVIRONMENT_SECRET not in text, table
         assert "exports/customers.csv" not in text, table
+        assert secretsmanager.SECRET_VALUE not in text, table
+        assert all(sns.oncall_address(env) not in text for env in ("prod", "dev", "shared")), table
+
+
+def test_resource_policies_survive_the_trip(sql):
+    def statements(table: str, name: str) -> list[dict]:
+        [(policy,)] = sql(f"SELECT policy FROM {table} WHERE name = ?", name)
+        return json.loads(policy)["Statement"]
+
+    [(release_key_policy,)] = sql("SELECT policy FROM aws_kms_key WHERE list_contains(aliases, ?)",
+                                  "alias/prod-release-artifacts")
+    trusted = [s["Principal"]["AWS"] for s in json.loads(release_key_policy)["Statement"]]
+    assert f"arn:aws:iam::{SHARED}:root" in trusted
+    [queue_send] = statements("aws_sqs_queue", "prod-order-events")
+    assert (queue_send["Principal"], queue_send["Condition"]) == (
+        "*", {"ArnEquals": {"aws:SourceArn": f"arn:aws:sns:us-east-1:{PROD}:prod-orders"}})
+    assert {"AWS": f"arn:aws:iam::{PARTNER_ACCOUNT_ID}:root"} in [
+        s["Principal"] for s in statements("aws_sns_topic", "prod-orders")]
+    assert statements("aws_secretsmanager_secret", "prod/orders/db")[0]["Principal"] == {
+        "AWS": f"arn:aws:iam::{PARTNER_ACCOUNT_ID}:root"}
+    assert sql("SELECT count(*) FROM aws_secretsmanager_secret WHERE policy IS NOT NULL") == [(1,)]
+    [pull] = statements("aws_ecr_repository", "shared/base-images")
+    assert pull["Condition"] == {"StringEquals": {"aws:PrincipalOrgID": ORGANIZATION_ID}}
+    assert sql("SELECT accountId, name FROM aws_lambda_function WHERE functionUrlAuthType = 'NONE'") == [
+        (PROD, "prod-orders-api")]
 
 
 def test_materializations_are_in_the_dagster_instance(synced):

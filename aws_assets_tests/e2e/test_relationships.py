@@ -16,7 +16,7 @@ from dagster import AssetCheckKey, AssetKey
 
 from aws_assets.defs.jobs import build_graph_job
 from aws_assets.graph.edges import CHECKS
-from aws_assets.relationships import applications, ec2, iam, services
+from aws_assets.relationships import applications, ec2, encryption, iam, messaging, services
 from aws_assets.relationships.catalog import RELATIONSHIP_TYPES
 from aws_assets.services.catalog import SERVICE_ENTITY_TYPES
 from aws_assets.sim.accounts import ACCOUNTS as SIMULATED_ACCOUNTS
@@ -185,7 +185,9 @@ def test_every_relationship_check_passed_in_the_sync(synced, sql):
 def test_every_relationship_type_has_a_test_of_its_exact_edges():
     # Config's EVALUATES, the IS Person edges and the organisation's edges are tested with their sources:
     # test_config_evaluations.py, test_people.py and test_organizations.py.
-    declared_here = {r.type for module in (services, ec2, iam, applications) for r in module.RELATIONSHIPS}
+    declared_here = {
+        r.type for module in (services, ec2, iam, applications, encryption, messaging) for r in module.RELATIONSHIPS
+    }
     assert COVERED == declared_here
 
 
@@ -588,3 +590,56 @@ def test_instances_reachable_through_a_security_group_open_to_the_internet(sql):
         for host in hosts(account, region)
         if host.tier != "worker"
     }
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Encryption keys and where messages go
+# ------------------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("entity_type", sorted(encryption.KEY_COLUMNS))
+@exact_edges_of(*(r.type for r in encryption.RELATIONSHIPS))
+def test_encrypted_resources_use_their_regions_data_key(sql, edges, entity_type):
+    # The estate encrypts with the key `alias/<env>-data` of the resource's own region, named by its key ARN.
+    data_keys = {(account, region): key for key, account, region, aliases in sql(
+        "SELECT _key, accountId, region, aliases FROM aws_kms_key") for alias in aliases
+        if alias == f"alias/{ENVS[account]}-data"}
+    column, _ = encryption.KEY_COLUMNS[entity_type]
+    encrypted = sql(f"SELECT _key, accountId, region FROM {entity_type} WHERE {column} IS NOT NULL")
+    assert edges(f"{entity_type}_uses_kms_key") == {
+        (key, data_keys[(account, region)]) for key, account, region in encrypted}
+    expected_somewhere = {"aws_s3_bucket", "aws_db_instance", "aws_rds_cluster", "aws_dynamodb_table", "aws_ebs_volume",
+                          "aws_sqs_queue", "aws_sns_topic", "aws_secretsmanager_secret", "aws_ecr_repository"}
+    assert bool(encrypted) == (entity_type in expected_somewhere)
+
+
+def topic_arn(account: str) -> str:
+    return f"arn:aws:sns:{HOME}:{account}:{ENVS[account]}-orders"
+
+
+def queue_arn(account: str, name: str) -> str:
+    return f"arn:aws:sqs:{HOME}:{account}:{ENVS[account]}-{name}"
+
+
+@exact_edges_of("aws_sns_topic_has_subscription", "aws_sns_topic_notifies_sqs_queue",
+                "aws_sns_topic_notifies_lambda_function")
+def test_each_orders_topic_has_its_two_subscriptions_and_notifies_its_queue(sql, edges):
+    for account in ACCOUNTS:
+        subscriptions = sql("SELECT _key FROM aws_sns_subscription WHERE accountId = ?", account)
+        assert edges("aws_sns_topic_has_subscription", account) == {
+            (topic_arn(account), key) for (key,) in subscriptions}
+        assert len(subscriptions) == 2
+        assert edges("aws_sns_topic_notifies_sqs_queue", account) == {(topic_arn(account),
+                                                                        queue_arn(account, "order-events"))}
+    assert edges("aws_sns_topic_notifies_lambda_function") == set()
+
+
+@exact_edges_of("aws_sqs_queue_sends_queue", "aws_lambda_function_async_notifies_sqs_queue",
+                "aws_lambda_function_async_notifies_sns_topic")
+def test_each_order_events_queue_sends_to_its_dead_letter_queue(sql, edges):
+    for account in ACCOUNTS:
+        assert edges("aws_sqs_queue_sends_queue", account) == {
+            (queue_arn(account, "order-events"), queue_arn(account, "order-events-dlq"))}
+    assert sql('SELECT DISTINCT maxReceiveCount FROM "aws_sqs_queue_sends_queue"') == [(5,)]
+    # No function of the estate has a dead-letter target (moto keeps none: test_encryption_and_messaging_edges.py).
+    assert edges("aws_lambda_function_async_notifies_sqs_queue") == set()
+    assert edges("aws_lambda_function_async_notifies_sns_topic") == set()

@@ -38,8 +38,9 @@ def create_function(account_session, role_arn: str, name: str, **settings) -> No
 
 
 def seed_functions(account_session) -> tuple[str, list[str], str]:
-    """`public-hook`: in a VPC, with a secret environment value, invocable by anyone; `api-backend`: invocable by
-    API Gateway of one API only; `worker`: no resource policy at all."""
+    """`public-hook`: in a VPC, with a secret environment value, invocable by anyone, with a function URL that needs
+    no signature; `api-backend`: invocable by API Gateway of one API only, with an IAM-authenticated function URL;
+    `worker`: no resource policy, no function URL."""
     role_arn = create_role(account_session)
     ec2 = account_session.client("ec2", region_name=REGION)
     vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
@@ -58,6 +59,11 @@ def seed_functions(account_session) -> tuple[str, list[str], str]:
     client.add_permission(
         FunctionName="public-hook", StatementId="anyone", Action="lambda:InvokeFunction", Principal="*"
     )
+    client.create_function_url_config(
+        FunctionName="public-hook", AuthType="NONE",
+        Cors={"AllowOrigins": ["https://shop.example.com"], "AllowMethods": ["POST"]},
+    )
+    client.create_function_url_config(FunctionName="api-backend", AuthType="AWS_IAM")
     client.add_permission(
         FunctionName="api-backend", StatementId="api", Action="lambda:InvokeFunction",
         Principal="apigateway.amazonaws.com", SourceArn=f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:abc123/*",
@@ -97,19 +103,26 @@ def test_functions_with_roles_network_and_resource_policies(account_session, reg
     )
     assert hook["publicResourcePolicy"] is True
     assert json.loads(hook["resourcePolicy"])["Statement"][0]["Principal"] == "*"
+    assert hook["functionUrlAuthType"] == "NONE"
+    assert hook["functionUrl"].startswith("https://") and ".lambda-url." in hook["functionUrl"]
+    assert json.loads(hook["functionUrlCors"]) == {
+        "AllowMethods": ["POST"], "AllowOrigins": ["https://shop.example.com"]}
 
     backend = rows["api-backend"]
+    assert (backend["functionUrlAuthType"], backend["functionUrlCors"]) == ("AWS_IAM", None)
     assert backend["publicResourcePolicy"] is False
     assert json.loads(backend["resourcePolicy"])["Statement"][0]["Condition"]
     assert (backend["vpcId"], backend["subnetIds"], backend["environmentVariableNames"]) == (None, [], [])
 
     worker = rows["worker"]
     assert (worker["resourcePolicy"], worker["publicResourcePolicy"]) == (None, False)
+    assert (worker["functionUrl"], worker["functionUrlAuthType"]) == (None, None)
     assert all(row["collectionErrors"] == [] for row in rows.values())
     assert all(row["createdOn"] is None for row in rows.values())
 
     assert regional.calls.by_operation() == {
-        "lambda:GetPolicy": 3, "lambda:ListFunctions": 1, "lambda:ListTags": 3, "sts:AssumeRole": 1
+        "lambda:GetPolicy": 3, "lambda:GetFunctionUrlConfig": 3, "lambda:ListFunctions": 1, "lambda:ListTags": 3,
+        "sts:AssumeRole": 1,
     }
 
 
@@ -144,6 +157,7 @@ def test_denied_policy_read_keeps_the_function_and_says_what_is_missing(account_
     hook = rows["public-hook"]
     assert (hook["resourcePolicy"], hook["publicResourcePolicy"]) == (None, None)
     assert hook["collectionErrors"] == ["lambda:GetPolicy: AccessDeniedException"]
+    assert hook["functionUrlAuthType"] == "NONE"
     assert dict(hook["tags"]) == {"Name": "Public webhook", "team": "payments"}
     assert rows["api-backend"]["collectionErrors"] == []
     assert rows["api-backend"]["resourcePolicy"] is not None
@@ -200,3 +214,16 @@ def test_public_statement_needs_allow_any_principal_and_no_condition():
     single_statement = {"Statement": {"Effect": "Allow", "Principal": "*"}}
     assert lambda_.policy_is_public(single_statement)
     assert lambda_.public_resource_policy(FunctionDetails(policy=None, policy_readable=False)) is None
+
+
+def test_denied_function_url_read_is_recorded_and_the_rest_kept(account_session, regional):
+    seed_functions(account_session)
+    deny(regional, "GetFunctionUrlConfig", "public-hook")
+
+    rows = collect_table(regional)
+
+    hook = rows["public-hook"]
+    assert (hook["functionUrl"], hook["functionUrlAuthType"]) == (None, None)
+    assert hook["collectionErrors"] == ["lambda:GetFunctionUrlConfig: AccessDeniedException"]
+    assert hook["publicResourcePolicy"] is True
+    assert rows["api-backend"]["functionUrlAuthType"] == "AWS_IAM"

@@ -134,6 +134,10 @@ def test_can_names_the_missing_context_keys_and_decides_with_them(lake, capsys):
     decision = json.loads("\n".join(out))
     assert status == 1 and decision["result"] == "ImplicitlyDenied" and decision["conditional"] is None
     assert decision["context"] == {"aws:SourceIp": ["198.51.100.7", "198.51.100.8"]}
+    # The whole context given, without the key: it is absent, and the Allow that needs it does not apply.
+    status, out, _ = run(capsys, "can", "--lake", lake, BOB, "s3:GetObject", OBJECT, "--json", "--context-complete")
+    decision = json.loads("\n".join(out))
+    assert status == 1 and decision["result"] == "ImplicitlyDenied" and decision["conditional"] is None
 
 
 def test_a_role_session_calls_with_its_roles_policies(lake, capsys):

@@ -86,7 +86,8 @@ def test_a_service_entity_has_only_its_own_service_entity_types():
 
 def test_a_declared_resource_policy_is_a_json_column_of_its_type():
     declared = {name: et.resource_policy for name, et in ENTITY_TYPES.items() if et.resource_policy}
-    assert {"aws_s3_bucket", "aws_lambda_function", "aws_api_gateway_rest_api"} <= declared.keys()
+    assert {"aws_s3_bucket", "aws_lambda_function", "aws_api_gateway_rest_api", "aws_kms_key", "aws_sqs_queue",
+            "aws_sns_topic", "aws_secretsmanager_secret", "aws_ecr_repository"} <= declared.keys()
     for name, column in declared.items():
         (match,) = [c for c in ENTITY_TYPES[name].all_columns if c.name == column]
         assert match.description.endswith("(JSON text)"), f"{name}.{column} is not declared with json_text"

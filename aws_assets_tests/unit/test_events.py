@@ -46,7 +46,7 @@ def test_delete_names_the_instance_by_role_or_account_and_needs_no_external_id()
         (event(action="remove"), "e.json: field 'action' is 'remove'; expected one of create, update, delete"),
         (json.dumps({"roleArn": ROLE, "externalId": SECRET}), "e.json: field 'action' is missing"),
         (event(role="x"), "e.json: unknown field(s) ['role']; expected ['accountId', 'action', 'externalId', "
-         "'name', 'organization', 'purgeData', 'regions', 'roleArn']"),
+         "'name', 'organization', 'purgeData', 'regions', 'roleArn', 'zoneOfTrust']"),
         (event(regions=["us-gov-west-1"]), "e.json: field 'regions' names ['us-gov-west-1']"),
         (event(name="prod", regions=[]), "e.json (prod): field 'regions' must be a non-empty list"),
         (event(purgeData=True), "e.json: field 'purgeData' applies to delete events only"),

@@ -25,7 +25,8 @@ from aws_assets.analysis.findings import (
     ports_opened,
     tables_read,
 )
-from aws_assets.services.catalog import ENTITY_TYPES
+from aws_assets.graph.tables import table_schemas
+from aws_assets_tests.conftest import REPO
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 ACCOUNT = "111111111111"
@@ -57,7 +58,7 @@ def test_rules_are_declared_once_with_known_severities():
 
 def test_every_column_a_rule_reads_is_declared_by_its_table():
     for table, columns in tables_read().items():
-        declared = ENTITY_TYPES[table].schema.names
+        declared = table_schemas()[table].names
         assert [c for c in columns if c not in declared] == [], table
 
 
@@ -516,3 +517,9 @@ def test_findings_are_ordered_by_severity_and_keep_their_id_across_runs():
 def test_no_finding_is_an_empty_table_of_the_schema():
     table = findings_table(evaluate({}, NOW), NOW)
     assert (table.num_rows, table.schema) == (0, FINDINGS_SCHEMA)
+
+
+def test_the_readme_lists_every_rule_with_its_severity_and_title():
+    table = re.findall(r"^\| `(AWS-[A-Z0-9]+-[0-9]{3})` \| (\w+) \| (.+?) \|$",
+                       (REPO / "README.md").read_text(), flags=re.MULTILINE)
+    assert table == [(rule.id, rule.severity, rule.title) for rule in RULES]

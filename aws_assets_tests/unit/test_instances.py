@@ -27,6 +27,19 @@ def test_valid_instances_file(tmp_path):
     assert "x-1234" not in repr(prod)
 
 
+def test_zone_of_trust_is_read_and_kept_by_the_registry(tmp_path):
+    from aws_assets.inputs.registry import load_registry, save_registry
+
+    path = write(tmp_path, [
+        {"roleArn": ROLE, "externalId": "x-1234", "zoneOfTrust": "account"},
+        {"roleArn": "arn:aws:iam::222222222222:role/r", "externalId": "x-5678"},
+    ])
+    registry = load_registry(path)
+    assert [i.zone_of_trust for i in registry.values()] == ["account", None]
+    save_registry(path, registry)
+    assert [i.zone_of_trust for i in load_instances(path)] == ["account", None]
+
+
 def test_yaml_instances_file(tmp_path):
     path = write(tmp_path, f"- roleArn: {ROLE}\n  externalId: abc-123\n", name="instances.yaml")
     assert [i.account_id for i in load_instances(path)] == ["111111111111"]
@@ -44,6 +57,8 @@ def test_yaml_instances_file(tmp_path):
         ({"roleArn": ROLE, "externalId": "abc", "regions": "us-east-1"}, "field 'regions' must be a non-empty list"),
         ({"roleArn": ROLE, "externalId": "abc", "role": "x"}, "unknown field(s) ['role']"),
         ({"roleArn": ROLE, "externalId": "has space"}, "field 'externalId' must be"),
+        ({"roleArn": ROLE, "externalId": "abc", "zoneOfTrust": "org"},
+         "field 'zoneOfTrust' 'org' must be one of account, organization"),
     ],
 )
 def test_bad_instance_is_named_with_its_field(tmp_path, instance, message):

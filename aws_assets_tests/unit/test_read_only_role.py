@@ -122,9 +122,11 @@ def test_the_sync_makes_the_calls_of_every_service(sync_operations):
     # A collector whose client escaped the call counter would leave its service out of the recording.
     services = {operation.split(":")[0] for operation in sync_operations}
     assert services >= {"sts", "iam", "s3", "s3control", "ec2", "rds", "dynamodb", "kms", "lambda", "apigateway",
-                        "config"}
+                        "config", "sqs", "sns", "secretsmanager", "ecr"}
     assert operations_named_in_collectors() >= {"iam:GetLoginProfile", "iam:GetPolicy", "iam:GetPolicyVersion",
-                                                "s3:GetBucketPolicyStatus", "lambda:GetPolicy"}
+                                                "s3:GetBucketPolicyStatus", "lambda:GetPolicy", "kms:GetKeyPolicy",
+                                                "secretsmanager:GetResourcePolicy", "ecr:GetRepositoryPolicy",
+                                                "lambda:GetFunctionUrlConfig"}
 
 
 def test_every_operation_is_a_read(role_operations):

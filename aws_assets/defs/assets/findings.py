@@ -83,7 +83,8 @@ def check_result(rule: Rule, findings: list[Finding]) -> AssetCheckResult:
     automation_condition=REFRESH_WHEN_UPSTREAM_CHANGES,
     description="Problems a security team can act on, one row per (rule, resource), with the evidence: public "
     "roles and buckets, external trusts without ExternalId, security groups open to the internet on SSH, RDP or "
-    "database ports, unencrypted storage, console users without MFA, stale access keys, admin policies on users. "
+    "database ports, unencrypted storage, console users without MFA, stale access keys, admin policies on users, "
+    "resources shared outside the zone of trust (external access, from `resource_access`). "
     "The rules are listed in the README (Findings) and the data dictionary.",
     metadata={
         "dagster/column_schema": column_schema(FINDINGS_SCHEMA),

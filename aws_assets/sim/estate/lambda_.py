@@ -1,7 +1,9 @@
 """Lambda: ``<env>-orders-api`` (us-east-1; environment holds ``DB_PASSWORD=super-secret-value``, which the product
 must never store; resource policy letting API Gateway invoke it), ``<env>-orders-worker`` (us-east-1, in the private
 subnet with the app group) and bulk ``<env>-job-NN`` (round-robin over the regions): prod 2, dev 1, shared 1. All
-run as ``lambda-execution``.
+run as ``lambda-execution``. Only in prod, ``prod-orders-api`` also has a function URL that anyone may call unsigned
+(AuthType NONE, and a resource policy statement letting ``*`` call lambda:InvokeFunctionUrl; AWS conditions it on
+``lambda:FunctionUrlAuthType``, which moto leaves out).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class _Function:
     in_vpc: bool = False  # in the region's first private subnet, with the app group
     timeout: int | None = None  # seconds; Lambda's default when None
     backs_orders_api: bool = False
+    public_url: bool = False  # a function URL anyone may call without signing
 
 
 def _functions(account_id: str, scale: int) -> list[_Function]:
@@ -44,6 +47,7 @@ def _functions(account_id: str, scale: int) -> list[_Function]:
             {"STAGE": env, "DB_PASSWORD": LAMBDA_ENVIRONMENT_SECRET},
             tags={"Service": "orders"},
             backs_orders_api=True,
+            public_url=account_id == PROD,
         ),
         _Function(
             f"{env}-orders-worker",
@@ -97,6 +101,15 @@ def _seed(account: AccountContext) -> None:
                 SourceArn=f"arn:aws:execute-api:{function.region}:{account.account_id}:*/*/*/items",
             )
             account[ORDERS_API_FUNCTION_ARN] = function_arn
+        if function.public_url:
+            awslambda.create_function_url_config(FunctionName=function.name, AuthType="NONE")
+            awslambda.add_permission(
+                FunctionName=function.name,
+                StatementId="function-url-anyone",
+                Action="lambda:InvokeFunctionUrl",
+                Principal="*",
+                FunctionUrlAuthType="NONE",
+            )
 
 
 def _counts(account_id: str, scale: int) -> Mapping[str, int]:

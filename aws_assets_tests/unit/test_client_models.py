@@ -13,7 +13,7 @@ def session(key: str) -> boto3.Session:
 def test_clients_of_one_service_share_their_class_and_keep_their_own_region_and_credentials():
     first = session("AKIAFIRST0000000000A").client("ec2", region_name="eu-west-1", config=CLIENT_CONFIG)
     second = session("AKIASECOND000000000B").client("ec2", region_name="ap-south-1", config=CLIENT_CONFIG)
-    assert type(first) is type(second)
+    assert type(first) is type(second) and first.meta.service_model is second.meta.service_model
     assert (first.meta.region_name, second.meta.region_name) == ("eu-west-1", "ap-south-1")
     assert first._request_signer._credentials.access_key != second._request_signer._credentials.access_key
     first.create_vpc(CidrBlock="10.1.0.0/16")

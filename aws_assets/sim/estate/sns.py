@@ -1,0 +1,42 @@
+"""SNS, in us-east-1: ``<env>-orders`` (SSE-KMS with ``alias/<env>-data``; its topic policy keeps AWS's default
+statement for the owner account and lets the partner account, outside the organisation, publish), subscribed by the
+``<env>-order-events`` queue and by the e-mail address ``orders-oncall@<env>.example.com``, which the product must
+never store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aws_assets.sim.accounts import HOME_REGION, PARTNER_ACCOUNT_ID
+from aws_assets.sim.documents import policy_document
+from aws_assets.sim.estate import kms, sqs
+from aws_assets.sim.seeder import AccountContext, Seeder
+
+
+def oncall_address(env: str) -> str:
+    return f"orders-oncall@{env}.example.com"
+
+
+def _seed(account: AccountContext) -> None:
+    sns = account.clients("sns", HOME_REGION)
+    topic_arn = sns.create_topic(Name=f"{account.name}-orders", Attributes={
+        "DisplayName": "Orders", "KmsMasterKeyId": account[kms.DATA_KEY_ARNS][HOME_REGION]})["TopicArn"]
+    owner = {"Sid": "OwnerAccount", "Effect": "Allow", "Principal": {"AWS": "*"},
+             "Action": ["sns:Publish", "sns:Subscribe", "sns:GetTopicAttributes"], "Resource": topic_arn,
+             "Condition": {"StringEquals": {"AWS:SourceOwner": account.account_id}}}
+    partner = {"Sid": "PartnerPublishes", "Effect": "Allow",
+               "Principal": {"AWS": f"arn:aws:iam::{PARTNER_ACCOUNT_ID}:root"}, "Action": "sns:Publish",
+               "Resource": topic_arn}
+    sns.set_topic_attributes(TopicArn=topic_arn, AttributeName="Policy",
+                             AttributeValue=policy_document(owner, partner))
+    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=account[sqs.ORDER_EVENTS_QUEUE_ARN])
+    sns.subscribe(TopicArn=topic_arn, Protocol="email", Endpoint=oncall_address(account.name))
+
+
+def _counts(account_id: str, scale: int) -> Mapping[str, int]:
+    # aws-assets models each service of an account as one entity; moto confirms both subscriptions at once.
+    return {"aws_sns": 1, "aws_sns_topic": 1, "aws_sns_subscription": 2}
+
+
+SEEDER = Seeder(seed=_seed, counts=_counts, after=(kms.SEEDER, sqs.SEEDER))
