@@ -43,7 +43,7 @@ import bisect
 import gc
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -182,6 +182,7 @@ class _Statement:
     allow: bool
     layer: Layer
     grants_identity: bool  # an identity policy's Allow
+    reads_resource_keys: bool  # a variable in its Resource reads the resource (`${aws:ResourceTag/...}`)
 
     @property
     def reads(self) -> int:
@@ -203,7 +204,8 @@ def _wrap(statement: Statement, level: int) -> _Statement:
                       frozenset(services), bool(_PRINCIPAL_KEYS.search(text)), bool(_RESOURCE_KEYS.search(text)),
                       bool(_ACCOUNT_KEYS.search(text)), "${" in json.dumps(resources), behaviour,
                       _bounds(statement), statement.allow, statement.layer,
-                      statement.allow and statement.layer is Layer.IDENTITY)
+                      statement.allow and statement.layer is Layer.IDENTITY,
+                      "${aws:resource" in json.dumps(resources).lower())
 
 
 def _bounds(statement: Statement) -> tuple[tuple[str, str], ...] | None:
@@ -258,6 +260,10 @@ def _may_match(statement: _Statement, arn: str) -> bool:
 
 def _missing(key: str) -> Any:
     return MISSING
+
+
+def _no_keys(number: int) -> Any:
+    return _missing
 
 
 def _resource_truth(statement: Statement, arn: str, lookup: Any) -> Truth:
@@ -371,14 +377,15 @@ class _Catalog:
                 reserved_change(action, arn) for action in self.kind_actions[self.kind_of[number]])
         return found
 
-    def matches(self, statement: _Statement, account: str, lookup: Any) -> dict[int, Truth]:
-        """The targets of the account the statement's Resource (or NotResource) matches, with the truth of each."""
+    def matches(self, statement: _Statement, account: str, lookup_for: Callable[[int], Any]) -> dict[int, Truth]:
+        """The targets of the account the statement's Resource (or NotResource) matches, with the truth of each
+        (`lookup_for(target)`: the request's keys, for policy variables)."""
         raw = statement.statement
         found: dict[int, Truth] = {}
         if raw.not_resource:
             for numbers in self.by_account_kind.get(account, {}).values():
                 for number in numbers:
-                    truth = _resource_truth(raw, self.targets.arns[number], lookup)
+                    truth = _resource_truth(raw, self.targets.arns[number], lookup_for(number))
                     if truth is not False:
                         found[number] = truth
             return found
@@ -405,14 +412,15 @@ class _Catalog:
                 if whole_range:
                     found.update((numbers[position], True) for position in range(start, end))
                     continue
-                shape = _arn_shape(pattern) if "${" not in pattern else _resolved_shape(pattern, lookup)
+                shape = _arn_shape(pattern) if "${" not in pattern else None if statement.reads_resource_keys \
+                    else _resolved_shape(pattern, lookup_for(-1))
                 if shape is False:
                     continue  # a variable the principal cannot resolve matches nothing
                 for position in range(start, end):
                     if found.get(numbers[position]) is True or not arns[position].endswith(suffix) or (
                             isinstance(shape, re.Pattern) and not shape.fullmatch(arns[position])):
                         continue
-                    truth = resource_matches((pattern,), arns[position], lookup)
+                    truth = resource_matches((pattern,), arns[position], lookup_for(numbers[position]))
                     if truth is not False:
                         found[numbers[position]] = truth
         return found
@@ -526,12 +534,20 @@ class PrincipalAccess:
 
     def _account_matches(self, statement: _Statement, account: str, side: _Side) -> dict[int, Truth]:
         if statement.variables:
-            return self.catalog.matches(statement, account, side.lookup)
+            return self.catalog.matches(statement, account, lambda number: self._lookup(side, number, statement))
         key = (id(statement), account)
         found = self._matches.get(key)
         if found is None:
-            found = self._matches[key] = self.catalog.matches(statement, account, _missing)
+            found = self._matches[key] = self.catalog.matches(statement, account, _no_keys)
         return found
+
+    def _lookup(self, side: _Side, number: int, statement: _Statement) -> Any:
+        """The keys of the principal's request on the target that the statement's variables read: the principal's
+        alone unless they read the resource (`${aws:ResourceTag/...}`), whose keys are the target's."""
+        if number < 0 or not statement.reads_resource_keys:
+            return side.lookup
+        arn = self.catalog.targets.arns[number]
+        return self.index.assemble(side.principal.arn, "sts:GetCallerIdentity", arn).request.lookup
 
     def _actions_of(self, statement: Statement, kind: int) -> frozenset[str]:
         """The actions of a kind the statement's Action (or NotAction) matches."""
@@ -696,7 +712,8 @@ class PrincipalAccess:
                     if not _may_match(statement, arn):
                         continue
                     grant = _names_caller(statement.statement, side.caller, side.boundary is not None)
-                    truth = _resource_truth(statement.statement, arn, side.lookup) if grant is not None else False
+                    lookup = self._lookup(side, number, statement) if statement.variables else _missing
+                    truth = _resource_truth(statement.statement, arn, lookup) if grant is not None else False
                     if truth is not False:
                         found.append((statement, truth, grant, trust))
             self._resource_cache[key] = found

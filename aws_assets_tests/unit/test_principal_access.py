@@ -186,6 +186,14 @@ def test_8_policy_variables_are_resolved_for_the_principal():
     assert row_of(rows, ALICE, f"arn:aws:iam::{A}:user/bob") is None
 
 
+def test_a_variable_reading_the_resource_is_resolved_for_each_target():
+    tagged = [{**bucket(A, name), "tags": [("team", "red")]} for name in ("red-data", "blue-data")]
+    _, rows = build(lake(user(A, "alice", doc(allow("s3:ListBucket", "arn:aws:s3:::${aws:ResourceTag/team}-data"))),
+                         aws_s3_bucket=tagged))
+    assert row_of(rows, ALICE, "arn:aws:s3:::red-data")["actions"] == ["s3:ListBucket"]  # type: ignore[index]
+    assert row_of(rows, ALICE, "arn:aws:s3:::blue-data") is None
+
+
 def test_groups_make_no_rows_their_members_rows_say_via_the_group_and_a_boundary_limits():
     group = {"arn": f"arn:aws:iam::{A}:group/devs", "accountId": A, "groupName": "devs",
              "attachedPolicyArns": [f"arn:aws:iam::{A}:policy/read"]}
