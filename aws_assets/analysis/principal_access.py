@@ -444,10 +444,12 @@ class _Side:
     management: bool
     boundary_name: str | None
     scp_levels: list[list[str]] = field(default_factory=list)  # each level's policy names
-    every: dict[tuple[int, str], list[_Entry]] = field(default_factory=dict)  # (kind, account) -> on every ARN
+    # (kind, account) -> the statements on every ARN whose actions act on the kind, as entries
+    every: dict[tuple[int, str], list[_Entry]] = field(default_factory=dict)
 
     @property
     def guards(self) -> list[_Statement]:
+        """The boundary's and the SCPs' statements."""
         return [*(self.boundary or ()), *(statement for level in self.scps for statement in level)]
 
 
@@ -457,7 +459,7 @@ class PrincipalAccess:
     def __init__(self, index: PolicyIndex, targets: Targets) -> None:
         self.index = index
         self.catalog = _Catalog(targets, index)
-        self._read: dict[int, tuple[Policy, list[Statement]]] = {}
+        self._kept: dict[int, Policy] = {}  # the policies read, alive while their ids key `_wrapped`
         self._wrapped: dict[tuple[int, int], list[_Statement]] = {}
         self._matches: dict[tuple[int, str], dict[int, Truth]] = {}
         self._rcps: dict[str, tuple[list[list[_Statement]], bool]] = {}
@@ -473,7 +475,7 @@ class PrincipalAccess:
         key = (id(policy), level * 16 + list(Layer).index(layer))
         found = self._wrapped.get(key)
         if found is None:
-            self._read[id(policy)] = (policy, [])  # keeps the policy alive while its id is a key
+            self._kept[id(policy)] = policy
             found = self._wrapped[key] = [_wrap(statement, level)
                                           for statement in read_statements(policy, layer, policy.name)]
         return found
