@@ -23,7 +23,7 @@ def test_the_readme_shows_three_queries_with_their_output():
 
 def test_each_readme_query_gives_the_rows_it_shows(sql):
     queries = readme_queries() + readme_queries("What each principal can reach")
-    assert len(queries) == 4
+    assert len(queries) == 5
     for query, output in queries:
         rows = sql(query)
         assert len(rows) == shown_rows(output), query
