@@ -30,15 +30,14 @@ converted to Arrow column by column, and repeated by index (`take`), a batch of 
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from aws_assets.analysis.heap import without_cycle_collection
 from aws_assets.analysis.policy import (
     ALLOWS,
     DENIES,
@@ -178,7 +177,7 @@ def build_access_graph(
     """The three tables. `policies`: rows with `_key`, `_type`, accountId, document and, for inline policies,
     `ownerKey` (the user, group or role ARN). `principals`: rows with `_key`, `_type`, accountId, `name` (user,
     group or role name), attachedPolicyArns, and groupNames and permissionsBoundaryArn where the type has them."""
-    with _without_cycle_collection():
+    with without_cycle_collection():
         policies = list(policies)
         read = read_policies(policies, index)
         problems = [
@@ -194,18 +193,6 @@ def build_access_graph(
         )
 
 
-@contextmanager
-def _without_cycle_collection() -> Iterator[None]:
-    """The analysis makes millions of small objects that hold no reference cycle (reference counting frees them):
-    the cyclic collector would only walk the whole heap again and again to free nothing, a third of the time on
-    a large estate (benchmarks/policy_analysis.py). It runs again, as before, once the tables are built."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 # ---- tables of repeated rows -------------------------------------------------------------------------------------

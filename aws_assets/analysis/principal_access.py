@@ -40,11 +40,9 @@ and Parquet), so a million rows hold a few thousand distinct values. On the 200-
 from __future__ import annotations
 
 import bisect
-import gc
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -54,6 +52,7 @@ import pyarrow as pa
 from aws_assets.analysis.authorization_reference import actions_on, datastore
 from aws_assets.analysis.documents import glob_match, listify
 from aws_assets.analysis.evaluation import TRUST_ACTIONS, Decision, Result, evaluate
+from aws_assets.analysis.heap import without_cycle_collection
 from aws_assets.analysis.matching import GrantKind, not_principal_exempts, principal_grant, resource_matches
 from aws_assets.analysis.organization_policies import OrganizationTreeError
 from aws_assets.analysis.policy_sets import ROLES, TRUST_POLICY, USERS, PolicyIndex, Principal
@@ -567,7 +566,7 @@ class PrincipalAccess:
     # ---- the table ----------------------------------------------------------------------------------------------
 
     def table(self) -> pa.Table:
-        with _without_cycle_collection():
+        with without_cycle_collection():
             builder = _Builder(self.catalog.targets)
             for principal in sorted(self.index.principals(), key=lambda p: p.arn):
                 self._principal_rows(principal, builder)
@@ -937,14 +936,3 @@ def _encoded(values: list[Any], type_: pa.DataType) -> pa.Array:
     return pa.array(values, type_)
 
 
-@contextmanager
-def _without_cycle_collection() -> Iterator[None]:
-    """Millions of small acyclic objects: the cyclic collector would walk the heap again and again to free
-    nothing (as in `access_graph`)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()

@@ -19,6 +19,7 @@ from aws_assets.model.regions import GLOBAL_REGION
 from aws_assets.services import iam, s3
 from aws_assets.services.catalog import ENTITY_TYPES
 from aws_assets_tests.conftest import ACCOUNT_ID
+from aws_assets_tests.policy_documents import document_text as doc
 
 A, B, OUTSIDE = ACCOUNT_ID, "444455556666", "999999999999"
 BUCKET = "shared-reports"
@@ -28,9 +29,6 @@ DEPLOY = f"arn:aws:iam::{A}:role/ci/deploy"
 TABLE = f"arn:aws:dynamodb:us-east-1:{B}:table/orders"
 CAROL, DAN = f"arn:aws:iam::{B}:user/carol", f"arn:aws:iam::{B}:user/dan"
 
-
-def doc(*statements: dict) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 
 def session_in(account: str) -> boto3.Session:

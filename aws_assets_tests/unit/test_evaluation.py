@@ -16,6 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aws_assets.analysis.evaluation import Layer, Policy, PolicySet, Request, Result, evaluate
+from aws_assets_tests.policy_documents import allow, deny
+from aws_assets_tests.policy_documents import document as doc
 
 A, B = "111111111111", "222222222222"
 ALICE = f"arn:aws:iam::{A}:user/alice"
@@ -32,17 +34,7 @@ SSO_ROLE = f"arn:aws:iam::{A}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO
 ALLOWED, IMPLICIT, EXPLICIT = Result.ALLOWED, Result.IMPLICITLY_DENIED, Result.EXPLICITLY_DENIED
 
 
-def doc(*statements: dict[str, Any]) -> dict[str, Any]:
-    return {"Version": "2012-10-17", "Statement": list(statements)}
 
-
-def allow(action: Any = "*", resource: Any = "*", sid: str | None = None, **extra: Any) -> dict[str, Any]:
-    statement = {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
-    return {"Sid": sid, **statement} if sid else statement
-
-
-def deny(action: Any = "*", resource: Any = "*", sid: str | None = None, **extra: Any) -> dict[str, Any]:
-    return {**allow(action, resource, sid, **extra), "Effect": "Deny"}
 
 
 def grant(principal: Any, action: Any = "*", resource: Any = "*", sid: str | None = None, effect: str = "Allow",

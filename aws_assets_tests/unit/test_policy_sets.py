@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -10,22 +9,15 @@ import pytest
 from aws_assets.analysis.evaluation import Layer, Result, evaluate
 from aws_assets.analysis.policy_sets import OUTSIDE_IDENTITY, PolicyIndex, UnknownPrincipal
 from aws_assets.analysis.simulator import can, who_can
+from aws_assets_tests.policy_documents import allow, deny
+from aws_assets_tests.policy_documents import document_text as doc
 
 A, B, OUTSIDE = "111111111111", "222222222222", "999999999999"  # A manages the organisation, B is a member
 BUCKET = "arn:aws:s3:::acme-data"
 OBJECT = f"{BUCKET}/reports/q1.csv"
 
 
-def doc(*statements: dict[str, Any]) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
-
-def allow(action: Any, resource: Any = "*", **extra: Any) -> dict[str, Any]:
-    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
-
-
-def deny(action: Any, resource: Any = "*", **extra: Any) -> dict[str, Any]:
-    return {"Effect": "Deny", "Action": action, "Resource": resource, **extra}
 
 
 def user(account: str, name: str, groups=(), attached=(), boundary=None, tags=None) -> dict[str, Any]:

@@ -4,7 +4,6 @@ evaluator says, action by action."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -13,22 +12,15 @@ from hypothesis import strategies as st
 from aws_assets.analysis.evaluation import Result, evaluate
 from aws_assets.analysis.policy_sets import PolicyIndex
 from aws_assets.analysis.principal_access import ACCESS_SCHEMA, PrincipalAccess, Targets, target_actions
+from aws_assets_tests.policy_documents import allow, deny
+from aws_assets_tests.policy_documents import document_text as doc
 
 A, B = "111111111111", "222222222222"
 ENTITY_TABLES = ("aws_iam_user", "aws_iam_role", "aws_iam_policy", "aws_s3_bucket", "aws_lambda_function",
                  "aws_dynamodb_table")
 
 
-def doc(*statements: dict[str, Any]) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
-
-def allow(action: Any, resource: Any = "*", **extra: Any) -> dict[str, Any]:
-    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
-
-
-def deny(action: Any, resource: Any = "*", **extra: Any) -> dict[str, Any]:
-    return {"Effect": "Deny", "Action": action, "Resource": resource, **extra}
 
 
 def user(account: str, name: str, *documents: str, groups: tuple[str, ...] = (), boundary: str | None = None,
