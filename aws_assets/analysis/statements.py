@@ -6,6 +6,8 @@ policy's statements are about the resource they are attached to; SCPs and RCPs d
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -59,8 +61,32 @@ class Statement:
         return self.sid or str(self.index)
 
 
+# Documents already read, by (id of the document, name, layer), each kept with its document so that the id cannot
+# be reused while its entry lives: a simulation or an access table evaluates the same policies millions of times.
+# A document is read as it was first seen: the lake's documents are never changed once loaded.
+_READ: OrderedDict[tuple[int, str, Layer], tuple[Any, tuple[Statement, ...]]] = OrderedDict()
+_READ_LIMIT = 100_000
+_READ_LOCK = threading.Lock()
+
+
 def read_statements(policy: Policy | Mapping[str, Any] | str, layer: Layer, default_name: str) -> list[Statement]:
     name, document = policy if isinstance(policy, Policy) else (default_name, policy)
+    key = (id(document), name, layer)
+    with _READ_LOCK:
+        known = _READ.get(key)
+        if known is not None and known[0] is document:
+            _READ.move_to_end(key)
+            return list(known[1])
+    statements = _read_document(document, layer, name)
+    if isinstance(document, (str, Mapping)):
+        with _READ_LOCK:
+            _READ[key] = (document, tuple(statements))
+            if len(_READ) > _READ_LIMIT:
+                _READ.popitem(last=False)
+    return statements
+
+
+def _read_document(document: Any, layer: Layer, name: str) -> list[Statement]:
     reader = DocumentReader(f"{layer.value} policy")
     decoded = reader.decode(document)
     if decoded is None:
