@@ -46,6 +46,8 @@ class OrganizationPolicies:
     management_accounts: dict[str, str] = field(default_factory=dict)  # organisation ID -> management account ID
     enabled: dict[str, frozenset[str]] = field(default_factory=dict)  # root ID -> enabled policy types
     attached: dict[tuple[str, str], list[Policy]] = field(default_factory=dict)  # (target, type) -> policies
+    # (account, type) -> its levels: an access table asks for the same account's levels for every request
+    _levels: dict[tuple[str, str], list[list[Policy]]] = field(default_factory=dict, repr=False)
 
     def is_management_account(self, account_id: str) -> bool:
         organization = self.organization_of.get(account_id)
@@ -74,7 +76,14 @@ class OrganizationPolicies:
         return ["/".join([self.organization_of[account_id], *path[:-1]]) + "/"]
 
     def levels(self, account_id: str, policy_type: str) -> list[list[Policy]]:
-        """The policies of `policy_type` attached at each level from the root down to the account."""
+        """The policies of `policy_type` attached at each level from the root down to the account (the same lists
+        for every call: read them, do not change them)."""
+        key = (account_id, policy_type)
+        if key not in self._levels:
+            self._levels[key] = self._read_levels(account_id, policy_type)
+        return self._levels[key]
+
+    def _read_levels(self, account_id: str, policy_type: str) -> list[list[Policy]]:
         if self.is_management_account(account_id):
             return []
         path = self.path(account_id)
