@@ -351,6 +351,7 @@ def execute(estate: Estate, result) -> None:
         assert estate.instance.get_run_by_id(run.run_id).tags["aws_assets/account"] == PROD
 
 
+@pytest.mark.e2e  # whole sync runs one after another: the slow path, not the quick subset
 def test_registered_instance_syncs_at_once_through_the_requested_runs(moto, estate):
     """The runs of the tick, executed against moto: the registry is what the AwsAccounts resource reads."""
     from aws_assets.aws.session import assume_role_session

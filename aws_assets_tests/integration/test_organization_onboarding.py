@@ -215,6 +215,7 @@ def test_in_process_moto_refuses_only_inside_the_opt_in(org, moto):
     assert sts.assume_role(RoleArn=missing, RoleSessionName="test")
 
 
+@pytest.mark.e2e  # whole sync runs one after another: the slow path, not the quick subset
 def test_the_scheduled_run_of_an_organisation_entry_follows_its_membership(org, account_session, refusing_aws,
                                                                           tmp_path):
     """The schedule requests one run for the entry; each run lists the members when it starts: a newcomer is synced,
@@ -254,6 +255,7 @@ def test_the_scheduled_run_of_an_organisation_entry_follows_its_membership(org, 
     assert in_lake == first | second  # legacy's data is kept, not purged
 
 
+@pytest.mark.e2e  # whole sync runs one after another: the slow path, not the quick subset
 def test_an_organisation_spread_over_runs_syncs_each_account_in_exactly_one(org, refusing_aws, tmp_path,
                                                                             monkeypatch):
     monkeypatch.setenv("AWS_ASSETS_ORGANIZATION_RUNS", "3")

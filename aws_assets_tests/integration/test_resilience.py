@@ -24,6 +24,7 @@ THROTTLING_BODY = (
 )
 
 
+@pytest.mark.e2e  # whole sync runs one after another: the slow path, not the quick subset
 def test_throttling_is_retried(global_partition):
     attempts = []
 
