@@ -17,6 +17,8 @@ Each phase runs in a fresh process, so that its peak RSS (ru_maxrss) is its own:
   principal_access  the policy index and `PrincipalAccess(...).table()` as `analyse_access` runs them; then a
              sample of its rows re-evaluated request by request (`PolicyIndex.assemble` + `evaluate`, every action
              of the target's type): the run fails unless every one agrees with its row
+  resource_access  `resource_access_from_tables` as the `resource_access` asset runs it, over every bucket and
+             function policy and every role's trust policy of the same estate
   product    `build_access_graph` as the `analyse_access` asset runs it: the ARN index (sorted, bisected by each
              pattern's literal prefix), each document read once and matched once per account, and the three tables
              stamped from row templates (one per grant of a shared reach; one per principal_access row shape of
@@ -297,6 +299,23 @@ def principal_access_run(accounts: int, policies: int, sample: int) -> dict[str,
             "rss_after_estate_mib": floor, "peak_rss_mib": peak, "checked_requests": checked}
 
 
+def resource_access_run(accounts: int, policies: int) -> dict[str, Any]:
+    """`resource_access` on the same estate: every bucket and function policy and every role's trust policy."""
+    from aws_assets.analysis.resource_access import resource_access_from_tables, resource_policy_columns
+
+    tables, _ = lake_tables(accounts, policies)
+    for table in resource_policy_columns():  # the columns only resource_access reads
+        for row in tables.get(table, ()):
+            row.setdefault("_key", row["arn"])
+            row.setdefault("region", "global" if table == "aws_iam_role" else "us-east-1")
+    floor = peak_rss_mib()
+    started = time.perf_counter()
+    access = resource_access_from_tables(tables, {})
+    return {"seconds": time.perf_counter() - started, "rows": access.num_rows,
+            "external_rows": sum(access.column("external").to_pylist()),
+            "rss_after_estate_mib": floor, "peak_rss_mib": peak_rss_mib()}
+
+
 def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -455,6 +474,10 @@ def main() -> None:
           f"(estate alone {new['rss_after_estate_mib']:.0f} MiB)  {new['rows']} rows "
           f"({new['cross_account_rows']} cross-account), {new['evaluations']} evaluations; "
           f"{new['checked_requests']} requests of sampled rows re-evaluated, all equal")
+    shared = in_fresh_process(resource_access_run, args.accounts, args.policies)
+    print(f"resource_access (evaluator): {shared['seconds']:8.1f} s  peak RSS {shared['peak_rss_mib']:7.0f} MiB "
+          f"(estate alone {shared['rss_after_estate_mib']:.0f} MiB)  {shared['rows']} rows "
+          f"({shared['external_rows']} external)")
     fast = in_fresh_process(product, args.accounts, args.policies)
     print(f"estate: {args.accounts} accounts, {fast['entities']} entities, {fast['policies']} policies, "
           f"{fast['principals']} users and roles")
