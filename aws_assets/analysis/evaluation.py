@@ -46,10 +46,9 @@ from typing import Any, NamedTuple
 from aws_assets.analysis.conditions import condition_holds
 from aws_assets.analysis.matching import (
     GrantKind,
-    action_matches,
-    not_principal_exempts,
-    principal_grant,
-    resource_matches,
+    statement_action_matches,
+    statement_names,
+    statement_resource_truth,
 )
 from aws_assets.analysis.request import CallerKind, Request, arn_service
 from aws_assets.analysis.reserved import reserved_change
@@ -60,7 +59,7 @@ from aws_assets.analysis.statements import (
     Statement,
     read_statements,
 )
-from aws_assets.analysis.truth import Truth, all_of, negate
+from aws_assets.analysis.truth import Truth, all_of
 
 __all__ = [
     "Assumption", "Conditional", "Decision", "Layer", "Policy", "PolicySet", "Request", "Result", "StatementRef",
@@ -188,7 +187,7 @@ class _Policies:
         )
 
 
-def _ref(statement: Statement) -> StatementRef:
+def statement_ref(statement: Statement) -> StatementRef:
     return StatementRef(statement.layer, statement.policy, statement.label, statement.allow)
 
 
@@ -212,26 +211,16 @@ class _World:
     def matches(self, statement: Statement) -> bool:
         """Whether the statement's action, resource and condition match the request (its principal aside)."""
         request = self.request
-        if action_matches(statement.actions, request.action) == statement.not_action:
+        if not statement_action_matches(statement, request.action):
             return False
-        truth: Truth = True
-        if statement.resources is not None:
-            matched = resource_matches(statement.resources, request.resource_arn, request.lookup)
-            truth = negate(matched) if statement.not_resource else matched
+        truth = statement_resource_truth(statement, request.resource_arn, request.lookup)
         if truth is False:
             return False
         return self._decide(all_of([truth, condition_holds(statement.condition, request.lookup)]), statement)
 
     def grant(self, statement: Statement) -> GrantKind | None:
         """How a statement naming principals names the caller, when it applies to the request; None if not."""
-        caller = self.request.caller
-        if statement.not_principal:
-            always = not statement.allow and self.policies.boundary is not None and caller.is_iam
-            if not always and not_principal_exempts(statement.principal, caller, strict=not statement.allow):
-                return None
-            kind: GrantKind | None = GrantKind.EVERYONE
-        else:
-            kind = principal_grant(statement.principal, caller)
+        kind = statement_names(statement, self.request.caller, self.policies.boundary is not None)
         return kind if kind is not None and self.matches(statement) else None
 
     def applies(self, statement: Statement) -> bool:
@@ -264,7 +253,7 @@ class _World:
             applicable += [statement for level in read.rcps for statement in level]
         denies = [statement for statement in applicable if not statement.allow and self.applies(statement)]
         if denies:
-            return Decision(Result.EXPLICITLY_DENIED, tuple(map(_ref, denies)), "an explicit Deny applies")
+            return Decision(Result.EXPLICITLY_DENIED, tuple(map(statement_ref, denies)), "an explicit Deny applies")
         reserved = reserved_change(request.action, request.resource_arn)
         if reserved:  # no policy can allow it; an explicit Deny, above, is still reported as one
             return Decision(Result.IMPLICITLY_DENIED, (StatementRef(Layer.AWS_RULE, "AWS", reserved, False),),
@@ -295,7 +284,7 @@ class _World:
         session = None if read.session is None else self.allows(read.session)
         guards_pass = boundary != [] and session != []
         allows = (bool(identity) or caller.kind is CallerKind.ROOT) and guards_pass
-        refs = tuple(map(_ref, identity + (boundary or []) + (session or [])))
+        refs = tuple(map(statement_ref, identity + (boundary or []) + (session or [])))
         # What an implicit deny on this side lacks: the identity policy, unless a grant the guards limit was there.
         limited = any(kind is GrantKind.SESSION_ISSUER for _, kind in granted)
         if not identity and caller.kind is not CallerKind.ROOT and not limited:
@@ -309,7 +298,7 @@ class _World:
         """A service or identity provider has no IAM policies: only a resource-policy grant naming it allows."""
         direct = [statement for statement, kind in granted if kind is not GrantKind.ACCOUNT]
         if direct:
-            return Decision(Result.ALLOWED, tuple(map(_ref, direct)), "the resource-based policy allows")
+            return Decision(Result.ALLOWED, tuple(map(statement_ref, direct)), "the resource-based policy allows")
         return Decision(Result.IMPLICITLY_DENIED, reason="no resource-based policy allows this principal",
                         lacking=Layer.RESOURCE)
 
@@ -321,7 +310,7 @@ class _World:
         if not granted:
             return Decision(Result.IMPLICITLY_DENIED, reason="across accounts the resource-based policy must allow",
                             lacking=Layer.RESOURCE)
-        return Decision(Result.ALLOWED, side.refs + tuple(_ref(statement) for statement, _ in granted),
+        return Decision(Result.ALLOWED, side.refs + tuple(statement_ref(statement) for statement, _ in granted),
                         "both the identity side and the resource side allow")
 
     def _within_account(self, side: _IdentitySide, granted: list[tuple[Statement, GrantKind]]) -> Decision:
@@ -331,7 +320,7 @@ class _World:
         direct = [statement for statement, kind in granted if kind in (GrantKind.SELF, GrantKind.EVERYONE)
                   or (kind is GrantKind.SESSION_ISSUER and side.guards_pass)]
         if direct:
-            return Decision(Result.ALLOWED, tuple(map(_ref, direct)), "the resource-based policy allows")
+            return Decision(Result.ALLOWED, tuple(map(statement_ref, direct)), "the resource-based policy allows")
         resource_must_allow = ((arn_service(request.resource_arn) == "kms" and ":key/" in request.resource_arn)
                                or (request.action.lower() in TRUST_ACTIONS and ":role/" in request.resource_arn))
         delegated = [statement for statement, kind in granted if kind is GrantKind.ACCOUNT]
@@ -339,7 +328,7 @@ class _World:
             return Decision(Result.IMPLICITLY_DENIED, reason="the key policy or trust policy must allow (the "
                             "caller, or the account to delegate to IAM)", lacking=Layer.RESOURCE)
         if side.allows:
-            return Decision(Result.ALLOWED, side.refs + tuple(map(_ref, delegated)),
+            return Decision(Result.ALLOWED, side.refs + tuple(map(statement_ref, delegated)),
                             "the identity-based policies allow")
         return Decision(Result.IMPLICITLY_DENIED, reason="no policy allows the request", lacking=side.lacking)
 

@@ -25,7 +25,8 @@ from typing import Any
 
 from aws_assets.analysis.documents import glob_match, listify
 from aws_assets.analysis.request import Caller, CallerKind
-from aws_assets.analysis.truth import Truth, all_of, any_of
+from aws_assets.analysis.statements import Statement
+from aws_assets.analysis.truth import Truth, all_of, any_of, negate
 from aws_assets.analysis.variables import UNRESOLVED, KeyLookup, split_outside_variables, substitute, wildcard_match
 
 
@@ -169,3 +170,30 @@ def not_principal_exempts(not_principal: Any, caller: Caller, strict: bool) -> b
     if not strict:
         return bool(listed)
     return any(required <= listed for required in _EXEMPTING[caller.kind])
+
+
+# ---- one statement, as the evaluator reads it (the access tables prune with the same readings) -----------------
+
+
+def statement_action_matches(statement: Statement, action: str) -> bool:
+    """Whether the statement's Action (or NotAction) covers the action."""
+    return action_matches(statement.actions, action) != statement.not_action
+
+
+def statement_resource_truth(statement: Statement, arn: str, lookup: KeyLookup) -> Truth:
+    """Whether the statement's Resource (or NotResource) covers the ARN; no Resource element covers any."""
+    if statement.resources is None:
+        return True
+    matched = resource_matches(statement.resources, arn, lookup)
+    return negate(matched) if statement.not_resource else matched
+
+
+def statement_names(statement: Statement, caller: Caller, has_boundary: bool = False) -> GrantKind | None:
+    """How a resource policy's or RCP's statement names the caller, conditions aside; None if it does not. A Deny's
+    NotPrincipal always applies to an IAM caller with a permissions boundary (IAM's NotPrincipal page)."""
+    if statement.not_principal:
+        always = not statement.allow and has_boundary and caller.is_iam
+        if not always and not_principal_exempts(statement.principal, caller, strict=not statement.allow):
+            return None
+        return GrantKind.EVERYONE
+    return principal_grant(statement.principal, caller)

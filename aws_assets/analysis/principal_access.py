@@ -53,13 +53,18 @@ from aws_assets.analysis.authorization_reference import actions_on, datastore
 from aws_assets.analysis.documents import glob_match, listify
 from aws_assets.analysis.evaluation import TRUST_ACTIONS, Decision, Result, evaluate
 from aws_assets.analysis.heap import without_cycle_collection
-from aws_assets.analysis.matching import GrantKind, not_principal_exempts, principal_grant, resource_matches
+from aws_assets.analysis.matching import (
+    GrantKind,
+    resource_matches,
+    statement_names,
+    statement_resource_truth,
+)
 from aws_assets.analysis.organization_policies import OrganizationTreeError
 from aws_assets.analysis.policy_sets import ROLES, TRUST_POLICY, USERS, PolicyIndex, Principal
 from aws_assets.analysis.request import MISSING, Caller, arn_service
 from aws_assets.analysis.reserved import reserved_change
 from aws_assets.analysis.statements import Layer, Policy, Statement, read_statements
-from aws_assets.analysis.truth import Truth, negate
+from aws_assets.analysis.truth import Truth
 from aws_assets.analysis.variables import UNRESOLVED, substitute
 from aws_assets.model.entity import Column, boolean, schema_of
 
@@ -265,24 +270,6 @@ def _no_keys(number: int) -> Any:
     return _missing
 
 
-def _resource_truth(statement: Statement, arn: str, lookup: Any) -> Truth:
-    """Whether the statement's Resource (or NotResource) matches the ARN, as the evaluator reads it."""
-    if statement.resources is None:
-        return True
-    matched = resource_matches(statement.resources, arn, lookup)
-    return negate(matched) if statement.not_resource else matched
-
-
-def _names_caller(statement: Statement, caller: Caller, has_boundary: bool) -> GrantKind | None:
-    """How a resource policy's or RCP's statement names the caller, as the evaluator reads it."""
-    if statement.not_principal:
-        always = not statement.allow and has_boundary and caller.is_iam
-        if not always and not_principal_exempts(statement.principal, caller, strict=not statement.allow):
-            return None
-        return GrantKind.EVERYONE
-    return principal_grant(statement.principal, caller)
-
-
 # ---- the targets, indexed ---------------------------------------------------------------------------------------
 
 
@@ -384,7 +371,7 @@ class _Catalog:
         if raw.not_resource:
             for numbers in self.by_account_kind.get(account, {}).values():
                 for number in numbers:
-                    truth = _resource_truth(raw, self.targets.arns[number], lookup_for(number))
+                    truth = statement_resource_truth(raw, self.targets.arns[number], lookup_for(number))
                     if truth is not False:
                         found[number] = truth
             return found
@@ -634,9 +621,12 @@ class PrincipalAccess:
         for statement in (*side.identity, *side.guards, *(s for level in rcps for s in level)):
             if statement.every or not _may_match(statement, arn):
                 continue
-            if statement.variables and lookup is None:
-                lookup = self.index.assemble(side.principal.arn, "sts:GetCallerIdentity", arn).request.lookup
-            truth = _resource_truth(statement.statement, arn, lookup if statement.variables else _missing)
+            key_lookup = _missing
+            if statement.variables:
+                if lookup is None:
+                    lookup = self.index.assemble(side.principal.arn, "sts:GetCallerIdentity", arn).request.lookup
+                key_lookup = lookup
+            truth = statement_resource_truth(statement.statement, arn, key_lookup)
             if truth is not False:
                 found.append((statement, truth))
         return found
@@ -690,7 +680,7 @@ class PrincipalAccess:
                 continue
             grant = None
             if statement.layer is Layer.RCP:
-                grant = _names_caller(statement.statement, side.caller, side.boundary is not None)
+                grant = statement_names(statement.statement, side.caller, side.boundary is not None)
                 if grant is None:
                     continue
             entries.append((statement, truth, grant, False))
@@ -712,9 +702,9 @@ class PrincipalAccess:
                 for statement in self._statements(policy, Layer.RESOURCE) if policy is not None else ():
                     if not _may_match(statement, arn):
                         continue
-                    grant = _names_caller(statement.statement, side.caller, side.boundary is not None)
+                    grant = statement_names(statement.statement, side.caller, side.boundary is not None)
                     lookup = self._lookup(side, number, statement) if statement.variables else _missing
-                    truth = _resource_truth(statement.statement, arn, lookup) if grant is not None else False
+                    truth = statement_resource_truth(statement.statement, arn, lookup) if grant is not None else False
                     if truth is not False:
                         found.append((statement, truth, grant, trust))
             self._resource_cache[key] = found

@@ -63,8 +63,9 @@ from aws_assets.analysis.evaluation import (
     Result,
     StatementRef,
     evaluate,
+    statement_ref,
 )
-from aws_assets.analysis.matching import action_matches, not_principal_exempts, principal_grant, resource_matches
+from aws_assets.analysis.matching import statement_action_matches, statement_names, statement_resource_truth
 from aws_assets.analysis.organization_policies import ORGANIZATION_COLUMNS, OrganizationPolicies, organization_policies
 from aws_assets.analysis.policy_sets import KEY_MANAGER, ROLES, TRUST_POLICY
 from aws_assets.analysis.request import Caller, CallerKind, Request, arn_account, arn_service, parse_caller
@@ -349,25 +350,15 @@ def _ref_json(ref: StatementRef) -> dict[str, str]:
             "effect": "Allow" if ref.allow else "Deny"}
 
 
-def _statement_ref(statement: Statement) -> StatementRef:
-    return StatementRef(statement.layer, statement.policy, statement.label, statement.allow)
-
-
 def _names(statement: Statement, caller: Caller) -> bool:
     """Whether the statement's Principal (or NotPrincipal) names the caller, conditions aside."""
-    if statement.not_principal:
-        return not not_principal_exempts(statement.principal, caller, strict=not statement.allow)
-    return principal_grant(statement.principal, caller) is not None
+    return statement_names(statement, caller) is not None
 
 
 def _covers(statement: Statement, request: Request) -> bool:
     """Whether the statement's Action and Resource may match the request, conditions aside."""
-    if action_matches(statement.actions, request.action) == statement.not_action:
-        return False
-    if statement.resources is None:
-        return True
-    matched = resource_matches(statement.resources, request.resource_arn, request.lookup)
-    return (matched is not True) if statement.not_resource else (matched is not False)
+    return statement_action_matches(statement, request.action) and statement_resource_truth(
+        statement, request.resource_arn, request.lookup) is not False
 
 
 @dataclass
@@ -424,7 +415,7 @@ def _outcomes(resource: PolicyResource, statements: list[Statement], naming: lis
     decided: dict[tuple, tuple[Decision, list[Statement], list[Statement]] | None] = {}
     grouped: dict[tuple, _Outcome] = {}
     for action in actions_on(service, resource_arn):
-        matched = tuple(action_matches(s.actions, action) != s.not_action for s in every)
+        matched = tuple(statement_action_matches(s, action) for s in every)
         signature = (matched, action.lower() in TRUST_ACTIONS, reserved_change(action, resource_arn))
         if signature not in decided:
             decided[signature] = _decide(resource, naming, denies, candidate, caller, action, resource_arn, known,
@@ -514,7 +505,7 @@ def resource_access_rows(resources: Iterable[PolicyResource], known: KnownPrinci
 
 
 def _conditions(outcome: _Outcome) -> list[dict[str, Any]]:
-    return [{**_ref_json(_statement_ref(statement)), "condition": statement.condition}
+    return [{**_ref_json(statement_ref(statement)), "condition": statement.condition}
             for statement in (*outcome.grants.values(), *outcome.denies.values()) if statement.condition]
 
 
@@ -551,7 +542,7 @@ def _row(resource: PolicyResource, candidate: Candidate, resource_arn: str, outc
         "conditional": conditional,
         "decision": decision.result.value,
         "deniedBy": json.dumps([_ref_json(ref) for ref in decision.statements]) if denied else None,
-        "statements": json.dumps([_ref_json(_statement_ref(statement)) for statement in outcome.grants.values()]),
+        "statements": json.dumps([_ref_json(statement_ref(statement)) for statement in outcome.grants.values()]),
     }
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from aws_assets.analysis.documents import listify
 from aws_assets.analysis.evaluation import Decision, Result, evaluate
-from aws_assets.analysis.matching import action_matches
+from aws_assets.analysis.matching import statement_action_matches
 from aws_assets.analysis.policy_sets import ROLES, Assembled, PolicyIndex, Principal
 from aws_assets.analysis.request import ContextValue, arn_account
 from aws_assets.analysis.statements import Layer, Policy, read_statements
@@ -164,7 +164,7 @@ class WhoCan:
             statements = (statement for policy in self.index.identity_policies(principal, [])
                           for statement in read_statements(policy, Layer.IDENTITY, policy.name))
             self._assumers[principal.arn] = any(
-                statement.allow and action_matches(statement.actions, ASSUME_ROLE) != statement.not_action
+                statement.allow and statement_action_matches(statement, ASSUME_ROLE)
                 for statement in statements)
         return self._assumers[principal.arn]
 
