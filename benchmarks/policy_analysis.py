@@ -301,10 +301,10 @@ def principal_access_run(accounts: int, policies: int, sample: int) -> dict[str,
 
 def resource_access_run(accounts: int, policies: int) -> dict[str, Any]:
     """`resource_access` on the same estate: every bucket and function policy and every role's trust policy."""
-    from aws_assets.analysis.resource_access import resource_access_from_tables, resource_policy_columns
+    from aws_assets.analysis.resource_access import policy_table_columns, resource_access_from_tables
 
     tables, _ = lake_tables(accounts, policies)
-    for table in resource_policy_columns():  # the columns only resource_access reads
+    for table in policy_table_columns():  # the columns only resource_access reads
         for row in tables.get(table, ()):
             row.setdefault("_key", row["arn"])
             row.setdefault("region", "global" if table == "aws_iam_role" else "us-east-1")

@@ -67,7 +67,7 @@ from aws_assets.analysis.evaluation import (
 )
 from aws_assets.analysis.matching import statement_action_matches, statement_names, statement_resource_truth
 from aws_assets.analysis.organization_policies import ORGANIZATION_COLUMNS, OrganizationPolicies, organization_policies
-from aws_assets.analysis.policy_sets import KEY_MANAGER, ROLES, TRUST_POLICY
+from aws_assets.analysis.policy_sets import KEY_MANAGER, ROLES, TRUST_POLICY, resource_policy_columns
 from aws_assets.analysis.request import Caller, CallerKind, Request, arn_account, arn_service, parse_caller
 from aws_assets.analysis.reserved import reserved_change
 from aws_assets.analysis.statements import Layer, Policy, Statement, read_statements
@@ -183,13 +183,13 @@ class Candidate:
     caller: str
 
 
-def resource_policy_columns() -> dict[str, tuple[str, ...]]:
-    """Table -> the columns the analysis reads of it: each resource type with a resource policy, and the roles."""
+def policy_table_columns() -> dict[str, tuple[str, ...]]:
+    """Table -> the columns the analysis reads of it, its policy last: each resource type declaring a resource
+    policy, and the roles."""
     columns: dict[str, tuple[str, ...]] = {
         name: ("_key", "arn", "accountId", "region",
-               *(KEY_MANAGER for column in entity_type.all_columns if column.name == KEY_MANAGER),
-               entity_type.resource_policy)
-        for name, entity_type in ENTITY_TYPES.items() if entity_type.resource_policy}
+               *(KEY_MANAGER for column in ENTITY_TYPES[name].all_columns if column.name == KEY_MANAGER), policy)
+        for name, policy in resource_policy_columns().items()}
     columns[ROLE_TYPE] = ("_key", "arn", "accountId", "region", TRUST_POLICY)
     return columns
 
@@ -199,7 +199,7 @@ PRINCIPAL_COLUMNS: dict[str, tuple[str, ...]] = {"aws_account": ("accountId",), 
 
 def input_columns() -> dict[str, tuple[str, ...]]:
     """Table -> the columns `resource_access_from_tables` reads."""
-    columns = {**ORGANIZATION_COLUMNS, **PRINCIPAL_COLUMNS, **resource_policy_columns()}
+    columns = {**ORGANIZATION_COLUMNS, **PRINCIPAL_COLUMNS, **policy_table_columns()}
     return {table: tuple(dict.fromkeys(names)) for table, names in columns.items()}
 
 
@@ -212,7 +212,7 @@ def known_principals(tables: Mapping[str, Sequence[Row]], zone_settings: Mapping
     accounts = frozenset(row["accountId"] for row in tables.get("aws_account", ()) if row["accountId"])
     principals = frozenset(row["arn"] for table in ("aws_iam_user", ROLE_TYPE) for row in tables.get(table, ())
                            if row["arn"])
-    resource_accounts = {row["accountId"] for table in resource_policy_columns() for row in tables.get(table, ())}
+    resource_accounts = {row["accountId"] for table in policy_table_columns() for row in tables.get(table, ())}
     zones = zones_of_trust(accounts | resource_accounts, zone_settings, organization, organization_entries)
     return KnownPrincipals(organization, accounts, principals, zones)
 
@@ -226,7 +226,7 @@ def resource_access_from_tables(tables: Mapping[str, Sequence[Row]], zone_settin
 def policy_resources(tables: Mapping[str, Iterable[Row]]) -> list[PolicyResource]:
     """The resources whose policy was collected (a policy that is None was not, or there is none)."""
     found = []
-    for table, columns in resource_policy_columns().items():
+    for table, columns in policy_table_columns().items():
         column = columns[-1]
         for row in tables.get(table, ()):
             if row[column] and row["arn"]:

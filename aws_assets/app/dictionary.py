@@ -264,7 +264,7 @@ def _resource_access_section() -> list[str]:
         "`requestPrincipal`, each of `actions` and `requestResource`, with the resource policy and the RCPs of the "
         "resource's account, the caller's own policies taken to allow. Resource types read: "
         + ", ".join(f"`{table}` (`{columns[-1]}`)"
-                    for table, columns in resource_access.resource_policy_columns().items())
+                    for table, columns in resource_access.policy_table_columns().items())
         + ". The zone of trust of each account is the instance's `zoneOfTrust` (default: the organisation the "
         "lake holds, else the account).",
         "",
