@@ -167,7 +167,7 @@ METRIC_FILTER = EntityType(
 )
 
 SERVICE = Service(
-    name="logs",
+    name="cloudwatch_logs",
     title="CloudWatch Logs",
     scope=Scope.REGION,
     entity_types=(LOG_GROUP, METRIC_FILTER),
