@@ -51,14 +51,14 @@ def detector_rows(
                                "category": ["security"], "detectorId": detector_id, "collectionErrors": errors}
         if detector is not None:
             row.update({
-                "tags": detector.get("tags") or {},
-                "createdOn": iso_time(detector.get("createdAt")),
-                "status": detector.get("status"),
-                "enabled": detector.get("status") == "ENABLED",
-                "findingPublishingFrequency": detector.get("findingPublishingFrequency"),
-                "serviceRole": detector.get("serviceRole"),
-                "features": [{"name": f.get("name"), "status": f.get("status")}
-                             for f in detector.get("features") or []],
+                "tags": detector.get("Tags") or {},
+                "createdOn": iso_time(detector.get("CreatedAt")),
+                "status": detector.get("Status"),
+                "enabled": detector.get("Status") == "ENABLED",
+                "findingPublishingFrequency": detector.get("FindingPublishingFrequency"),
+                "serviceRole": detector.get("ServiceRole"),
+                "features": [{"name": f.get("Name"), "status": f.get("Status")}
+                             for f in detector.get("Features") or []],
             })
         rows.append(row)
     return rows
