@@ -211,8 +211,9 @@ def get_snapshot_details(aws: PartitionCollection, kind: SnapshotKind, snapshot:
     calls = DetailCalls()
     identifier = snapshot[f"{kind.prefix}Identifier"]
     describe = getattr(aws.client("rds"), kind.attributes_method)
-    response = calls.get(kind.operation, lambda: describe(**{f"{kind.prefix}Identifier": identifier}),
-                         *SNAPSHOT_MISSING, missing={})
+    response: dict[str, Any] | None = calls.get(
+        kind.operation, lambda: describe(**{f"{kind.prefix}Identifier": identifier}), *SNAPSHOT_MISSING, missing={}
+    )
     restorers = None if response is None else restore_attribute(response, kind)
     return SnapshotDetails(snapshot=snapshot, restorers=restorers, errors=calls.errors)
 

@@ -9,6 +9,7 @@ default selectors (management events only). shared: no trail.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from aws_assets.sim.accounts import DEV, HOME_REGION, PROD
 from aws_assets.sim.estate import kms, logs, s3
@@ -22,7 +23,8 @@ def _seed(account: AccountContext) -> None:
     if name is None:
         return
     cloudtrail = account.clients("cloudtrail", HOME_REGION)
-    arguments = {"Name": name, "S3BucketName": account[s3.ACCESS_LOG_BUCKET], "S3KeyPrefix": "cloudtrail"}
+    arguments: dict[str, Any] = {
+        "Name": name, "S3BucketName": account[s3.ACCESS_LOG_BUCKET], "S3KeyPrefix": "cloudtrail"}
     if account.account_id == PROD:
         group = logs.trail_log_group(account.name)
         arguments.update(

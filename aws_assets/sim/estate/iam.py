@@ -146,8 +146,9 @@ def _seed(account: AccountContext) -> None:
         "InstanceProfile"
     ]["Arn"]
     iam.add_role_to_instance_profile(InstanceProfileName="ec2-app", RoleName="ec2-app")
-    if PASSWORD_POLICIES[account.account_id]:
-        iam.update_account_password_policy(**PASSWORD_POLICIES[account.account_id])
+    password_policy = PASSWORD_POLICIES[account.account_id]
+    if password_policy:
+        iam.update_account_password_policy(**password_policy)
 
 
 def _counts(account_id: str, scale: int) -> Mapping[str, int]:

@@ -127,11 +127,10 @@ def _seed(account: AccountContext) -> None:
             bucket.configure(s3, bucket.name, account)
     account[ACCESS_LOG_BUCKET] = _access_log_bucket(account.name)
     # After the buckets: a block in place refuses the public policy and ACL the estate gives some of them.
-    if ACCOUNT_PUBLIC_ACCESS_BLOCKS[account.account_id]:
+    account_block = ACCOUNT_PUBLIC_ACCESS_BLOCKS[account.account_id]
+    if account_block:
         account.clients("s3control").put_public_access_block(
-            AccountId=account.account_id,
-            PublicAccessBlockConfiguration=ACCOUNT_PUBLIC_ACCESS_BLOCKS[account.account_id],
-        )
+            AccountId=account.account_id, PublicAccessBlockConfiguration=account_block)
 
 
 def _counts(account_id: str, scale: int) -> Mapping[str, int]:
