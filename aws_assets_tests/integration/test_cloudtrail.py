@@ -1,3 +1,4 @@
+from aws_assets.analysis.trust import COLLECTED_TARGET_TYPES, service_entity_type
 from aws_assets.services import cloudtrail
 from aws_assets_tests.conftest import ACCOUNT_ID, REGION, refuse
 
@@ -119,3 +120,8 @@ def test_another_accounts_organisation_trail_is_its_owners_row():
     assert not cloudtrail.owned_here(theirs, ACCOUNT_ID, REGION)
     assert not cloudtrail.owned_here(ours_elsewhere, ACCOUNT_ID, REGION)
     assert cloudtrail.owned_here(ours_elsewhere, ACCOUNT_ID, "us-east-1")
+
+
+def test_a_trust_of_cloudtrail_points_at_the_accounts_cloudtrail_service_not_a_trail():
+    assert service_entity_type("cloudtrail.amazonaws.com") == "aws_cloudtrail_service"
+    assert "aws_cloudtrail_service" in COLLECTED_TARGET_TYPES
