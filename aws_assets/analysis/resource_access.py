@@ -163,16 +163,6 @@ class KnownPrincipals:
     def zone(self, account_id: str) -> ZoneOfTrust:
         return self.zones.get(account_id) or ZoneOfTrust(account_id, None, frozenset({account_id}))
 
-    def org_context(self, account_id: str | None) -> tuple[str | None, list[str] | None]:
-        """aws:PrincipalOrgID / ResourceOrgID and the paths of an account: known for an account of an
-        organisation the lake holds, known absent ("") for another account the lake holds, else unknown."""
-        if account_id is None:
-            return None, None
-        organization_id = self.organization.organization_of.get(account_id)
-        if organization_id:
-            return organization_id, self.organization.org_paths(account_id)
-        return ("", []) if account_id in self.accounts else (None, None)
-
 
 @dataclass(frozen=True)
 class Candidate:
@@ -238,8 +228,8 @@ def policy_resources(tables: Mapping[str, Iterable[Row]]) -> list[PolicyResource
 def request_for(resource: PolicyResource, caller: str, action: str, resource_arn: str,
                 known: KnownPrincipals) -> Request:
     principal_account = parse_caller(caller).account
-    principal_org, principal_paths = known.org_context(principal_account)
-    resource_org, resource_paths = known.org_context(resource.account_id)
+    principal_org, principal_paths = known.organization.context(principal_account, principal_account in known.accounts)
+    resource_org, resource_paths = known.organization.context(resource.account_id, True)
     return Request(caller, action, resource_arn, resource_account=resource.account_id,
                    principal_org_id=principal_org, principal_org_paths=principal_paths,
                    resource_org_id=resource_org, resource_org_paths=resource_paths)
