@@ -10,8 +10,8 @@ Pure functions (no AWS call, no Dagster, no DuckDB):
 - `ResourceIndex` holds the lake's entities by ARN (a sorted list, so that a pattern's literal prefix bisects its
   candidates: no scan of every entity per pattern) and the keys of the accounts and service entities.
 - `policy_grants(account_id, analysis, index)` matches every statement to its targets and merges them into one
-  `Grant` per (verb, target); `statement_covers` says whether a statement covers some actions on a target (how a
-  Deny, or a permissions boundary, meets an Allow).
+  `Grant` per (verb, target). What a principal may do once Denies, boundaries, SCPs and resource policies are applied
+  is the request evaluator's (`aws_assets.analysis.evaluation`, and `principal_access` from it).
 
 How the document is read (IAM's rules, and the choices where IAM leaves room):
 
@@ -50,12 +50,6 @@ Access levels (`read`, `write`) come from AWS's Service Authorization Reference 
 Permissions management and Tagging are write. A wildcard is expanded against the service's actions; an action the
 reference does not know (a newer one, a typo) is judged by its verb (`List`, `Get`, `Describe`, `Head`, `Scan`,
 `Query`, `Select`, `BatchGet`, `Search`, `Lookup`, `View` read, anything else write). `*` and `s3:*` are both.
-
-Deny: an unconditional Deny that covers an Allow's actions on its target removes them (`statement_covers`: every
-action matched by the Deny's actions, the target by its resources); a conditional Deny, or one whose NotAction or
-NotResource list could not be read whole, removes nothing for certain and is only recorded. A Deny's pattern with a
-policy variable covers nothing for certain (the variable may not match), while a permissions boundary's does (the
-analysis would rather keep an Allow than drop it on a guess).
 """
 
 from __future__ import annotations
@@ -125,12 +119,6 @@ class PolicyStatement:
     @property
     def conditional(self) -> bool:
         return not self.condition_readable or self.conditions != "{}"
-
-    @property
-    def certain(self) -> bool:
-        """Whether the statement applies for certain: no condition, and no unread part of a NotAction or
-        NotResource list (an unread exemption must not hide a grant)."""
-        return not self.conditional and (self.complete or not (self.not_action or self.not_resource))
 
     @property
     def admin(self) -> bool:
@@ -203,15 +191,6 @@ class Grant:
         self.not_resource = self.not_resource or statement.not_resource
         self.policy_variables = self.policy_variables or variables
         self.conditional = self.conditional and statement.conditional
-
-    def absorb(self, other: Grant) -> None:
-        """Adds what another grant of the same target allows, as a principal reached by both gets it: the actions,
-        their levels, admin; conditional only if both are."""
-        self.actions |= other.actions
-        self.not_actions |= other.not_actions
-        self.levels |= other.levels
-        self.admin = self.admin or other.admin
-        self.conditional = self.conditional and other.conditional
 
 
 @dataclass(frozen=True)
@@ -473,57 +452,6 @@ class ResourceIndex:
         if entity_type in SERVICE_ENTITY_TYPES and key in self.keys:
             return Target(key, entity_type, account_id, None, service)
         return self.account(account_id)
-
-
-def arn_covers(pattern: str, target: Target, policy_account: str) -> bool:
-    """Whether a Resource pattern (variables already replaced) covers every request on the target."""
-    if _wildcard_only(pattern):
-        return True
-    if target.type == ACCOUNT_TYPE:
-        return False
-    if target.arn is not None:
-        return ResourceIndex._matches(pattern, target.arn)
-    coarse = _coarse(pattern)
-    if coarse is None:
-        return False
-    service, account = coarse
-    named = account if _ACCOUNT_ID.fullmatch(account) else policy_account
-    return (service == "*" or service == target.service) and (
-        named == target.account_id or (bool(account) and set(account) <= _WILDCARDS)
-    )
-
-
-def statement_covers(
-    statement: PolicyStatement, policy_account: str, actions: Iterable[str], not_action: bool, target: Target,
-    *, variables_match: bool,
-) -> bool:
-    """Whether `statement` covers every one of `actions` (or, with `not_action`, every action but those) on
-    `target`. With `variables_match` false a pattern holding a policy variable covers nothing."""
-    if not_action:
-        if statement.not_action or "*" not in statement.actions:
-            return False
-    else:
-        for action in actions:
-            if action == "*" and target.service:
-                action = f"{target.service}:*"
-            if statement.not_action:
-                if _WILDCARDS & set(action) or any(glob_match(listed, action) for listed in statement.actions):
-                    return False
-            elif not any(glob_match(granted, action) for granted in statement.actions):
-                return False
-    patterns = []
-    for resource in statement.resources:
-        replaced, variables = without_variables(resource)
-        if variables and not variables_match:
-            if statement.not_resource:
-                return False  # the exemption may cover the target
-            continue
-        patterns.append(replaced)
-    if statement.not_resource:
-        return target.arn is not None and not target.coarse and not any(
-            arn_covers(p, target, policy_account) for p in patterns
-        )
-    return any(arn_covers(p, target, policy_account) for p in patterns)
 
 
 # ---- targets of a policy -----------------------------------------------------------------------------------------
