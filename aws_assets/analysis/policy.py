@@ -33,9 +33,11 @@ Targets, for a policy of account A:
   collects it (`aws_ec2`, `aws_iam`, `aws_s3`, `aws_lambda`, `aws_rds`, `aws_dynamodb`, `aws_apigateway`,
   `aws_config`), else the account `arn:aws:iam::<A>:root`, with the actions listed. `Action: *` on `Resource: *`
   is one edge to the account, `admin` true.
-- An ARN pattern whose resource part is only wildcards, or a resource type followed by wildcards
-  (`arn:aws:s3:::*`, `arn:aws:ec2:*:*:instance/*`, `arn:aws:dynamodb:*:A:table/*`), is coarse for its service, in
-  the account it names (A when the account is empty or a wildcard).
+- An ARN pattern of every region (its region empty or a wildcard) whose resource part is only wildcards, or a
+  resource type followed by wildcards (`arn:aws:s3:::*`, `arn:aws:ec2:*:*:instance/*`,
+  `arn:aws:dynamodb:*:A:table/*`), is coarse for its service, in the account it names (A when the account is empty
+  or a wildcard), when the lake holds the service's entity; otherwise (one region, a service without one) it is
+  matched entity by entity as any other pattern.
 - Any other ARN pattern reaches the ingested entities it matches, in any ingested account (`crossAccount`): a
   sub-resource reaches its entity (`arn:aws:s3:::bucket/key*` the bucket, `.../table/name/index/*` the table,
   `function:name:alias` the function: `SUB_RESOURCE_SEPARATORS`). A pattern that matches nothing ingested gives no
@@ -328,12 +330,15 @@ def _sub_separator(arn: str) -> str | None:
 
 
 def _coarse(pattern: str) -> tuple[str, str] | None:
-    """(service, account field) of an ARN pattern that names every resource of a type: its resource part is only
-    wildcards (and separators), or a resource type and wildcards. The service is `*` when it is a wildcard."""
+    """(service, account field) of an ARN pattern that names every resource of a type in every region: its region
+    is empty or a wildcard, its resource part only wildcards (and separators), or a resource type and wildcards. The
+    service is `*` when it is a wildcard."""
     fields = arn_fields(pattern)
     if fields is None:
         return None
-    _, service, _, account, resource = fields
+    _, service, region, account, resource = fields
+    if region and not set(region) <= _WILDCARDS:
+        return None  # one region's resources are not the service's: they are matched one by one
     only_wildcards = set(resource) <= _WILDCARDS | {"/", ":"} and "*" in resource
     typed = _TYPED_WILDCARD.fullmatch(resource) and re.split(r"[/:]", resource, maxsplit=1)[0] in (
         _reference().resource_types.get(service, ())
@@ -445,13 +450,17 @@ class ResourceIndex:
         key = f"arn:aws:iam::{account_id}:root"
         return Target(key, ACCOUNT_TYPE, account_id, key) if key in self.keys else None
 
-    def service(self, service: str, account_id: str) -> Target | None:
-        """The service entity `aws_<service>:<account>` when the project collects it, else the account."""
+    def service_entity(self, service: str, account_id: str) -> Target | None:
+        """The service entity `aws_<service>:<account>` when the lake holds it."""
         entity_type = f"aws_{service}"
         key = f"{entity_type}:{account_id}"
         if entity_type in SERVICE_ENTITY_TYPES and key in self.keys:
             return Target(key, entity_type, account_id, None, service)
-        return self.account(account_id)
+        return None
+
+    def service(self, service: str, account_id: str) -> Target | None:
+        """The service entity `aws_<service>:<account>` when the lake holds it, else the account."""
+        return self.service_entity(service, account_id) or self.account(account_id)
 
 
 # ---- targets of a policy -----------------------------------------------------------------------------------------
@@ -505,13 +514,14 @@ def policy_grants(account_id: str, analysis: PolicyAnalysis, index: ResourceInde
             if coarse is not None:
                 service, account = coarse
                 named = account if _ACCOUNT_ID.fullmatch(account) else account_id
-                applying = actions if statement.not_action else [a for a in actions if action_applies(a, service)]
-                if service == "*":
-                    applying = actions
-                if applying:
-                    target = index.account(named) if service == "*" else index.service(service, named)
-                    grant(statement, target, applying, resource, variables, f"account {named}")
-                continue
+                # A service the lake has no entity of is not widened to the account: its entities are matched.
+                target = index.account(named) if service == "*" else index.service_entity(service, named)
+                if target is not None or service == "*":
+                    applying = actions if statement.not_action or service == "*" else [
+                        a for a in actions if action_applies(a, service)]
+                    if applying:
+                        grant(statement, target, applying, resource, variables, f"account {named}")
+                    continue
             fields = arn_fields(pattern)
             arn_service = fields[1] if fields else ""
             for target in index.matching(pattern):
