@@ -17,6 +17,7 @@ from aws_assets.defs.assets.resource_access import resource_access
 from aws_assets.defs.assets.trust import analyse_trust
 from aws_assets.defs.deployment import current_deployment, executor_for
 from aws_assets.defs.jobs import build_graph_job, no_sync_progress, sync_job
+from aws_assets.defs.partition_keys import partition_keys
 from aws_assets.defs.resources import AwsAccounts, LakeResource
 from aws_assets.defs.schedules import build_sync_schedules
 from aws_assets.defs.sensors import InstanceInbox, instance_events
@@ -47,6 +48,7 @@ def build_definitions(
                 "partitions they read change.",
             ),
             instance_events,
+            partition_keys,
         ],
         schedules=build_sync_schedules(sync_schedule),
         resources={

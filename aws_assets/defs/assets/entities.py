@@ -98,9 +98,9 @@ def build_service_assets(service: Service) -> AssetsDefinition:
     def collect_service(
         context: AssetExecutionContext, aws: AwsAccounts, lake: LakeResource
     ) -> Iterator[MaterializeResult]:
-        account_id, region = split_partition_key(context.partition_key)
         selected = [et for et in service.entity_types if AssetKey(et.type) in context.selected_asset_keys]
         try:
+            account_id, region = split_partition_key(context.partition_key)
             instance = aws.instance(account_id)
         except InstanceError as error:
             raise Failure(description=str(error)) from None
