@@ -11,6 +11,7 @@ from aws_assets.defs.assets.findings import findings
 from aws_assets.defs.assets.network import security_group_peer
 from aws_assets.defs.assets.people import GROUP as PEOPLE_GROUP
 from aws_assets.defs.assets.people import PeopleDirectory, person
+from aws_assets.defs.assets.pictures import graph_pictures
 from aws_assets.defs.assets.relationships import GROUP as RELATIONSHIP_GROUP
 from aws_assets.defs.assets.relationships import build_relationship_assets
 from aws_assets.defs.assets.resource_access import resource_access
@@ -37,7 +38,7 @@ def build_definitions(
     config = settings()
     return Definitions(
         assets=[*(build_service_assets(service) for service in SERVICES), person, build_relationship_assets(),
-                analyse_trust, analyse_access, resource_access, findings, security_group_peer],
+                analyse_trust, analyse_access, resource_access, findings, security_group_peer, graph_pictures],
         jobs=[sync_job, build_graph_job],
         sensors=[
             AutomationConditionSensorDefinition(
