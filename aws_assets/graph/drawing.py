@@ -73,8 +73,7 @@ def draw_png(picture: Picture) -> bytes:
                                           "patchB": boxes[target].get_bbox_patch()})
             kinds = sorted({data["kind"] for _, data in graph.nodes(data=True)}, key=list(COLOURS).index)
             axes.legend(handles=[Patch(facecolor=COLOURS[k], edgecolor="#566573", label=k) for k in kinds],
-                        loc="upper right", fontsize=8, frameon=False, ncol=len(kinds),
-                        bbox_to_anchor=(1.0, 1.04))
+                        loc="upper left", fontsize=8, frameon=False, ncol=len(kinds), bbox_to_anchor=(0.0, 0.0))
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", bbox_inches="tight")
         return buffer.getvalue()

@@ -45,7 +45,7 @@ from aws_assets.graph.tables import load_tables
 from aws_assets.lake.sql import quote_identifier
 
 FINDINGS_KEY = AssetKey(FINDINGS_TABLE)
-PREVIEW_COLUMNS = ("severity", "ruleId", "accountId", "resourceKey")
+PREVIEW_COLUMNS = ("severity", "ruleId", "resourceKey")  # the short ones first; the key names the account
 CHECK_EXAMPLES = 10  # resource keys listed in a failing check's metadata
 TOP_RULES = 5  # rules named in the summary
 

@@ -2,7 +2,6 @@
 (aws_assets.graph.pictures) and shown on the asset's overview as images in its materialization metadata; the
 `aws-assets report` command writes the same pictures to files."""
 
-from __future__ import annotations
 
 import base64
 import time
