@@ -108,7 +108,7 @@ def test_each_column_is_ordered_to_follow_the_one_before():
 def test_a_picture_is_a_png_tall_enough_for_its_tallest_column():
     small = imread(io.BytesIO(draw_png(trust_picture(TRUSTS[:1]))), format="png")
     large = imread(io.BytesIO(draw_png(trust_picture(TRUSTS))), format="png")
-    assert large.shape[0] > 2 * small.shape[0]
+    assert large.shape[0] > 1.5 * small.shape[0]  # seven rows against one, under the same title and legend
     assert large.shape[2] in (3, 4)
 
 
