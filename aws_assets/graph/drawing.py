@@ -14,6 +14,7 @@ matplotlib.use("Agg")  # no display: the product draws to files and metadata
 import matplotlib.pyplot as plt  # noqa: E402
 import networkx as nx  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from aws_assets.graph.pictures import Picture  # noqa: E402
 
@@ -24,6 +25,8 @@ COLOURS = {
 }
 LINE_INCHES = 0.2  # a node's row: its label's lines, and a margin of one line
 DPI = 96
+# A picture is stored in the Dagster event log at every graph build: a palette this small keeps it a quarter the size.
+PALETTE_COLOURS = 32
 
 
 def positions(graph: nx.DiGraph) -> dict[str, tuple[float, float]]:
@@ -74,8 +77,9 @@ def draw_png(picture: Picture) -> bytes:
             kinds = sorted({data["kind"] for _, data in graph.nodes(data=True)}, key=list(COLOURS).index)
             axes.legend(handles=[Patch(facecolor=COLOURS[k], edgecolor="#566573", label=k) for k in kinds],
                         loc="upper left", fontsize=8, frameon=False, ncol=len(kinds), bbox_to_anchor=(0.0, 0.0))
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", bbox_inches="tight")
+        drawn, buffer = io.BytesIO(), io.BytesIO()
+        figure.savefig(drawn, format="png", bbox_inches="tight")
+        Image.open(drawn).convert("RGB").quantize(colors=PALETTE_COLOURS).save(buffer, format="png")
         return buffer.getvalue()
     finally:
         plt.close(figure)

@@ -37,7 +37,7 @@ TRUST_COLUMNS = ("_fromEntityKey", "_toEntityKey", "_toEntityType", "accountId",
 EDGE_COLUMNS = ("_fromEntityKey", "_toEntityKey")
 # How a trusted principal is drawn, by the trust's zone or the principal's type: most exposed first.
 PRINCIPAL_KINDS = ("everyone", "external account", "other lake account", "AWS service", "identity provider")
-MOST_EDGES = 200  # a picture of more edges is unreadable: the most exposed trusts are drawn, the rest counted
+MOST_EDGES = 80  # more is unreadable, and slow to draw: the most exposed are drawn, the rest counted
 
 
 @dataclass
