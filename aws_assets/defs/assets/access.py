@@ -45,7 +45,7 @@ from aws_assets.lake.sql import quote_identifier
 from aws_assets.services.catalog import ENTITY_TYPES
 
 TARGET_TABLES = sorted(ENTITY_TYPES)  # a policy can reach any collected entity, the service entities included
-EDGE_PREVIEW_COLUMNS = ("_fromEntityKey", "_class", "_toEntityKey", "actions")
+EDGE_PREVIEW_COLUMNS = ("_class", "_fromEntityKey", "_toEntityKey", "actions")  # the short one first
 
 POLICIES_SQL = " UNION ALL ".join(
     f"SELECT _key, '{table}' AS _type, accountId, document FROM {table}" for table in POLICY_TABLES
@@ -153,7 +153,7 @@ def analyse_access(context: AssetExecutionContext, lake: LakeResource) -> Iterat
             "seconds": round(time.monotonic() - access_started, 3),
             "lake/path": MetadataValue.path(paths[ACCESS_TABLE]),
             "preview": MetadataValue.md(
-                markdown_preview(access, ("principalKey", "targetKey", "grantedBy", "crossAccount", "admin"))),
+                markdown_preview(access, ("admin", "crossAccount", "principalKey", "targetKey", "grantedBy"))),
         },
     )
     yield problems_result(PROBLEMS_TABLE, graph.problems, "policyKey", errors, paths[PROBLEMS_TABLE])
