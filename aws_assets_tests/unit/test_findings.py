@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from aws_assets.analysis.cis import rule_table
 from aws_assets.analysis.findings import (
     DATABASE_PORTS,
     FINDINGS_SCHEMA,
@@ -25,7 +26,6 @@ from aws_assets.analysis.findings import (
     ports_opened,
     tables_read,
 )
-from aws_assets.analysis.cis import rule_table
 from aws_assets.graph.tables import table_schemas
 from aws_assets_tests.conftest import REPO
 

@@ -24,7 +24,11 @@ from aws_assets.analysis.evaluation import PolicySet, Request, evaluate
 from aws_assets.analysis.rules.model import PLACE, Detection, Rule, RuleInputs
 from aws_assets.analysis.statements import Policy
 
-PROBE_REGION = "us-east-1"
+# A KMS key policy and a role's trust policy must allow too: the probes' resources hold the default ones, which
+# delegate to the account's IAM policies (what "full access" means for a key whose policy defers to IAM).
+_DELEGATE_TO_ACCOUNT = '{{"Statement": [{{"Effect": "Allow", "Principal": {{"AWS": "arn:aws:iam::{account}:root"}}, ' \
+    '"Action": "*", "Resource": "*"}}]}}'
+_NEEDS_RESOURCE_POLICY = ("kms", "sts")
 # (action, resource) with `{account}` for the policy's account.
 ADMIN_PROBES: tuple[tuple[str, str], ...] = (
     ("aws-assets-probe:AnyAction", "arn:aws:aws-assets-probe:us-east-1:{account}:anything/probe"),
@@ -62,14 +66,18 @@ class Grant:
 
 def _decide(name: str, document: str, account: str, probes: Sequence[tuple[str, str]]) -> tuple[bool, list]:
     principal = f"arn:aws:iam::{account}:role/aws-assets-probe"
-    policies = PolicySet(identity=[Policy(name, document)])
+    identity = PolicySet(identity=[Policy(name, document)])
+    delegated = PolicySet(identity=[Policy(name, document)],
+                          resource=Policy("default resource policy", _DELEGATE_TO_ACCOUNT.format(account=account)))
     cited: list = []
     for action, resource in probes:
+        policies = delegated if action.split(":", 1)[0] in _NEEDS_RESOURCE_POLICY else identity
         decision = evaluate(Request(principal, action, resource.format(account=account),
                                     resource_account=account), policies)
         if not decision.allowed:
             return False, []
-        cited = cited or [{"policy": ref.policy, "statement": ref.statement} for ref in decision.statements]
+        cited = cited or [{"policy": ref.policy, "statement": ref.statement} for ref in decision.statements
+                          if ref.policy == name]
     return True, cited
 
 
