@@ -1,0 +1,43 @@
+"""Compliance read from the lake: the `findings` table and, per rule, how many rows its subject table holds in each
+account and region (what tells a control that passed from one that does not apply)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import duckdb
+
+from aws_assets.analysis.compliance import ControlStatus, Population, compliance
+from aws_assets.analysis.findings import FINDINGS_TABLE, Finding, Rule
+from aws_assets.lake.sql import quote_identifier
+
+_FINDING_COLUMNS = ("ruleId", "severity", "title", "resourceType", "accountId", "region", "resourceKey", "evidence")
+
+
+def compliance_reads(rules: Sequence[Rule]) -> dict[str, tuple[str, ...]]:
+    """Table -> the columns compliance reads."""
+    return {
+        FINDINGS_TABLE: _FINDING_COLUMNS,
+        "aws_account": ("accountId",),
+        **{rule.subject_table: ("accountId", "region") for rule in rules},
+    }
+
+
+def lake_findings(con: duckdb.DuckDBPyConnection) -> list[Finding]:
+    rows = con.sql(f"SELECT {', '.join(_FINDING_COLUMNS)} FROM {FINDINGS_TABLE}").fetchall()
+    return [Finding(rule, severity, title, kind, account, region, key, json.loads(evidence or "{}"))
+            for rule, severity, title, kind, account, region, key, evidence in rows]
+
+
+def lake_population(con: duckdb.DuckDBPyConnection, rules: Sequence[Rule]) -> Population:
+    population: dict[str, dict[tuple[str, str], int]] = {}
+    for table in dict.fromkeys(rule.subject_table for rule in rules):
+        counts = con.sql(f"SELECT accountId, region, count(*) FROM {quote_identifier(table)} GROUP BY ALL").fetchall()
+        population[table] = {(account, region): count for account, region, count in counts}
+    return population
+
+
+def lake_compliance(con: duckdb.DuckDBPyConnection, rules: Sequence[Rule], framework: str) -> list[ControlStatus]:
+    accounts = [account for (account,) in con.sql("SELECT DISTINCT accountId FROM aws_account").fetchall()]
+    return compliance(lake_findings(con), lake_population(con, rules), accounts, rules, framework)
