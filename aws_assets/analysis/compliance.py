@@ -84,9 +84,15 @@ def compliance(findings: Iterable[Finding], population: Population, accounts: It
     """Every control of the framework for every account: the account's row (region `all`), then one per region
     where its rules judged resources; only the account's row when not applicable or not assessed."""
     check_framework(framework)
-    by_rule: dict[str, dict[tuple[str, str], list[Finding]]] = {}
+    # rule -> account -> region -> findings; table -> account -> region -> rows
+    by_rule: dict[str, dict[str, dict[str, list[Finding]]]] = {}
     for finding in findings:
-        by_rule.setdefault(finding.rule_id, {}).setdefault((finding.account_id, finding.region), []).append(finding)
+        by_rule.setdefault(finding.rule_id, {}).setdefault(finding.account_id, {}).setdefault(
+            finding.region, []).append(finding)
+    rows_by_account: dict[str, dict[str, dict[str, int]]] = {}
+    for table, counts in population.items():
+        for (account, region), count in counts.items():
+            rows_by_account.setdefault(table, {}).setdefault(account, {})[region] = count
     checked = rules_by_control(rules)
     account_ids = sorted(set(accounts) | {account for table in population.values() for account, _ in table})
     out: list[ControlStatus] = []
@@ -102,7 +108,7 @@ def compliance(findings: Iterable[Finding], population: Population, accounts: It
                 out.append(replace(base, account_id=account, region=ACCOUNT_WIDE, status=NOT_ASSESSED,
                                          reason=control.unchecked_because))
                 continue
-            regional = _regions(control.id, control_rules, account, by_rule, population)
+            regional = _regions(control.id, control_rules, account, by_rule, rows_by_account)
             if not regional:
                 out.append(replace(base, account_id=account, region=ACCOUNT_WIDE, status=NOT_APPLICABLE,
                                          rules=rule_ids))
@@ -118,21 +124,19 @@ def compliance(findings: Iterable[Finding], population: Population, accounts: It
 
 
 def _regions(control: str, rules: Sequence[Rule], account: str,
-             by_rule: Mapping[str, Mapping[tuple[str, str], list[Finding]]],
-             population: Population) -> dict[str, tuple[int, tuple[str, ...]]]:
+             by_rule: Mapping[str, Mapping[str, Mapping[str, list[Finding]]]],
+             rows_by_account: Mapping[str, Mapping[str, Mapping[str, int]]]) -> dict[str, tuple[int, tuple[str, ...]]]:
     """Region -> (resources judged, failing resource keys) for one control in one account."""
     assessed: dict[str, int] = {}
     failing: dict[str, set[str]] = {}
     for rule in rules:
-        for (row_account, region), count in population.get(rule.subject_table, {}).items():
-            if row_account == account:
-                assessed[region] = assessed.get(region, 0) + count
-        for (row_account, region), found in by_rule.get(rule.id, {}).items():
-            if row_account == account:
-                keys = {f.resource_key for f in found if rule.fails(control, f)}
-                if keys:
-                    failing.setdefault(region, set()).update(keys)
-                    assessed.setdefault(region, 0)
+        for region, count in rows_by_account.get(rule.subject_table, {}).get(account, {}).items():
+            assessed[region] = assessed.get(region, 0) + count
+        for region, found in by_rule.get(rule.id, {}).get(account, {}).items():
+            keys = {f.resource_key for f in found if rule.fails(control, f)}
+            if keys:
+                failing.setdefault(region, set()).update(keys)
+                assessed.setdefault(region, 0)
     return {region: (count, tuple(sorted(failing.get(region, ())))) for region, count in assessed.items()}
 
 

@@ -46,6 +46,7 @@ import ipaddress
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import pyarrow as pa
@@ -387,6 +388,7 @@ _ALL_PROTOCOLS = frozenset({"-1", "all"})
 _TCP = frozenset({"tcp", "6"})
 
 
+@lru_cache(maxsize=4096)  # an estate writes a handful of CIDRs in thousands of rules
 def from_anywhere(cidr: str | None) -> bool:
     """0.0.0.0/0 or ::/0, however spelled (a prefix of length 0)."""
     if not cidr:
@@ -791,6 +793,14 @@ _RULES: tuple[Rule, ...] = (
     ),
 )
 
-RULES: tuple[Rule, ...] = (
-    *_RULES, *IAM_POSTURE_RULES, *GRANT_RULES, *NETWORK_RULES, *STORAGE_RULES, *FUNCTION_RULES,
+
+
+def _by_service(rules: Sequence[Rule]) -> tuple[Rule, ...]:
+    """The rules of each service together, services in the order they first appear, IDs in order within each."""
+    services = list(dict.fromkeys(rule.id.rsplit("-", 1)[0] for rule in rules))
+    return tuple(sorted(rules, key=lambda rule: (services.index(rule.id.rsplit("-", 1)[0]), rule.id)))
+
+
+RULES: tuple[Rule, ...] = _by_service(
+    (*_RULES, *IAM_POSTURE_RULES, *GRANT_RULES, *NETWORK_RULES, *STORAGE_RULES, *FUNCTION_RULES)
 )

@@ -19,7 +19,7 @@ def run_compliance(lake_root: str, framework: str, account: str | None, output_f
     check_framework(framework)
     con = open_findings(lake_root, compliance_reads(RULES))
     check_account(account, con)
-    statuses = [s for s in lake_compliance(con, RULES, framework) if account is None or s.account_id == account]
+    statuses = [s for s in lake_compliance(con, RULES, [framework]) if account is None or s.account_id == account]
     rates = pass_rates(statuses)
     if output_format == "json":
         print(json.dumps({"framework": framework, "coverage": coverage(RULES), "accounts": rates,

@@ -24,9 +24,12 @@ def compliance_reads(rules: Sequence[Rule]) -> dict[str, tuple[str, ...]]:
     }
 
 
-def lake_findings(con: duckdb.DuckDBPyConnection) -> list[Finding]:
+def lake_findings(con: duckdb.DuckDBPyConnection, rules: Sequence[Rule]) -> list[Finding]:
+    """The findings, with their evidence read only for the rules whose controls judge it (`Rule.fails_control`)."""
+    judged = {rule.id for rule in rules if rule.fails_control is not None}
     rows = con.sql(f"SELECT {', '.join(_FINDING_COLUMNS)} FROM {FINDINGS_TABLE}").fetchall()
-    return [Finding(rule, severity, title, kind, account, region, key, json.loads(evidence or "{}"))
+    return [Finding(rule, severity, title, kind, account, region, key,
+                    json.loads(evidence or "{}") if rule in judged else {})
             for rule, severity, title, kind, account, region, key, evidence in rows]
 
 
@@ -38,6 +41,10 @@ def lake_population(con: duckdb.DuckDBPyConnection, rules: Sequence[Rule]) -> Po
     return population
 
 
-def lake_compliance(con: duckdb.DuckDBPyConnection, rules: Sequence[Rule], framework: str) -> list[ControlStatus]:
+def lake_compliance(con: duckdb.DuckDBPyConnection, rules: Sequence[Rule],
+                    frameworks: Sequence[str]) -> list[ControlStatus]:
+    """Each framework's controls, the lake read once for all."""
     accounts = [account for (account,) in con.sql("SELECT DISTINCT accountId FROM aws_account").fetchall()]
-    return compliance(lake_findings(con), lake_population(con, rules), accounts, rules, framework)
+    found, population = lake_findings(con, rules), lake_population(con, rules)
+    return [status for framework in frameworks
+            for status in compliance(found, population, accounts, rules, framework)]

@@ -13,7 +13,7 @@ import pytest
 from aws_assets.analysis.findings import RULES, evaluate
 from aws_assets.analysis.rules.functions import secret_like
 from aws_assets.analysis.rules.grants import policy_grant
-from aws_assets.analysis.rules.storage import insecure_transport_denied
+from aws_assets.analysis.rules.storage import bucket_neutral, insecure_transport_denied
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -207,7 +207,7 @@ KMS_ALL = {"Effect": "Allow", "Action": "kms:*", "Resource": "*"}
     ([{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}], None, set()),
 ])
 def test_what_a_policy_grants_is_decided_by_the_evaluator(statements, admin, services):
-    grant = policy_grant("p", document(*statements), ACCOUNT)
+    grant = policy_grant(document(*statements), ACCOUNT)
     if admin is None:
         assert grant is None
     else:
@@ -233,8 +233,7 @@ def test_admin_and_full_service_policies_fire_wherever_attached():
     admin = found(tables, "AWS-IAM-018")
     assert set(admin) == {f"arn:aws:iam::{ACCOUNT}:policy/admin", f"arn:aws:iam::{ACCOUNT}:role/app|inline-admin"}
     assert admin[f"arn:aws:iam::{ACCOUNT}:policy/admin"]["attachedTo"] == [f"arn:aws:iam::{ACCOUNT}:role/ops"]
-    assert admin[f"arn:aws:iam::{ACCOUNT}:policy/admin"]["allowingStatements"] == [
-        {"policy": f"arn:aws:iam::{ACCOUNT}:policy/admin", "statement": "0"}]
+    assert admin[f"arn:aws:iam::{ACCOUNT}:policy/admin"]["allowingStatements"] == [{"statement": "0"}]
     # The admin policies grant KMS and CloudTrail too: they are AWS-IAM-018's findings, not these rules'.
     assert keys(tables, "AWS-IAM-019") == {f"arn:aws:iam::{ACCOUNT}:policy/kms"}
     assert keys(tables, "AWS-IAM-020") == {f"arn:aws:iam::{ACCOUNT}:policy/trail"}
@@ -452,3 +451,14 @@ def test_a_public_api_with_an_unauthorized_method_fires_and_a_private_or_authori
     assert found(tables, "AWS-APIGW-001") == {"open": {
         "restApiId": "a1", "endpointTypes": ["REGIONAL"], "hasResourcePolicy": False,
         "methods": [{"resourcePath": "/", "httpMethod": "GET", "apiKeyRequired": True}]}}
+
+
+@pytest.mark.parametrize("resources, denied", [
+    (["arn:aws:s3:::b/*", "arn:aws:s3:::b"], True), (["arn:aws:s3:::b*"], True),
+    (["arn:aws:s3:::bb/*", "arn:aws:s3:::bb"], False),  # another bucket: left as it is
+    (["arn:aws:s3:::b?", "arn:aws:s3:::b?/*"], False), (["arn:aws:s3:::b/*"], False),
+])
+def test_a_bucket_policy_read_with_a_placeholder_bucket_decides_as_the_policy_itself(resources, denied):
+    policy = document({**TLS_ONLY, "Resource": resources})
+    assert insecure_transport_denied("b", ACCOUNT, policy) is denied
+    assert insecure_transport_denied("aws-assets-probe-bucket", ACCOUNT, bucket_neutral("b", policy)) is denied

@@ -15,6 +15,7 @@ group or role listing it), every inline policy."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -61,13 +62,16 @@ class Grant:
 
     admin: bool
     full_services: frozenset[str]
-    statements: tuple[dict[str, str], ...]  # the allowing statements of the first probe that decided
+    statements: tuple[dict[str, str], ...]  # the allowing statements (Sid, else index) of the first probe
 
 
-def _decide(name: str, document: str, account: str, probes: Sequence[tuple[str, str]]) -> tuple[bool, list]:
+_UNDER_TEST = "policy"  # the name decisions cite the policy by: a decision serves every policy of its key
+
+
+def _decide(document: str, account: str, probes: Sequence[tuple[str, str]]) -> tuple[bool, list]:
     principal = f"arn:aws:iam::{account}:role/aws-assets-probe"
-    identity = PolicySet(identity=[Policy(name, document)])
-    delegated = PolicySet(identity=[Policy(name, document)],
+    identity = PolicySet(identity=[Policy(_UNDER_TEST, document)])
+    delegated = PolicySet(identity=[Policy(_UNDER_TEST, document)],
                           resource=Policy("default resource policy", _DELEGATE_TO_ACCOUNT.format(account=account)))
     cited: list = []
     for action, resource in probes:
@@ -76,24 +80,33 @@ def _decide(name: str, document: str, account: str, probes: Sequence[tuple[str, 
                                     resource_account=account), policies)
         if not decision.allowed:
             return False, []
-        cited = cited or [{"policy": ref.policy, "statement": ref.statement} for ref in decision.statements
-                          if ref.policy == name]
+        cited = cited or [{"statement": ref.statement} for ref in decision.statements if ref.policy == _UNDER_TEST]
     return True, cited
 
 
-def policy_grant(name: str, document: str | None, account: str) -> Grant | None:
+def policy_grant(document: str | None, account: str) -> Grant | None:
     if not document:
         return None
-    admin, cited = _decide(name, document, account, ADMIN_PROBES)
+    admin, cited = _decide(document, account, ADMIN_PROBES)
     if admin:
         return Grant(True, frozenset(SERVICE_PROBES), tuple(cited))
     full: set[str] = set()
     for service, probe in SERVICE_PROBES.items():
-        granted, refs = _decide(name, document, account, (probe,))
+        granted, refs = _decide(document, account, (probe,))
         if granted:
             full.add(service)
             cited = cited or refs
     return Grant(False, frozenset(full), tuple(cited)) if full else None
+
+
+_ACCOUNT_SPECIFIC = re.compile(r"[0-9]{12}|\$\{")
+
+
+def decision_key(document: str, account: str) -> tuple[str, str]:
+    """What a policy's grant depends on: its document, and its account when the document names an account or holds
+    a policy variable (`${aws:PrincipalAccount}`); otherwise the probes match its wildcards alike in every account,
+    and an AWS managed or templated policy is decided once for the estate."""
+    return (document, account if _ACCOUNT_SPECIFIC.search(document) else "")
 
 
 @dataclass
@@ -116,12 +129,14 @@ class _Attached:
     @cached_property
     def grants(self) -> list[tuple[str, Mapping[str, Any], list[str], Grant]]:
         """(table, policy row, where attached, grant) for each attached policy that grants something probed."""
-        decided: dict[tuple[str, str], Grant | None] = {}
+        decided: dict[tuple[str, str], Grant | None] = {}  # one decision per decision_key
         out = []
         for table, row, attached in self._attached_policies():
-            place = (row["document"], row["accountId"])
+            if not row["document"]:
+                continue
+            place = decision_key(row["document"], row["accountId"])
             if place not in decided:
-                decided[place] = policy_grant(row["_key"], row["document"], row["accountId"])
+                decided[place] = policy_grant(row["document"], row["accountId"])
             grant = decided[place]
             if grant is not None:
                 out.append((table, row, attached, grant))

@@ -56,10 +56,31 @@ def insecure_transport_denied(bucket: str, account: str, policy: str | None) -> 
     return True
 
 
+_PLACEHOLDER_BUCKET = "aws-assets-probe-bucket"
+
+
+def bucket_neutral(bucket: str, policy: str) -> str:
+    """The policy with its bucket's ARNs naming a placeholder bucket instead: policies written from one template
+    (every bucket of an estate denying HTTP alike) then read the same and are decided once. Only an ARN of the
+    bucket itself, or of its objects or a wildcard after its name, is replaced: each still matches the placeholder
+    exactly as it matched the bucket."""
+    for follower in '/"*':
+        policy = policy.replace(f"arn:aws:s3:::{bucket}{follower}", f"arn:aws:s3:::{_PLACEHOLDER_BUCKET}{follower}")
+    return policy
+
+
 def detect_bucket_allowing_http(inputs: RuleInputs) -> Iterator[Detection]:
+    decided: dict[tuple[str, str], bool] = {}
     for bucket in inputs.rows("aws_s3_bucket"):
-        if not insecure_transport_denied(bucket["bucketName"], bucket["accountId"], bucket["policy"]):
-            yield _bucket(bucket, {"hasPolicy": bucket["policy"] is not None})
+        policy, account = bucket["policy"], bucket["accountId"]
+        denied = False
+        if policy:
+            key = (bucket_neutral(bucket["bucketName"], policy), account)
+            if key not in decided:
+                decided[key] = insecure_transport_denied(_PLACEHOLDER_BUCKET, account, key[0])
+            denied = decided[key]
+        if not denied:
+            yield _bucket(bucket, {"hasPolicy": policy is not None})
 
 
 def _bucket_setting(column: str, wanted: Any) -> Any:

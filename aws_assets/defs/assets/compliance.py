@@ -41,7 +41,7 @@ COMPLIANCE_KEY = AssetKey(COMPLIANCE_TABLE)
 def compliance(context: AssetExecutionContext, lake: LakeResource) -> MaterializeResult:
     started = time.monotonic()
     con = load_tables(lake.snapshot(), compliance_reads(RULES))
-    statuses = [status for framework in FRAMEWORKS for status in lake_compliance(con, RULES, framework)]
+    statuses = lake_compliance(con, RULES, FRAMEWORKS)
     table = compliance_table(statuses)
     path = lake.lake().write_table(COMPLIANCE_TABLE, table)
     metadata: dict = {"dagster/row_count": table.num_rows}
