@@ -22,7 +22,7 @@ from functools import cached_property
 from typing import Any
 
 from aws_assets.analysis.evaluation import PolicySet, Request, evaluate
-from aws_assets.analysis.rules.model import PLACE, Detection, Rule, RuleInputs
+from aws_assets.analysis.rules.model import PLACE, Detection, Detector, Rule, RuleInputs
 from aws_assets.analysis.statements import Policy
 
 # A KMS key policy and a role's trust policy must allow too: the probes' resources hold the default ones, which
@@ -166,7 +166,7 @@ def detect_admin_policies(inputs: RuleInputs) -> Iterator[Detection]:
             yield _detection(table, policy, attached, grant, {"probes": [a for a, _ in ADMIN_PROBES]})
 
 
-def _full_service(service: str) -> Any:
+def _full_service(service: str) -> Detector:
     def detect(inputs: RuleInputs) -> Iterator[Detection]:
         for table, policy, attached, grant in inputs.shared(_Attached).grants:
             if not grant.admin and service in grant.full_services and policy.get("awsManaged") is not True:

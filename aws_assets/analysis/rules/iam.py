@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-from aws_assets.analysis.rules.model import PLACE, Detection, Row, Rule, RuleInputs, policy_statements
+from aws_assets.analysis.rules.model import PLACE, Detection, Detector, Row, Rule, RuleInputs, policy_statements
 from aws_assets.analysis.trust import SERVICE as SERVICE_PRINCIPAL
 
 MINIMUM_PASSWORD_LENGTH = 14  # CIS 1.8
@@ -48,7 +48,7 @@ def detect_root_without_mfa(inputs: RuleInputs) -> Iterator[Detection]:
             yield _account(account, {"rootMfaEnabled": False})
 
 
-def _password_rule(column: str, wanted: int) -> Any:
+def _password_rule(column: str, wanted: int) -> Detector:
     """Accounts with no password policy, or one whose `column` is below `wanted`."""
 
     def detect(inputs: RuleInputs) -> Iterator[Detection]:

@@ -20,6 +20,7 @@ Row = Mapping[str, Any]
 Tables = Mapping[str, Sequence[Row]]
 
 T = TypeVar("T")
+Detector = Callable[["RuleInputs"], Iterable["Detection"]]  # what a rule runs: the resources it flags
 
 _RULE_ID = re.compile(r"AWS-[A-Z0-9]+-[0-9]{3}")
 _CONTROL_ID = re.compile(r"[0-9]+(\.[0-9]+){1,2}")
@@ -89,7 +90,7 @@ class Rule:
     title: str
     description: str
     reads: Mapping[str, tuple[str, ...]]
-    detect: Callable[[RuleInputs], Iterable[Detection]]
+    detect: Detector
     remediation: str = ""
     cis: tuple[str, ...] = ()
     subject: str | None = None

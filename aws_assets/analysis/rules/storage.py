@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from aws_assets.analysis.evaluation import PolicySet, Request, Result, evaluate
-from aws_assets.analysis.rules.model import PLACE, Detection, Row, Rule, RuleInputs
+from aws_assets.analysis.rules.model import PLACE, Detection, Detector, Row, Rule, RuleInputs
 from aws_assets.analysis.statements import Policy
 
 _BLOCK_FLAGS = ("blockPublicAcls", "ignorePublicAcls", "blockPublicPolicy", "restrictPublicBuckets")
@@ -83,7 +83,7 @@ def detect_bucket_allowing_http(inputs: RuleInputs) -> Iterator[Detection]:
             yield _bucket(bucket, {"hasPolicy": policy is not None})
 
 
-def _bucket_setting(column: str, wanted: Any) -> Any:
+def _bucket_setting(column: str, wanted: Any) -> Detector:
     def detect(inputs: RuleInputs) -> Iterator[Detection]:
         for bucket in inputs.rows("aws_s3_bucket"):
             value = bucket[column]
@@ -133,7 +133,7 @@ def _database(table: str, row: Row, evidence: dict[str, Any]) -> Detection:
                      {"identifier": name, "engine": row["engine"], **evidence})
 
 
-def _database_setting(column: str, standalone_only: bool = True, engines: tuple[str, ...] | None = None) -> Any:
+def _database_setting(column: str, standalone_only: bool = True, engines: tuple[str, ...] | None = None) -> Detector:
     """Databases whose `column` is false (an Aurora member's setting is its cluster's)."""
 
     def detect(inputs: RuleInputs) -> Iterator[Detection]:
