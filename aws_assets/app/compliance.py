@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from collections import Counter
 
 from aws_assets.analysis.cis import coverage
 from aws_assets.analysis.compliance import ACCOUNT_WIDE, ControlStatus, check_framework, pass_rates
@@ -40,9 +41,12 @@ def print_table(framework: str, statuses: list[ControlStatus], rates: dict) -> N
         f"{account} {r['passRate']}% passed ({r['pass']} pass, {r['fail']} fail, {r['not-applicable']} not "
         f"applicable, {r['not-assessed']} not assessed)" for account, r in sorted(rates.items())))
     print(f"{'control':<8} {'account':<12} {'region':<14} {'status':<14} failing resources / why not assessed")
+    regions = Counter((s.control_id, s.account_id) for s in statuses if s.region != ACCOUNT_WIDE)
     for s in statuses:
-        if s.region != ACCOUNT_WIDE and s.status == "pass":
-            continue  # the account's row says it passed everywhere; a region is listed where it fails
+        # The account's row says where it passed everywhere, or fails in its only region: a region is listed where
+        # it fails among others.
+        if s.region != ACCOUNT_WIDE and (s.status == "pass" or regions[(s.control_id, s.account_id)] == 1):
+            continue
         detail = s.reason or ""
         if s.failing:
             shown = ", ".join(s.failing[:SHOWN_RESOURCES])
