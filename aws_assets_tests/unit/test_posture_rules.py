@@ -132,10 +132,10 @@ def test_a_key_made_with_a_console_user_and_never_used_fires():
         "neverUsed": True}}
 
 
-def test_credentials_unused_for_45_days_fire_at_46_not_at_45():
+def test_credentials_unused_for_45_days_fire_at_45_not_at_44():
     old = NOW - 100 * DAY
     tables = {
-        "aws_iam_user": [user("idle", old, last_used=NOW - 46 * DAY), user("recent", old, last_used=NOW - 45 * DAY),
+        "aws_iam_user": [user("idle", old, last_used=NOW - 45 * DAY), user("recent", old, last_used=NOW - 44 * DAY),
                          user("never-signed-in", old), user("new", NOW - 10 * DAY),
                          user("no-password", old, password=False)],
         "aws_iam_access_key": [key("AKIAIDLE", "ci", old, NOW - 46 * DAY), key("AKIARECENT", "ci", old, NOW - DAY),

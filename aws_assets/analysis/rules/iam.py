@@ -136,11 +136,11 @@ def detect_keys_made_with_the_user(inputs: RuleInputs) -> Iterator[Detection]:
 
 
 def detect_unused_credentials(inputs: RuleInputs) -> Iterator[Detection]:
-    """CIS 1.12: console passwords and active keys unused for 45 days (never used: made 45 days ago)."""
+    """CIS 1.12: console passwords and active keys unused for 45 days or more (never used: made that long ago)."""
     threshold = inputs.now - timedelta(days=UNUSED_CREDENTIAL_DAYS)
 
     def stale(last_used: Any, made: Any) -> bool:
-        return last_used < threshold if last_used is not None else made is not None and made < threshold
+        return last_used <= threshold if last_used is not None else made is not None and made <= threshold
 
     for user in inputs.rows("aws_iam_user"):
         if user["passwordEnabled"] is True and stale(user["passwordLastUsed"], user["createdOn"]):
@@ -258,8 +258,8 @@ IAM_POSTURE_RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "AWS-IAM-015", "medium", f"Credential unused for {UNUSED_CREDENTIAL_DAYS} days",
-        f"A console password or an active access key last used more than {UNUSED_CREDENTIAL_DAYS} days ago, or "
-        f"never used and made more than {UNUSED_CREDENTIAL_DAYS} days ago.",
+        f"A console password or an active access key last used {UNUSED_CREDENTIAL_DAYS} days ago or more, or "
+        f"never used and made {UNUSED_CREDENTIAL_DAYS} days ago or more (CIS: 45 days or more).",
         {"aws_iam_user": _USER_READS, "aws_iam_access_key": _KEY_READS}, detect_unused_credentials,
         remediation="Remove the console password (`aws iam delete-login-profile`) or deactivate the key "
         "(`aws iam update-access-key --status Inactive`).",
