@@ -4,8 +4,10 @@ Pure functions over rows (mappings of column name to value, as DuckDB returns th
 DuckDB. Each `Rule` declares its ID (`AWS-IAM-001`), severity, title, what it flags (`description`), the columns it
 reads per table (`reads`: the asset selects exactly those, and they are its upstream assets) and a function that
 yields one `Detection` per resource with the problem, with the evidence: the statements, ingress rules or settings
-that cause it, and what it exposes. `evaluate` runs the rules and returns `Finding`s; `findings_table` turns them
-into the `findings` table.
+that cause it, and what it exposes; each also says how to fix it (`remediation`) and which CIS AWS Foundations
+Benchmark v4.0 controls it checks (`cis`, declared in aws_assets.analysis.cis). The trust, exposure, encryption and
+access rules are here; the posture rules are in aws_assets.analysis.rules, by area, and `RULES` holds them all.
+`evaluate` runs the rules and returns `Finding`s; `findings_table` turns them into the `findings` table.
 
 Choices a reviewer should know:
 
