@@ -9,18 +9,21 @@ from collections.abc import Sequence
 import duckdb
 
 from aws_assets.analysis.compliance import ControlStatus, Population, compliance
-from aws_assets.analysis.findings import FINDINGS_TABLE, Finding, Rule
+from aws_assets.analysis.findings import FINDINGS_TABLE, Finding, Rule, tables_read
 from aws_assets.lake.sql import quote_identifier
 
 _FINDING_COLUMNS = ("ruleId", "severity", "title", "resourceType", "accountId", "region", "resourceKey", "evidence")
 
 
 def compliance_reads(rules: Sequence[Rule]) -> dict[str, tuple[str, ...]]:
-    """Table -> the columns compliance reads."""
+    """Table -> the columns compliance reads. Of the rules' tables it needs only accountId and region, but it asks
+    for the columns the findings asset reads: the lake snapshot is kept per table and columns, so it reuses the one
+    the findings asset has just refreshed instead of reading every partition file again."""
+    columns = tables_read(rules)
     return {
         FINDINGS_TABLE: _FINDING_COLUMNS,
-        "aws_account": ("accountId",),
-        **{rule.subject_table: ("accountId", "region") for rule in rules},
+        "aws_account": columns.get("aws_account", ("accountId",)),
+        **{rule.subject_table: columns[rule.subject_table] for rule in rules},
     }
 
 
