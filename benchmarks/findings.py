@@ -12,6 +12,10 @@ IMDSv1), 12 security groups (the VPCs' default groups, SSH open on some), 6 subn
 5 DynamoDB tables, 10 Lambda functions (secret-named variables, deprecated runtimes), 3 REST APIs and 5 KMS keys.
 The `resource_access` table (its own asset's computation) is left empty.
 
+On this project's 2-core machine (load average about 5, shared), 200 accounts x 4 regions (127,000 rows): 74,268
+findings and 51,200 control statuses; the first run (the snapshot cache filled) findings 6.6 s and compliance
+1.8 s, later runs 2.5 s and 1.9 s; 651 MiB peak RSS.
+
     .venv/bin/python benchmarks/findings.py [--accounts 200] [--regions 4]
 """
 
