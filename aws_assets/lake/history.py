@@ -1,0 +1,208 @@
+"""The lake's history: every version of every partition, kept as plain Parquet beside the current files, so that the
+lake answers "what was there then" and "what changed".
+
+Layout: `<root>/_history/<table>/day=<YYYY-MM-DD>/account=<id>/region=<region>/<stamp>.<kind>.parquet` (the
+account and region folders as the partition has them). A version is written when a partition is written with
+different contents than it holds; a rewrite with the same rows (apart from the volatile columns,
+`aws_assets.model.entity.volatile_columns`) writes none. Kinds:
+
+- `full`: the partition's rows as they were from then on (the first version of a partition, a table without a
+  unique `_key`, or a schema that changed);
+- `delta`: only what changed since the version before, each row labelled in the `_history` column: `added`,
+  `removed` (the old row), `before` and `after` (the old and the new row of a changed entity). A table of a thousand
+  entities with three changed stores six rows.
+
+The partition as of a time is its last `full` version then, with each later `delta` up to that time applied (the
+newest row of each `_key` wins, `removed` takes it out). The current file records the version it is (its schema
+metadata), so a partition written before the lake kept history gets its old rows as a first version, dated by the
+file's modification time, when it is next rewritten.
+
+Plain Parquet rather than Delta Lake or Iceberg: the lake is 45,000 small partitions written concurrently by many
+accounts' syncs (and pods) with no coordinator. A table format keeps one transaction log per table, which on S3 needs
+a lock (DynamoDB) for concurrent writers and would serialise every partition of a type behind it; DuckDB reads
+neither format here without downloading its extension, and neither `deltalake` nor `pyiceberg` is installed. One
+file per version per partition keeps the lake's one-writer-per-partition rule and its atomic replacement.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, NamedTuple
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.fs as pafs
+
+from aws_assets.model.entity import volatile_columns
+
+if TYPE_CHECKING:
+    from aws_assets.lake.storage import Lake
+
+HISTORY_FOLDER = "_history"
+CHANGE_COLUMN = "_history"  # of a version file's rows: what the row is
+ADDED, REMOVED, BEFORE, AFTER = "added", "removed", "before", "after"
+FULL, DELTA = "full", "delta"
+VERSION_METADATA = b"aws_assets.version"  # the current file's schema metadata: the stamp of the version it is
+STAMP_FORMAT = "%Y%m%dT%H%M%S%fZ"
+VERSION_FILE = re.compile(r"^(?P<stamp>\d{8}T\d{12}Z)\.(?P<kind>full|delta)\.parquet$")
+
+Partition = tuple[str | None, str | None]  # (account, region), None where the table has no such level
+
+
+class Version(NamedTuple):
+    at: datetime
+    kind: str  # FULL or DELTA
+    path: str  # as the lake's filesystem names it
+    partition: Partition
+
+
+def stamp(at: datetime) -> str:
+    return at.astimezone(UTC).strftime(STAMP_FORMAT)
+
+
+def parse_stamp(text: str) -> datetime:
+    return datetime.strptime(text, STAMP_FORMAT).replace(tzinfo=UTC)
+
+
+def partition_folders(account_id: str | None, region: str | None) -> list[str]:
+    return ([f"account={account_id}"] if account_id is not None else []) + (
+        [f"region={region}"] if region is not None else [])
+
+
+def version_path(lake: Lake, table: str, partition: Partition, at: datetime, kind: str) -> str:
+    folders = [lake.history_base(table), f"day={at.astimezone(UTC):%Y-%m-%d}", *partition_folders(*partition)]
+    return "/".join([*folders, f"{stamp(at)}.{kind}.parquet"])
+
+
+def list_versions(lake: Lake, table: str, since: datetime | None = None) -> list[Version]:
+    """The table's versions, oldest first (only those after `since`, listing only the days from its day)."""
+    filesystem = lake.filesystem
+    days = filesystem.get_file_info(pafs.FileSelector(lake.history_base(table), allow_not_found=True))
+    first_day = "" if since is None else f"day={since.astimezone(UTC):%Y-%m-%d}"
+    versions = []
+    for day in days:
+        if day.type != pafs.FileType.Directory or day.base_name < first_day:
+            continue
+        for info in filesystem.get_file_info(pafs.FileSelector(day.path, recursive=True)):
+            match = VERSION_FILE.match(info.base_name)
+            if info.type != pafs.FileType.File or not match:
+                continue
+            at = parse_stamp(match["stamp"])
+            if since is None or at > since:
+                versions.append(Version(at, match["kind"], info.path, _partition_of(info.path)))
+    return sorted(versions)
+
+
+def history_tables(lake: Lake) -> list[str]:
+    folders = lake.filesystem.get_file_info(pafs.FileSelector(lake.history_base(""), allow_not_found=True))
+    return sorted(f.base_name for f in folders if f.type == pafs.FileType.Directory)
+
+
+def by_partition(versions: Iterable[Version]) -> dict[Partition, list[Version]]:
+    grouped: dict[Partition, list[Version]] = defaultdict(list)
+    for version in versions:
+        grouped[version.partition].append(version)
+    return {partition: sorted(found) for partition, found in grouped.items()}
+
+
+def _partition_of(path: str) -> Partition:
+    folders = dict(part.split("=", 1) for part in path.split("/") if "=" in part)
+    return folders.get("account"), folders.get("region")
+
+
+# ---- writing a version -------------------------------------------------------------------------------------------
+
+
+def next_version(old: pa.Table | None, new: pa.Table) -> tuple[str, pa.Table] | None:
+    """The version file that takes a partition from `old` (None: never written) to `new`: (kind, rows), or None
+    when nothing but volatile columns changed."""
+    if old is None or not old.schema.equals(new.schema):
+        return FULL, labelled(new, ADDED)
+    compared = [name for name in new.schema.names if name not in volatile_columns(new.schema)]
+    if old.select(compared).equals(new.select(compared)):
+        return None
+    if not (has_unique_keys(old) and has_unique_keys(new)):
+        return FULL, labelled(new, ADDED)
+    pairs = changed_rows(old, new, compared)
+    if not pairs:  # the same rows in another order
+        return None
+    old = pa.Table.from_arrays(old.columns, schema=new.schema)
+    removed = [o for n, o in pairs if n is None]
+    added = [n for n, o in pairs if o is None]
+    modified = [(n, o) for n, o in pairs if n is not None and o is not None]
+    def rows(table: pa.Table, numbers: list[int | None]) -> pa.Table:
+        return table.take(pa.array(numbers, pa.int64()))
+
+    parts = [
+        labelled(rows(old, [o for _, o in modified]), BEFORE),
+        labelled(rows(old, removed), REMOVED),
+        labelled(rows(new, [n for n, _ in modified]), AFTER),
+        labelled(rows(new, added), ADDED),
+    ]
+    return DELTA, pa.concat_tables(parts)
+
+
+def labelled(rows: pa.Table, change: str) -> pa.Table:
+    return rows.append_column(CHANGE_COLUMN, pa.array([change] * rows.num_rows, pa.string()))
+
+
+def has_unique_keys(table: pa.Table) -> bool:
+    if "_key" not in table.schema.names:
+        return False
+    keys = table.column("_key")
+    return keys.null_count == 0 and pc.count_distinct(keys).as_py() == table.num_rows
+
+
+def changed_rows(old: pa.Table, new: pa.Table, columns: list[str]) -> list[tuple[int | None, int | None]]:
+    """(new row, old row) of each `_key` whose compared columns differ, None on the side that lacks it. DuckDB
+    compares the lists and maps Arrow's kernels cannot; only row numbers come back, so the rows keep their types."""
+    def numbered(table: pa.Table) -> pa.Table:
+        return table.select(columns).append_column("_row", pa.array(range(table.num_rows), pa.int64()))
+
+    old_rows, new_rows = numbered(old), numbered(new)  # noqa: F841 - DuckDB reads the local variables by name
+    differs = " OR ".join(f'n."{c}" IS DISTINCT FROM o."{c}"' for c in columns if c != "_key")
+    with duckdb.connect() as con:
+        return con.execute(
+            f"SELECT n._row, o._row FROM new_rows n FULL JOIN old_rows o ON n._key = o._key "
+            f"WHERE n._key IS NULL OR o._key IS NULL{f' OR {differs}' if differs else ''} ORDER BY n._row, o._row"
+        ).fetchall()
+
+
+def version_time(previous: str | None, at: datetime) -> datetime:
+    """`at`, or just after the version before when the clock says otherwise: a partition's versions stay ordered."""
+    if previous is not None and at <= parse_stamp(previous):
+        return parse_stamp(previous) + timedelta(microseconds=1)
+    return at
+
+
+# ---- reading the past --------------------------------------------------------------------------------------------
+
+
+def with_change_column(schema: pa.Schema) -> pa.Schema:
+    return schema.append(pa.field(CHANGE_COLUMN, pa.string()))
+
+
+def replay(versions: list[pa.Table]) -> pa.Table:
+    """A partition's rows from its versions, a `full` one first then `delta`s, oldest first (each with the change
+    column, which the result drops)."""
+    if len(versions) == 1:
+        return versions[0].drop_columns([CHANGE_COLUMN])
+    rows = pa.concat_tables(versions)
+    rows = rows.filter(pc.not_equal(rows.column(CHANGE_COLUMN), BEFORE))
+    positions = rows.select(["_key"]).append_column("_position", pa.array(range(rows.num_rows), pa.int64()))
+    latest = positions.group_by("_key").aggregate([("_position", "max")]).column("_position_max")
+    rows = rows.take(pc.take(latest, pc.sort_indices(latest)))  # in the order the rows came
+    rows = rows.filter(pc.not_equal(rows.column(CHANGE_COLUMN), REMOVED))
+    return rows.drop_columns([CHANGE_COLUMN])
+
+
+def versions_as_of(versions: list[Version], at: datetime) -> list[Version]:
+    """Of a partition's versions (oldest first), those its state at `at` is read from: the last full one then and
+    the deltas after it."""
+    seen = [v for v in versions if v.at <= at]
+    fulls = [i for i, v in enumerate(seen) if v.kind == FULL]
+    return seen[fulls[-1]:] if fulls else []
