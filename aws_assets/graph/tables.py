@@ -12,6 +12,7 @@ import pyarrow as pa
 from aws_assets.analysis.access_graph import EDGES_SCHEMA, EDGES_TABLE
 from aws_assets.analysis.access_graph import PROBLEMS_SCHEMA as ACCESS_PROBLEMS_SCHEMA
 from aws_assets.analysis.access_graph import PROBLEMS_TABLE as ACCESS_PROBLEMS_TABLE
+from aws_assets.analysis.changes import CHANGE_SCHEMAS
 from aws_assets.analysis.findings import FINDINGS_SCHEMA, FINDINGS_TABLE
 from aws_assets.analysis.principal_access import ACCESS_SCHEMA, ACCESS_TABLE
 from aws_assets.analysis.resource_access import RESOURCE_ACCESS_SCHEMA, RESOURCE_ACCESS_TABLE
@@ -116,4 +117,5 @@ def analysis_schemas() -> dict[str, pa.Schema]:
         ACCESS_TABLE: ACCESS_SCHEMA,
         ACCESS_PROBLEMS_TABLE: ACCESS_PROBLEMS_SCHEMA,
         RESOURCE_ACCESS_TABLE: RESOURCE_ACCESS_SCHEMA,
+        **CHANGE_SCHEMAS,
     }

@@ -36,6 +36,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.fs as pafs
+import pyarrow.parquet as pq
 
 from aws_assets.model.entity import volatile_columns
 
@@ -206,3 +207,14 @@ def versions_as_of(versions: list[Version], at: datetime) -> list[Version]:
     seen = [v for v in versions if v.at <= at]
     fulls = [i for i, v in enumerate(seen) if v.kind == FULL]
     return seen[fulls[-1]:] if fulls else []
+
+
+def read_version(lake: Lake, version: Version) -> pa.Table:
+    """A version file whole, with its change column."""
+    return pq.read_table(version.path, filesystem=lake.filesystem)
+
+
+def state_before(lake: Lake, versions: list[Version], version: Version) -> pa.Table | None:
+    """The partition as it was just before `version` (of its `versions`, oldest first); None: it did not exist."""
+    earlier = versions_as_of([v for v in versions if v.at < version.at], version.at)
+    return replay([read_version(lake, v) for v in earlier]) if earlier else None
