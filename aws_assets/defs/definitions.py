@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dagster import AssetSelection, AutomationConditionSensorDefinition, DefaultSensorStatus, Definitions
 
+from aws_assets.defs.alerts import change_alerts
 from aws_assets.defs.assets.access import analyse_access
 from aws_assets.defs.assets.analysis import GROUP as ANALYSIS_GROUP
 from aws_assets.defs.assets.changes import CHANGE_ASSETS
@@ -49,6 +50,7 @@ def build_definitions(
                 "partitions they read change.",
             ),
             instance_events,
+            change_alerts,
         ],
         schedules=build_sync_schedules(sync_schedule),
         resources={
