@@ -21,7 +21,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from aws_assets.analysis.findings import SEVERITIES
-from aws_assets.lake.history import ADDED, AFTER, BEFORE, CHANGE_COLUMN, DELTA, REMOVED, next_version
+from aws_assets.lake.history import (
+    ADDED,
+    AFTER,
+    BEFORE,
+    CHANGE_COLUMN,
+    DELTA,
+    FULL,
+    REMOVED,
+    last_row_per_key,
+    next_version,
+)
 from aws_assets.model.entity import Column, schema_of, string, strings, timestamp, volatile_columns
 from aws_assets.relationships.security_groups import INTERNET_KEY
 
@@ -87,18 +97,21 @@ Row = dict[str, Any]
 
 
 def as_delta(version: pa.Table, kind: str, before: pa.Table | None) -> pa.Table | None:
-    """A version's rows as a delta (labelled rows of what changed): the delta itself, a full version against the
-    state `before` it (None: the partition's first, all added), or None when they cannot be told apart by key."""
+    """A version's rows as a delta (labelled rows of what changed): the delta itself, or a full version against the
+    state `before` it (None: the partition's first, all added); None when nothing changed. Where a `_key` repeats
+    (which no AWS key does), each key is compared by its last row."""
     if kind == DELTA or before is None:
         return version
     after = version.drop_columns([CHANGE_COLUMN])
     common = [name for name in after.schema.names if name in before.schema.names]
     before = before.select(common).cast(after.select(common).schema)
-    found = next_version(before, after.select(common))
-    if found is None:
+    after = after.select(common)
+    found = next_version(before, after)
+    if found is not None and found[0] == FULL and "_key" in common:
+        found = next_version(last_row_per_key(before), last_row_per_key(after))
+    if found is None or found[0] != DELTA:
         return None
-    changed_kind, rows = found
-    return rows if changed_kind == DELTA else None
+    return found[1]
 
 
 def entity_changes(delta: pa.Table, changed_at: datetime) -> list[Row]:

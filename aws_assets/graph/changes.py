@@ -22,7 +22,7 @@ from aws_assets.analysis.changes import (
     relationship_changes,
 )
 from aws_assets.analysis.findings import FINDINGS_TABLE
-from aws_assets.graph.tables import relationship_schemas
+from aws_assets.graph.tables import relationship_schemas, table_schemas
 from aws_assets.inputs.people import PERSON_TYPE
 from aws_assets.lake.history import FULL, Version, by_partition, list_versions, read_version, state_before
 from aws_assets.lake.snapshot import LOCAL_READ_THREADS, S3_READ_THREADS
@@ -85,9 +85,11 @@ def _compute(lake: Lake, change_table: str, tables: Iterable[str], changes: Chan
     since = last_batch(lake, change_table)
     batch = ChangeBatch(change_table)
     new = [(table, version) for table in tables for version in list_versions(lake, table, since)]
+    schemas = table_schemas()
     threads = S3_READ_THREADS if lake.is_s3 else LOCAL_READ_THREADS
     with ThreadPoolExecutor(threads) as pool:
-        for (table, version), data in zip(new, pool.map(lambda found: read_version(lake, found[1]), new)):
+        read = pool.map(lambda found: read_version(lake, found[1], schemas[found[0]]), new)
+        for (table, version), data in zip(new, read):
             batch.rows += changes(data, _earlier(lake, table, version), version.at, version.kind)
             batch.versions += 1
             batch.through = max(batch.through or version.at, version.at)
@@ -98,7 +100,7 @@ def _earlier(lake: Lake, table: str, version: Version) -> Callable[[], pa.Table 
     """The partition's state before the version, read only when asked (a full version after another)."""
     def read() -> pa.Table | None:
         versions = by_partition(list_versions(lake, table)).get(version.partition, [])
-        return state_before(lake, versions, version)
+        return state_before(lake, versions, version, table_schemas()[table])
 
     return read
 

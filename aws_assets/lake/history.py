@@ -26,10 +26,12 @@ file per version per partition keeps the lake's one-writer-per-partition rule an
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import TYPE_CHECKING, NamedTuple
 
 import duckdb
@@ -48,7 +50,15 @@ CHANGE_COLUMN = "_history"  # of a version file's rows: what the row is
 ADDED, REMOVED, BEFORE, AFTER = "added", "removed", "before", "after"
 FULL, DELTA = "full", "delta"
 VERSION_METADATA = b"aws_assets.version"  # the current file's schema metadata: the stamp of the version it is
+FINGERPRINT_METADATA = b"aws_assets.fingerprint"  # and the fingerprint of its rows (rows_fingerprint)
 STAMP_FORMAT = "%Y%m%dT%H%M%S%fZ"
+# How version files are written: most are a few rows, so what Parquet adds to every file is most of their size. The
+# Arrow schema (a copy of the Parquet schema with the descriptions) and the statistics are left out (readers take the
+# table's declared schema); the current files keep both.
+VERSION_FILE_OPTIONS = {"store_schema": False, "write_statistics": False, "use_dictionary": False}
+# Up to this many rows (old and new) a rewrite is compared in Python (a partition: well under a millisecond);
+# beyond, by DuckDB (a whole-lake table of edges).
+PYTHON_COMPARED_ROWS = 20_000
 VERSION_FILE = re.compile(r"^(?P<stamp>\d{8}T\d{12}Z)\.(?P<kind>full|delta)\.parquet$")
 
 Partition = tuple[str | None, str | None]  # (account, region), None where the table has no such level
@@ -147,6 +157,19 @@ def next_version(old: pa.Table | None, new: pa.Table) -> tuple[str, pa.Table] | 
     return DELTA, pa.concat_tables(parts)
 
 
+def rows_fingerprint(table: pa.Table) -> str:
+    """A digest of the table's rows but its volatile columns, as Arrow serialises them: equal for the same rows in
+    the same order (a rewrite that only moves volatile columns), so that the current file's footer tells an
+    unchanged rewrite without reading the file. Unequal digests only mean the rows are compared."""
+    compared = [name for name in table.schema.names if name not in volatile_columns(table.schema)]
+    plain = table.select(compared)
+    plain = pa.Table.from_arrays(plain.columns, schema=pa.schema([f.remove_metadata() for f in plain.schema]))
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, plain.schema) as writer:
+        writer.write_table(plain.combine_chunks())
+    return hashlib.sha256(sink.getvalue()).hexdigest()[:32]
+
+
 def labelled(rows: pa.Table, change: str) -> pa.Table:
     return rows.append_column(CHANGE_COLUMN, pa.array([change] * rows.num_rows, pa.string()))
 
@@ -159,18 +182,35 @@ def has_unique_keys(table: pa.Table) -> bool:
 
 
 def changed_rows(old: pa.Table, new: pa.Table, columns: list[str]) -> list[tuple[int | None, int | None]]:
-    """(new row, old row) of each `_key` whose compared columns differ, None on the side that lacks it. DuckDB
-    compares the lists and maps Arrow's kernels cannot; only row numbers come back, so the rows keep their types."""
+    """(new row, old row) of each `_key` whose compared columns differ, None on the side that lacks it. A
+    partition's rows are compared in Python; a whole-lake table's by DuckDB, which compares the lists and maps
+    Arrow's kernels cannot (only row numbers come back, so the rows keep their types)."""
+    if old.num_rows + new.num_rows <= PYTHON_COMPARED_ROWS:
+        old_rows = {row["_key"]: (number, row) for number, row in enumerate(old.select(columns).to_pylist())}
+        pairs: list[tuple[int | None, int | None]] = []
+        for number, row in enumerate(new.select(columns).to_pylist()):
+            found = old_rows.pop(row["_key"], None)
+            if found is None or found[1] != row:
+                pairs.append((number, None if found is None else found[0]))
+        return pairs + [(None, number) for number, _ in old_rows.values()]
+
     def numbered(table: pa.Table) -> pa.Table:
         return table.select(columns).append_column("_row", pa.array(range(table.num_rows), pa.int64()))
 
     old_rows, new_rows = numbered(old), numbered(new)  # noqa: F841 - DuckDB reads the local variables by name
     differs = " OR ".join(f'n."{c}" IS DISTINCT FROM o."{c}"' for c in columns if c != "_key")
-    with duckdb.connect() as con:
+    with _duckdb().cursor() as con:
         return con.execute(
             f"SELECT n._row, o._row FROM new_rows n FULL JOIN old_rows o ON n._key = o._key "
             f"WHERE n._key IS NULL OR o._key IS NULL{f' OR {differs}' if differs else ''} ORDER BY n._row, o._row"
         ).fetchall()
+
+
+@cache
+def _duckdb() -> duckdb.DuckDBPyConnection:
+    """One in-memory database for the process: a connection costs 30 ms, a cursor of it (one per call, so threads
+    keep apart) nothing."""
+    return duckdb.connect()
 
 
 def version_time(previous: str | None, at: datetime) -> datetime:
@@ -193,12 +233,16 @@ def replay(versions: list[pa.Table]) -> pa.Table:
     if len(versions) == 1:
         return versions[0].drop_columns([CHANGE_COLUMN])
     rows = pa.concat_tables(versions)
-    rows = rows.filter(pc.not_equal(rows.column(CHANGE_COLUMN), BEFORE))
-    positions = rows.select(["_key"]).append_column("_position", pa.array(range(rows.num_rows), pa.int64()))
-    latest = positions.group_by("_key").aggregate([("_position", "max")]).column("_position_max")
-    rows = rows.take(pc.take(latest, pc.sort_indices(latest)))  # in the order the rows came
+    rows = last_row_per_key(rows.filter(pc.not_equal(rows.column(CHANGE_COLUMN), BEFORE)))
     rows = rows.filter(pc.not_equal(rows.column(CHANGE_COLUMN), REMOVED))
     return rows.drop_columns([CHANGE_COLUMN])
+
+
+def last_row_per_key(table: pa.Table) -> pa.Table:
+    """The table with only the last row of each `_key` (in the order the rows came)."""
+    positions = table.select(["_key"]).append_column("_position", pa.array(range(table.num_rows), pa.int64()))
+    latest = positions.group_by("_key").aggregate([("_position", "max")]).column("_position_max")
+    return table.take(pc.take(latest, pc.sort_indices(latest)))
 
 
 def versions_as_of(versions: list[Version], at: datetime) -> list[Version]:
@@ -209,12 +253,20 @@ def versions_as_of(versions: list[Version], at: datetime) -> list[Version]:
     return seen[fulls[-1]:] if fulls else []
 
 
-def read_version(lake: Lake, version: Version) -> pa.Table:
-    """A version file whole, with its change column."""
-    return pq.read_table(version.path, filesystem=lake.filesystem)
+def read_version(lake: Lake, version: Version, schema: pa.Schema | None = None) -> pa.Table:
+    """A version file whole, with its change column; with the table's `schema`, in its types and marks (a column
+    the version predates is null)."""
+    data = pq.read_table(version.path, filesystem=lake.filesystem)
+    if schema is None:
+        return data
+    wanted = with_change_column(schema)
+    columns = [data.column(f.name).cast(f.type) if f.name in data.schema.names else pa.nulls(data.num_rows, f.type)
+               for f in wanted]
+    return pa.Table.from_arrays(columns, schema=wanted)
 
 
-def state_before(lake: Lake, versions: list[Version], version: Version) -> pa.Table | None:
-    """The partition as it was just before `version` (of its `versions`, oldest first); None: it did not exist."""
+def state_before(lake: Lake, versions: list[Version], version: Version, schema: pa.Schema) -> pa.Table | None:
+    """The partition as it was just before `version` (of its `versions`, oldest first), in the table's `schema`;
+    None: it did not exist."""
     earlier = versions_as_of([v for v in versions if v.at < version.at], version.at)
-    return replay([read_version(lake, v) for v in earlier]) if earlier else None
+    return replay([read_version(lake, v, schema) for v in earlier]) if earlier else None

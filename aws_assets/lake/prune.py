@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 from aws_assets.lake.history import (
     ADDED,
     FULL,
+    VERSION_FILE_OPTIONS,
     by_partition,
     history_tables,
     labelled,
@@ -45,7 +46,8 @@ def prune(lake: Lake, before: datetime) -> Pruned:
             if last.kind != FULL:
                 rows = replay([pq.read_table(v.path, filesystem=lake.filesystem)
                                for v in versions_as_of(versions, last.at)])
-                lake.write_file(version_path(lake, table, partition, last.at, FULL), labelled(rows, ADDED))
+                lake.write_file(version_path(lake, table, partition, last.at, FULL), labelled(rows, ADDED),
+                                **VERSION_FILE_OPTIONS)
                 pruned.folded += 1
             for version in old:
                 if version.path != version_path(lake, table, partition, last.at, FULL):

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import boto3
 import pyarrow as pa
@@ -24,13 +25,16 @@ import pyarrow.parquet as pq
 from aws_assets.aws.session import custom_endpoint
 from aws_assets.lake.history import (
     ADDED,
+    FINGERPRINT_METADATA,
     FULL,
     HISTORY_FOLDER,
+    VERSION_FILE_OPTIONS,
     VERSION_METADATA,
     Partition,
     labelled,
     next_version,
     parse_stamp,
+    rows_fingerprint,
     stamp,
     version_path,
     version_time,
@@ -117,41 +121,46 @@ class Lake:
 
     def _record_version(self, table: str, partition: Partition, path: str, data: pa.Table, at: datetime) -> pa.Table:
         """Writes the version `data` makes of the partition, if it changes anything; returns `data` carrying the
-        stamp of the version it is."""
-        old, old_stamp = self._read_current(path)
-        if old is not None and old_stamp is None:
-            # Written before the lake kept history: its rows become the partition's first version.
-            modified = self.filesystem.get_file_info(path).mtime or at
-            old_stamp = stamp(modified)
-            self.write_file(version_path(self, table, partition, parse_stamp(old_stamp), FULL), labelled(old, ADDED))
-        found = next_version(old, data)
-        if found is not None:
-            kind, rows = found
-            version_at = version_time(old_stamp, at)
-            self.write_file(version_path(self, table, partition, version_at, kind), rows)
-            old_stamp = stamp(version_at)
-        metadata = {**(data.schema.metadata or {}), VERSION_METADATA: (old_stamp or "").encode()}
+        stamp of the version it is and the fingerprint of its rows."""
+        fingerprint = rows_fingerprint(data)
+        current = self._current_metadata(path)
+        old_stamp = current.get(VERSION_METADATA, b"").decode() or None if current is not None else None
+        # The same fingerprint: the same rows but for volatile columns, told from the current file's footer alone.
+        if current is None or old_stamp is None or current.get(FINGERPRINT_METADATA) != fingerprint.encode():
+            with self.filesystem.open_input_file(path) if current is not None else nullcontext() as source:
+                old = pq.read_table(source) if source is not None else None
+            if old is not None and old_stamp is None:
+                # Written before the lake kept history: its rows become the partition's first version.
+                old_stamp = stamp(self.filesystem.get_file_info(path).mtime or at)
+                self.write_file(version_path(self, table, partition, parse_stamp(old_stamp), FULL),
+                                labelled(old, ADDED), **VERSION_FILE_OPTIONS)
+            found = next_version(old, data)
+            if found is not None:
+                kind, rows = found
+                version_at = version_time(old_stamp, at)
+                self.write_file(version_path(self, table, partition, version_at, kind), rows, **VERSION_FILE_OPTIONS)
+                old_stamp = stamp(version_at)
+        metadata = {**(data.schema.metadata or {}), VERSION_METADATA: (old_stamp or "").encode(),
+                    FINGERPRINT_METADATA: fingerprint.encode()}
         return data.replace_schema_metadata(metadata)
 
-    def _read_current(self, path: str) -> tuple[pa.Table | None, str | None]:
-        """The partition's current rows and the stamp of the version they are (None before history was kept)."""
+    def _current_metadata(self, path: str) -> dict[bytes, bytes] | None:
+        """The schema metadata of the partition's current file (its footer only); None: there is none."""
         if self.filesystem.get_file_info(path).type != pafs.FileType.File:
-            return None, None
+            return None
         with self.filesystem.open_input_file(path) as source:
-            table = pq.read_table(source)
-        version = (table.schema.metadata or {}).get(VERSION_METADATA)
-        return table, version.decode() if version else None
+            return dict(pq.ParquetFile(source).schema_arrow.metadata or {})
 
-    def write_file(self, path: str, data: pa.Table) -> None:
+    def write_file(self, path: str, data: pa.Table, **parquet_options: Any) -> None:
         """One Parquet file at a path of the lake's filesystem, whole or not at all."""
         if self.is_s3:
             # One PUT: S3 makes the whole object visible at once.
-            pq.write_table(data, path, filesystem=self.filesystem)
+            pq.write_table(data, path, filesystem=self.filesystem, **parquet_options)
             return
         os.makedirs(os.path.dirname(path), exist_ok=True)
         temporary = f"{path}.{uuid.uuid4().hex}.tmp"
         try:
-            pq.write_table(data, temporary)
+            pq.write_table(data, temporary, **parquet_options)
             os.replace(temporary, path)
         finally:
             if os.path.exists(temporary):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -42,8 +42,9 @@ def schema_of(columns: Iterable[Column], volatile: Iterable[str] = ()) -> pa.Sch
     ])
 
 
+@lru_cache(maxsize=1024)
 def volatile_columns(schema: pa.Schema) -> frozenset[str]:
-    """The columns of a table the schema marks as volatile."""
+    """The columns of a table the schema marks as volatile (asked for every partition written: kept)."""
     return frozenset(f.name for f in schema if (f.metadata or {}).get(VOLATILE.encode()) == b"true")
 
 
