@@ -89,21 +89,24 @@ def version_path(lake: Lake, table: str, partition: Partition, at: datetime, kin
     return "/".join([*folders, f"{stamp(at)}.{kind}.parquet"])
 
 
-def list_versions(lake: Lake, table: str, since: datetime | None = None) -> list[Version]:
-    """The table's versions, oldest first (only those after `since`, listing only the days from its day)."""
+def list_versions(lake: Lake, table: str, since: datetime | None = None,
+                  before: datetime | None = None) -> list[Version]:
+    """The table's versions, oldest first: only those after `since` and before `before`, listing only the days
+    between theirs."""
     filesystem = lake.filesystem
     days = filesystem.get_file_info(pafs.FileSelector(lake.history_base(table), allow_not_found=True))
     first_day = "" if since is None else f"day={since.astimezone(UTC):%Y-%m-%d}"
+    last_day = "day=9" if before is None else f"day={before.astimezone(UTC):%Y-%m-%d}"
     versions = []
     for day in days:
-        if day.type != pafs.FileType.Directory or day.base_name < first_day:
+        if day.type != pafs.FileType.Directory or not first_day <= day.base_name <= last_day:
             continue
         for info in filesystem.get_file_info(pafs.FileSelector(day.path, recursive=True)):
             match = VERSION_FILE.match(info.base_name)
             if info.type != pafs.FileType.File or not match:
                 continue
             at = parse_stamp(match["stamp"])
-            if since is None or at > since:
+            if (since is None or at > since) and (before is None or at < before):
                 versions.append(Version(at, match["kind"], info.path, _partition_of(info.path)))
     return sorted(versions)
 

@@ -38,14 +38,14 @@ class Pruned:
 def prune(lake: Lake, before: datetime) -> Pruned:
     pruned = Pruned()
     for table in history_tables(lake):
-        for partition, versions in by_partition(list_versions(lake, table)).items():
-            old = [v for v in versions if v.at < before]
+        # Only the days before the cutoff are listed: a partition's versions up to its last old one are all there.
+        for partition, old in by_partition(list_versions(lake, table, before=before)).items():
             if not old or old == [v for v in old if v.kind == FULL][-1:]:
                 continue  # nothing before the cutoff but the version it starts from
             last = old[-1]
             if last.kind != FULL:
                 rows = replay([pq.read_table(v.path, filesystem=lake.filesystem)
-                               for v in versions_as_of(versions, last.at)])
+                               for v in versions_as_of(old, last.at)])
                 lake.write_file(version_path(lake, table, partition, last.at, FULL), labelled(rows, ADDED),
                                 **VERSION_FILE_OPTIONS)
                 pruned.folded += 1
