@@ -220,14 +220,14 @@ class Lake:
         return pa.concat_tables(tables, promote_options="permissive")
 
     def delete_account(self, account_id: str) -> list[str]:
-        """Removes every partition of one account, in every table, and their history; returns the directories
-        removed."""
+        """Removes every partition of one account, in every table, and their history; returns the tables'
+        directories removed (the history's, one a day, go with them)."""
         removed = []
         for table in self._folders(self._base):
             removed += self._delete_folder(f"{table}/account={account_id}")
         for table in self._folders(self.history_base("")):
             for day in self._folders(table):
-                removed += self._delete_folder(f"{day}/account={account_id}")
+                self._delete_folder(f"{day}/account={account_id}")
         return sorted(removed)
 
     def table_names(self) -> list[str]:
