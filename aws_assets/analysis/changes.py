@@ -13,7 +13,7 @@ its ID appears, `resolved` when it disappears.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -175,10 +175,6 @@ def finding_changes(before: pa.Table | None, after: pa.Table, changed_at: dateti
 
 def severity_rank(severity: str | None) -> int:
     return SEVERITIES.index(severity) if severity in SEVERITIES else len(SEVERITIES)
-
-
-def to_table(rows: Sequence[Row], schema: pa.Schema) -> pa.Table:
-    return pa.Table.from_pylist(list(rows), schema=schema)
 
 
 def counts(rows: Iterable[Mapping[str, Any]]) -> dict[str, int]:

@@ -12,6 +12,7 @@ import pyarrow as pa
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from aws_assets.analysis.changes import (
+    CHANGE_SCHEMAS,
     ENTITY_CHANGES_SCHEMA,
     ENTITY_CHANGES_TABLE,
     FINDING_CHANGES_SCHEMA,
@@ -59,7 +60,7 @@ def history_days() -> int:
 
 def batch_metadata(batch: ChangeBatch, path: str | None, preview: tuple[str, ...], by_type: bool = True) -> dict:
     ordered = sorted(batch.rows, key=importance)
-    table = pa.Table.from_pylist(ordered, schema=batch.to_table().schema)
+    table = pa.Table.from_pylist(ordered, schema=CHANGE_SCHEMAS[batch.table])
     per_change = Counter(row["changeType"] for row in batch.rows)
     metadata: dict = {
         "dagster/row_count": len(batch.rows),
