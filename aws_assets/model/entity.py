@@ -139,6 +139,10 @@ CLASS_COLUMNS: dict[str, tuple[Column, ...]] = {
     "Subscription": (),
     "Secret": (),
     "Repository": (),
+    "Logs": (),
+    "Configuration": (),
+    "Alert": (),
+    "Control": (strings("category", "Control categories, e.g. [security]"),),
 }
 
 
