@@ -9,11 +9,12 @@ import warnings
 from importlib.resources import files
 from pathlib import Path
 
+from aws_assets.app.times import parse_since, parse_timestamp, positive_days
 from aws_assets.collection.limits import DEFAULT_CONCURRENCY, PARTITIONS_PER_ACCOUNT
 from aws_assets.inputs.instances import Instance, InstanceError, load_instances
 from aws_assets.inputs.organization import Membership
 from aws_assets.inputs.people import PeopleFileError, load_directory
-from aws_assets.model.settings import INSTANCES, LAKE, PEOPLE, from_environment, settings
+from aws_assets.model.settings import HISTORY_DAYS, INSTANCES, LAKE, PEOPLE, from_environment, settings
 
 DEFAULT_DAGSTER_HOME = "data/dagster_home"
 SIMULATOR_COMMANDS = ("can", "who-can")
@@ -93,7 +94,10 @@ def cmd_sql(args: argparse.Namespace) -> int:
         print(f"aws-assets sql: no lake at {args.lake}: sync into it first (`aws-assets sync --lake {args.lake}`), or "
               "name the lake with --lake (the demo's is data/demo/lake)", file=sys.stderr)
         return 2
-    con = open_lake(args.lake, args.write_db)
+    if args.as_of and args.write_db:
+        print("aws-assets sql: --as-of reads the lake's history into memory: it cannot --write-db", file=sys.stderr)
+        return 2
+    con = open_lake(args.lake, args.write_db, args.as_of)
     if args.write_db:
         print(f"wrote {args.write_db}: open it with `duckdb {args.write_db}`", file=sys.stderr)
     if args.query:
@@ -101,6 +105,24 @@ def cmd_sql(args: argparse.Namespace) -> int:
     if not args.write_db:
         interactive(con)
     return 0
+
+
+def cmd_changes(args: argparse.Namespace) -> int:
+    from aws_assets.app.changes import run_changes
+
+    return run_changes(args.lake, args.since, args.account)
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    from aws_assets.app.changes import run_prune
+    from aws_assets.defs.assets.changes import HistoryDaysError, history_days
+
+    try:
+        days = args.days or history_days()
+    except HistoryDaysError as error:
+        print(f"aws-assets prune: {error}", file=sys.stderr)
+        return 2
+    return run_prune(args.lake, days)
 
 
 def cmd_can(args: argparse.Namespace) -> int:
@@ -199,7 +221,23 @@ def parser() -> argparse.ArgumentParser:
     sql_parser.add_argument("--lake", default=config.lake, help=LAKE_HELP)
     sql_parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
     sql_parser.add_argument("--write-db", metavar="FILE", help="also write a .duckdb file holding the views")
+    sql_parser.add_argument("--as-of", metavar="TIMESTAMP", type=parse_timestamp,
+                            help="answer from the lake as it was then (ISO 8601; UTC unless it says otherwise)")
     sql_parser.set_defaults(run=cmd_sql)
+
+    changes_parser = commands.add_parser("changes", help="what changed since a time: counts, then the "
+                                         "security-relevant changes first")
+    changes_parser.add_argument("--since", type=parse_since, default="1d", metavar="DURATION|TIMESTAMP",
+                                help="1d, 12h, 2w, 1d12h or an ISO 8601 time (default 1d)")
+    changes_parser.add_argument("--account", metavar="ID", help="only this account's changes")
+    changes_parser.add_argument("--lake", default=config.lake, help=LAKE_HELP)
+    changes_parser.set_defaults(run=cmd_changes)
+    prune_parser = commands.add_parser("prune", help="remove the lake's history older than the retention")
+    prune_parser.add_argument("--days", type=positive_days, metavar="N",
+                              help=f"days of history to keep (default ${HISTORY_DAYS.name}, else "
+                              f"{HISTORY_DAYS.default})")
+    prune_parser.add_argument("--lake", default=config.lake, help=LAKE_HELP)
+    prune_parser.set_defaults(run=cmd_prune)
 
     can_parser = commands.add_parser(
         "can", help="decide one request on the lake's policies (exit 0 allowed, 1 denied)")

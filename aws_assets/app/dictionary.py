@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from aws_assets.analysis import access_graph, principal_access, resource_access
+from aws_assets.analysis import access_graph, changes, principal_access, resource_access
 from aws_assets.analysis.compliance import COMPLIANCE_COLUMNS, COMPLIANCE_TABLE
 from aws_assets.analysis.findings import FINDING_COLUMNS, FINDINGS_TABLE, RULES
 from aws_assets.analysis.trust_graph import (
@@ -51,6 +51,8 @@ def _entity_section(service: Service, entity_type: EntityType) -> list[str]:
         f"- Partitioned by {'account' if service.scope is Scope.ACCOUNT else 'account x region'}: {layout}",
         f"- SQL view: `{entity_type.type}`",
         *([f"- In the AWS console: {entity_type.console}"] if entity_type.console else []),
+        *([f"- Volatile (not a change, aws-assets changes): {', '.join(f'`{c}`' for c in entity_type.volatile)}"]
+          if entity_type.volatile else []),
         "",
         "| column | type | meaning |",
         "|---|---|---|",
@@ -89,6 +91,7 @@ def render_data_dictionary() -> str:
     lines += _resource_access_section()
     lines += _findings_section()
     lines += _compliance_section()
+    lines += _changes_section()
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -333,3 +336,20 @@ def _access_section() -> list[str]:
         "",
         *_columns_table(access_graph.PROBLEM_COLUMNS),
     ]
+
+
+def _changes_section() -> list[str]:
+    """The change tables (group `changes`), from their schemas."""
+    lines = [
+        "## Changes",
+        "",
+        "Built after each sync by the assets of group `changes` from the lake's history (`<lake>/_history/`): each "
+        "table grows by one batch per run, `<lake>/<table>/through=<time>/data.parquet`, and is a SQL view of its "
+        "name (`aws-assets changes` summarises them).",
+        "",
+    ]
+    for table, columns in ((changes.ENTITY_CHANGES_TABLE, changes.ENTITY_CHANGE_COLUMNS),
+                           (changes.RELATIONSHIP_CHANGES_TABLE, changes.RELATIONSHIP_CHANGE_COLUMNS),
+                           (changes.FINDING_CHANGES_TABLE, changes.FINDING_CHANGE_COLUMNS)):
+        lines += [f"### `{table}`", "", changes.TABLE_DESCRIPTIONS[table], "", *_columns_table(columns)]
+    return lines
