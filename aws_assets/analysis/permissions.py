@@ -30,6 +30,8 @@ ACTION_EXCEPTIONS = {
     "s3:GetBucketEncryption": "s3:GetEncryptionConfiguration",
     "s3:GetPublicAccessBlock": "s3:GetBucketPublicAccessBlock",
     "s3control:GetPublicAccessBlock": "s3:GetAccountPublicAccessBlock",
+    # CloudWatch signs as `monitoring`; IAM names its actions `cloudwatch:`.
+    "cloudwatch:DescribeAlarms": "cloudwatch:DescribeAlarms",
 }
 
 READ_PREFIXES = ("Get", "List", "Describe", "Head")
