@@ -134,6 +134,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return status
 
 
+def cmd_compliance(args: argparse.Namespace) -> int:
+    from aws_assets.app.compliance import run_compliance
+
+    return run_compliance(args.lake, args.framework, args.account, args.format)
+
+
+def cmd_findings(args: argparse.Namespace) -> int:
+    from aws_assets.app.export import run_findings
+
+    return run_findings(args.lake, args.format, args.account)
+
+
 def cmd_dictionary(args: argparse.Namespace) -> int:
     from aws_assets.app.dictionary import DICTIONARY_PATH, render_data_dictionary
 
@@ -211,6 +223,22 @@ def parser() -> argparse.ArgumentParser:
     demo_parser.add_argument("--stop", action="store_true", help="stop the simulated organisation")
     add_concurrency(demo_parser)
     demo_parser.set_defaults(run=cmd_demo)
+
+    # The names are spelled here, not imported: the modules that declare them load the analysis.
+    compliance_parser = commands.add_parser(
+        "compliance", help="each CIS control per account and region: pass, fail, not-applicable, not-assessed")
+    compliance_parser.add_argument("--framework", choices=("cis-aws-4.0", "cis-aws-3.0"), default="cis-aws-4.0")
+    compliance_parser.add_argument("--account", metavar="ID", help="one account (default: every account)")
+    compliance_parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    compliance_parser.add_argument("--lake", default=config.lake, help=LAKE_HELP)
+    compliance_parser.set_defaults(run=cmd_compliance)
+
+    findings_parser = commands.add_parser(
+        "findings", help="the lake's findings as OCSF Detection Findings, ASFF (Security Hub), CSV or JSON")
+    findings_parser.add_argument("--format", choices=("ocsf", "asff", "csv", "json"), default="json")
+    findings_parser.add_argument("--account", metavar="ID", help="one account (default: every account)")
+    findings_parser.add_argument("--lake", default=config.lake, help=LAKE_HELP)
+    findings_parser.set_defaults(run=cmd_findings)
 
     dictionary_parser = commands.add_parser("dictionary", help="regenerate the data dictionary")
     # No default here: the dictionary module, which names it, is slow to import for the other commands.

@@ -6,6 +6,7 @@ from dagster import AssetSelection, AutomationConditionSensorDefinition, Default
 
 from aws_assets.defs.assets.access import analyse_access
 from aws_assets.defs.assets.analysis import GROUP as ANALYSIS_GROUP
+from aws_assets.defs.assets.compliance import compliance
 from aws_assets.defs.assets.entities import build_service_assets
 from aws_assets.defs.assets.findings import findings
 from aws_assets.defs.assets.network import security_group_peer
@@ -36,7 +37,7 @@ def build_definitions(
     config = settings()
     return Definitions(
         assets=[*(build_service_assets(service) for service in SERVICES), person, build_relationship_assets(),
-                analyse_trust, analyse_access, resource_access, findings, security_group_peer],
+                analyse_trust, analyse_access, resource_access, findings, compliance, security_group_peer],
         jobs=[sync_job, build_graph_job],
         sensors=[
             AutomationConditionSensorDefinition(

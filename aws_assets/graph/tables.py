@@ -12,6 +12,7 @@ import pyarrow as pa
 from aws_assets.analysis.access_graph import EDGES_SCHEMA, EDGES_TABLE
 from aws_assets.analysis.access_graph import PROBLEMS_SCHEMA as ACCESS_PROBLEMS_SCHEMA
 from aws_assets.analysis.access_graph import PROBLEMS_TABLE as ACCESS_PROBLEMS_TABLE
+from aws_assets.analysis.compliance import COMPLIANCE_SCHEMA, COMPLIANCE_TABLE
 from aws_assets.analysis.findings import FINDINGS_SCHEMA, FINDINGS_TABLE
 from aws_assets.analysis.principal_access import ACCESS_SCHEMA, ACCESS_TABLE
 from aws_assets.analysis.resource_access import RESOURCE_ACCESS_SCHEMA, RESOURCE_ACCESS_TABLE
@@ -113,6 +114,7 @@ def analysis_schemas() -> dict[str, pa.Schema]:
         PROBLEMS_TABLE: PROBLEMS_SCHEMA,
         REACHABILITY_TABLE: REACHABILITY_SCHEMA,
         FINDINGS_TABLE: FINDINGS_SCHEMA,
+        COMPLIANCE_TABLE: COMPLIANCE_SCHEMA,
         ACCESS_TABLE: ACCESS_SCHEMA,
         ACCESS_PROBLEMS_TABLE: ACCESS_PROBLEMS_SCHEMA,
         RESOURCE_ACCESS_TABLE: RESOURCE_ACCESS_SCHEMA,
