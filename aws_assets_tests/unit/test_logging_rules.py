@@ -126,7 +126,7 @@ def test_config_must_record_everything_in_every_region_with_global_resources_in_
             recorder("sa-east-1", allSupported=False, recordingStrategy="INCLUSION_BY_RESOURCE_TYPES"),
             recorder("ca-central-1", name="linked", servicePrincipal="config-conforms.amazonaws.com"),
         ],
-        "aws_config_delivery_channel": [channel(r) for r in regions if r != REGION] ,
+        "aws_config_delivery_channel": [channel(r) for r in regions if r != REGION],
     }
     problems = {k.split(":")[3]: e["problems"] for k, e in found(tables, "AWS-CONFIG-001").items()}
     assert problems == {

@@ -162,11 +162,14 @@ def detect_vpc_without_flow_log(inputs: RuleInputs) -> Iterator[Detection]:
                             {"vpcId": vpc["vpcId"], "isDefault": vpc["isDefault"], "flowLogs": []})
 
 
-def _region_off(table: str, label: str) -> Detector:
+def _region_off(table: str, *shown: str) -> Detector:
+    """Rows of a per-region table whose `enabled` is false, with the `shown` columns as evidence."""
+
     def detect(inputs: RuleInputs) -> Iterator[Detection]:
         for row in inputs.rows(table):
             if row["enabled"] is False:
-                yield Detection(table, row["accountId"], row["region"], row["_key"], {label: False})
+                yield Detection(table, row["accountId"], row["region"], row["_key"],
+                                {"enabled": False, **{column: row[column] for column in shown}})
 
     return detect
 
@@ -253,16 +256,16 @@ LOGGING_RULES: tuple[Rule, ...] = (
     Rule(
         "AWS-SECURITYHUB-001", "medium", "Security Hub not enabled in the region",
         "The account is not subscribed to Security Hub in the region.",
-        {"aws_securityhub_hub": (*PLACE, "enabled")}, _region_off("aws_securityhub_hub", "enabled"),
+        {"aws_securityhub_hub": (*PLACE, "enabled")}, _region_off("aws_securityhub_hub"),
         remediation="`aws securityhub enable-security-hub --region <region>` (or from the delegated administrator "
         "for the whole organisation).",
         cis=("4.16",),
     ),
     Rule(
         "AWS-GUARDDUTY-001", "medium", "GuardDuty not enabled in the region",
-        "The region has no GuardDuty detector, or its detector is suspended.",
+        "The region has no GuardDuty detector, or its detector is suspended (evidence: its ID and status).",
         {"aws_guardduty_detector": (*PLACE, "enabled", "detectorId", "status")},
-        _region_off("aws_guardduty_detector", "enabled"),
+        _region_off("aws_guardduty_detector", "detectorId", "status"),
         remediation="`aws guardduty create-detector --enable --region <region>` (or `update-detector --enable` "
         "for a suspended one; or from the delegated administrator for the whole organisation).",
     ),
