@@ -31,13 +31,20 @@ def account_of(account_id: str) -> dict[str, Any]:
     return {**account(f"arn:aws:iam::{account_id}:root"), "accountId": account_id}
 
 
+def regions_of(*account_ids: str) -> list[dict[str, Any]]:
+    """Rows saying the lake holds the accounts' regional collections (one per region whatever is configured)."""
+    return [{"_key": f"settings-{a}", "accountId": a, "region": HOME, "ebsEncryptionByDefault": True}
+            for a in account_ids]
+
+
 # ---- CloudTrail --------------------------------------------------------------------------------------------------
 
 
 def test_an_account_needs_a_logging_multi_region_trail_of_all_management_events():
     accounts = {name: account_of(name) for name in ("100000000001", "100000000002", "100000000003", "100000000004",
                                                     "100000000005")}
-    tables = {"aws_account": list(accounts.values()), "aws_cloudtrail": [
+    tables = {"aws_account": list(accounts.values()), "aws_ec2_regional_settings": regions_of(*accounts),
+              "aws_cloudtrail": [
         trail("good", "100000000001"),
         trail("one-region", "100000000002", isMultiRegionTrail=False),
         trail("stopped", "100000000003", isLogging=False),
@@ -47,11 +54,14 @@ def test_an_account_needs_a_logging_multi_region_trail_of_all_management_events(
         "100000000002", "100000000003", "100000000004", "100000000005")}
     evidence = found(tables, "AWS-CLOUDTRAIL-001")[accounts["100000000002"]["_key"]]
     assert [t["trailName"] for t in evidence["trails"]] == ["one-region"]
+    # An account whose regions the lake does not hold: no trail row does not mean no trail.
+    tables["aws_ec2_regional_settings"] = regions_of("100000000001", "100000000002")
+    assert keys(tables, "AWS-CLOUDTRAIL-001") == {accounts["100000000002"]["_key"]}
 
 
 def test_an_organisation_trail_covers_the_members_its_management_account_lists():
     member, outsider = account_of(OTHER), account_of("100000000009")
-    tables = {"aws_account": [member, outsider],
+    tables = {"aws_account": [member, outsider], "aws_ec2_regional_settings": regions_of(OTHER, "100000000009"),
               "aws_cloudtrail": [trail("org", MANAGEMENT, isOrganizationTrail=True)],
               "aws_organization_account": [{"accountId": MANAGEMENT, "memberAccountId": OTHER},
                                            {"accountId": MANAGEMENT, "memberAccountId": MANAGEMENT}]}
@@ -89,6 +99,7 @@ def test_object_events_must_be_recorded_in_every_region_with_buckets(rule_id, co
     everywhere, one_region, none, no_buckets = "100000000001", "100000000002", "100000000003", "100000000004"
     tables = {
         "aws_account": [account_of(a) for a in (everywhere, one_region, none, no_buckets)],
+        "aws_ec2_regional_settings": regions_of(everywhere, one_region, none, no_buckets),
         "aws_s3_bucket": [bucket(a, r) for a in (everywhere, one_region, none) for r in (HOME, REGION)],
         "aws_cloudtrail": [
             trail("all", everywhere, **{column: True}),
@@ -318,6 +329,7 @@ def test_every_cis_pattern_reads_and_and_binds_tighter_than_or():
 # ---- the monitoring chain ----------------------------------------------------------------------------------------
 
 GROUP = f"arn:aws:logs:{HOME}:{ACCOUNT}:log-group:cloudtrail"
+NO_CHAIN = "a logging multi-region trail recording every management event to CloudWatch Logs"
 TOPIC = f"arn:aws:sns:{HOME}:{ACCOUNT}:alerts"
 
 
@@ -337,6 +349,7 @@ def estate(**changes: Any) -> dict[str, list[dict[str, Any]]]:
     """An account whose root use is monitored end to end, with `changes` to the tables."""
     return {
         "aws_account": [account_of(ACCOUNT)],
+        "aws_ec2_regional_settings": regions_of(ACCOUNT),
         "aws_cloudtrail": [trail("audit", cloudWatchLogsLogGroupArn=f"{GROUP}:*")],
         "aws_cloudwatch_log_metric_filter": [metric_filter("root", ROOT_USE)],
         "aws_cloudwatch_metric_alarm": [alarm("root")],
@@ -382,3 +395,8 @@ def test_the_topic_counts_as_subscribed_by_its_confirmed_count_too():
 ])
 def test_each_missing_link_of_the_chain_fires_and_is_named(changes, link):
     assert missing(estate(**changes)) == link
+
+
+def test_an_account_whose_regions_the_lake_does_not_hold_is_not_judged_on_monitoring():
+    assert missing(estate(aws_cloudtrail=[], aws_ec2_regional_settings=[])) is None
+    assert missing(estate(aws_cloudtrail=[])) == NO_CHAIN

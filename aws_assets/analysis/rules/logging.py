@@ -12,25 +12,18 @@ from typing import Any
 
 from aws_assets.analysis.rules.model import PLACE, Detection, Detector, Row, Rule, RuleInputs
 from aws_assets.analysis.rules.trails import (
-    MEMBER_COLUMNS,
+    REGIONS_SUBJECT,
     TRAIL_COLUMNS,
+    TRAIL_READS,
     covered_regions,
     records_management_events,
+    regions_collected,
     trails_by_account,
 )
 
-_ACCOUNT_READS = {
-    "aws_account": PLACE,
-    "aws_cloudtrail": TRAIL_COLUMNS,
-    "aws_organization_account": MEMBER_COLUMNS,
-}
+_ACCOUNT_READS = {"aws_account": PLACE, **TRAIL_READS}
 _TRAIL_READS = {"aws_cloudtrail": TRAIL_COLUMNS}
-_OBJECT_EVENT_READS = {
-    "aws_s3_bucket": (*PLACE, "bucketName"),
-    "aws_account": PLACE,
-    "aws_cloudtrail": TRAIL_COLUMNS,
-    "aws_organization_account": MEMBER_COLUMNS,
-}
+_OBJECT_EVENT_READS = {"aws_s3_bucket": (*PLACE, "bucketName"), "aws_account": PLACE, **TRAIL_READS}
 
 
 def _trail(row: Row, evidence: dict[str, Any]) -> Detection:
@@ -46,8 +39,10 @@ def _trail_summary(trail: Row) -> dict[str, Any]:
 
 
 def detect_account_without_multi_region_trail(inputs: RuleInputs) -> Iterator[Detection]:
-    covering = inputs.shared(trails_by_account)
+    covering, collected = inputs.shared(trails_by_account), inputs.shared(regions_collected)
     for account in inputs.rows("aws_account"):
+        if account["accountId"] not in collected:
+            continue
         trails = covering.get(account["accountId"], ())
         if not any(records_management_events(trail) for trail in trails):
             yield Detection("aws_account", account["accountId"], account["region"], account["_key"],
@@ -85,13 +80,13 @@ def _object_events(column: str) -> Detector:
     bucket) for: a multi-region trail records all, another only its home region."""
 
     def detect(inputs: RuleInputs) -> Iterator[Detection]:
-        covering = inputs.shared(trails_by_account)
+        covering, collected = inputs.shared(trails_by_account), inputs.shared(regions_collected)
         bucket_regions: dict[str, set[str]] = {}
         for bucket in inputs.rows("aws_s3_bucket"):
             bucket_regions.setdefault(bucket["accountId"], set()).add(bucket["region"])
         for account in inputs.rows("aws_account"):
             regions = bucket_regions.get(account["accountId"])
-            if not regions:
+            if not regions or account["accountId"] not in collected:
                 continue
             everywhere, recorded = covered_regions(covering.get(account["accountId"], ()), column)
             unrecorded = sorted(regions - recorded)
@@ -179,8 +174,8 @@ LOGGING_RULES: tuple[Rule, ...] = (
         "AWS-CLOUDTRAIL-001", "high", "No multi-region CloudTrail trail recording management events",
         "No trail recording the account's events (its own, or its organisation's trail) is logging, records every "
         "region and records every read and write management event. Evidence: the trails there are and what each "
-        "records.",
-        _ACCOUNT_READS, detect_account_without_multi_region_trail,
+        "records. An account whose regions the lake does not hold is not judged.",
+        _ACCOUNT_READS, detect_account_without_multi_region_trail, subject=REGIONS_SUBJECT,
         remediation="`aws cloudtrail create-trail --name <name> --s3-bucket-name <bucket> --is-multi-region-trail` "
         "then `aws cloudtrail start-logging --name <name>`; keep its event selectors on all management events "
         "(ReadWriteType All).",

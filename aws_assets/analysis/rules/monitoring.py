@@ -17,9 +17,10 @@ from typing import Any
 from aws_assets.analysis.rules.filter_patterns import covers
 from aws_assets.analysis.rules.model import PLACE, Detection, Detector, Row, Rule, RuleInputs
 from aws_assets.analysis.rules.trails import (
-    MEMBER_COLUMNS,
-    TRAIL_COLUMNS,
+    REGIONS_SUBJECT,
+    TRAIL_READS,
     records_management_events,
+    regions_collected,
     trails_by_account,
 )
 
@@ -93,8 +94,7 @@ MONITORING_CONTROLS: tuple[MonitoringControl, ...] = (
 
 _READS: Mapping[str, tuple[str, ...]] = {
     "aws_account": PLACE,
-    "aws_cloudtrail": TRAIL_COLUMNS,
-    "aws_organization_account": MEMBER_COLUMNS,
+    **TRAIL_READS,
     "aws_cloudwatch_log_metric_filter": (*PLACE, "filterName", "logGroupArn", "filterPattern",
                                          "metricTransformations"),
     "aws_cloudwatch_metric_alarm": (*PLACE, "alarmName", "watchedMetrics", "actionsEnabled", "alarmActions"),
@@ -158,8 +158,10 @@ def _chain(metric_filter: Row, alarms_by_metric: Mapping[tuple[str, str, str, st
 
 def _unmonitored(control: MonitoringControl) -> Detector:
     def detect(inputs: RuleInputs) -> Iterator[Detection]:
-        chains = inputs.shared(monitoring_chains)
+        chains, collected = inputs.shared(monitoring_chains), inputs.shared(regions_collected)
         for account in inputs.rows("aws_account"):
+            if account["accountId"] not in collected:
+                continue
             trails, account_chains = chains.get(account["accountId"], ([], []))
             matching = [c for c in account_chains
                         if any(covers(c.filter["filterPattern"], wanted) for wanted in control.patterns)]
@@ -194,12 +196,13 @@ MONITORING_RULES: tuple[Rule, ...] = tuple(
         f"No alarm tells anyone of {control.what[0].lower() + control.what[1:]}: the account lacks a metric filter "
         "matching at least CIS's pattern on the CloudWatch Logs group of a logging multi-region trail that records "
         "every management event, with an alarm on its metric notifying an SNS topic that has a subscriber. "
-        "Evidence: the first link missing, the trail's log groups, the matching filters and their alarms.",
+        "Evidence: the first link missing, the trail's log groups, the matching filters and their alarms. An account "
+        "whose regions the lake does not hold is not judged.",
         _READS, _unmonitored(control),
         remediation=f"`aws logs put-metric-filter --log-group-name <trail's group> --filter-pattern "
         f"'{control.patterns[0]}'`, `aws cloudwatch put-metric-alarm` on its metric with `--alarm-actions "
         "<SNS topic>`, and `aws sns subscribe` someone to the topic.",
-        cis=(control.control,), subject="aws_account",
+        cis=(control.control,), subject=REGIONS_SUBJECT,
     )
     for control in MONITORING_CONTROLS
 )

@@ -1,6 +1,10 @@
 """Which CloudTrail trails record each account's events: its own trails, and the organisation trails of the
 management account of its organisation (CloudTrail delivers a member's events to the management account's trail).
-The CloudTrail and monitoring rules both read it."""
+The CloudTrail and monitoring rules both read it.
+
+A region without trails has no trail rows, so no row cannot tell "no trail" from "not collected". The rules that
+conclude an account lacks a trail judge only the accounts whose regions the lake holds: those with a row of a table
+that has one per collected region whatever is configured there (`REGION_ROW_TABLES`)."""
 
 from __future__ import annotations
 
@@ -14,6 +18,18 @@ TRAIL_COLUMNS = (
     "managementWriteEvents", "allS3ObjectReadEvents", "allS3ObjectWriteEvents",
 )
 MEMBER_COLUMNS = ("accountId", "memberAccountId")
+REGION_ROW_TABLES = ("aws_ec2_regional_settings", "aws_config_recorder", "aws_guardduty_detector",
+                     "aws_securityhub_hub")
+# The account-wide trail rules' compliance subject: a control is assessed where the lake holds the regions, so an
+# account whose regions were not collected is not-applicable rather than passing.
+REGIONS_SUBJECT = REGION_ROW_TABLES[0]
+TRAIL_READS = {"aws_cloudtrail": TRAIL_COLUMNS, "aws_organization_account": MEMBER_COLUMNS,
+               **{table: ("accountId",) for table in REGION_ROW_TABLES}}
+
+
+def regions_collected(inputs: RuleInputs) -> frozenset[str]:
+    """The accounts of which the lake holds regional collections."""
+    return frozenset(row["accountId"] for table in REGION_ROW_TABLES for row in inputs.rows(table))
 
 
 def trails_by_account(inputs: RuleInputs) -> Mapping[str, Sequence[Row]]:
