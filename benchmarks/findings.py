@@ -9,8 +9,11 @@ own), 120 roles (service roles with and without `aws:SourceAccount`, cross-accou
 managed policies (admin, admin under MFA, kms:*, scoped) and inline policies, the root user and password policy
 (every fourth account weak), 30 S3 buckets (a TLS-only policy on half), and per region 25 EC2 instances (a third
 IMDSv1), 12 security groups (the VPCs' default groups, SSH open on some), 6 subnets, 10 volumes, 5 RDS instances,
-5 DynamoDB tables, 10 Lambda functions (secret-named variables, deprecated runtimes), 3 REST APIs and 5 KMS keys.
-The `resource_access` table (its own asset's computation) is left empty.
+5 DynamoDB tables, 10 Lambda functions (secret-named variables, deprecated runtimes), 3 REST APIs, 5 KMS keys, and
+the logging and detection settings: the Config recorder, GuardDuty, Security Hub and EBS default encryption, 2 VPCs
+(flow logs on one), 3 network ACLs and 6 RDS snapshots; in the first region a trail (multi-region in two accounts of
+three), with the 15 CIS metric filters on its log group, alarms on all but one notifying a subscribed topic in two
+accounts of three. The `resource_access` table (its own asset's computation) is left empty.
 
 On this project's 2-core machine (load average about 5, shared), 200 accounts x 4 regions (127,000 rows): 74,268
 findings and 51,200 control statuses; the first run (the snapshot cache filled) findings 6.6 s and compliance
@@ -33,6 +36,7 @@ from typing import Any
 from aws_assets.analysis.cis import FRAMEWORKS
 from aws_assets.analysis.compliance import COMPLIANCE_TABLE, compliance_table
 from aws_assets.analysis.findings import FINDINGS_TABLE, RULES, count_by_severity, evaluate, findings_table, tables_read
+from aws_assets.analysis.rules.monitoring import MONITORING_CONTROLS
 from aws_assets.defs.assets.findings import read_tables
 from aws_assets.graph.compliance import compliance_reads, lake_compliance
 from aws_assets.graph.tables import load_tables
@@ -169,6 +173,65 @@ def regional_rows(account: str, region: str) -> dict[str, list[dict[str, Any]]]:
     }
 
 
+def acl_entry(number: int, action: str, ports: tuple[int, int] | None) -> dict[str, Any]:
+    return {"ruleNumber": number, "egress": False, "ruleAction": action, "protocol": "6" if ports else "-1",
+            "cidrIpv4": "0.0.0.0/0", "fromPort": ports[0] if ports else None, "toPort": ports[1] if ports else None}
+
+
+def logging_rows(account: str, region: str, n: int, home: bool) -> dict[str, list[dict[str, Any]]]:
+    """The region's logging and detection settings; in the home region the trail and its monitoring chain."""
+    base = f"arn:aws:ec2:{region}:{account}"
+    on = n % 3 != 0
+    rows: dict[str, list[dict[str, Any]]] = {
+        "aws_config_recorder": [{"_key": f"arn:aws:config:{region}:{account}:recorder/default", "name": "default",
+                                 "present": on, "recording": on, "lastStatus": "SUCCESS", "allSupported": on,
+                                 "includeGlobalResourceTypes": home, "recordingStrategy": None}],
+        "aws_config_delivery_channel": [{"_key": f"arn:aws:config:{region}:{account}:channel/default",
+                                         "name": "default"}] if on else [],
+        "aws_guardduty_detector": [{"_key": f"arn:aws:guardduty:{region}:{account}:detector/d", "name": "d",
+                                    "enabled": on}],
+        "aws_securityhub_hub": [{"_key": f"arn:aws:securityhub:{region}:{account}:hub/default", "name": "default",
+                                 "enabled": n % 2 == 0}],
+        "aws_ec2_regional_settings": [{"_key": f"{base}:settings", "name": region, "ebsEncryptionByDefault": on}],
+        "aws_vpc": [{"_key": f"{base}:vpc/vpc-{v}", "name": f"vpc-{v}", "vpcId": f"vpc-{v}", "ownerId": account,
+                     "isDefault": v == 0} for v in range(2)],
+        "aws_vpc_flow_log": [{"_key": f"{base}:vpc-flow-log/fl-1", "name": "fl-1", "resourceId": "vpc-1",
+                              "resourceType": "VPC", "flowLogStatus": "ACTIVE"}],
+        "aws_network_acl": [{"_key": f"{base}:network-acl/acl-{a}", "name": f"acl-{a}", "networkAclId": f"acl-{a}",
+                             "vpcId": f"vpc-{a % 2}", "ownerId": account, "isDefault": a < 2, "subnetIds": [],
+                             "ingressEntries": [acl_entry(100, "allow", None if a == 0 else (443, 443)),
+                                                acl_entry(110, "allow", (22, 22) if a == 1 else (80, 80)),
+                                                acl_entry(32767, "deny", None)]} for a in range(3)],
+        "aws_db_snapshot": [{"_key": f"arn:aws:rds:{region}:{account}:snapshot:s{s}", "name": f"s{s}",
+                             "snapshotIdentifier": f"s{s}", "sourceIdentifier": f"d{s % 5}",
+                             "snapshotType": "automated" if s < 4 else "manual", "encrypted": s != 4,
+                             "public": s == 5 and n % 10 == 0, "sharedWithAccounts": [account_id(n + 1)] if s == 5
+                             else []} for s in range(6)],
+    }
+    if not home:
+        return rows
+    group = f"arn:aws:logs:{region}:{account}:log-group:trail"
+    topic = f"arn:aws:sns:{region}:{account}:alerts"
+    rows["aws_cloudtrail"] = [{
+        "_key": f"arn:aws:cloudtrail:{region}:{account}:trail/audit", "name": "audit", "trailName": "audit",
+        "homeRegion": region, "isMultiRegionTrail": on, "isOrganizationTrail": False, "isLogging": True,
+        "logFileValidationEnabled": on, "kmsKeyId": f"arn:aws:kms:{region}:{account}:key/k1" if on else None,
+        "s3BucketName": f"b-{account}-0", "cloudWatchLogsLogGroupArn": f"{group}:*", "managementReadEvents": True,
+        "managementWriteEvents": True, "allS3ObjectReadEvents": on, "allS3ObjectWriteEvents": on}]
+    patterns = [pattern for control in MONITORING_CONTROLS for pattern in control.patterns[:1]]
+    rows["aws_cloudwatch_log_metric_filter"] = [{
+        "_key": f"{group}:metric-filter:m{m}", "name": f"m{m}", "filterName": f"m{m}", "logGroupArn": group,
+        "filterPattern": pattern,
+        "metricTransformations": [{"metricName": f"m{m}", "metricNamespace": "CIS", "metricValue": "1"}],
+    } for m, pattern in enumerate(patterns)]
+    rows["aws_cloudwatch_metric_alarm"] = [{
+        "_key": f"arn:aws:cloudwatch:{region}:{account}:alarm:m{m}", "name": f"m{m}", "alarmName": f"m{m}",
+        "watchedMetrics": [{"metricName": f"m{m}", "namespace": "CIS"}], "actionsEnabled": True,
+        "alarmActions": [topic]} for m in range(len(patterns) - 1)]
+    rows["aws_sns_topic"] = [{"_key": topic, "name": "alerts", "subscriptionsConfirmed": 1 if on else 0}]
+    return rows
+
+
 def write_estate(lake: Lake, accounts: int, regions: int) -> int:
     rows = 0
     for n in range(accounts):
@@ -177,7 +240,8 @@ def write_estate(lake: Lake, accounts: int, regions: int) -> int:
             lake.write_partition(table, account, None, ENTITY_TYPES[table].to_table(table_rows, account, "global"))
             rows += len(table_rows)
         for region in REGIONS[:regions]:
-            for table, table_rows in regional_rows(account, region).items():
+            tables = {**regional_rows(account, region), **logging_rows(account, region, n, region == REGIONS[0])}
+            for table, table_rows in tables.items():
                 lake.write_partition(table, account, region, ENTITY_TYPES[table].to_table(table_rows, account, region))
                 rows += len(table_rows)
     return rows

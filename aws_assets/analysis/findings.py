@@ -68,6 +68,7 @@ from aws_assets.analysis.resource_access import (
 from aws_assets.analysis.rules.functions import FUNCTION_RULES
 from aws_assets.analysis.rules.grants import GRANT_RULES
 from aws_assets.analysis.rules.iam import IAM_POSTURE_RULES
+from aws_assets.analysis.rules.logging import LOGGING_RULES
 from aws_assets.analysis.rules.model import (
     PLACE,
     SEVERITIES,
@@ -81,6 +82,7 @@ from aws_assets.analysis.rules.model import (
     policy_statements,
     statement_list,
 )
+from aws_assets.analysis.rules.monitoring import MONITORING_RULES
 from aws_assets.analysis.rules.network import NETWORK_RULES
 from aws_assets.analysis.rules.storage import STORAGE_RULES
 from aws_assets.analysis.trust import (
@@ -804,5 +806,6 @@ def _by_service(rules: Sequence[Rule]) -> tuple[Rule, ...]:
 
 
 RULES: tuple[Rule, ...] = _by_service(
-    (*_RULES, *IAM_POSTURE_RULES, *GRANT_RULES, *NETWORK_RULES, *STORAGE_RULES, *FUNCTION_RULES)
+    (*_RULES, *IAM_POSTURE_RULES, *GRANT_RULES, *NETWORK_RULES, *STORAGE_RULES, *FUNCTION_RULES, *LOGGING_RULES,
+     *MONITORING_RULES)
 )

@@ -74,7 +74,7 @@ def test_the_cis_filters_and_alarms_of_the_trails_log_group(sql):
     alarmed = {metric for (metric,) in sql(
         "SELECT metricName FROM aws_cloudwatch_metric_alarm WHERE accountId = ? AND list_contains(alarmActions, ?)",
         PROD, ALERTS_TOPIC)}
-    assert alarmed == set(CIS_FILTERS) - {"OrganizationsChanges"}
+    assert alarmed == set(CIS_FILTERS)
 
 
 @pytest.mark.parametrize("entity_type, flag, enabled_places", [
@@ -144,7 +144,7 @@ def test_flow_logs_of_some_vpcs_only(sql):
                 "aws_cloudtrail_notifies_sns_topic")
 def test_trails_deliver_to_their_bucket_and_log_group(edges):
     assert edges("aws_cloudtrail_logs_s3_bucket") == {(PROD_TRAIL, bucket(PROD, "access-logs")),
-                                                      (DEV_TRAIL, bucket(DEV, "access-logs"))}
+                                                      (DEV_TRAIL, bucket(DEV, "customer-data"))}
     assert edges("aws_cloudtrail_logs_cloudwatch_log_group") == {(PROD_TRAIL, PROD_TRAIL_GROUP)}
     assert edges("aws_cloudtrail_notifies_sns_topic") == set()
 
@@ -159,8 +159,7 @@ def test_the_trails_group_has_the_filters_the_alarms_watch_and_the_alarms_notify
     assert edges("aws_cloudwatch_log_group_has_metric_filter") == {
         (PROD_TRAIL_GROUP, metric_filter(PROD, PROD_TRAIL_GROUP, name)) for name in CIS_FILTERS} | {
         (dev_group, metric_filter(DEV, dev_group, "RootAccountUsage"))}
-    alarms = {name: f"arn:aws:cloudwatch:{HOME}:{PROD}:alarm:cis-{name}"
-              for name in CIS_FILTERS if name != "OrganizationsChanges"}
+    alarms = {name: f"arn:aws:cloudwatch:{HOME}:{PROD}:alarm:cis-{name}" for name in CIS_FILTERS}
     # dev's root-usage filter publishes the same metric name, in another account: no alarm of prod watches it.
     assert edges("aws_cloudwatch_metric_alarm_monitors_log_metric_filter") == {
         (alarm, metric_filter(PROD, PROD_TRAIL_GROUP, name)) for name, alarm in alarms.items()}

@@ -76,11 +76,16 @@ def test_bucket_rules_spare_the_buckets_the_block_covers(sql):
     assert sql("SELECT count_if(loggingEnabled) > 0 FROM aws_s3_bucket") == [(True,)]
 
 
-def test_account_posture_of_accounts_without_a_password_policy_or_root_mfa(sql):
+def test_account_posture_of_the_strong_weak_and_missing_password_policies_and_root_mfa(sql):
     every_account = {(a, f"arn:aws:iam::{a}:root") for a in ACCOUNTS}
-    assert sql("SELECT count_if(passwordPolicyPresent), count_if(rootMfaEnabled) FROM aws_account") == [(0, 0)]
-    for rule_id in ("AWS-IAM-010", "AWS-IAM-011", "AWS-IAM-012", "AWS-IAM-013", "AWS-IAM-021"):
+    # prod's password policy meets CIS, dev's is weak (8 characters, no symbols, no reuse rule, no expiry), shared
+    # has none (aws_assets/sim/estate/iam.py); no root user has MFA.
+    assert sql("SELECT count_if(passwordPolicyPresent), count_if(rootMfaEnabled) FROM aws_account") == [(2, 0)]
+    for rule_id in ("AWS-IAM-010", "AWS-IAM-021"):
         assert findings_of(sql, rule_id) == every_account, rule_id
+    for rule_id in ("AWS-IAM-011", "AWS-IAM-012", "AWS-IAM-013"):
+        assert findings_of(sql, rule_id) == every_account - {(ACCOUNTS[0], f"arn:aws:iam::{ACCOUNTS[0]}:root")}, \
+            rule_id
     assert findings_of(sql, "AWS-IAM-009") == set()  # no root access keys
     # alice, break-glass and ci-deploy hold policies of their own; the engineers get theirs through groups.
     assert findings_of(sql, "AWS-IAM-017") == {
@@ -112,8 +117,9 @@ def test_compliance_of_the_organisation(synced, sql):
     status = dict(((control, account), s) for control, account, s in sql(
         "SELECT controlId, accountId, status FROM compliance WHERE framework = 'cis-aws-4.0' AND region = 'all'"))
     for account in ACCOUNTS:
-        assert (status[("1.4", account)], status[("1.5", account)], status[("3.1", account)]) == (
+        assert (status[("1.4", account)], status[("1.5", account)], status[("1.19", account)]) == (
             "pass", "fail", "not-assessed")
+        assert status[("3.1", account)] == ("pass" if account == ACCOUNTS[0] else "fail")  # prod's trail
         assert status[("5.3", account)] == "fail"  # the bastion groups open SSH to 0.0.0.0/0
         assert status[("5.4", account)] == "pass"  # and none to ::/0
     metadata = synced["instance"].get_latest_materialization_event(COMPLIANCE_KEY).asset_materialization.metadata

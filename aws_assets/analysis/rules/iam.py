@@ -17,6 +17,8 @@ MINIMUM_PASSWORD_LENGTH = 14  # CIS 1.8
 PASSWORD_REUSE_PREVENTION = 24  # CIS 1.9
 PASSWORD_MAX_AGE_DAYS = 90
 UNUSED_CREDENTIAL_DAYS = 45  # CIS 1.12
+# CIS 1.7 names no window; the root user's sign-in or key use this recent is daily use, not break-glass.
+ROOT_RECENT_USE_DAYS = 90
 # A key made this soon after its user was made at the user's setup: the console's create-user wizard and scripts
 # make both within seconds.
 INITIAL_SETUP = timedelta(hours=1)
@@ -28,7 +30,8 @@ _SERVICE_LINKED_PATH = re.compile(r"^/aws-service-role/")
 _ACCOUNT_READS = {"aws_account": (
     *PLACE, "rootMfaEnabled", "rootAccessKeysPresent", "passwordPolicyPresent", "passwordMinimumLength",
     "passwordReusePrevention", "passwordRequireSymbols", "passwordRequireNumbers", "passwordRequireUppercase",
-    "passwordRequireLowercase", "passwordMaxAgeDays",
+    "passwordRequireLowercase", "passwordMaxAgeDays", "rootVirtualMfa", "rootPasswordLastUsed",
+    "rootAccessKeyLastUsed",
 )}
 
 
@@ -46,6 +49,23 @@ def detect_root_without_mfa(inputs: RuleInputs) -> Iterator[Detection]:
     for account in inputs.rows("aws_account"):
         if account["rootMfaEnabled"] is False:
             yield _account(account, {"rootMfaEnabled": False})
+
+
+def detect_root_without_hardware_mfa(inputs: RuleInputs) -> Iterator[Detection]:
+    """CIS 1.6: MFA on and no virtual device assigned to the root user means a hardware one; MFA off fails too."""
+    for account in inputs.rows("aws_account"):
+        enabled, virtual = account["rootMfaEnabled"], account["rootVirtualMfa"]
+        if enabled is False or (enabled is True and virtual is True):
+            yield _account(account, {"rootMfaEnabled": enabled, "rootVirtualMfa": virtual})
+
+
+def detect_recent_root_use(inputs: RuleInputs) -> Iterator[Detection]:
+    since = inputs.now - timedelta(days=ROOT_RECENT_USE_DAYS)
+    for account in inputs.rows("aws_account"):
+        used = {column: account[column] for column in ("rootPasswordLastUsed", "rootAccessKeyLastUsed")
+                if account[column] is not None and account[column] >= since}
+        if used:
+            yield _account(account, {**used, "withinDays": ROOT_RECENT_USE_DAYS})
 
 
 def _password_rule(column: str, wanted: int) -> Detector:
@@ -307,5 +327,23 @@ IAM_POSTURE_RULES: tuple[Rule, ...] = (
         _TRUST_READS, detect_service_trust_without_source,
         remediation="Add a condition to the trust statement: `\"StringEquals\": {\"aws:SourceAccount\": "
         "\"<account>\"}` or `\"ArnLike\": {\"aws:SourceArn\": \"<the resource acting>\"}`.",
+    ),
+    Rule(
+        "AWS-IAM-024", "medium", "Root user without a hardware MFA device",
+        "The root user's MFA is a virtual device (`rootVirtualMfa`), or it has no MFA at all: CIS wants a "
+        "hardware device for the account's most powerful user.",
+        _ACCOUNT_READS, detect_root_without_hardware_mfa,
+        remediation="Sign in as the root user, assign a hardware MFA device (a FIDO security key or a hardware "
+        "TOTP token) and remove the virtual one.",
+        cis=("1.6",),
+    ),
+    Rule(
+        "AWS-IAM-025", "medium", f"Root user used in the last {ROOT_RECENT_USE_DAYS} days",
+        f"The credential report shows the root user's password or an access key of it used within "
+        f"{ROOT_RECENT_USE_DAYS} days: the root user is for the few tasks only it can do.",
+        _ACCOUNT_READS, detect_recent_root_use,
+        remediation="Do the work with IAM roles (IAM Identity Center) instead; keep the root user's credentials "
+        "locked away and alert on its use (CIS 4.3).",
+        cis=("1.7",),
     ),
 )

@@ -1,5 +1,5 @@
 """Data store posture rules: S3 buckets (public access block, TLS-only policy, logging, versioning, MFA delete,
-ACLs), RDS hardening, DynamoDB backups and KMS key rotation.
+ACLs), RDS hardening and snapshots, DynamoDB backups and KMS key rotation.
 
 A bucket policy's TLS requirement is decided by the request evaluator (aws_assets.analysis.evaluation): requests
 made without TLS (`aws:SecureTransport` false) by a principal of the account allowed everything by its identity
@@ -157,6 +157,69 @@ def detect_minor_upgrades_off(inputs: RuleInputs) -> Iterator[Detection]:
             yield _database("aws_db_instance", instance, {"autoMinorVersionUpgrade": False})
 
 
+_SNAPSHOT_COLUMNS = (*PLACE, "snapshotIdentifier", "sourceIdentifier", "snapshotType", "encrypted", "public",
+                     "sharedWithAccounts")
+_SNAPSHOT_READS = {
+    "aws_db_snapshot": _SNAPSHOT_COLUMNS,
+    "aws_db_cluster_snapshot": _SNAPSHOT_COLUMNS,
+    "aws_db_instance": (*PLACE, "dbInstanceIdentifier"),
+    "aws_rds_cluster": (*PLACE, "dbClusterIdentifier"),
+    "aws_organization_account": ("accountId", "memberAccountId", "organizationId"),
+}
+
+
+def _snapshots(inputs: RuleInputs) -> Iterator[tuple[str, Row]]:
+    for table in ("aws_db_snapshot", "aws_db_cluster_snapshot"):
+        for row in inputs.rows(table):
+            yield table, row
+
+
+def _snapshot(table: str, row: Row, evidence: dict[str, Any]) -> Detection:
+    return Detection(table, row["accountId"], row["region"], row["_key"], {
+        "snapshotIdentifier": row["snapshotIdentifier"], "sourceIdentifier": row["sourceIdentifier"],
+        "snapshotType": row["snapshotType"], **evidence})
+
+
+def detect_public_snapshot(inputs: RuleInputs) -> Iterator[Detection]:
+    for table, row in _snapshots(inputs):
+        if row["public"] is True:
+            yield _snapshot(table, row, {"public": True})
+
+
+def organisation_accounts(inputs: RuleInputs) -> dict[str, frozenset[str]]:
+    """Account -> the accounts of its organisation, for the accounts of the organisations the lake holds."""
+    members: dict[str, set[str]] = {}
+    for row in inputs.rows("aws_organization_account"):
+        if row["organizationId"] and row["memberAccountId"]:
+            members.setdefault(row["organizationId"], set()).add(row["memberAccountId"])
+    return {account: frozenset(accounts) for accounts in members.values() for account in accounts}
+
+
+def detect_snapshot_shared_outside(inputs: RuleInputs) -> Iterator[Detection]:
+    """Shared with an account outside the zone of trust: the organisation when the lake holds it, else the
+    account (as resource access decides it without an instance's `zoneOfTrust` setting)."""
+    zones = inputs.shared(organisation_accounts)
+    for table, row in _snapshots(inputs):
+        zone = zones.get(row["accountId"], frozenset({row["accountId"]}))
+        outside = sorted(set(row["sharedWithAccounts"] or ()) - zone)
+        if outside:
+            yield _snapshot(table, row, {"sharedOutsideZone": outside})
+
+
+def detect_unencrypted_snapshot(inputs: RuleInputs) -> Iterator[Detection]:
+    """An automated snapshot of a collected unencrypted database is that database's finding (AWS-RDS-001): the
+    fix is to encrypt the database; a manual one, or one whose database is gone, is a copy of its own."""
+    sources = {("aws_db_snapshot", r["accountId"], r["region"], r["dbInstanceIdentifier"])
+               for r in inputs.rows("aws_db_instance")}
+    sources |= {("aws_db_cluster_snapshot", r["accountId"], r["region"], r["dbClusterIdentifier"])
+                for r in inputs.rows("aws_rds_cluster")}
+    for table, row in _snapshots(inputs):
+        follows_source = row["snapshotType"] == "automated" and (
+            table, row["accountId"], row["region"], row["sourceIdentifier"]) in sources
+        if row["encrypted"] is False and not follows_source:
+            yield _snapshot(table, row, {"encrypted": False})
+
+
 # ---- DynamoDB and KMS --------------------------------------------------------------------------------------------
 
 
@@ -263,6 +326,30 @@ STORAGE_RULES: tuple[Rule, ...] = (
         _DB_READS, detect_minor_upgrades_off, subject="aws_db_instance",
         remediation="`aws rds modify-db-instance --auto-minor-version-upgrade`.",
         cis=("2.2.2",),
+    ),
+    Rule(
+        "AWS-RDS-007", "critical", "RDS snapshot public",
+        "A DB or DB cluster snapshot is restorable by every AWS account (restore attribute `all`): anyone can "
+        "copy the database.",
+        _SNAPSHOT_READS, detect_public_snapshot,
+        remediation="`aws rds modify-db-snapshot-attribute --attribute-name restore --values-to-remove all` "
+        "(`modify-db-cluster-snapshot-attribute` for a cluster snapshot).",
+    ),
+    Rule(
+        "AWS-RDS-008", "high", "RDS snapshot shared outside the zone of trust",
+        "A DB or DB cluster snapshot is shared with an account outside the account's organisation (when the lake "
+        "holds it; else outside the account). Evidence: the accounts outside.",
+        _SNAPSHOT_READS, detect_snapshot_shared_outside,
+        remediation="`aws rds modify-db-snapshot-attribute --attribute-name restore --values-to-remove <account>` "
+        "(`modify-db-cluster-snapshot-attribute` for a cluster snapshot), unless the account is trusted.",
+    ),
+    Rule(
+        "AWS-RDS-009", "medium", "Unencrypted RDS snapshot",
+        "A manual DB or DB cluster snapshot, or one whose database the lake no longer holds, is not encrypted. An "
+        "automated snapshot of a collected unencrypted database is that database's AWS-RDS-001.",
+        _SNAPSHOT_READS, detect_unencrypted_snapshot,
+        remediation="Copy it encrypted (`aws rds copy-db-snapshot --kms-key-id <key>`) and delete the "
+        "unencrypted one.",
     ),
     Rule(
         "AWS-DYNAMODB-002", "low", "DynamoDB table without point-in-time recovery",

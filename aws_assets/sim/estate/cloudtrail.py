@@ -1,4 +1,5 @@
-"""CloudTrail, trails in us-east-1 delivering to the account's ``acme-<env>-access-logs`` bucket.
+"""CloudTrail, trails in us-east-1: prod's delivering to its ``acme-prod-access-logs`` bucket (which has no server
+access logging of its own), dev's to ``acme-dev-customer-data`` (which logs its requests to the access-logs bucket).
 
 prod: ``prod-audit``, multi-region, logging, log file validation on, encrypted with ``alias/prod-data``, sending to
 the CloudWatch Logs group ``aws-cloudtrail-logs-prod-audit``, recording every management event and every S3 object
@@ -18,13 +19,17 @@ from aws_assets.sim.seeder import AccountContext, Seeder
 _TRAILS = {PROD: "prod-audit", DEV: "dev-us-east-1"}
 
 
+def _trail_bucket(account: AccountContext) -> str:
+    return account[s3.ACCESS_LOG_BUCKET] if account.account_id == PROD else account[s3.CUSTOMER_DATA_BUCKET]
+
+
 def _seed(account: AccountContext) -> None:
     name = _TRAILS.get(account.account_id)
     if name is None:
         return
     cloudtrail = account.clients("cloudtrail", HOME_REGION)
     arguments: dict[str, Any] = {
-        "Name": name, "S3BucketName": account[s3.ACCESS_LOG_BUCKET], "S3KeyPrefix": "cloudtrail"}
+        "Name": name, "S3BucketName": _trail_bucket(account), "S3KeyPrefix": "cloudtrail"}
     if account.account_id == PROD:
         group = logs.trail_log_group(account.name)
         arguments.update(

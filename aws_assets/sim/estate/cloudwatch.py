@@ -1,6 +1,6 @@
 """CloudWatch alarms, in prod us-east-1: one per CIS metric filter of the trail's log group (see
-:mod:`aws_assets.sim.estate.logs`), each notifying the ``prod-security-alerts`` topic, except the Organizations
-changes metric, which no alarm watches. dev and shared have no alarm.
+:mod:`aws_assets.sim.estate.logs`), each notifying the ``prod-security-alerts`` topic, so that prod meets every CIS
+monitoring control and dev and shared, which have no alarm, meet none.
 """
 
 from __future__ import annotations
@@ -11,11 +11,9 @@ from aws_assets.sim.accounts import HOME_REGION, PROD
 from aws_assets.sim.estate import logs, sns
 from aws_assets.sim.seeder import AccountContext, Seeder
 
-UNWATCHED_METRICS = frozenset({"OrganizationsChanges"})
-
 
 def _alarmed_metrics(account_id: str) -> list[str]:
-    return [metric for metric in logs.CIS_FILTERS if metric not in UNWATCHED_METRICS] if account_id == PROD else []
+    return list(logs.CIS_FILTERS) if account_id == PROD else []
 
 
 def _seed(account: AccountContext) -> None:

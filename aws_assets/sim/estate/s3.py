@@ -31,6 +31,7 @@ from aws_assets.sim.estate import kms
 from aws_assets.sim.seeder import AccountContext, Output, Seeder
 
 ACCESS_LOG_BUCKET = Output[str]("the bucket access logs and Config snapshots are delivered to")
+CUSTOMER_DATA_BUCKET = Output[str]("the bucket of customer data, whose requests are logged")
 
 _ARCHIVE_BUCKETS = {PROD: 3, DEV: 1, SHARED: 2}  # multiplied by scale
 ACCOUNT_PUBLIC_ACCESS_BLOCKS: Mapping[str, Mapping[str, bool] | None] = {
@@ -54,6 +55,10 @@ class _Bucket:
 
 def _access_log_bucket(env: str) -> str:
     return f"acme-{env}-access-logs"
+
+
+def _customer_data_bucket(env: str) -> str:
+    return f"acme-{env}-customer-data"
 
 
 def _configure_access_logs(s3: Any, bucket: str, account: AccountContext) -> None:
@@ -104,7 +109,7 @@ def _buckets(account_id: str, scale: int) -> list[_Bucket]:
     env = ACCOUNTS[account_id]
     return [
         _Bucket(_access_log_bucket(env), HOME_REGION, _configure_access_logs),
-        _Bucket(f"acme-{env}-customer-data", HOME_REGION, _configure_customer_data),
+        _Bucket(_customer_data_bucket(env), HOME_REGION, _configure_customer_data),
         _Bucket(f"acme-{env}-website", "eu-west-1", _configure_website),
         _Bucket(f"acme-{env}-public-downloads", "ap-southeast-2", canned_acl="public-read"),
         *(
@@ -126,6 +131,7 @@ def _seed(account: AccountContext) -> None:
         if bucket.configure:
             bucket.configure(s3, bucket.name, account)
     account[ACCESS_LOG_BUCKET] = _access_log_bucket(account.name)
+    account[CUSTOMER_DATA_BUCKET] = _customer_data_bucket(account.name)
     # After the buckets: a block in place refuses the public policy and ACL the estate gives some of them.
     account_block = ACCOUNT_PUBLIC_ACCESS_BLOCKS[account.account_id]
     if account_block:
