@@ -133,9 +133,13 @@ def test_three_syncs_report_exactly_the_changes_between_the_first_two(estate, ca
         ("removed", "aws_iam_has_access_key", estate.key, None),
         ("removed", "aws_iam_user_has_access_key", estate.key, None),
     }
+    # The deleted bucket's findings (whatever the posture rules found on it in the first sync) are resolved.
+    old_bucket_findings = {("resolved", rule, "history-old") for (rule,) in estate.query(
+        "SELECT ruleId FROM findings WHERE resourceKey LIKE '%history-old'", first[1])}
+    assert old_bucket_findings
     assert changes_between(estate, "finding_changes", "changeType, ruleId, resourceKey", *second[:2]) == {
         ("opened", "AWS-EC2-001", estate.group), ("opened", "AWS-IAM-002", "deployer"),
-        ("opened", "AWS-ACCESS-003", "deployer")}
+        ("opened", "AWS-ACCESS-003", "deployer"), *old_bucket_findings}
     for table in ("entity_changes", "relationship_changes", "finding_changes"):
         assert estate.query(f"SELECT count(*) FROM {table} WHERE changedAt > '{second[1].isoformat()}'") == [(0,)]
     # An unchanged entity is never modified, in any sync
@@ -159,7 +163,7 @@ def test_three_syncs_report_exactly_the_changes_between_the_first_two(estate, ca
     assert capsys.readouterr().out.split() == ["name", "history-keep", "history-old"]
     assert cli_main(["changes", "--lake", estate.lake_root, "--since", first[1].isoformat()]) == 0
     out = capsys.readouterr().out
-    assert "7 entity, 7 relationship and 3 finding change(s)" in out
+    assert f"7 entity, 7 relationship and {3 + len(old_bucket_findings)} finding change(s)" in out
     assert "new external trusts: 1" in out and "new internet exposure: 1" in out
     assert out.index("new findings: 3") < out.index("Other changes")
     assert cli_main(["changes", "--lake", estate.lake_root, "--since", second[1].isoformat()]) == 0
