@@ -7,10 +7,17 @@ import threading
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError, EndpointConnectionError
+from botocore.retries.standard import RetryContext
 
 from aws_assets.aws.calls import CallCounter
 from aws_assets.aws.collect import collect_entity_types
-from aws_assets.aws.retries import SERVER_ERROR_ATTEMPTS, UNREACHABLE_ATTEMPTS
+from aws_assets.aws.retries import (
+    SERVER_ERROR_ATTEMPTS,
+    THROTTLING_BACKOFF_SCALE,
+    UNREACHABLE_ATTEMPTS,
+    BoundedRetryPolicy,
+    RetryBudget,
+)
 from aws_assets.aws.session import AccessError, assume_role_session
 from aws_assets.inputs.instances import Instance
 from aws_assets.model.regions import GLOBAL_REGION
@@ -44,6 +51,19 @@ def test_throttling_is_retried(global_partition):
     assert outcome.calls_by_operation["iam:GetAccountSummary"] == 1
     assert global_partition.calls.retries_by_operation() == {"iam:GetAccountSummary": 2}
     assert global_partition.calls.throttled_by_operation() == {"iam:GetAccountSummary": 2}
+
+
+def test_a_throttled_request_waits_a_fraction_of_botocores_backoff():
+    """The rate limit keeps the sync under AWS's rates: a throttle is a burst, which AWS refills within a fraction
+    of a second; botocore's backoff (a random share of 1 s, doubled per attempt) would wait four times as long."""
+    policy = BoundedRetryPolicy("iam", RetryBudget())
+    for attempt in (1, 2, 3):
+        context = RetryContext(attempt, parsed_response={"Error": {"Code": "Throttling", "Message": "Rate exceeded"}},
+                               http_response=AWSResponse("https://iam.amazonaws.com", 400, {}, RawBody(b"")))
+        delays = [policy.compute_retry_delay(context) for _ in range(50)]
+        ceiling = THROTTLING_BACKOFF_SCALE * 2 ** (attempt - 1)
+        assert max(delays) <= ceiling
+        assert max(delays) > ceiling / 2  # jittered below the ceiling, not cut to nothing
 
 
 def _error_body(code: str) -> bytes:
