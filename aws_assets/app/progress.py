@@ -74,7 +74,7 @@ class SyncProgress:
         self.throttled += sum(synced.throttled.values())
         if not synced.ok:
             self.failed_accounts.add(synced.account_id)
-            message = f"FAILED {synced.label}: {'; '.join(synced.errors)}"
+            message = f"FAILED {synced.label}: {synced.failure_summary()}"
             (self._bar.console.print if self._bar else lambda m: print(m, file=sys.stderr, flush=True))(message)
         status = (f"{len(self.failed_accounts)} accounts failed, {self.requests_per_second:.0f} req/s, "
                   f"{self.throttled} throttled")

@@ -1,8 +1,8 @@
 """How a collector's clients retry: botocore's standard retry handler, with attempts bounded by what retrying can fix.
 
-botocore's retry modes retry every transient error alike, up to the configured attempts: a call the endpoint does not implement
-(HTTP 501, or moto's HTTP 500 for an unknown action) stalls a partition for half a minute, and so does every call to
-an endpoint that is down. Here:
+botocore's retry modes retry every transient error alike, up to the configured attempts: a call the endpoint does not
+implement (HTTP 501, or moto's HTTP 500 for an unknown action) stalls a partition for half a minute, and so does every
+call to an endpoint that is down. Here:
 
 - throttling is retried up to THROTTLING_ATTEMPTS times with botocore's exponential backoff, scaled down by
   THROTTLING_BACKOFF_SCALE: the client-side rate limit (:mod:`aws_assets.aws.ratelimit`) keeps the sync under AWS's

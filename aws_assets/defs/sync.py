@@ -110,7 +110,7 @@ def sync(
     )
     if not result.success and not report.failures:
         report.run_errors = _failure_messages(result.all_events)
-    if any(r.ok for r in report.results):
+    if any(r.written for r in report.results):
         # Over a lake no partition changed, the graph would come out as it is: rebuilding it only costs time.
         report.graph = build_graph(defs, dagster_instance, QUIET)
     report.seconds = time.monotonic() - started
