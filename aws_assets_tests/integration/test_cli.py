@@ -72,7 +72,7 @@ def test_sync_with_a_denied_role_exits_non_zero_and_names_account_and_role(denyi
     assert f"cannot assume role {ROLE}" in output
     assert "account 111122223333" in output
     assert "0 of 1 partitions synced" in output
-    assert f"1 partition failed: cannot assume role {ROLE}" in output
+    assert f"1 partition failed: account 111122223333: cannot assume role {ROLE}" in output
     assert "The graph was not rebuilt: no partition was written" in output
     # Nothing of the previous lake is offered as this sync's: no totals, findings or example queries.
     assert "total" not in output and "findings" not in output and "Try:" not in output
