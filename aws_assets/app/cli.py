@@ -85,15 +85,27 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
+    import duckdb
+
     from aws_assets.app.sql import interactive, print_query
-    from aws_assets.graph.tables import open_lake
+    from aws_assets.graph.tables import open_lake, table_schemas
+    from aws_assets.lake.sql import lake_tables
     from aws_assets.lake.storage import Lake
 
-    if not Lake(args.lake).exists():
-        print(f"aws-assets sql: no lake at {args.lake}: sync into it first (`aws-assets sync --lake {args.lake}`), or "
-              "name the lake with --lake (the demo's is data/demo/lake)", file=sys.stderr)
+    lake = Lake(args.lake)
+    try:
+        if not lake.exists():
+            print(f"aws-assets sql: no lake at {args.lake}: sync into it first (`aws-assets sync --lake {args.lake}`), "
+                  "or name the lake with --lake (the demo's is data/demo/lake)", file=sys.stderr)
+            return 2
+        if not lake_tables(lake) & set(table_schemas()):
+            print(f"aws-assets sql: {lake.url} holds no lake (none of its tables): name the lake with --lake (the "
+                  "demo's is data/demo/lake)", file=sys.stderr)
+            return 2
+        con = open_lake(args.lake, args.write_db)
+    except (OSError, duckdb.Error) as error:
+        print(f"aws-assets sql: cannot read the lake at {lake.url}: {' '.join(str(error).split())}", file=sys.stderr)
         return 2
-    con = open_lake(args.lake, args.write_db)
     if args.write_db:
         print(f"wrote {args.write_db}: open it with `duckdb {args.write_db}`", file=sys.stderr)
     if args.query:
