@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import warnings
 from importlib.resources import files
 from pathlib import Path
@@ -22,16 +23,45 @@ LAKE_HELP = f"lake root: a path or s3://bucket/prefix (default ${LAKE.name}, els
 DAGSTER_YAML = files("aws_assets.app") / "dagster.yaml"
 
 
+class StorageError(Exception):
+    """The Dagster instance's folder cannot be written (read-only, full, permission denied); one line says why."""
+
+
+def dagster_home_path(path: str | None) -> Path:
+    return Path(path or os.environ.get("DAGSTER_HOME") or DEFAULT_DAGSTER_HOME).resolve()
+
+
 def use_dagster_home(path: str | None):
     """The persistent Dagster instance the UI reads: $DAGSTER_HOME, else data/dagster_home."""
     from dagster import DagsterInstance
 
-    home = Path(path or os.environ.get("DAGSTER_HOME") or DEFAULT_DAGSTER_HOME).resolve()
+    home = dagster_home_path(path)
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "dagster.yaml").exists():
         (home / "dagster.yaml").write_text(DAGSTER_YAML.read_text())
     os.environ["DAGSTER_HOME"] = str(home)
     return DagsterInstance.get()
+
+
+PROBE_BYTES = 65536  # what a run's first events take, about: a disk that cannot hold them is full
+
+
+def check_writable(folder: Path) -> None:
+    """Before any AWS call: the folder takes a file of PROBE_BYTES (removed again), or StorageError says why not."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".aws-assets-probe-") as probe:
+            probe.write(b"\0" * PROBE_BYTES)
+            probe.flush()
+            os.fsync(probe.fileno())
+    except OSError as error:
+        raise StorageError(f"cannot write the Dagster instance at {folder}: {error.strerror or error}") from None
+
+
+def storage_cause(error: Exception) -> str:
+    """sqlite's or the OS's own words, without SQLAlchemy's wrapping and SQL."""
+    original = getattr(error, "orig", None) or error
+    return getattr(original, "strerror", None) or " ".join(str(original).split())
 
 
 def check_people_file(people_file: str | None) -> None:
@@ -60,10 +90,17 @@ def run_sync(instances_file: str, lake_root: str, dagster_home: str | None, peop
         lake_root=lake_root,
         people_file=str(Path(people_file).resolve()) if people_file else None,
     )
+    home = dagster_home_path(dagster_home)
+    check_writable(home)
     membership = defs.resources["aws"].members(refresh=True)
     print_membership(membership, instances)
-    with SyncProgress(len(membership.instances)) as progress:
-        report = sync(membership.instances, defs, use_dagster_home(dagster_home), progress, concurrency)
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        with use_dagster_home(dagster_home) as dagster_instance, SyncProgress(len(membership.instances)) as progress:
+            report = sync(membership.instances, defs, dagster_instance, progress, concurrency)
+    except (OSError, SQLAlchemyError) as error:
+        raise StorageError(f"cannot write the Dagster instance at {home}: {storage_cause(error)}") from None
     print_summary(report, lake_root)
     return 0 if report.ok and not membership.failed else 1
 
@@ -251,6 +288,9 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as error:
         print(f"aws-assets {args.command}: {error}", file=sys.stderr)
         return 2
+    except StorageError as error:
+        print(f"aws-assets {args.command}: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 

@@ -41,9 +41,9 @@ def fault_server(aws_env, monkeypatch, tmp_path):
     server.stop()
 
 
-def sync(tmp_path: Path, capsys, lake: Path | None = None) -> tuple[int, str]:
+def sync(tmp_path: Path, capsys, lake: Path | None = None, home: Path | None = None) -> tuple[int, str]:
     status = main(["sync", "--instances", str(tmp_path / "instances.json"), "--lake", str(lake or tmp_path / "lake"),
-                   "--dagster-home", str(tmp_path / "home")])
+                   "--dagster-home", str(home or tmp_path / "home")])
     captured = capsys.readouterr()
     return status, captured.out + captured.err
 
@@ -123,8 +123,23 @@ def mount_tmpfs(folder: Path, size: str) -> None:
         pytest.skip(f"a small filesystem for the lake needs mount (root): {error}")
 
 
-@pytest.mark.parametrize(("fault", "reason"), [("read-only", "Read-only file system"),
-                                               ("full", "No space left on device")])
+def break_disk(disk: Path, fault: str) -> None:
+    if fault == "read-only":
+        subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+        return
+    with open(disk / "filler", "wb") as filler:  # the rest of the disk
+        try:
+            while True:
+                filler.write(b"\0" * 65536)
+                filler.flush()
+        except OSError:
+            pass
+
+
+DISK_FAULTS = [("read-only", "Read-only file system"), ("full", "No space left on device")]
+
+
+@pytest.mark.parametrize(("fault", "reason"), DISK_FAULTS)
 def test_a_lake_on_a_read_only_or_full_disk_is_one_line_and_unchanged(fault_server, tmp_path, capsys, fault, reason):
     disk = tmp_path / "disk"
     mount_tmpfs(disk, "4m")
@@ -132,16 +147,7 @@ def test_a_lake_on_a_read_only_or_full_disk_is_one_line_and_unchanged(fault_serv
         lake = disk / "lake"
         assert sync(tmp_path, capsys, lake=lake)[0] == 0
         before = lake_files(lake)
-        if fault == "read-only":
-            subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
-        else:
-            with open(disk / "filler", "wb") as filler:  # the rest of the disk
-                try:
-                    while True:
-                        filler.write(b"\0" * 65536)
-                        filler.flush()
-                except OSError:
-                    pass
+        break_disk(disk, fault)
         status, output = sync(tmp_path, capsys, lake=lake)
         assert status == 1
         assert f"  2 partitions failed: cannot write the lake at {lake}: {reason}\n" in output
@@ -153,3 +159,24 @@ def test_a_lake_on_a_read_only_or_full_disk_is_one_line_and_unchanged(fault_serv
     finally:
         subprocess.run(["umount", str(disk)], check=False)
         os.sync()
+
+
+@pytest.mark.parametrize(("fault", "reason"), DISK_FAULTS)
+def test_a_dagster_home_on_a_read_only_or_full_disk_is_one_line_before_any_aws_call(
+        fault_server, tmp_path, capsys, fault, reason):
+    disk = tmp_path / "disk"
+    mount_tmpfs(disk, "16m")
+    home = disk / "home"
+    try:
+        status, _ = sync(tmp_path, capsys, home=home)
+        assert status == 0
+        before = lake_files(tmp_path / "lake")
+        break_disk(disk, fault)
+        fault_server.call("reset")
+        status, output = sync(tmp_path, capsys, home=home)
+        assert status == 1
+        assert output == f"aws-assets sync: cannot write the Dagster instance at {home}: {reason}\n"
+        assert fault_server.call("stats")["requests"] == 0
+        assert lake_files(tmp_path / "lake") == before
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)
