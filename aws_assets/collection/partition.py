@@ -8,6 +8,7 @@ failures with their reasons.
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -112,10 +113,17 @@ def not_collected_note(instance: Instance, region: str, collected: tuple[str, ..
     return f"region {region} is not collected for account {instance.account_id}: {reason}"
 
 
+REQUEST_ID = re.compile(r"\s*\(Request ID: [^)]*\)")
+
+
 def lake_write_cause(lake: Lake, error: OSError) -> str:
     """One line for a lake that cannot be written (read-only, full, permission denied, S3 refusing): the lake's URL
     and the reason, without the temporary file's name."""
     reason = os.strerror(error.errno) if error.errno else " ".join(str(error).split())
+    # Arrow's S3 errors start with the object's key, what went wrong follows, and the request's ID ends them.
+    _, aws_error, after = reason.partition("AWS Error ")
+    if aws_error:
+        reason = REQUEST_ID.sub("", aws_error + after)
     return f"cannot write the lake at {lake.url}: {reason}"
 
 

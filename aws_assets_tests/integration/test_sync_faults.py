@@ -4,7 +4,6 @@ the lake: for each, the one line that says what went wrong, the exit code, and t
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import threading
 import time
@@ -41,7 +40,7 @@ def fault_server(aws_env, monkeypatch, tmp_path):
     server.stop()
 
 
-def sync(tmp_path: Path, capsys, lake: Path | None = None, home: Path | None = None) -> tuple[int, str]:
+def sync(tmp_path: Path, capsys, lake: Path | str | None = None, home: Path | None = None) -> tuple[int, str]:
     status = main(["sync", "--instances", str(tmp_path / "instances.json"), "--lake", str(lake or tmp_path / "lake"),
                    "--dagster-home", str(home or tmp_path / "home")])
     captured = capsys.readouterr()
@@ -114,6 +113,14 @@ def test_a_lake_in_the_way_of_a_file_is_one_line_and_the_file_stays(fault_server
     assert blocker.read_text() == "kept\n"
 
 
+def test_a_lake_in_a_bucket_that_does_not_exist_is_one_line(fault_server, tmp_path, capsys):
+    status, output = sync(tmp_path, capsys, lake="s3://no-such-bucket/lake")
+    assert status == 1
+    assert ("  2 partitions failed: cannot write the lake at s3://no-such-bucket/lake: AWS Error NO_SUCH_BUCKET "
+            "during CreateMultipartUpload operation: The specified bucket does not exist\n") in output
+    assert "The graph was not rebuilt: no partition was written" in output and "Traceback" not in output
+
+
 def mount_tmpfs(folder: Path, size: str) -> None:
     folder.mkdir()
     try:
@@ -157,8 +164,7 @@ def test_a_lake_on_a_read_only_or_full_disk_is_one_line_and_unchanged(fault_serv
         assert lake_files(lake) == before
         assert not [path for path in lake.rglob("*.tmp")]
     finally:
-        subprocess.run(["umount", str(disk)], check=False)
-        os.sync()
+        subprocess.run(["umount", "--lazy", str(disk)], check=True)
 
 
 @pytest.mark.parametrize(("fault", "reason"), DISK_FAULTS)
@@ -179,4 +185,4 @@ def test_a_dagster_home_on_a_read_only_or_full_disk_is_one_line_before_any_aws_c
         assert fault_server.call("stats")["requests"] == 0
         assert lake_files(tmp_path / "lake") == before
     finally:
-        subprocess.run(["umount", str(disk)], check=False)
+        subprocess.run(["umount", "--lazy", str(disk)], check=True)
