@@ -1,0 +1,42 @@
+"""Every command of the README's shell blocks that reads the demo's lake runs on the synced simulated organisation
+as it would after `make demo`, and every such command names that lake."""
+
+import re
+import shlex
+
+from aws_assets.app.cli import main
+from aws_assets_tests.unit.test_readme import README
+
+DEMO_LAKE = "data/demo/lake"
+READS_THE_LAKE = ("sql", "can", "who-can")
+
+
+def readme_commands() -> list[list[str]]:
+    """The arguments of each `.venv/bin/aws-assets` command in a ```sh block (a quoted query may span lines)."""
+    commands = []
+    for block in re.findall(r"```sh\n(.*?)\n```", README.read_text(), flags=re.DOTALL):
+        words = shlex.split(block, comments=True)
+        starts = [i for i, word in enumerate(words) if word == ".venv/bin/aws-assets"]
+        ends = [*starts[1:], len(words)] if starts else []
+        commands += [words[start + 1:end] for start, end in zip(starts, ends, strict=True)]
+    return [c for c in commands if c and c[0] in READS_THE_LAKE and any("SELECT" in w or ":" in w for w in c[1:])]
+
+
+def test_every_query_of_the_readme_names_the_demo_lake():
+    commands = readme_commands()
+    assert len(commands) >= 5
+    missing = [" ".join(c) for c in commands if "--lake" not in c and "SELECT ..." not in c]
+    assert missing == []
+    assert {c[c.index("--lake") + 1] for c in commands if "--lake" in c} == {DEMO_LAKE}
+
+
+def test_every_readme_command_on_the_demo_lake_runs(synced, capsys):
+    for command in readme_commands():
+        if "--lake" not in command:
+            continue
+        arguments = [synced["lake"].root if word == DEMO_LAKE else word for word in command]
+        status = main(arguments)
+        captured = capsys.readouterr()
+        # `can` answers 1 for a denied request, by design; anything else is an error.
+        assert status in ((0, 1) if command[0] == "can" else (0,)), (command, captured.err)
+        assert captured.out and "Traceback" not in captured.err, command
