@@ -16,10 +16,14 @@ from urllib.parse import urlsplit
 
 import pyarrow as pa
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
+from botocore.parsers import ResponseParserError
 
 from aws_assets.aws.partition import ACCESS_DENIED_CODES, PartitionCollection, error_code
 from aws_assets.model.entity import EntityType
 
+# What an AWS call can fail with: AWS's answer, botocore's own errors, and an answer that cannot be read (a connection
+# cut in the middle of it), which botocore raises as neither.
+AWS_ERRORS = (ClientError, BotoCoreError, ResponseParserError)
 MESSAGE_LIMIT = 300  # an unparsable error body arrives whole as the message
 DENIED_HINT = "the integration role lacks this read permission, or an SCP denies it"
 OS_ERROR = re.compile(r"\[Errno \d+\] ([^\]\)\"']+)")
@@ -68,7 +72,8 @@ def describe_cause(error: Exception) -> str:
         url = urlsplit(str(error.kwargs.get("endpoint_url", "")))
         reason = OS_ERROR.search(str(error.kwargs.get("error", "")))
         return f"cannot connect to {url.scheme}://{url.netloc}" + (f": {reason.group(1).strip()}" if reason else "")
-    return " ".join(str(error).split())[:MESSAGE_LIMIT]
+    # botocore's advice to retry, where retrying is done with, and the empty body it quotes, say nothing more.
+    return " ".join(str(error).split(" Further retries may succeed")[0].split())[:MESSAGE_LIMIT]
 
 
 def _diff(after: dict[str, int], before: dict[str, int]) -> dict[str, int]:
@@ -84,7 +89,7 @@ def collect_entity_types(entity_types: Iterable[EntityType], aws: PartitionColle
             table = entity_type.to_table(entity_type.collect(aws), aws.account_id, aws.region)
         except NothingToCollect as reason:
             table, note = entity_type.schema.empty_table(), str(reason)
-        except (ClientError, BotoCoreError) as failure:
+        except AWS_ERRORS as failure:
             table, error, cause = None, describe_error(entity_type, aws, failure), describe_cause(failure)
         calls = _diff(aws.calls.by_operation(), calls_before)
         yield Outcome(entity_type, table, sum(calls.values()), time.monotonic() - started, error, calls, note, cause)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from aws_assets.aws.collect import Outcome, collect_entity_types, empty_outcomes
+from aws_assets.aws.collect import AWS_ERRORS, Outcome, collect_entity_types, describe_cause, empty_outcomes
 from aws_assets.aws.session import AccessError
 from aws_assets.collection.access import open_collection, regions_to_collect
 from aws_assets.inputs.instances import Instance
@@ -140,6 +140,10 @@ def sync_partition(
         result.planning_calls = collection.calls.by_operation()
     except AccessError as error:
         result.error = str(error)  # it names the account and the role
+        return result
+    except AWS_ERRORS as error:  # DescribeRegions, when the endpoint dies under it
+        result.cause = describe_cause(error)
+        result.error = f"{instance.label}: {result.cause}"
         return result
     outcomes = empty_outcomes(entity_types, note) if note else collect_entity_types(entity_types, collection)
     for outcome in outcomes:

@@ -231,3 +231,20 @@ def test_an_unreachable_sts_fails_the_role_at_once_and_names_it(aws_env, monkeyp
     with pytest.raises(AccessError, match=f"cannot assume role {instance.role_arn}: Could not connect"):
         assume_role_session(instance, calls=calls)
     assert calls.retries_by_operation() == {"sts:AssumeRole": UNREACHABLE_ATTEMPTS - 1}
+
+
+def test_an_answer_cut_short_fails_its_type_alone_in_one_line(global_partition):
+    """A connection cut in the middle of an answer (the server died): botocore raises neither ClientError nor
+    BotoCoreError, and the partition's other types are still collected."""
+    def cut(request, **_):
+        return AWSResponse(request.url, 200, {}, RawBody(b"<GetAccountSummaryResponse><GetAccountSummaryResult>"))
+
+    global_partition.session._session.get_component("event_emitter").register_first(
+        "before-send.iam.GetAccountSummary", cut)
+    account_outcome, ec2_service = collect_entity_types([account.AWS_ACCOUNT, ENTITY_TYPES["aws_ec2"]],
+                                                        global_partition)
+    assert not account_outcome.ok and account_outcome.table is None
+    assert account_outcome.cause == "Unable to parse response (no element found: line 1, column 52), invalid XML " \
+                                    "received."
+    assert account_outcome.error == f"aws_account: collection failed in account {ACCOUNT_ID}: {account_outcome.cause}"
+    assert ec2_service.ok and ec2_service.table.num_rows == 1
