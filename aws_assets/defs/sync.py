@@ -72,6 +72,8 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 def _failure_messages(events: list[DagsterEvent]) -> list[str]:
+    """Each failed step's cause in one line: its Failure's description, or the innermost error (Dagster wraps what
+    the op raised in `DagsterExecutionStepExecutionError: Error occurred while executing op ...`)."""
     messages = []
     for event in events:
         if not event.is_step_failure:
@@ -80,7 +82,10 @@ def _failure_messages(events: list[DagsterEvent]) -> list[str]:
         if data.user_failure_data and data.user_failure_data.description:
             messages.append(data.user_failure_data.description)
         elif data.error:
-            messages.append(data.error.message.strip().splitlines()[-1])
+            error = data.error
+            while error.cause is not None:
+                error = error.cause
+            messages.append(" ".join(error.message.split()))
     return messages
 
 
