@@ -85,7 +85,10 @@ def _failure_messages(events: list[DagsterEvent]) -> list[str]:
             error = data.error
             while error.cause is not None:
                 error = error.cause
-            messages.append(" ".join(error.message.split()))
+            # `package.module.Class: message`: the class's own name says enough.
+            text = " ".join(error.message.split())
+            messages.append(f"{error.cls_name}: {text.split(': ', 1)[1]}" if error.cls_name and ": " in text
+                            else text)
     return messages
 
 
