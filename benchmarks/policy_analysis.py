@@ -19,21 +19,19 @@ Each phase runs in a fresh process, so that its peak RSS (ru_maxrss) is its own:
              of the target's type): the run fails unless every one agrees with its row
   resource_access  `resource_access_from_tables` as the `resource_access` asset runs it, over every bucket and
              function policy and every role's trust policy of the same estate
-  product    `build_access_graph` as the `analyse_access` asset runs it: the ARN index (sorted, bisected by each
-             pattern's literal prefix), each document read once and matched once per account, and the three tables
-             stamped from row templates (one per grant of a shared reach; one per principal_access row shape of
-             an account) converted to Arrow column by column, a batch of rows at a time
+  product    `build_access_graph` as the `analyse_access` asset runs it for the ALLOWS and DENIES edges: the ARN
+             index (sorted, bisected by each pattern's literal prefix), each document read once and matched once
+             per account, and the edges stamped from row templates (one per grant of a shared reach) converted to
+             Arrow column by column, a batch of rows at a time
   baseline   the same engine with what a first version would do: every policy's document read again, and every
              pattern matched by scanning every entity's ARN. It runs on a sample of the policies (the whole estate
              would take hours), its time per policy is extrapolated, and its grants must equal the product's on the
              sample or the run fails
-  check      the product on the whole estate again, against the tables built row by row (one dict per edge and
-             per principal and target, every list sorted again, pyarrow from the dicts) for a sample of the
-             accounts: every row of both tables must be equal, in order, or the run fails
+  check      the product on the whole estate again, against the edges built row by row (one dict per edge, every
+             list sorted again, pyarrow from the dicts) for a sample of the accounts: every row must be equal, in
+             order, or the run fails
 
-On this project's 2-core machine (load average about 0.7), 200 accounts and 150 policies each (43,000 policies,
-457,000 edges, 729,600 principal_access rows): the product takes about 5 s and 855 MiB peak RSS (the estate alone
-156 MiB); building one dict per row, as it did before, took 23.6 s and 2,474 MiB on the same estate.
+Figures: README, Performance.
 
     .venv/bin/python benchmarks/policy_analysis.py [--accounts 200] [--policies 150] [--baseline-policies 40]
         [--check-accounts 4]
@@ -51,16 +49,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from aws_assets.analysis.access_graph import (
-    ACCESS_SCHEMA,
-    EDGES_SCHEMA,
-    build_access_graph,
-    principal_policies,
-    read_policies,
-)
+from aws_assets.analysis.access_graph import EDGES_SCHEMA, build_access_graph, read_policies
 from aws_assets.analysis.evaluation import Result, evaluate
 from aws_assets.analysis.policy import (
-    DENIES,
     READ,
     WRITE,
     Grant,
@@ -68,11 +59,9 @@ from aws_assets.analysis.policy import (
     Target,
     parse_identity_policy,
     policy_grants,
-    statement_covers,
 )
 from aws_assets.analysis.policy_sets import PolicyIndex
 from aws_assets.analysis.principal_access import PrincipalAccess, Targets, target_actions
-from aws_assets.model.conventions import managed_policy_key
 from aws_assets.model.relationship import relationship_type_name
 
 SERVICES = ("s3", "iam", "ec2", "lambda", "dynamodb", "rds", "apigateway", "config")
@@ -324,10 +313,10 @@ def product(accounts: int, policies: int) -> dict[str, Any]:
     entities, rows, principals = estate(accounts, policies)
     floor = peak_rss_mib()
     started = time.perf_counter()
-    graph = build_access_graph(rows, principals, ResourceIndex(entities))
+    graph = build_access_graph(rows, ResourceIndex(entities))
     seconds = time.perf_counter() - started
     return {"entities": len(entities), "policies": len(rows), "principals": len(principals), "seconds": seconds,
-            "edges": graph.edges.num_rows, "access_rows": graph.access.num_rows, "problems": graph.problems.num_rows,
+            "edges": graph.edges.num_rows, "problems": graph.problems.num_rows,
             "rss_after_estate_mib": floor, "peak_rss_mib": peak_rss_mib()}
 
 
@@ -356,26 +345,11 @@ def baseline(accounts: int, policies: int, sample: int) -> dict[str, Any]:
 # ---- the tables built row by row, as a first version did ------------------------------------------------------------
 
 
-def row_by_row(policies: list[dict[str, Any]], principals: list[dict[str, Any]], index: ResourceIndex):
-    """The edges and principal_access tables with one dict per row, each row's lists sorted for it."""
+def row_by_row(policies: list[dict[str, Any]], index: ResourceIndex) -> pa.Table:
+    """The edges with one dict per row, each row's lists sorted for it."""
     read = read_policies(policies, index)
     edges = [_edge_row(policy, grant) for policy in read.values() for grant in policy.reach.grants]
-    reached = principal_policies(policies, principals, read)
-    access = []
-    for principal in sorted(principals, key=lambda p: p["_key"]):
-        boundary_arn = principal.get("permissionsBoundaryArn")
-        boundary = read.get(managed_policy_key(boundary_arn, principal["accountId"])) if boundary_arn else None
-        through = reached[principal["_key"]]
-        distinct = {policy.key: policy for _, policy in through}
-        denies = [(policy, statement) for policy in distinct.values()
-                  for statement in policy.analysis.statements if statement.effect == "Deny"]
-        by_target: dict[tuple[str, str], list] = {}
-        for via, policy in through:
-            for grant in policy.reach.grants:
-                by_target.setdefault((grant.verb, grant.target.key), []).append((via, policy, grant))
-        for (verb, _), items in sorted(by_target.items(), key=lambda item: (item[0][1], item[0][0])):
-            access.append(_access_row(principal, verb, items, denies, boundary))
-    return pa.Table.from_pylist(edges, schema=EDGES_SCHEMA), pa.Table.from_pylist(access, schema=ACCESS_SCHEMA)
+    return pa.Table.from_pylist(edges, schema=EDGES_SCHEMA)
 
 
 def _flags(grant: Grant, account: str) -> dict[str, Any]:
@@ -397,60 +371,18 @@ def _edge_row(policy, grant: Grant) -> dict[str, Any]:
     }
 
 
-def _access_row(principal, verb: str, items: list, denies: list, boundary) -> dict[str, Any]:
-    target = items[0][2].target
-    merged = Grant(verb, target)
-    for _, _, grant in items:
-        merged.absorb(grant)
-    row = {"principalKey": principal["_key"], "principalType": principal["_type"], "accountId": principal["accountId"],
-           "verb": verb, "targetKey": target.key, "targetType": target.type, "targetAccountId": target.account_id,
-           "via": sorted({via for via, _, _ in items}), "policyKeys": sorted({policy.key for _, policy, _ in items}),
-           **_flags(merged, principal["accountId"])}
-    if verb == DENIES:
-        return {**row, "deniedBy": [], "deniedWhen": [], "boundaryLimited": False, "effectiveActions": [],
-                "effective": not merged.conditional}
-    denied_by, denied_when, limited = set(), set(), False
-
-    def survives(actions: tuple[str, ...], not_action: bool) -> bool:
-        nonlocal limited
-        certain = False
-        for policy, statement in denies:
-            if statement_covers(statement, policy.account_id, actions, not_action, target,
-                                variables_match=not statement.certain):
-                (denied_by if statement.certain else denied_when).add(policy.key)
-                certain = certain or statement.certain
-        if certain:
-            return False
-        if boundary is not None and not any(
-            statement.effect == "Allow" and statement_covers(statement, boundary.account_id, actions, not_action,
-                                                             target, variables_match=True)
-            for statement in boundary.analysis.statements
-        ):
-            limited = True
-            return False
-        return True
-
-    effective_actions = [action for action in sorted(merged.actions) if survives((action,), False)]
-    excluded_survives = bool(merged.not_actions) and survives(tuple(sorted(merged.not_actions)), True)
-    return {**row, "deniedBy": sorted(denied_by), "deniedWhen": sorted(denied_when), "boundaryLimited": limited,
-            "effectiveActions": effective_actions, "effective": bool(effective_actions) or excluded_survives}
-
-
 def check(accounts: int, policies: int, sample: int) -> dict[str, Any]:
-    entities, rows, principals = estate(accounts, policies)
+    entities, rows, _ = estate(accounts, policies)
     index = ResourceIndex(entities)
-    graph = build_access_graph(rows, principals, index)
+    graph = build_access_graph(rows, index)
     chosen = sorted({account_id(n) for n in range(0, accounts, max(1, accounts // sample))[:sample]})
     started = time.perf_counter()
-    edges, access = row_by_row([r for r in rows if r["accountId"] in chosen],
-                               [p for p in principals if p["accountId"] in chosen], index)
+    edges = row_by_row([r for r in rows if r["accountId"] in chosen], index)
     seconds = time.perf_counter() - started
-    for name, table, expected in (("iam_policy_allows", graph.edges, edges),
-                                  ("principal_access", graph.access, access)):
-        mine = table.filter(pc.is_in(table.column("accountId"), pa.array(chosen)))
-        if mine.num_rows != expected.num_rows or mine.to_pylist() != expected.to_pylist():
-            raise SystemExit(f"the product's {name} differs from the row-by-row construction on accounts {chosen}")
-    return {"accounts": len(chosen), "edges": edges.num_rows, "access_rows": access.num_rows, "seconds": seconds,
+    mine = graph.edges.filter(pc.is_in(graph.edges.column("accountId"), pa.array(chosen)))
+    if mine.num_rows != edges.num_rows or mine.to_pylist() != edges.to_pylist():
+        raise SystemExit(f"the product's iam_policy_allows differs from the row-by-row construction on {chosen}")
+    return {"accounts": len(chosen), "edges": edges.num_rows, "seconds": seconds,
             "extrapolated_seconds": seconds / len(chosen) * accounts}
 
 
@@ -483,15 +415,15 @@ def main() -> None:
           f"{fast['principals']} users and roles")
     print(f"product : {fast['seconds']:8.1f} s  peak RSS {fast['peak_rss_mib']:7.0f} MiB "
           f"(estate alone {fast['rss_after_estate_mib']:.0f} MiB)  {fast['edges']} edges, "
-          f"{fast['access_rows']} principal_access rows, {fast['problems']} problems")
+          f"{fast['problems']} problems")
     slow = in_fresh_process(baseline, args.accounts, args.policies, args.baseline_policies)
     print(f"baseline: {slow['sample_seconds']:8.1f} s for {slow['sample_policies']} policies "
           f"({slow['seconds_per_policy'] * 1000:.0f} ms each, {slow['extrapolated_seconds']:.0f} s extrapolated to "
           f"the estate)  peak RSS {slow['peak_rss_mib']:7.0f} MiB; same grants as the product on the sample")
     print(f"speed-up: {slow['extrapolated_seconds'] / fast['seconds']:.0f}x")
     same = in_fresh_process(check, args.accounts, args.policies, args.check_accounts)
-    print(f"check   : the product's tables equal the row-by-row construction on {same['accounts']} accounts "
-          f"({same['edges']} edges, {same['access_rows']} principal_access rows; row by row "
+    print(f"check   : the product's edges equal the row-by-row construction on {same['accounts']} accounts "
+          f"({same['edges']} edges; row by row "
           f"{same['seconds']:.1f} s, {same['extrapolated_seconds']:.0f} s extrapolated to the estate)")
 
 

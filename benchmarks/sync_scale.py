@@ -228,7 +228,7 @@ def phase_baseline(instances_file: str, lake: str, dagster_home: str) -> dict[st
     from aws_assets.app.cli import use_dagster_home
     from aws_assets.defs.definitions import build_definitions
     from aws_assets.defs.jobs import ACCOUNT_TAG
-    from aws_assets.defs.partitions import account_region_key, accounts_partitions
+    from aws_assets.defs.partitions import account_region_key, accounts_partitions, regions_partitions
     from aws_assets.defs.sync import QUIET, build_graph
     from aws_assets.inputs.instances import load_instances
     from aws_assets.model.entity import Scope
@@ -247,6 +247,8 @@ def phase_baseline(instances_file: str, lake: str, dagster_home: str) -> dict[st
     dagster_instance = use_dagster_home(dagster_home)
     events = EventTimer(dagster_instance)
     dagster_instance.add_dynamic_partitions(accounts_partitions.name, [i.account_id for i in instances])
+    regions = sorted({region for i in instances for region in i.regions or ()})
+    dagster_instance.add_dynamic_partitions(regions_partitions.name, regions)
     account_job, region_job = defs.resolve_job_def("sync_account"), defs.resolve_job_def("sync_region")
     plan = [(i, r) for i in instances for r in (None, *(i.regions or ()))]
     progress = progress_printer("baseline", len(plan))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
 
@@ -66,8 +67,10 @@ def glob_match_case(pattern: str, text: str, star: str = "*", any_one: str = "?"
     return p == len(pattern)
 
 
+@lru_cache(maxsize=1 << 16)
 def glob_match(pattern: str, text: str) -> bool:
-    """IAM's wildcard match ignoring case, as IAM matches actions and condition keys."""
+    """IAM's wildcard match ignoring case, as IAM matches actions and condition keys. Remembered: the same few
+    thousand action patterns meet the same few thousand actions across every policy of an estate."""
     return glob_match_case(pattern.lower(), text.lower())
 
 

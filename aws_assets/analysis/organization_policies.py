@@ -27,7 +27,7 @@ Row = Mapping[str, Any]
 
 # The columns read of each organisation table, in the order `organization_policies` takes the tables.
 ORGANIZATION_COLUMNS: dict[str, tuple[str, ...]] = {
-    "aws_organization": ("organizationId", "managementAccountId"),
+    "aws_organization": ("accountId", "organizationId", "managementAccountId"),
     "aws_organization_root": ("rootId", "enabledPolicyTypes"),
     "aws_organizational_unit": ("organizationalUnitId", "parentId"),
     "aws_organization_account": ("memberAccountId", "parentId", "organizationId", "managementAccount"),
@@ -43,6 +43,8 @@ class OrganizationTreeError(ValueError):
 class OrganizationPolicies:
     parents: dict[str, str] = field(default_factory=dict)  # account or OU ID -> its parent's ID
     organization_of: dict[str, str] = field(default_factory=dict)  # account ID -> organisation ID
+    # account ID -> the organisation it described itself in (organizations:DescribeOrganization of its own sync)
+    described: dict[str, str] = field(default_factory=dict)
     management_accounts: dict[str, str] = field(default_factory=dict)  # organisation ID -> management account ID
     enabled: dict[str, frozenset[str]] = field(default_factory=dict)  # root ID -> enabled policy types
     attached: dict[tuple[str, str], list[Policy]] = field(default_factory=dict)  # (target, type) -> policies
@@ -75,6 +77,22 @@ class OrganizationPolicies:
             return []
         return ["/".join([self.organization_of[account_id], *path[:-1]]) + "/"]
 
+    def context(self, account_id: str | None, held: bool) -> tuple[str | None, list[str] | None]:
+        """`aws:PrincipalOrgID` / `aws:ResourceOrgID` of an account and its org paths, None where unknown. An
+        account its management account's listing names has both; one that described its organisation in its own
+        sync has the ID (its paths are in the management account's listing); one the lake holds (`held`) that did
+        neither is in no organisation ("" and no paths); of any other account nothing is known."""
+        if account_id is None:
+            return None, None
+        if account_id in self.organization_of:
+            try:
+                return self.organization_of[account_id], self.org_paths(account_id)
+            except OrganizationTreeError:
+                return self.organization_of[account_id], None
+        if account_id in self.described:
+            return self.described[account_id], None
+        return ("", []) if held else (None, None)
+
     def levels(self, account_id: str, policy_type: str) -> list[list[Policy]]:
         """The policies of `policy_type` attached at each level from the root down to the account (the same lists
         for every call: read them, do not change them)."""
@@ -105,6 +123,8 @@ def organization_policies(
     read = OrganizationPolicies()
     for organization in organizations:
         read.management_accounts[organization["organizationId"]] = organization["managementAccountId"]
+        if organization.get("accountId"):
+            read.described[organization["accountId"]] = organization["organizationId"]
     for root in roots:
         read.enabled[root["rootId"]] = frozenset(root.get("enabledPolicyTypes") or ())
     for unit in units:

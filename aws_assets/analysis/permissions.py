@@ -16,8 +16,10 @@ from typing import Any
 
 import botocore.session
 
-from aws_assets.analysis.documents import glob_match
+from aws_assets.analysis.matching import resource_matches, statement_action_matches
 from aws_assets.analysis.policy import READ_LEVELS, access_level
+from aws_assets.analysis.request import MISSING
+from aws_assets.analysis.statements import Layer, Statement, read_statements
 
 # Made with the operator's own credentials to enter the role: the role's policies do not govern them.
 OPERATOR_OPERATIONS = frozenset({"sts:AssumeRole"})
@@ -28,6 +30,8 @@ ACTION_EXCEPTIONS = {
     "s3:GetBucketEncryption": "s3:GetEncryptionConfiguration",
     "s3:GetPublicAccessBlock": "s3:GetBucketPublicAccessBlock",
     "s3control:GetPublicAccessBlock": "s3:GetAccountPublicAccessBlock",
+    # CloudWatch signs as `monitoring`; IAM names its actions `cloudwatch:`.
+    "cloudwatch:DescribeAlarms": "cloudwatch:DescribeAlarms",
 }
 
 READ_PREFIXES = ("Get", "List", "Describe", "Head")
@@ -92,62 +96,33 @@ def write_reasons(operation: str) -> list[str]:
     return reasons
 
 
-def _values(statement: Mapping[str, Any], key: str) -> list[str] | None:
-    value = statement.get(key)
-    if value is None:
-        return None
-    return [value] if isinstance(value, str) else list(value)
+def _resource_truth(statement: Statement, resource: str) -> bool:
+    """Whether the statement's Resource (or NotResource) names the permission's resource; a NotResource leaves out
+    some resources, so it never names "any" (`*`)."""
+    matched = resource_matches(statement.resources or (), resource, _no_keys) is True
+    return (resource != "*" and not matched) if statement.not_resource else matched
 
 
-def _matches_action(statement: Mapping[str, Any], action: str) -> bool:
-    actions = _values(statement, "Action")
-    if actions is not None:
-        return any(glob_match(pattern, action) for pattern in actions)
-    return not any(glob_match(pattern, action) for pattern in _values(statement, "NotAction") or [])
-
-
-def _resources(statement: Mapping[str, Any]) -> tuple[list[str], bool]:
-    """The statement's Resource patterns, or its NotResource patterns and True."""
-    not_resources = _values(statement, "NotResource")
-    if not_resources is not None and "Resource" not in statement:
-        return not_resources, True
-    return _values(statement, "Resource") or [], False
-
-
-def _covers_resource(statement: Mapping[str, Any], resource: str) -> bool:
-    """Whether an Allow grants the permission on every resource the operation may touch."""
-    patterns, excluded = _resources(statement)
-    matched = any(glob_match(pattern, resource) for pattern in patterns)
-    # A NotResource grant leaves some resources out: it covers a known resource it does not name, never "any".
-    return (resource != "*" and not matched) if excluded else matched
-
-
-def _touches_resource(statement: Mapping[str, Any], resource: str) -> bool:
-    """Whether a Deny may refuse the permission on some resource the operation may touch."""
-    patterns, excluded = _resources(statement)
-    matched = any(glob_match(pattern, resource) for pattern in patterns)
-    return resource == "*" or (not matched if excluded else matched)
-
-
-def _statements(documents: Iterable[Mapping[str, Any]]) -> Iterable[Mapping[str, Any]]:
-    for document in documents:
-        statements = document.get("Statement", [])
-        yield from [statements] if isinstance(statements, Mapping) else statements
+def _no_keys(key: str) -> Any:
+    return MISSING
 
 
 def allows(documents: Iterable[Mapping[str, Any]], permission: Permission) -> bool:
     """Whether identity policies certainly allow the permission: some Allow covers it and no Deny may refuse it.
 
-    Conditions are not evaluated: an Allow under a Condition grants nothing for certain, and a Deny under one may
-    refuse. Resources are matched with IAM's wildcards, case-insensitively (as `glob_match` does).
+    The statements are read and matched as the request evaluator reads them (`statements.read_statements`,
+    `matching`). Conditions are not evaluated: an Allow under a Condition grants nothing for certain, and a Deny
+    under one may refuse. The resource `*` stands for any resource the operation may touch: only a grant on every
+    resource covers it, and any Deny of the action may refuse it.
     """
     allowed = False
-    for statement in _statements(documents):
-        if not _matches_action(statement, permission.action):
-            continue
-        effect = str(statement.get("Effect", "")).lower()
-        if effect == "deny" and _touches_resource(statement, permission.resource):
-            return False
-        if effect == "allow" and not statement.get("Condition") and _covers_resource(statement, permission.resource):
-            allowed = True
+    for number, document in enumerate(documents):
+        for statement in read_statements(document, Layer.IDENTITY, f"policy[{number}]"):
+            if not statement_action_matches(statement, permission.action):
+                continue
+            named = _resource_truth(statement, permission.resource)
+            if not statement.allow and (permission.resource == "*" or named):
+                return False
+            if statement.allow and not statement.condition and named:
+                allowed = True
     return allowed

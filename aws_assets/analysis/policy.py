@@ -10,8 +10,8 @@ Pure functions (no AWS call, no Dagster, no DuckDB):
 - `ResourceIndex` holds the lake's entities by ARN (a sorted list, so that a pattern's literal prefix bisects its
   candidates: no scan of every entity per pattern) and the keys of the accounts and service entities.
 - `policy_grants(account_id, analysis, index)` matches every statement to its targets and merges them into one
-  `Grant` per (verb, target); `statement_covers` says whether a statement covers some actions on a target (how a
-  Deny, or a permissions boundary, meets an Allow).
+  `Grant` per (verb, target). What a principal may do once Denies, boundaries, SCPs and resource policies are applied
+  is the request evaluator's (`aws_assets.analysis.evaluation`, and `principal_access` from it).
 
 How the document is read (IAM's rules, and the choices where IAM leaves room):
 
@@ -33,9 +33,11 @@ Targets, for a policy of account A:
   collects it (`aws_ec2`, `aws_iam`, `aws_s3`, `aws_lambda`, `aws_rds`, `aws_dynamodb`, `aws_apigateway`,
   `aws_config`), else the account `arn:aws:iam::<A>:root`, with the actions listed. `Action: *` on `Resource: *`
   is one edge to the account, `admin` true.
-- An ARN pattern whose resource part is only wildcards, or a resource type followed by wildcards
-  (`arn:aws:s3:::*`, `arn:aws:ec2:*:*:instance/*`, `arn:aws:dynamodb:*:A:table/*`), is coarse for its service, in
-  the account it names (A when the account is empty or a wildcard).
+- An ARN pattern of every region (its region empty or a wildcard) whose resource part is only wildcards, or a
+  resource type followed by wildcards (`arn:aws:s3:::*`, `arn:aws:ec2:*:*:instance/*`,
+  `arn:aws:dynamodb:*:A:table/*`), is coarse for its service, in the account it names (A when the account is empty
+  or a wildcard), when the lake holds the service's entity; otherwise (one region, a service without one) it is
+  matched entity by entity as any other pattern.
 - Any other ARN pattern reaches the ingested entities it matches, in any ingested account (`crossAccount`): a
   sub-resource reaches its entity (`arn:aws:s3:::bucket/key*` the bucket, `.../table/name/index/*` the table,
   `function:name:alias` the function: `SUB_RESOURCE_SEPARATORS`). A pattern that matches nothing ingested gives no
@@ -50,12 +52,6 @@ Access levels (`read`, `write`) come from AWS's Service Authorization Reference 
 Permissions management and Tagging are write. A wildcard is expanded against the service's actions; an action the
 reference does not know (a newer one, a typo) is judged by its verb (`List`, `Get`, `Describe`, `Head`, `Scan`,
 `Query`, `Select`, `BatchGet`, `Search`, `Lookup`, `View` read, anything else write). `*` and `s3:*` are both.
-
-Deny: an unconditional Deny that covers an Allow's actions on its target removes them (`statement_covers`: every
-action matched by the Deny's actions, the target by its resources); a conditional Deny, or one whose NotAction or
-NotResource list could not be read whole, removes nothing for certain and is only recorded. A Deny's pattern with a
-policy variable covers nothing for certain (the variable may not match), while a permissions boundary's does (the
-analysis would rather keep an Allow than drop it on a guess).
 """
 
 from __future__ import annotations
@@ -125,12 +121,6 @@ class PolicyStatement:
     @property
     def conditional(self) -> bool:
         return not self.condition_readable or self.conditions != "{}"
-
-    @property
-    def certain(self) -> bool:
-        """Whether the statement applies for certain: no condition, and no unread part of a NotAction or
-        NotResource list (an unread exemption must not hide a grant)."""
-        return not self.conditional and (self.complete or not (self.not_action or self.not_resource))
 
     @property
     def admin(self) -> bool:
@@ -203,15 +193,6 @@ class Grant:
         self.not_resource = self.not_resource or statement.not_resource
         self.policy_variables = self.policy_variables or variables
         self.conditional = self.conditional and statement.conditional
-
-    def absorb(self, other: Grant) -> None:
-        """Adds what another grant of the same target allows, as a principal reached by both gets it: the actions,
-        their levels, admin; conditional only if both are."""
-        self.actions |= other.actions
-        self.not_actions |= other.not_actions
-        self.levels |= other.levels
-        self.admin = self.admin or other.admin
-        self.conditional = self.conditional and other.conditional
 
 
 @dataclass(frozen=True)
@@ -349,12 +330,15 @@ def _sub_separator(arn: str) -> str | None:
 
 
 def _coarse(pattern: str) -> tuple[str, str] | None:
-    """(service, account field) of an ARN pattern that names every resource of a type: its resource part is only
-    wildcards (and separators), or a resource type and wildcards. The service is `*` when it is a wildcard."""
+    """(service, account field) of an ARN pattern that names every resource of a type in every region: its region
+    is empty or a wildcard, its resource part only wildcards (and separators), or a resource type and wildcards. The
+    service is `*` when it is a wildcard."""
     fields = arn_fields(pattern)
     if fields is None:
         return None
-    _, service, _, account, resource = fields
+    _, service, region, account, resource = fields
+    if region and not set(region) <= _WILDCARDS:
+        return None  # one region's resources are not the service's: they are matched one by one
     only_wildcards = set(resource) <= _WILDCARDS | {"/", ":"} and "*" in resource
     typed = _TYPED_WILDCARD.fullmatch(resource) and re.split(r"[/:]", resource, maxsplit=1)[0] in (
         _reference().resource_types.get(service, ())
@@ -466,64 +450,17 @@ class ResourceIndex:
         key = f"arn:aws:iam::{account_id}:root"
         return Target(key, ACCOUNT_TYPE, account_id, key) if key in self.keys else None
 
-    def service(self, service: str, account_id: str) -> Target | None:
-        """The service entity `aws_<service>:<account>` when the project collects it, else the account."""
+    def service_entity(self, service: str, account_id: str) -> Target | None:
+        """The service entity `aws_<service>:<account>` when the lake holds it."""
         entity_type = f"aws_{service}"
         key = f"{entity_type}:{account_id}"
         if entity_type in SERVICE_ENTITY_TYPES and key in self.keys:
             return Target(key, entity_type, account_id, None, service)
-        return self.account(account_id)
+        return None
 
-
-def arn_covers(pattern: str, target: Target, policy_account: str) -> bool:
-    """Whether a Resource pattern (variables already replaced) covers every request on the target."""
-    if _wildcard_only(pattern):
-        return True
-    if target.type == ACCOUNT_TYPE:
-        return False
-    if target.arn is not None:
-        return ResourceIndex._matches(pattern, target.arn)
-    coarse = _coarse(pattern)
-    if coarse is None:
-        return False
-    service, account = coarse
-    named = account if _ACCOUNT_ID.fullmatch(account) else policy_account
-    return (service == "*" or service == target.service) and (
-        named == target.account_id or (bool(account) and set(account) <= _WILDCARDS)
-    )
-
-
-def statement_covers(
-    statement: PolicyStatement, policy_account: str, actions: Iterable[str], not_action: bool, target: Target,
-    *, variables_match: bool,
-) -> bool:
-    """Whether `statement` covers every one of `actions` (or, with `not_action`, every action but those) on
-    `target`. With `variables_match` false a pattern holding a policy variable covers nothing."""
-    if not_action:
-        if statement.not_action or "*" not in statement.actions:
-            return False
-    else:
-        for action in actions:
-            if action == "*" and target.service:
-                action = f"{target.service}:*"
-            if statement.not_action:
-                if _WILDCARDS & set(action) or any(glob_match(listed, action) for listed in statement.actions):
-                    return False
-            elif not any(glob_match(granted, action) for granted in statement.actions):
-                return False
-    patterns = []
-    for resource in statement.resources:
-        replaced, variables = without_variables(resource)
-        if variables and not variables_match:
-            if statement.not_resource:
-                return False  # the exemption may cover the target
-            continue
-        patterns.append(replaced)
-    if statement.not_resource:
-        return target.arn is not None and not target.coarse and not any(
-            arn_covers(p, target, policy_account) for p in patterns
-        )
-    return any(arn_covers(p, target, policy_account) for p in patterns)
+    def service(self, service: str, account_id: str) -> Target | None:
+        """The service entity `aws_<service>:<account>` when the lake holds it, else the account."""
+        return self.service_entity(service, account_id) or self.account(account_id)
 
 
 # ---- targets of a policy -----------------------------------------------------------------------------------------
@@ -577,13 +514,14 @@ def policy_grants(account_id: str, analysis: PolicyAnalysis, index: ResourceInde
             if coarse is not None:
                 service, account = coarse
                 named = account if _ACCOUNT_ID.fullmatch(account) else account_id
-                applying = actions if statement.not_action else [a for a in actions if action_applies(a, service)]
-                if service == "*":
-                    applying = actions
-                if applying:
-                    target = index.account(named) if service == "*" else index.service(service, named)
-                    grant(statement, target, applying, resource, variables, f"account {named}")
-                continue
+                # A service the lake has no entity of is not widened to the account: its entities are matched.
+                target = index.account(named) if service == "*" else index.service_entity(service, named)
+                if target is not None or service == "*":
+                    applying = actions if statement.not_action or service == "*" else [
+                        a for a in actions if action_applies(a, service)]
+                    if applying:
+                        grant(statement, target, applying, resource, variables, f"account {named}")
+                    continue
             fields = arn_fields(pattern)
             arn_service = fields[1] if fields else ""
             for target in index.matching(pattern):

@@ -299,15 +299,15 @@ class PolicyIndex:
         """SCP levels, RCP levels, whether it is a management account, and its organisation ID and paths (None
         where the lake holds no organisation of the account)."""
         organizations = self.organizations
-        if account is None or account not in organizations.organization_of:
-            return [], [], False, None, None
+        organization_id, paths = organizations.context(account, account in self.accounts)
+        if account is None or not organization_id:
+            return [], [], False, organization_id, paths
         try:
             return (organizations.scps(account), organizations.rcps(account),
-                    organizations.is_management_account(account), organizations.organization_of[account],
-                    organizations.org_paths(account))
+                    organizations.is_management_account(account), organization_id, paths)
         except OrganizationTreeError as error:
             notes.append(f"{side} account: {error}; its SCPs and RCPs are not applied")
-            return [], [], organizations.is_management_account(account), organizations.organization_of[account], None
+            return [], [], organizations.is_management_account(account), organization_id, None
 
     def assemble(self, principal_arn: str, action: str, resource_arn: str,
                  context: Mapping[str, ContextValue] | None = None, outside: bool = False,

@@ -163,16 +163,6 @@ class KnownPrincipals:
     def zone(self, account_id: str) -> ZoneOfTrust:
         return self.zones.get(account_id) or ZoneOfTrust(account_id, None, frozenset({account_id}))
 
-    def org_context(self, account_id: str | None) -> tuple[str | None, list[str] | None]:
-        """aws:PrincipalOrgID / ResourceOrgID and the paths of an account: known for an account of an
-        organisation the lake holds, known absent ("") for another account the lake holds, else unknown."""
-        if account_id is None:
-            return None, None
-        organization_id = self.organization.organization_of.get(account_id)
-        if organization_id:
-            return organization_id, self.organization.org_paths(account_id)
-        return ("", []) if account_id in self.accounts else (None, None)
-
 
 @dataclass(frozen=True)
 class Candidate:
@@ -238,8 +228,8 @@ def policy_resources(tables: Mapping[str, Iterable[Row]]) -> list[PolicyResource
 def request_for(resource: PolicyResource, caller: str, action: str, resource_arn: str,
                 known: KnownPrincipals) -> Request:
     principal_account = parse_caller(caller).account
-    principal_org, principal_paths = known.org_context(principal_account)
-    resource_org, resource_paths = known.org_context(resource.account_id)
+    principal_org, principal_paths = known.organization.context(principal_account, principal_account in known.accounts)
+    resource_org, resource_paths = known.organization.context(resource.account_id, True)
     return Request(caller, action, resource_arn, resource_account=resource.account_id,
                    principal_org_id=principal_org, principal_org_paths=principal_paths,
                    resource_org_id=resource_org, resource_org_paths=resource_paths)
@@ -396,8 +386,25 @@ def _outcome_key(decision: Decision) -> tuple:
             refusing)
 
 
+_Signatures = dict[tuple[Any, ...], tuple[list[Statement], list[tuple[str, tuple[Any, ...]]]]]
+
+
+def _action_signatures(every: list[Statement], service: str, resource_arn: str,
+                       cache: _Signatures) -> list[tuple[str, tuple[Any, ...]]]:
+    """Each action on the resource with what the evaluator reads of it: the same for every candidate of a resource
+    whose statements are the same (the cache, one resource's, keeps them alive so that their ids stay theirs)."""
+    key = (resource_arn, *map(id, every))
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = (every, [
+            (action, (tuple(statement_action_matches(s, action) for s in every), action.lower() in TRUST_ACTIONS,
+                      reserved_change(action, resource_arn)))
+            for action in actions_on(service, resource_arn)])
+    return found[1]
+
+
 def _outcomes(resource: PolicyResource, statements: list[Statement], naming: list[Statement], candidate: Candidate,
-              resource_arn: str, known: KnownPrincipals) -> list[_Outcome]:
+              resource_arn: str, known: KnownPrincipals, signatures: _Signatures) -> list[_Outcome]:
     """What the statements `naming` the candidate grant it on the request resource, the whole policy deciding.
 
     The evaluator reads an action only to match it against each statement's Action or NotAction, to know a trust
@@ -414,9 +421,7 @@ def _outcomes(resource: PolicyResource, statements: list[Statement], naming: lis
     caller = parse_caller(candidate.caller)
     decided: dict[tuple, tuple[Decision, list[Statement], list[Statement]] | None] = {}
     grouped: dict[tuple, _Outcome] = {}
-    for action in actions_on(service, resource_arn):
-        matched = tuple(statement_action_matches(s, action) for s in every)
-        signature = (matched, action.lower() in TRUST_ACTIONS, reserved_change(action, resource_arn))
+    for action, signature in _action_signatures(every, service, resource_arn, signatures):
         if signature not in decided:
             decided[signature] = _decide(resource, naming, denies, candidate, caller, action, resource_arn, known,
                                          policies)
@@ -497,9 +502,10 @@ def resource_access_rows(resources: Iterable[PolicyResource], known: KnownPrinci
             for candidate in _candidates(statement) if statement.allow else ():
                 naming.setdefault(candidate, []).append(statement)
         zone = known.zone(resource.account_id)
+        signatures: _Signatures = {}
         for candidate, named_by in naming.items():
             for resource_arn in _request_resources(named_by, resource):
-                for outcome in _outcomes(resource, statements, named_by, candidate, resource_arn, known):
+                for outcome in _outcomes(resource, statements, named_by, candidate, resource_arn, known, signatures):
                     rows.append(_row(resource, candidate, resource_arn, outcome, zone, known))
     return rows
 

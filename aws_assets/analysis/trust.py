@@ -132,6 +132,8 @@ SERVICE_TYPE_OVERRIDES = {
     "events": "aws_cloudwatch_events",
     "logs": "aws_cloudwatch_logs",
     "cognito-idp": "aws_cognitoidp",
+    # aws_cloudtrail is a trail (JupiterOne's name for it); the service entity of the account is this one.
+    "cloudtrail": "aws_cloudtrail_service",
 }
 SERVICE_PRINCIPAL_SUFFIXES = (".amazonaws.com.cn", ".amazonaws.com", ".amazon.com", ".c2s.ic.gov", ".sc2s.sgov.gov")
 GLOBAL_IDENTITY_PROVIDERS = frozenset({

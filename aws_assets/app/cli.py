@@ -183,6 +183,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return status
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from aws_assets.app.pictures import write_pictures
+
+    for line in write_pictures(args.lake, args.output):
+        print(line)
+    return 0
+
+
 def cmd_dictionary(args: argparse.Namespace) -> int:
     from aws_assets.app.dictionary import DICTIONARY_PATH, render_data_dictionary
 
@@ -260,6 +268,13 @@ def parser() -> argparse.ArgumentParser:
     demo_parser.add_argument("--stop", action="store_true", help="stop the simulated organisation")
     add_concurrency(demo_parser)
     demo_parser.set_defaults(run=cmd_demo)
+
+    report_parser = commands.add_parser(
+        "report", help="draw who trusts whom and what the internet reaches as PNG files")
+    report_parser.add_argument("--lake", default=config.lake, help=LAKE_HELP)
+    report_parser.add_argument("--output", metavar="DIR", type=Path, default=Path("data/report"),
+                               help="where to write trust.png and internet.png (default data/report)")
+    report_parser.set_defaults(run=cmd_report)
 
     dictionary_parser = commands.add_parser("dictionary", help="regenerate the data dictionary")
     # No default here: the dictionary module, which names it, is slow to import for the other commands.

@@ -215,9 +215,9 @@ def _trust_section() -> list[str]:
     return [
         "## Trust analysis",
         "",
-        "Built by the `analyse_trust` asset (group `analysis`) over the whole lake from every role's `trustPolicy`, "
-        "with the engine of `aws_assets/analysis/trust.py`. Each table is `<lake>/<table>/data.parquet` and a SQL "
-        "view of its name.",
+        "Built by the `analyse_trust` step (these tables are its assets, group `analysis`) over the whole lake from "
+        "every role's `trustPolicy`, with the engine of `aws_assets/analysis/trust.py`. Each table is "
+        "`<lake>/<table>/data.parquet` and a SQL view of its name.",
         "",
         f"### `{TRUSTS_TABLE}`",
         "",
@@ -281,8 +281,9 @@ def _access_section() -> list[str]:
     return [
         "## IAM policy analysis",
         "",
-        "Built by the `analyse_access` asset (group `analysis`) over the whole lake: the edges and problems from "
-        "every managed and inline policy's `document`, with the engine of `aws_assets/analysis/policy.py`; "
+        "Built by the `analyse_access` step (these tables are its assets, group `analysis`) over the whole lake: the "
+        "edges and problems from every managed and inline policy's `document`, with the engine of "
+        "`aws_assets/analysis/policy.py`; "
         "`principal_access` by the request evaluator (`aws_assets/analysis/evaluation.py`) on every policy that "
         "bears on each request (`aws_assets/analysis/principal_access.py`). Each table is "
         "`<lake>/<table>/data.parquet` and a SQL view of its name.",

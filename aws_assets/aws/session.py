@@ -62,10 +62,14 @@ def _drop_account_host_prefix(request, **_) -> None:
     request.url = ACCOUNT_HOST_PREFIX.sub(r"\g<scheme>", request.url)
 
 
+def serve_every_account_on_one_host(s3control_client) -> None:
+    """S3 Control puts `<account-id>.` before the host, which a custom endpoint (one host for every account) lacks."""
+    s3control_client.meta.events.register("before-sign.s3-control.*", _drop_account_host_prefix)
+
+
 def adapt_to_custom_endpoint(service: str, client) -> None:
-    """A custom endpoint serves every account on one host, but S3 Control puts `<account-id>.` before the host."""
     if service == "s3control" and custom_endpoint(service):
-        client.meta.events.register("before-sign.s3-control.*", _drop_account_host_prefix)
+        serve_every_account_on_one_host(client)
 
 
 @functools.cache

@@ -11,12 +11,14 @@ from aws_assets.defs.assets.findings import findings
 from aws_assets.defs.assets.network import security_group_peer
 from aws_assets.defs.assets.people import GROUP as PEOPLE_GROUP
 from aws_assets.defs.assets.people import PeopleDirectory, person
+from aws_assets.defs.assets.pictures import graph_pictures
 from aws_assets.defs.assets.relationships import GROUP as RELATIONSHIP_GROUP
 from aws_assets.defs.assets.relationships import build_relationship_assets
 from aws_assets.defs.assets.resource_access import resource_access
 from aws_assets.defs.assets.trust import analyse_trust
 from aws_assets.defs.deployment import current_deployment, executor_for
 from aws_assets.defs.jobs import build_graph_job, no_sync_progress, sync_job
+from aws_assets.defs.partition_keys import partition_keys
 from aws_assets.defs.resources import AwsAccounts, LakeResource
 from aws_assets.defs.schedules import build_sync_schedules
 from aws_assets.defs.sensors import InstanceInbox, instance_events
@@ -36,7 +38,7 @@ def build_definitions(
     config = settings()
     return Definitions(
         assets=[*(build_service_assets(service) for service in SERVICES), person, build_relationship_assets(),
-                analyse_trust, analyse_access, resource_access, findings, security_group_peer],
+                analyse_trust, analyse_access, resource_access, findings, security_group_peer, graph_pictures],
         jobs=[sync_job, build_graph_job],
         sensors=[
             AutomationConditionSensorDefinition(
@@ -47,6 +49,7 @@ def build_definitions(
                 "partitions they read change.",
             ),
             instance_events,
+            partition_keys,
         ],
         schedules=build_sync_schedules(sync_schedule),
         resources={

@@ -22,7 +22,7 @@ from aws_assets.collection.engine import sync_accounts
 from aws_assets.collection.limits import DEFAULT_CONCURRENCY, SyncLimits
 from aws_assets.collection.partition import PartitionSync
 from aws_assets.defs.assets.entities import materialization_metadata
-from aws_assets.defs.partitions import account_region_key, accounts_partitions
+from aws_assets.defs.partitions import RegionDimension, account_region_key, accounts_partitions
 from aws_assets.defs.resources import AwsAccounts, LakeResource
 from aws_assets.inputs.instances import Instance, InstanceError
 from aws_assets.model.settings import ORGANIZATION_RUNS, settings
@@ -84,12 +84,18 @@ def sync_accounts_op(context: OpExecutionContext, config: SyncConfig) -> None:
         instances = [i for i in instances if i.account_id in selected]
     # The materializations below name partitions of these accounts: the partitions must exist first.
     context.instance.add_dynamic_partitions(accounts_partitions.name, [i.account_id for i in instances])
+    # Each account also materializes the regions other accounts collect, as empty partitions with a note (no API
+    # call), so that no account x region partition is left missing.
+    regions = RegionDimension(context.instance, [region for i in instances for region in i.regions or ()])
     failed = []
     synced_stream = sync_accounts(
         instances, lake.lake(), f"{lake.local_folder()}/locks", profile=aws.profile,
-        limits=SyncLimits(concurrency=config.concurrency), extra_regions=config.extra_regions,
+        limits=SyncLimits(concurrency=config.concurrency),
+        extra_regions=sorted(regions.known | set(config.extra_regions)),
     )
     for synced in synced_stream:
+        if synced.written and not synced.is_account_wide:
+            regions.add(synced.region)
         for written in synced.written:
             context.log_event(AssetMaterialization(
                 asset_key=written.outcome.entity_type.type, partition=partition_key(synced),

@@ -123,6 +123,10 @@ CLASS_COLUMNS: dict[str, tuple[Column, ...]] = {
     "Subscription": (),
     "Secret": (),
     "Repository": (),
+    "Logs": (),
+    "Configuration": (),
+    "Alert": (),
+    "Control": (strings("category", "Control categories, e.g. [security]"),),
 }
 
 

@@ -1,4 +1,5 @@
-"""Edges of applications and databases: API Gateway to Lambda, RDS clusters to their instances."""
+"""Edges of applications and databases: API Gateway to Lambda, RDS clusters to their instances, databases to
+their snapshots."""
 
 from __future__ import annotations
 
@@ -31,5 +32,19 @@ RELATIONSHIPS = (
         "FROM aws_db_instance i JOIN aws_rds_cluster c ON c.accountId = i.accountId AND c.region = i.region "
         "AND c.dbClusterIdentifier = i.dbClusterIdentifier",
         properties=(boolean("writer", "Whether the instance is the cluster's writer"),),
+    ),
+    RelationshipType(
+        "aws_db_instance", "HAS", "aws_db_snapshot",
+        "The snapshot was taken of the DB instance.",
+        "SELECT i._key AS _fromEntityKey, s._key AS _toEntityKey, s.accountId "
+        "FROM aws_db_snapshot s JOIN aws_db_instance i ON i.accountId = s.accountId AND i.region = s.region "
+        "AND i.dbInstanceIdentifier = s.sourceIdentifier",
+    ),
+    RelationshipType(
+        "aws_rds_cluster", "HAS", "aws_db_cluster_snapshot",
+        "The snapshot was taken of the DB cluster.",
+        "SELECT c._key AS _fromEntityKey, s._key AS _toEntityKey, s.accountId "
+        "FROM aws_db_cluster_snapshot s JOIN aws_rds_cluster c ON c.accountId = s.accountId AND c.region = s.region "
+        "AND c.dbClusterIdentifier = s.sourceIdentifier",
     ),
 )

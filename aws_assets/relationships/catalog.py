@@ -10,6 +10,7 @@ from aws_assets.relationships import (
     encryption,
     iam,
     messaging,
+    monitoring,
     organizations,
     person,
     security_groups,
@@ -29,7 +30,8 @@ RELATIONSHIP_TYPES: dict[str, RelationshipType] = _by_type(
     [
         relationship
         for module in (
-            services, ec2, iam, applications, encryption, messaging, person, config, security_groups, organizations
+            services, ec2, iam, applications, encryption, messaging, person, config, security_groups, organizations,
+            monitoring,
         )
         for relationship in module.RELATIONSHIPS
     ]

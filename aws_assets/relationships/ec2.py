@@ -74,6 +74,20 @@ RELATIONSHIPS = (
         f"FROM aws_security_group g JOIN aws_vpc v ON {_same_place('v', 'g')} AND v.vpcId = g.vpcId",
         in_spec=False,
     ),
+    RelationshipType(
+        "aws_vpc", "HAS", "aws_network_acl",
+        "The network ACL belongs to the VPC.",
+        "SELECT v._key AS _fromEntityKey, n._key AS _toEntityKey, n.accountId "
+        f"FROM aws_network_acl n JOIN aws_vpc v ON {_same_place('v', 'n')} AND v.vpcId = n.vpcId",
+    ),
+    RelationshipType(
+        "aws_network_acl", "PROTECTS", "aws_subnet",
+        "The network ACL filters the subnet's traffic (the subnet is associated with it).",
+        "SELECT n._key AS _fromEntityKey, s._key AS _toEntityKey, n.accountId "
+        "FROM aws_network_acl n, unnest(n.subnetIds) AS t(subnet_id) "
+        f"JOIN aws_subnet s ON {_same_place('s', 'n')} AND s.subnetId = t.subnet_id",
+        in_spec=False,
+    ),
     security_group_protects("aws_db_instance", "vpcSecurityGroupIds", in_spec=False),
     security_group_protects("aws_rds_cluster", "vpcSecurityGroupIds", in_spec=False),
     security_group_protects("aws_lambda_function", "securityGroupIds", in_spec=False),

@@ -54,6 +54,10 @@ KEY_COLUMNS: dict[str, tuple[str, str]] = {
     "aws_sns_topic": ("kmsKeyId", "the topic's messages"),
     "aws_secretsmanager_secret": ("kmsKeyId", "the secret's values"),
     "aws_ecr_repository": ("kmsKeyId", "the repository's images"),
+    "aws_cloudtrail": ("kmsKeyId", "the trail's log files"),
+    "aws_cloudwatch_log_group": ("kmsKeyId", "the log group's events"),
+    "aws_db_snapshot": ("kmsKeyId", "the snapshot"),
+    "aws_db_cluster_snapshot": ("kmsKeyId", "the snapshot"),
 }
 
 RELATIONSHIPS = tuple(

@@ -1,6 +1,9 @@
-"""AWS Config rules of one region: what each rule checks, on which resources, how often, and what it found.
+"""AWS Config of one region: its configuration recorder and delivery channel, and its rules: what each rule
+checks, on which resources, how often, and what it found.
 
-Calls per account and region: config:DescribeConfigRules, paginated (one call per 25 rules); then per rule,
+Calls per account and region: config:DescribeConfigurationRecorders, config:DescribeConfigurationRecorderStatus and
+config:DescribeDeliveryChannels (none paginated: AWS allows one customer recorder and one channel per region, plus
+service-linked recorders); config:DescribeConfigRules, paginated (one call per 25 rules); then per rule,
 concurrently, config:GetComplianceDetailsByConfigRule, paginated (one call per 100 evaluation results). Tags are not
 collected: DescribeConfigRules does not return them, and a ListTagsForResource per rule would cost another call per
 rule for little use.
@@ -23,10 +26,12 @@ from aws_assets.model.entity import (
     Scope,
     Service,
     ServiceEntity,
+    boolean,
     integer,
     json_text,
     string,
     strings,
+    timestamp,
 )
 from aws_assets.services.common import console_link
 
@@ -136,6 +141,69 @@ def config_rule_row(rule: dict[str, Any], evaluations: RuleEvaluations, region: 
     }
 
 
+def absent_recorder_key(account_id: str, region: str) -> str:
+    return f"aws_config_recorder:{account_id}:{region}"
+
+
+def recorder_rows(
+    recorders: list[dict[str, Any]], statuses: list[dict[str, Any]], account_id: str, region: str
+) -> list[dict[str, Any]]:
+    """One row per recorder; a region without one is a row too (`present` false), so that "Config records in
+    every region" can be checked region by region."""
+    link = console_link("config/home#/settings", region)
+    if not recorders:
+        return [{
+            "_key": absent_recorder_key(account_id, region), "name": "(no recorder)", "webLink": link, "tags": {},
+            "present": False, "recording": False,
+        }]
+    status_by_name = {status["name"]: status for status in statuses}
+    rows = []
+    for recorder in recorders:
+        name = recorder["name"]
+        group = recorder.get("recordingGroup") or {}
+        status = status_by_name.get(name, {})
+        rows.append({
+            "_key": recorder.get("arn") or f"{absent_recorder_key(account_id, region)}:{name}",
+            "name": name,
+            "arn": recorder.get("arn"),
+            "webLink": link,
+            "tags": {},
+            "present": True,
+            "recording": bool(status.get("recording")),
+            "lastStatus": status.get("lastStatus"),
+            "lastErrorCode": status.get("lastErrorCode"),
+            "lastStartTime": status.get("lastStartTime"),
+            "lastStopTime": status.get("lastStopTime"),
+            "roleArn": recorder.get("roleARN"),
+            # AWS's default recording group, when none is given, records every supported type
+            "allSupported": group.get("allSupported", True),
+            "includeGlobalResourceTypes": group.get("includeGlobalResourceTypes", False),
+            "recordingStrategy": (group.get("recordingStrategy") or {}).get("useOnly"),
+            "resourceTypes": group.get("resourceTypes", []),
+            "recordingFrequency": (recorder.get("recordingMode") or {}).get("recordingFrequency"),
+            "servicePrincipal": recorder.get("servicePrincipal"),
+        })
+    return rows
+
+
+def delivery_channel_rows(channels: list[dict[str, Any]], account_id: str, region: str) -> list[dict[str, Any]]:
+    return [
+        {
+            # Delivery channels have no ARN; the name is unique in the region.
+            "_key": f"aws_config_delivery_channel:{account_id}:{region}:{channel['name']}",
+            "name": channel["name"],
+            "webLink": console_link("config/home#/settings", region),
+            "tags": {},
+            "s3BucketName": channel.get("s3BucketName"),
+            "s3KeyPrefix": channel.get("s3KeyPrefix"),
+            "s3KmsKeyArn": channel.get("s3KmsKeyArn"),
+            "snsTopicArn": channel.get("snsTopicARN"),
+            "deliveryFrequency": (channel.get("configSnapshotDeliveryProperties") or {}).get("deliveryFrequency"),
+        }
+        for channel in channels
+    ]
+
+
 # ---- collectors (I/O) --------------------------------------------------------------------------------------------
 
 
@@ -161,6 +229,18 @@ def collect_config_rules(aws: PartitionCollection) -> list[dict[str, Any]]:
     rules = aws.paginate("config", "describe_config_rules", "ConfigRules")
     evaluations = aws.map_concurrently(lambda rule: get_rule_evaluations(aws, rule["ConfigRuleName"]), rules)
     return config_rule_rows(rules, evaluations, aws.region)
+
+
+def collect_recorders(aws: PartitionCollection) -> list[dict[str, Any]]:
+    config = aws.client("config")
+    recorders = config.describe_configuration_recorders()["ConfigurationRecorders"]
+    statuses = config.describe_configuration_recorder_status()["ConfigurationRecordersStatus"] if recorders else []
+    return recorder_rows(recorders, statuses, aws.account_id, aws.region)
+
+
+def collect_delivery_channels(aws: PartitionCollection) -> list[dict[str, Any]]:
+    channels = aws.client("config").describe_delivery_channels()["DeliveryChannels"]
+    return delivery_channel_rows(channels, aws.account_id, aws.region)
 
 
 # ---- declarations ------------------------------------------------------------------------------------------------
@@ -220,10 +300,56 @@ CONFIG_RULE = EntityType(
     console="Config > Rules",
 )
 
+CONFIG_RECORDER = EntityType(
+    type="aws_config_recorder",
+    classes=("Configuration",),
+    description="AWS Config configuration recorders, one row per recorder and one for a region that has none: "
+    "whether Config records, what it records (every supported type, global resources such as IAM) and with which "
+    "role.",
+    columns=(
+        boolean("present", "Whether the region has a recorder; false on the row of a region without one"),
+        boolean("recording", "Whether the recorder is recording now"),
+        string("lastStatus", "Status of the last recording: PENDING, SUCCESS or FAILURE"),
+        string("lastErrorCode", "Error code of the last failed recording"),
+        timestamp("lastStartTime", "When the recorder last started"),
+        timestamp("lastStopTime", "When the recorder last stopped"),
+        string("roleArn", "Role AWS Config assumes to describe the resources (aws_iam_role)"),
+        boolean("allSupported", "Whether every supported resource type is recorded, including future ones"),
+        boolean("includeGlobalResourceTypes", "Whether global resources (IAM users, groups, roles, policies) are "
+                "recorded"),
+        string("recordingStrategy", "ALL_SUPPORTED_RESOURCE_TYPES, INCLUSION_BY_RESOURCE_TYPES or "
+               "EXCLUSION_BY_RESOURCE_TYPES"),
+        strings("resourceTypes", "Resource types recorded, when the recorder names them"),
+        string("recordingFrequency", "CONTINUOUS or DAILY"),
+        string("servicePrincipal", "The service a service-linked recorder records for; empty for the customer's"),
+    ),
+    collect=collect_recorders,
+    console="Config > Settings > Recorder",
+)
+
+CONFIG_DELIVERY_CHANNEL = EntityType(
+    type="aws_config_delivery_channel",
+    classes=("Configuration",),
+    description="AWS Config delivery channels: the S3 bucket that receives configuration snapshots and history, "
+    "and the SNS topic notified.",
+    columns=(
+        string("s3BucketName", "Bucket receiving configuration snapshots and history (aws_s3_bucket)"),
+        string("s3KeyPrefix", "Key prefix in the bucket"),
+        string("s3KmsKeyArn", "KMS key encrypting the delivered objects"),
+        string("snsTopicArn", "SNS topic notified of configuration changes (aws_sns_topic)"),
+        string("deliveryFrequency", "How often configuration snapshots are delivered, e.g. TwentyFour_Hours"),
+    ),
+    collect=collect_delivery_channels,
+    console="Config > Settings > Delivery channel",
+)
+
 SERVICE = Service(
     name="config",
     title="Config",
     scope=Scope.REGION,
-    entity_types=(CONFIG_RULE,),
-    entity=ServiceEntity("aws_config", "Config", "compliance", "config/home", members=(CONFIG_RULE,)),
+    entity_types=(CONFIG_RULE, CONFIG_RECORDER, CONFIG_DELIVERY_CHANNEL),
+    entity=ServiceEntity(
+        "aws_config", "Config", "compliance", "config/home", members=(CONFIG_RULE,),
+        members_beyond_spec=(CONFIG_RECORDER, CONFIG_DELIVERY_CHANNEL),
+    ),
 )

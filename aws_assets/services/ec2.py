@@ -1,4 +1,5 @@
-"""EC2 of one region: instances, key pairs, EBS volumes, security groups, VPCs and subnets.
+"""EC2 of one region: instances, key pairs, EBS volumes, security groups, VPCs, subnets, network ACLs, flow logs
+and the region's EBS encryption default.
 
 Calls per account and region, one per entity type plus two for network reachability (a paginated call is one
 call per page of PAGE_SIZES items):
@@ -8,6 +9,9 @@ call per page of PAGE_SIZES items):
 - ec2:DescribeSecurityGroups (paginated) -> aws_security_group, every rule of every group
 - ec2:DescribeVpcs and ec2:DescribeInternetGateways (both paginated) -> aws_vpc
 - ec2:DescribeSubnets and ec2:DescribeRouteTables (both paginated) -> aws_subnet
+- ec2:DescribeNetworkAcls (paginated) -> aws_network_acl, every entry of every ACL
+- ec2:DescribeFlowLogs (paginated) -> aws_vpc_flow_log
+- ec2:GetEbsEncryptionByDefault -> aws_ec2_regional_settings, one row per region
 Nothing is fetched per resource. Instance user data and key material are never requested.
 """
 
@@ -43,7 +47,12 @@ PAGE_SIZES: dict[str, int] = {
     "describe_internet_gateways": 1000,
     "describe_subnets": 1000,
     "describe_route_tables": 100,
+    "describe_network_acls": 1000,
+    "describe_flow_logs": 1000,
 }
+# What a flow log's resource ID starts with, by the kind of resource it watches.
+FLOW_LOG_RESOURCE_TYPES = {"vpc-": "VPC", "subnet-": "Subnet", "eni-": "NetworkInterface",
+                           "tgw-attach-": "TransitGatewayAttachment", "tgw-": "TransitGateway"}
 
 # An internet gateway's attachment is "available" once attached; "attached" is what egress-only gateways say.
 ATTACHED_GATEWAY_STATES = frozenset({"available", "attached"})
@@ -75,6 +84,21 @@ SECURITY_GROUP_RULE = pa.struct(
         ("referencedGroupId", pa.string()),
         ("referencedGroupAccountId", pa.string()),
         ("description", pa.string()),
+    ]
+)
+
+NETWORK_ACL_ENTRY = pa.struct(
+    [
+        ("ruleNumber", pa.int64()),
+        ("egress", pa.bool_()),
+        ("ruleAction", pa.string()),
+        ("protocol", pa.string()),
+        ("cidrIpv4", pa.string()),
+        ("cidrIpv6", pa.string()),
+        ("fromPort", pa.int64()),
+        ("toPort", pa.int64()),
+        ("icmpType", pa.int64()),
+        ("icmpCode", pa.int64()),
     ]
 )
 
@@ -410,6 +434,106 @@ def subnet_rows(
     return rows
 
 
+def network_acl_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    ports = entry.get("PortRange") or {}
+    icmp = entry.get("IcmpTypeCode") or {}
+    return {
+        "ruleNumber": entry.get("RuleNumber"),
+        "egress": entry.get("Egress"),
+        "ruleAction": entry.get("RuleAction"),
+        "protocol": entry.get("Protocol"),
+        "cidrIpv4": entry.get("CidrBlock"),
+        "cidrIpv6": entry.get("Ipv6CidrBlock"),
+        "fromPort": ports.get("From"),
+        "toPort": ports.get("To"),
+        "icmpType": icmp.get("Type"),
+        "icmpCode": icmp.get("Code"),
+    }
+
+
+def network_acl_rows(acls: list[dict[str, Any]], account_id: str, region: str) -> list[dict[str, Any]]:
+    rows = []
+    for acl in acls:
+        acl_id = acl["NetworkAclId"]
+        # AWS evaluates the rules lowest number first, until one matches.
+        entries = sorted((network_acl_entry(e) for e in acl.get("Entries", [])),
+                         key=lambda e: (e["egress"], e["ruleNumber"]))
+        owner = acl.get("OwnerId") or account_id
+        rows.append(
+            {
+                **_resource_row(ec2_arn(region, owner, f"network-acl/{acl_id}"), acl_id,
+                                f"vpcconsole/home#NetworkAclDetails:networkAclId={acl_id}", region, acl),
+                "category": ["network"],
+                "networkAclId": acl_id,
+                "vpcId": acl.get("VpcId"),
+                "ownerId": acl.get("OwnerId"),
+                "isDefault": acl.get("IsDefault"),
+                "subnetIds": _unique(a.get("SubnetId") for a in acl.get("Associations", [])),
+                "ingressEntries": [e for e in entries if not e["egress"]],
+                "egressEntries": [e for e in entries if e["egress"]],
+            }
+        )
+    return rows
+
+
+def flow_log_resource_type(resource_id: str) -> str | None:
+    return next((kind for prefix, kind in FLOW_LOG_RESOURCE_TYPES.items() if resource_id.startswith(prefix)), None)
+
+
+def flow_log_destination(flow_log: dict[str, Any], account_id: str, region: str) -> str | None:
+    """The ARN the flow log delivers to; a CloudWatch Logs destination may be named by its group's name only."""
+    destination = flow_log.get("LogDestination")
+    if destination:
+        return destination.removesuffix(":*")
+    group = flow_log.get("LogGroupName")
+    return f"arn:aws:logs:{region}:{account_id}:log-group:{group}" if group else None
+
+
+def flow_log_rows(flow_logs: list[dict[str, Any]], account_id: str, region: str) -> list[dict[str, Any]]:
+    rows = []
+    for flow_log in flow_logs:
+        flow_log_id = flow_log["FlowLogId"]
+        resource_id = flow_log.get("ResourceId", "")
+        rows.append(
+            {
+                **_resource_row(ec2_arn(region, account_id, f"vpc-flow-log/{flow_log_id}"), flow_log_id,
+                                f"vpcconsole/home#FlowLogs:flowLogId={flow_log_id}", region, flow_log),
+                "createdOn": flow_log.get("CreationTime"),
+                "flowLogId": flow_log_id,
+                "resourceId": resource_id,
+                "resourceType": flow_log_resource_type(resource_id),
+                "flowLogStatus": flow_log.get("FlowLogStatus"),
+                "deliverLogsStatus": flow_log.get("DeliverLogsStatus"),
+                "deliverLogsErrorMessage": flow_log.get("DeliverLogsErrorMessage"),
+                "trafficType": flow_log.get("TrafficType"),
+                "logDestinationType": flow_log.get("LogDestinationType") or "cloud-watch-logs",
+                "logDestination": flow_log_destination(flow_log, account_id, region),
+                "logGroupName": flow_log.get("LogGroupName"),
+                "deliverLogsPermissionArn": flow_log.get("DeliverLogsPermissionArn"),
+                "maxAggregationInterval": flow_log.get("MaxAggregationInterval"),
+                "logFormat": flow_log.get("LogFormat"),
+            }
+        )
+    return rows
+
+
+def regional_settings_key(account_id: str, region: str) -> str:
+    return f"aws_ec2_regional_settings:{account_id}:{region}"
+
+
+def regional_settings_rows(ebs_encryption: dict[str, Any], account_id: str, region: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "_key": regional_settings_key(account_id, region),
+            "name": f"EC2 settings of {region}",
+            "webLink": console_link("ec2/home#Settings:tab=ebsEncryption", region),
+            "tags": {},
+            "ebsEncryptionByDefault": bool(ebs_encryption.get("EbsEncryptionByDefault")),
+            "ebsEncryptionSseType": ebs_encryption.get("SseType"),
+        }
+    ]
+
+
 # ---- collectors (I/O) --------------------------------------------------------------------------------------------
 
 
@@ -445,6 +569,19 @@ def collect_subnets(aws: PartitionCollection) -> list[dict[str, Any]]:
     subnets = describe(aws, "describe_subnets", "Subnets")
     route_tables = describe(aws, "describe_route_tables", "RouteTables")
     return subnet_rows(subnets, route_tables, aws.account_id, aws.region)
+
+
+def collect_network_acls(aws: PartitionCollection) -> list[dict[str, Any]]:
+    return network_acl_rows(describe(aws, "describe_network_acls", "NetworkAcls"), aws.account_id, aws.region)
+
+
+def collect_flow_logs(aws: PartitionCollection) -> list[dict[str, Any]]:
+    return flow_log_rows(describe(aws, "describe_flow_logs", "FlowLogs"), aws.account_id, aws.region)
+
+
+def collect_regional_settings(aws: PartitionCollection) -> list[dict[str, Any]]:
+    ebs_encryption = aws.client("ec2").get_ebs_encryption_by_default()
+    return regional_settings_rows(ebs_encryption, aws.account_id, aws.region)
 
 
 # ---- declarations ------------------------------------------------------------------------------------------------
@@ -605,15 +742,80 @@ AWS_SUBNET = EntityType(
     collect=collect_subnets,
 )
 
+NETWORK_ACL_ENTRY_DESCRIPTION = (
+    "in rule-number order (the first that matches decides): ruleNumber, ruleAction (allow or deny), protocol (a "
+    "protocol number, e.g. 6 for TCP, or -1 for all), cidrIpv4 or cidrIpv6, fromPort and toPort (TCP and UDP; empty "
+    "for all ports), icmpType and icmpCode (ICMP); the last rule (32767, `*` in the console) denies what no other "
+    "rule matched"
+)
+
+AWS_NETWORK_ACL = EntityType(
+    type="aws_network_acl",
+    classes=("Firewall",),
+    description="A VPC network ACL: the stateless rules of the subnets associated with it, inbound and outbound.",
+    console="VPC Network ACLs",
+    columns=(
+        string("networkAclId", "Network ACL ID, e.g. acl-0abc..."),
+        string("vpcId", "VPC of the ACL"),
+        OWNER_ID,
+        boolean("isDefault", "Whether this is the VPC's default ACL (a subnet associated with no other gets it)"),
+        strings("subnetIds", "Subnets associated with the ACL"),
+        Column("ingressEntries", pa.list_(NETWORK_ACL_ENTRY), "Inbound rules, " + NETWORK_ACL_ENTRY_DESCRIPTION),
+        Column("egressEntries", pa.list_(NETWORK_ACL_ENTRY), "Outbound rules, " + NETWORK_ACL_ENTRY_DESCRIPTION),
+    ),
+    collect=collect_network_acls,
+)
+
+AWS_VPC_FLOW_LOG = EntityType(
+    type="aws_vpc_flow_log",
+    classes=("Configuration",),
+    description="A flow log: the IP traffic of a VPC, subnet or network interface recorded to CloudWatch Logs, S3 or "
+    "Firehose.",
+    console="VPC Flow logs",
+    columns=(
+        string("flowLogId", "Flow log ID, e.g. fl-0abc..."),
+        string("resourceId", "ID of the VPC, subnet or network interface whose traffic is recorded"),
+        string("resourceType", "VPC, Subnet, NetworkInterface, TransitGateway or TransitGatewayAttachment"),
+        string("flowLogStatus", "ACTIVE when the flow log is set up"),
+        string("deliverLogsStatus", "SUCCESS, FAILED (e.g. the role is refused) or empty"),
+        string("deliverLogsErrorMessage", "Why delivery fails, e.g. Access error"),
+        string("trafficType", "Traffic recorded: ACCEPT, REJECT or ALL"),
+        string("logDestinationType", "cloud-watch-logs, s3 or kinesis-data-firehose"),
+        string("logDestination", "ARN of the log group (without `:*`), bucket (with its prefix) or stream"),
+        string("logGroupName", "Log group name, for a CloudWatch Logs destination"),
+        string("deliverLogsPermissionArn", "Role the flow log assumes to write to CloudWatch Logs"),
+        integer("maxAggregationInterval", "Seconds over which packets are aggregated into a record: 60 or 600"),
+        string("logFormat", "Fields of each record, e.g. ${version} ${account-id} ..."),
+    ),
+    collect=collect_flow_logs,
+)
+
+AWS_EC2_REGIONAL_SETTINGS = EntityType(
+    type="aws_ec2_regional_settings",
+    classes=("Configuration",),
+    description="The account's EC2 settings of one region, one row per region: whether new EBS volumes are "
+    "encrypted by default.",
+    console="EC2 Settings > Data protection and security",
+    columns=(
+        boolean("ebsEncryptionByDefault", "Whether every new EBS volume and snapshot copy is encrypted"),
+        string("ebsEncryptionSseType", "The default encryption type, where AWS says it: sse-ebs or sse-kms"),
+    ),
+    collect=collect_regional_settings,
+)
+
 SERVICE = Service(
     name="ec2",
     title="EC2",
     scope=Scope.REGION,
-    entity_types=(AWS_INSTANCE, AWS_KEY_PAIR, AWS_EBS_VOLUME, AWS_SECURITY_GROUP, AWS_VPC, AWS_SUBNET),
+    entity_types=(
+        AWS_INSTANCE, AWS_KEY_PAIR, AWS_EBS_VOLUME, AWS_SECURITY_GROUP, AWS_VPC, AWS_SUBNET, AWS_NETWORK_ACL,
+        AWS_VPC_FLOW_LOG, AWS_EC2_REGIONAL_SETTINGS,
+    ),
     entity=ServiceEntity(
         "aws_ec2", "EC2", "compute", "ec2/home",
         members=(AWS_INSTANCE, AWS_SECURITY_GROUP, AWS_SUBNET, AWS_EBS_VOLUME, AWS_VPC),
-        members_beyond_spec=(AWS_KEY_PAIR,),
+        # JupiterOne's live graph has `aws_ec2 HAS aws_network_acl`.
+        members_beyond_spec=(AWS_KEY_PAIR, AWS_NETWORK_ACL, AWS_VPC_FLOW_LOG, AWS_EC2_REGIONAL_SETTINGS),
     ),
     kind="ec2",
 )

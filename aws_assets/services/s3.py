@@ -280,19 +280,30 @@ def get_bucket_details(aws: PartitionCollection, bucket: dict[str, Any]) -> Buck
     )
 
 
+def account_public_access_block(aws: PartitionCollection) -> tuple[dict[str, Any] | None, list[str]]:
+    """The account-level block ({} where none is set, None where refused) and the refusal; read once per partition
+    for the buckets and the account row."""
+
+    def fetch() -> tuple[dict[str, Any] | None, list[str]]:
+        calls = DetailCalls(record_any_error=True)
+        block: dict[str, Any] | None = calls.get(
+            "s3control:GetPublicAccessBlock",
+            lambda: aws.client("s3control").get_public_access_block(AccountId=aws.account_id),
+            "NoSuchPublicAccessBlockConfiguration",
+            missing={},
+        )
+        return block, calls.errors
+
+    return aws.shared("s3control:GetPublicAccessBlock", fetch)
+
+
 def collect_buckets(aws: PartitionCollection) -> list[dict[str, Any]]:
-    account_calls = DetailCalls(record_any_error=True)
-    account_block: dict[str, Any] | None = account_calls.get(
-        "s3control:GetPublicAccessBlock",
-        lambda: aws.client("s3control").get_public_access_block(AccountId=aws.account_id),
-        "NoSuchPublicAccessBlockConfiguration",
-        missing={},
-    )
+    account_block, account_errors = account_public_access_block(aws)
     buckets = aws.paginate(
         "s3", "list_buckets", "Buckets", PaginationConfig={"PageSize": LIST_BUCKETS_PAGE_SIZE}
     )
     details = aws.map_concurrently(partial(get_bucket_details, aws), buckets)
-    return bucket_rows(details, account_block, account_calls.errors)
+    return bucket_rows(details, account_block, account_errors)
 
 
 # ---- declarations ------------------------------------------------------------------------------------------------

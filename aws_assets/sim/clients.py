@@ -8,6 +8,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from aws_assets.aws.session import serve_every_account_on_one_host
 from aws_assets.sim.accounts import HOME_REGION
 
 _DUMMY_CREDENTIALS = {
@@ -53,6 +54,8 @@ class AccountClients:
             client = self.session.client(
                 service, region_name=region, endpoint_url=self.endpoint_url, config=_CLIENT_CONFIG
             )
+            if service == "s3control":
+                serve_every_account_on_one_host(client)
             client.meta.events.register("before-sign", self._name_account)
             self._cache[key] = client
         return self._cache[key]

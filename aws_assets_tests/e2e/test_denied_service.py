@@ -93,7 +93,8 @@ def test_denied_list_call_fails_only_its_asset_and_keeps_previous_data(estate, m
     assert "lacks this read permission" in message
     assert "denied-test" not in message
     written = {e.asset_key.path[0] for e in result.get_asset_materialization_events()}
-    assert written == {"aws_instance", "aws_key_pair", "aws_security_group", "aws_vpc", "aws_subnet"}
+    assert written == {"aws_instance", "aws_key_pair", "aws_security_group", "aws_vpc", "aws_subnet", "aws_network_acl",
+                       "aws_vpc_flow_log", "aws_ec2_regional_settings"}
     # The volume partition is the one from the first sync; the VPCs of the same run were written anew.
     assert lake.read_table("aws_ebs_volume").num_rows == 1
     assert lake.read_table("aws_vpc").num_rows == vpcs_before + 1

@@ -7,7 +7,7 @@ import pytest
 from dagster import AssetKey, AssetsDefinition, DagsterEventType, EventRecordsFilter, materialize
 
 from aws_assets.defs.definitions import build_definitions
-from aws_assets.defs.partitions import account_region_key, account_region_partitions
+from aws_assets.defs.partitions import account_region_key, account_region_partitions, regions_partitions
 from aws_assets.inputs.instances import load_instances
 from aws_assets.services.catalog import ENTITY_TYPES
 from aws_assets.sim.accounts import ORGANIZATION_ID, PARTNER_ACCOUNT_ID
@@ -137,7 +137,9 @@ def test_materializations_are_in_the_dagster_instance(synced):
 
 
 def materialize_region(defs, instance, account: str, region: str):
-    """What the UI's Materialize of one account x region partition runs: the regional multi-assets."""
+    """What the UI's Materialize of one account x region partition runs: the regional multi-assets. The region is
+    a partition once some account collects it (here as if another one did)."""
+    instance.add_dynamic_partitions(regions_partitions.name, [region])
     regional = [a for a in defs.assets
                 if isinstance(a, AssetsDefinition) and a.partitions_def is account_region_partitions]
     resources = {"aws": defs.resources["aws"], "lake": defs.resources["lake"]}

@@ -608,7 +608,8 @@ def test_encrypted_resources_use_their_regions_data_key(sql, edges, entity_type)
     assert edges(f"{entity_type}_uses_kms_key") == {
         (key, data_keys[(account, region)]) for key, account, region in encrypted}
     expected_somewhere = {"aws_s3_bucket", "aws_db_instance", "aws_rds_cluster", "aws_dynamodb_table", "aws_ebs_volume",
-                          "aws_sqs_queue", "aws_sns_topic", "aws_secretsmanager_secret", "aws_ecr_repository"}
+                          "aws_sqs_queue", "aws_sns_topic", "aws_secretsmanager_secret", "aws_ecr_repository",
+                          "aws_cloudtrail", "aws_cloudwatch_log_group", "aws_db_snapshot", "aws_db_cluster_snapshot"}
     assert bool(encrypted) == (entity_type in expected_somewhere)
 
 
@@ -624,10 +625,11 @@ def queue_arn(account: str, name: str) -> str:
                 "aws_sns_topic_notifies_lambda_function")
 def test_each_orders_topic_has_its_two_subscriptions_and_notifies_its_queue(sql, edges):
     for account in ACCOUNTS:
-        subscriptions = sql("SELECT _key FROM aws_sns_subscription WHERE accountId = ?", account)
-        assert edges("aws_sns_topic_has_subscription", account) == {
-            (topic_arn(account), key) for (key,) in subscriptions}
-        assert len(subscriptions) == 2
+        subscriptions = sql("SELECT topicArn, _key FROM aws_sns_subscription WHERE accountId = ?", account)
+        assert edges("aws_sns_topic_has_subscription", account) == set(subscriptions)
+        # prod's security-alerts topic, which the CIS alarms notify, has its one e-mail subscription too.
+        alerts = {f"arn:aws:sns:{HOME}:{account}:{ENVS[account]}-security-alerts": 1} if account == PROD else {}
+        assert Counter(topic for topic, _ in subscriptions) == {topic_arn(account): 2, **alerts}
         assert edges("aws_sns_topic_notifies_sqs_queue", account) == {(topic_arn(account),
                                                                         queue_arn(account, "order-events"))}
     assert edges("aws_sns_topic_notifies_lambda_function") == set()
@@ -643,3 +645,62 @@ def test_each_order_events_queue_sends_to_its_dead_letter_queue(sql, edges):
     # No function of the estate has a dead-letter target (moto keeps none: test_encryption_and_messaging_edges.py).
     assert edges("aws_lambda_function_async_notifies_sqs_queue") == set()
     assert edges("aws_lambda_function_async_notifies_sns_topic") == set()
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Network ACLs and database snapshots
+# ------------------------------------------------------------------------------------------------------------------
+
+# The accounts whose public subnets in the home region are associated with `<env>-public-subnets`.
+PUBLIC_SUBNET_ACL_ACCOUNTS = (PROD, SHARED)
+
+
+@exact_edges_of("aws_vpc_has_network_acl", "aws_network_acl_protects_subnet")
+def test_each_vpc_has_its_default_acl_and_the_public_subnets_their_own(sql, edges, key_of):
+    for account, region in PLACES:
+        env = ENVS[account]
+        acls = dict(sql("SELECT _key, vpcId FROM aws_network_acl WHERE accountId = ? AND region = ?", account, region))
+        defaults = dict(sql("SELECT vpcId, _key FROM aws_network_acl WHERE accountId = ? AND region = ? AND isDefault",
+                            account, region))
+        vpcs = dict(sql("SELECT vpcId, _key FROM aws_vpc WHERE accountId = ? AND region = ?", account, region))
+        assert set(defaults) == set(vpcs), "every VPC has exactly one default ACL"
+        custom = set(acls) - set(defaults.values())
+        public_acl = region == HOME and account in PUBLIC_SUBNET_ACL_ACCOUNTS
+        assert custom == ({key_of("aws_network_acl", account, region, f"{env}-public-subnets")} if public_acl
+                          else set())
+        in_region = {pair for pair in edges("aws_vpc_has_network_acl", account) if pair[1] in acls}
+        assert in_region == {(vpcs[vpc_id], key) for key, vpc_id in acls.items()}
+
+        subnets = dict(sql("SELECT _key, vpcId FROM aws_subnet WHERE accountId = ? AND region = ?", account, region))
+        public = {key_of("aws_subnet", account, region, f"{env}-public-{zone}") for zone in "ab" if public_acl}
+        expected = {(next(iter(custom)) if key in public else defaults[vpc_id], key) for key, vpc_id in subnets.items()}
+        assert {pair for pair in edges("aws_network_acl_protects_subnet", account) if pair[1] in subnets} == expected
+
+
+@exact_edges_of("aws_db_instance_has_snapshot", "aws_rds_cluster_has_db_cluster_snapshot")
+def test_each_database_has_its_automated_snapshot_and_the_manual_ones(sql, edges):
+    manual = {  # (account, kind, snapshot name) -> the database it was taken of
+        (PROD, "snapshot", "prod-billing-pre-upgrade"): "prod-billing",
+        (PROD, "snapshot", "prod-legacy-reporting-export"): "prod-legacy-reporting",
+        (PROD, "cluster-snapshot", "prod-orders-pre-migration"): "prod-orders",
+        (DEV, "snapshot", "dev-legacy-reporting-public"): "dev-legacy-reporting",
+        (SHARED, "cluster-snapshot", "shared-orders-for-dev"): "shared-orders",
+    }
+    for account, region in RDS_PLACES:
+        env = ENVS[account]
+        first_region = region == DATABASE_REGIONS[account][0]  # where the manual snapshots are
+        for kind, relationship_type, databases in (
+            ("snapshot", "aws_db_instance_has_snapshot",
+             (f"{env}-orders-1", f"{env}-orders-2", f"{env}-billing", f"{env}-legacy-reporting")),
+            ("cluster-snapshot", "aws_rds_cluster_has_db_cluster_snapshot", (f"{env}-orders",)),
+        ):
+            database_kind = "db" if kind == "snapshot" else "cluster"
+            for database in databases:
+                snapshots = {to_key for from_key, to_key in edges(relationship_type, account)
+                             if from_key == rds_arn(account, region, database_kind, database)}
+                automated = {key for key in snapshots if f":{kind}:rds:{database}-" in key}
+                named = {rds_arn(account, region, kind, name) for (a, k, name), source in manual.items()
+                         if (a, k, source) == (account, kind, database) and first_region}
+                assert len(automated) == 1 and snapshots == automated | named, (database, snapshots)
+    assert sql("SELECT count(*) FROM aws_db_snapshot WHERE snapshotType = 'automated'") == [
+        (sum(4 for _ in RDS_PLACES),)]

@@ -327,3 +327,66 @@ def test_latest_result_wins_over_one_without_a_recorded_time():
 
     assert config.latest_per_resource([dated, undated]) == [dated]
     assert config.latest_per_resource([undated, dated]) == [dated]
+
+
+# ---- the recorder and the delivery channel ----------------------------------------------------------------------
+
+CONFIG_ROLE = f"arn:aws:iam::{ACCOUNT_ID}:role/config-recorder"
+
+
+def seed_recorder(account_session, *, all_supported: bool, start: bool) -> None:
+    client = account_session.client("config", region_name=REGION)
+    group = {"allSupported": True, "includeGlobalResourceTypes": True} if all_supported else {
+        "allSupported": False, "includeGlobalResourceTypes": False, "resourceTypes": ["AWS::EC2::Instance"]}
+    client.put_configuration_recorder(ConfigurationRecorder={"name": "default", "roleARN": CONFIG_ROLE,
+                                                             "recordingGroup": group})
+    account_session.client("s3", region_name=REGION).create_bucket(
+        Bucket="acme-config", CreateBucketConfiguration={"LocationConstraint": REGION})
+    client.put_delivery_channel(DeliveryChannel={
+        "name": "default", "s3BucketName": "acme-config", "s3KeyPrefix": "config",
+        "snsTopicARN": f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:config-changes",
+        "configSnapshotDeliveryProperties": {"deliveryFrequency": "TwentyFour_Hours"}})
+    if start:
+        client.start_configuration_recorder(ConfigurationRecorderName="default")
+
+
+def collect_rows(regional, entity_type) -> list[dict]:
+    return entity_type.to_table(entity_type.collect(regional), ACCOUNT_ID, REGION).to_pylist()
+
+
+def test_a_recording_recorder_of_every_type_and_its_delivery_channel(account_session, regional):
+    seed_recorder(account_session, all_supported=True, start=True)
+
+    [recorder] = collect_rows(regional, config.CONFIG_RECORDER)
+    [channel] = collect_rows(regional, config.CONFIG_DELIVERY_CHANNEL)
+
+    assert (recorder["name"], recorder["present"], recorder["recording"]) == ("default", True, True)
+    assert (recorder["allSupported"], recorder["includeGlobalResourceTypes"]) == (True, True)
+    assert (recorder["roleArn"], recorder["_class"]) == (CONFIG_ROLE, ["Configuration"])
+    assert recorder["lastStartTime"] is not None
+    assert channel["_key"] == f"aws_config_delivery_channel:{ACCOUNT_ID}:{REGION}:default"
+    assert (channel["s3BucketName"], channel["s3KeyPrefix"]) == ("acme-config", "config")
+    assert channel["snsTopicArn"] == f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:config-changes"
+    assert channel["deliveryFrequency"] == "TwentyFour_Hours"
+    calls = regional.calls.by_operation()
+    assert (calls["config:DescribeConfigurationRecorders"], calls["config:DescribeConfigurationRecorderStatus"],
+            calls["config:DescribeDeliveryChannels"]) == (1, 1, 1)
+
+
+def test_a_stopped_recorder_of_some_types_says_so(account_session, regional):
+    seed_recorder(account_session, all_supported=False, start=False)
+
+    [recorder] = collect_rows(regional, config.CONFIG_RECORDER)
+
+    assert (recorder["present"], recorder["recording"], recorder["allSupported"]) == (True, False, False)
+    assert (recorder["includeGlobalResourceTypes"], recorder["resourceTypes"]) == (False, ["AWS::EC2::Instance"])
+
+
+def test_a_region_without_a_recorder_is_a_row_saying_so(regional):
+    [recorder] = collect_rows(regional, config.CONFIG_RECORDER)
+
+    assert recorder["_key"] == f"aws_config_recorder:{ACCOUNT_ID}:{REGION}"
+    assert (recorder["present"], recorder["recording"], recorder["region"]) == (False, False, REGION)
+    assert collect_rows(regional, config.CONFIG_DELIVERY_CHANNEL) == []
+    # Without a recorder there is no status to ask for.
+    assert "config:DescribeConfigurationRecorderStatus" not in regional.calls.by_operation()

@@ -469,6 +469,9 @@ def test_every_paginated_call_asks_for_the_largest_page(instances, regional):
         "DescribeInternetGateways": 1000,
         "DescribeSubnets": 1000,
         "DescribeRouteTables": 100,
+        "DescribeNetworkAcls": 1000,
+        "DescribeFlowLogs": 1000,
+        "GetEbsEncryptionByDefault": None,  # one answer per region, nothing to page
     }
     calls = regional.calls.by_operation()
     assert calls.pop("sts:AssumeRole") == 1
@@ -620,6 +623,9 @@ def test_entity_types_match_the_spec_and_every_column_is_described():
         ("aws_security_group", ("Firewall",)),
         ("aws_vpc", ("Network",)),
         ("aws_subnet", ("Network",)),
+        ("aws_network_acl", ("Firewall",)),
+        ("aws_vpc_flow_log", ("Configuration",)),
+        ("aws_ec2_regional_settings", ("Configuration",)),
     ]
     for entity_type in ec2.SERVICE.entity_types:
         for column in entity_type.all_columns:

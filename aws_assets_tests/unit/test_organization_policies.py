@@ -84,3 +84,38 @@ def test_a_tree_with_a_parent_the_lake_lacks_is_an_error_naming_the_account():
     read = organization(extra_units=[{"organizationalUnitId": "ou-1-prod", "parentId": "ou-1-gone"}])
     with pytest.raises(OrganizationTreeError, match=PROD):
         read.scps(PROD)
+
+
+def test_an_accounts_organisation_is_known_from_the_listing_from_its_own_description_or_its_absence():
+    read = organization()
+    described = organization_policies(
+        organizations=[{"accountId": OUTSIDE, "organizationId": "o-2", "managementAccountId": "888888888888"}],
+        roots=[], units=[], accounts=[], policies=[])
+    assert read.context(PROD, held=True) == ("o-1", ["o-1/r-1/ou-1-prod/ou-1-deep/"])
+    # A member whose management account the lake lacks: the ID from its own sync, the paths unknown.
+    assert described.context(OUTSIDE, held=True) == ("o-2", None)
+    # An account the lake holds that is in no organisation, and one of which the lake knows nothing.
+    assert read.context(OUTSIDE, held=True) == ("", [])
+    assert read.context(OUTSIDE, held=False) == (None, None)
+
+
+def test_the_principal_and_resource_access_tables_read_an_accounts_organisation_alike():
+    from aws_assets.analysis.policy_sets import PolicyIndex
+    from aws_assets.analysis.resource_access import known_principals, policy_resources, request_for
+
+    bucket = {"_key": "arn:aws:s3:::shared", "arn": "arn:aws:s3:::shared", "accountId": PROD, "region": "us-east-1",
+              "policy": '{"Statement": []}'}
+    tables = {
+        "aws_organization": [{"accountId": PROD, "organizationId": "o-2", "managementAccountId": "888888888888"}],
+        "aws_account": [{"accountId": PROD}, {"accountId": SANDBOX}],
+        "aws_iam_user": [{"_key": f"arn:aws:iam::{SANDBOX}:user/ann", "arn": f"arn:aws:iam::{SANDBOX}:user/ann",
+                          "accountId": SANDBOX, "username": "ann"}],
+        "aws_s3_bucket": [bucket],
+    }
+    index = PolicyIndex(tables)
+    assembled = index.assemble(f"arn:aws:iam::{SANDBOX}:user/ann", "s3:GetObject", "arn:aws:s3:::shared/k")
+    [resource] = policy_resources(tables)
+    request = request_for(resource, f"arn:aws:iam::{SANDBOX}:user/ann", "s3:GetObject", "arn:aws:s3:::shared/k",
+                          known_principals(tables, {}))
+    for made in (assembled.request, request):
+        assert (made.principal_org_id, made.resource_org_id, made.resource_org_paths) == ("", "o-2", None)

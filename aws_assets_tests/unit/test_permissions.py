@@ -116,3 +116,14 @@ def test_conditions_grant_nothing_for_certain_and_may_deny():
 def test_nothing_is_allowed_without_an_allow():
     assert not allows([], Permission("ec2:DescribeVpcs"))
     assert not allows([policy(deny("ec2:RunInstances"))], Permission("ec2:DescribeVpcs"))
+
+
+def test_statements_are_read_as_the_request_evaluator_reads_them():
+    # ARNs match case-sensitively, as IAM matches them; element names do not.
+    named = Permission("s3:GetBucketPolicy", "arn:aws:s3:::logs")
+    assert allows([policy(allow("s3:GetBucketPolicy", "arn:aws:s3:::logs"))], named)
+    assert not allows([policy(allow("s3:GetBucketPolicy", "arn:aws:s3:::LOGS"))], named)
+    assert allows([{"statement": [{"effect": "Allow", "action": "s3:Get*", "resource": "*"}]}], named)
+    # ARN patterns match segment by segment: another service's pattern names nothing of the bucket.
+    assert allows([policy(allow("s3:GetBucketPolicy", "arn:aws:s3:::*"))], named)
+    assert not allows([policy(allow("s3:GetBucketPolicy", "arn:aws:sqs:*:*:*"))], named)

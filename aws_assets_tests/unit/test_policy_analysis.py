@@ -1,5 +1,5 @@
-"""The IAM policy analysis: the labelled corpus (exact edges and problems), each principal's effective reach on
-hand-written principals, and property-based tests on malformed and random documents."""
+"""The IAM policy analysis: the labelled corpus (exact edges and problems), and property-based tests on malformed and
+random documents. What a principal may do is the evaluator's (test_principal_access)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aws_assets.analysis.access_graph import ACCESS_SCHEMA, EDGES_SCHEMA, PROBLEMS_SCHEMA, build_access_graph
+from aws_assets.analysis.access_graph import EDGES_SCHEMA, PROBLEMS_SCHEMA, build_access_graph
 from aws_assets.analysis.findings import RULES, evaluate
 from aws_assets.analysis.policy import (
     ResourceIndex,
@@ -42,9 +42,9 @@ def index_of(inventory: list[dict[str, Any]]) -> ResourceIndex:
     return ResourceIndex((e["key"], e["type"], e["arn"], e["accountId"]) for e in inventory)
 
 
-def graph_of(document: Any, inventory: list[dict[str, Any]], principals: list[dict[str, Any]] = ()):
+def graph_of(document: Any, inventory: list[dict[str, Any]]):
     policy = {"_key": POLICY_KEY, "_type": "aws_iam_policy", "accountId": A, "document": document}
-    return build_access_graph([policy], list(principals), index_of(inventory))
+    return build_access_graph([policy], index_of(inventory))
 
 
 def project_edge(row: dict[str, Any]) -> dict[str, Any]:
@@ -156,163 +156,15 @@ def managed(name: str, *statements: dict[str, Any]) -> dict[str, Any]:
             "document": document(*statements)}
 
 
-def inline(owner: str, name: str, *statements: dict[str, Any]) -> dict[str, Any]:
-    kind = owner.split(":")[5].split("/")[0]
-    return {"_key": f"{owner}:inline-policy/{name}", "_type": f"aws_iam_{kind}_policy", "accountId": A,
-            "document": document(*statements), "ownerKey": owner}
-
-
-USER = f"arn:aws:iam::{A}:user/dana"
-GROUP = f"arn:aws:iam::{A}:group/data"
-ROLE = f"arn:aws:iam::{A}:role/app"
-
-
-def principal(kind: str, key: str, name: str, attached: list[str] = (), **extra: Any) -> dict[str, Any]:
-    return {"_key": key, "_type": f"aws_iam_{kind}", "accountId": A, "name": name,
-            "attachedPolicyArns": list(attached), **extra}
-
-
-def access(policies, principals) -> dict[tuple[str, str, str], dict[str, Any]]:
-    graph = build_access_graph(policies, principals, index_of(INVENTORY))
-    return {(r["principalKey"], r["verb"], r["targetKey"]): r for r in graph.access.to_pylist()}
-
-
-def test_a_user_reaches_through_attached_inline_and_group_policies():
-    rows = access(
-        [managed("read-data", statement("Allow", "s3:GetObject", BUCKET + "/*")),
-         inline(USER, "list", statement("Allow", "s3:ListBucket", BUCKET)),
-         inline(GROUP, "write", statement("Allow", "s3:PutObject", BUCKET + "/*"))],
-        [principal("user", USER, "dana", [f"arn:aws:iam::{A}:policy/read-data"], groupNames=["data"]),
-         principal("group", GROUP, "data")],
-    )
-    row = rows[(USER, "ALLOWS", BUCKET)]
-    assert row["via"] == ["attached", "group:data", "inline"]
-    assert row["actions"] == ["s3:GetObject", "s3:ListBucket", "s3:PutObject"]
-    assert (row["read"], row["write"], row["effective"]) == (True, True, True)
-    assert row["effectiveActions"] == row["actions"] and row["deniedBy"] == []
-    assert rows[(GROUP, "ALLOWS", BUCKET)]["via"] == ["inline"]
-    assert rows[(GROUP, "ALLOWS", BUCKET)]["actions"] == ["s3:PutObject"]
-    assert set(rows) == {(USER, "ALLOWS", BUCKET), (GROUP, "ALLOWS", BUCKET)}
-
-
-def test_an_unconditional_deny_of_the_principal_removes_what_it_covers():
-    deny_all = inline(USER, "deny-s3", statement("Deny", "s3:*", "*"))
-    deny_delete = inline(ROLE, "no-delete", statement("Deny", "s3:Delete*", BUCKET + "/*"))
-    rows = access(
-        [managed("s3-everything", statement("Allow", ["s3:GetObject", "s3:DeleteObject"], BUCKET + "/*")),
-         deny_all, deny_delete],
-        [principal("user", USER, "dana", [f"arn:aws:iam::{A}:policy/s3-everything"]),
-         principal("role", ROLE, "app", [f"arn:aws:iam::{A}:policy/s3-everything"])],
-    )
-    user = rows[(USER, "ALLOWS", BUCKET)]
-    assert (user["effective"], user["effectiveActions"], user["deniedBy"]) == (False, [], [deny_all["_key"]])
-    role = rows[(ROLE, "ALLOWS", BUCKET)]
-    assert (role["effective"], role["effectiveActions"], role["deniedBy"]) == (
-        True, ["s3:GetObject"], [deny_delete["_key"]])
-    assert rows[(ROLE, "DENIES", BUCKET)]["effective"] is True
-
-
-def test_a_conditional_deny_is_recorded_not_applied():
-    without_mfa = {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}
-    mfa = inline(GROUP, "require-mfa", statement("Deny", "*", "*", without_mfa))
-    rows = access(
-        [managed("admin", statement("Allow", "*", "*")), mfa],
-        [principal("user", USER, "dana", groupNames=["admins"]),
-         principal("group", GROUP, "admins", [f"arn:aws:iam::{A}:policy/admin"])],
-    )
-    row = rows[(USER, "ALLOWS", f"arn:aws:iam::{A}:root")]
-    assert (row["admin"], row["effective"], row["deniedBy"], row["deniedWhen"]) == (True, True, [], [mfa["_key"]])
-    assert row["via"] == ["group:admins"]
-    assert rows[(USER, "DENIES", f"arn:aws:iam::{A}:root")]["effective"] is False  # conditional
-
-
-def test_the_permissions_boundary_limits_what_it_does_not_allow():
-    boundary = managed("boundary", statement("Allow", "s3:*", "*"))
-    policies = [managed("admin", statement("Allow", "*", "*")),
-                managed("read-data", statement("Allow", "s3:GetObject", BUCKET + "/*")), boundary]
-    attached = [f"arn:aws:iam::{A}:policy/admin", f"arn:aws:iam::{A}:policy/read-data"]
-    rows = access(policies, [
-        principal("role", ROLE, "app", attached, permissionsBoundaryArn=f"arn:aws:iam::{A}:policy/boundary"),
-        principal("user", USER, "dana", attached, permissionsBoundaryArn=f"arn:aws:iam::{A}:policy/not-ingested"),
-    ])
-    account = f"arn:aws:iam::{A}:root"
-    assert (rows[(ROLE, "ALLOWS", account)]["boundaryLimited"], rows[(ROLE, "ALLOWS", account)]["effective"]) == (
-        True, False)
-    assert (rows[(ROLE, "ALLOWS", BUCKET)]["boundaryLimited"], rows[(ROLE, "ALLOWS", BUCKET)]["effective"]) == (
-        False, True)
-    # A boundary the lake does not hold limits nothing the analysis can see.
-    assert (rows[(USER, "ALLOWS", account)]["boundaryLimited"], rows[(USER, "ALLOWS", account)]["effective"]) == (
-        False, True)
-
-
-def test_principals_sharing_policies_get_rows_of_their_own_account_boundary_denies_and_ways():
-    """Rows are built once for principals whose policies reach them alike: each must still be its own, and what
-    the principal would get analysed alone."""
-    shared = managed("shared", statement("Allow", ["s3:GetObject", "s3:DeleteObject"], BUCKET + "/*"),
-                     statement("Allow", "s3:ListBucket", "*"))
-    no_delete = managed("no-delete", statement("Deny", "s3:DeleteObject", BUCKET + "/*"))
-    read_only = managed("read-only", statement("Allow", "s3:Get*", "*"))
-    app2, copy, erin, finn = (f"arn:aws:iam::{A}:role/app2", f"arn:aws:iam::{A}:role/app-copy",
-                              f"arn:aws:iam::{A}:user/erin", f"arn:aws:iam::{A}:user/finn")
-    dana_b = f"arn:aws:iam::{B}:user/dana"
-    finn_list = inline(finn, "list", statement("Allow", "s3:ListBucket", BUCKET))
-    policies = [shared, no_delete, read_only, finn_list]
-    principals = [
-        principal("role", ROLE, "app", [shared["_key"]]),
-        principal("role", copy, "app-copy", [shared["_key"]]),
-        principal("role", app2, "app2", [shared["_key"]], permissionsBoundaryArn=read_only["_key"]),
-        {**principal("user", dana_b, "dana", [shared["_key"]]), "accountId": B},
-        principal("user", erin, "erin", [shared["_key"], no_delete["_key"]]),
-        principal("user", finn, "finn", groupNames=["readers"]),
-        principal("group", GROUP, "readers", [shared["_key"]]),
-    ]
-    inventory = [*INVENTORY, {"key": f"arn:aws:iam::{B}:root", "type": "aws_account",
-                              "arn": f"arn:aws:iam::{B}:root", "accountId": B}]
-    graph = build_access_graph(policies, principals, index_of(inventory))
-    rows = {(r["principalKey"], r["verb"], r["targetKey"]): r for r in graph.access.to_pylist()}
-
-    def facts(key: str) -> tuple:
-        row = rows[(key, "ALLOWS", BUCKET)]
-        return (row["accountId"], row["principalType"], row["crossAccount"], row["via"], row["policyKeys"],
-                row["actions"], row["effectiveActions"], row["deniedBy"], row["boundaryLimited"], row["effective"])
-
-    both = ["s3:DeleteObject", "s3:GetObject"]
-    assert facts(ROLE) == (A, "aws_iam_role", False, ["attached"], [shared["_key"]], both, both, [], False, True)
-    assert facts(copy) == facts(ROLE)
-    assert facts(app2) == (A, "aws_iam_role", False, ["attached"], [shared["_key"]], both, ["s3:GetObject"], [],
-                           True, True)
-    assert facts(dana_b) == (B, "aws_iam_user", True, ["attached"], [shared["_key"]], both, both, [], False, True)
-    assert facts(erin) == (A, "aws_iam_user", False, ["attached"], [shared["_key"]], both, ["s3:GetObject"],
-                           [no_delete["_key"]], False, True)
-    three = [*both, "s3:ListBucket"]
-    assert facts(finn) == (A, "aws_iam_user", False, ["group:readers", "inline"],
-                           sorted([shared["_key"], finn_list["_key"]]), three, three, [], False, True)
-    assert facts(GROUP) == (A, "aws_iam_group", False, ["attached"], [shared["_key"]], both, both, [], False, True)
-    # s3:ListBucket on `*` reaches account A's S3: outside the boundary of app2, another account's for dana.
-    s3 = f"aws_s3:{A}"
-    assert [(rows[(k, "ALLOWS", s3)]["effective"], rows[(k, "ALLOWS", s3)]["crossAccount"])
-            for k in (ROLE, app2, dana_b)] == [(True, False), (False, False), (True, True)]
-    assert rows[(erin, "DENIES", BUCKET)]["effective"] is True and (ROLE, "DENIES", BUCKET) not in rows
-    assert {key for key, _, _ in rows} == {ROLE, copy, app2, dana_b, erin, finn, GROUP}
-
-    # Analysed alone (with its groups, whose rows are left aside), each principal gets exactly the same rows.
-    for one in principals:
-        groups = [p for p in principals if p["_type"] == "aws_iam_group" and p["name"] in one.get("groupNames", ())]
-        alone = build_access_graph(policies, [one, *groups], index_of(inventory)).access.to_pylist()
-        assert [r for r in alone if r["principalKey"] == one["_key"]] == [
-            r for r in graph.access.to_pylist() if r["principalKey"] == one["_key"]]
-
-
 def test_empty_inputs_give_empty_tables_of_the_schemas():
-    graph = build_access_graph([], [], ResourceIndex([]))
-    assert (graph.edges.schema, graph.access.schema, graph.problems.schema) == (
-        EDGES_SCHEMA, ACCESS_SCHEMA, PROBLEMS_SCHEMA)
-    assert graph.edges.num_rows == graph.access.num_rows == graph.problems.num_rows == 0
+    graph = build_access_graph([], ResourceIndex([]))
+    assert (graph.edges.schema, graph.problems.schema) == (EDGES_SCHEMA, PROBLEMS_SCHEMA)
+    assert graph.edges.num_rows == graph.problems.num_rows == 0
 
 
 def test_an_unreadable_document_is_a_problem_row_and_a_finding():
     bad = {**managed("broken", statement("Allow", "s3:*", "*")), "document": '{"Statement": ['}
-    graph = build_access_graph([bad], [], index_of(INVENTORY))
+    graph = build_access_graph([bad], index_of(INVENTORY))
     assert [(r["policyKey"], r["code"], r["severity"]) for r in graph.problems.to_pylist()] == [
         (bad["_key"], "unreadable_json", "error")]
     tables = {"aws_iam_policy": [{**bad, "region": "global", "policyName": "broken"}]}
@@ -409,15 +261,6 @@ def test_adding_statements_never_removes_an_edge(statements, more):
         return {(r["_class"], r["_toEntityKey"]) for r in graph.edges.to_pylist()}
 
     assert edges(statements) <= edges(statements + more)
-
-
-@PROPERTY_SETTINGS
-@given(st.lists(valid_statements(), min_size=1, max_size=4))
-def test_an_unconditional_deny_of_everything_leaves_no_effective_allow(statements):
-    policies = [managed("p", *statements), managed("deny", statement("Deny", "*", "*"))]
-    attached = [f"arn:aws:iam::{A}:policy/p", f"arn:aws:iam::{A}:policy/deny"]
-    rows = access(policies, [principal("role", ROLE, "app", attached)])
-    assert not [r for r in rows.values() if r["verb"] == "ALLOWS" and r["effective"]]
 
 
 def test_policy_grants_on_an_account_the_lake_lacks_is_a_warning_not_a_dangling_edge():

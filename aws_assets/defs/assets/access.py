@@ -1,7 +1,7 @@
 """The IAM policy analysis asset: every identity policy read by the engines, written as three lake tables.
 
-One multi-asset (group `analysis`, over the whole lake) reads the managed and inline policies, the users, groups
-and roles, and the entity tables a policy can reach with DuckDB, runs
+One multi-asset (group `analysis`, over the whole lake) reads the managed and inline policies and the entity tables
+a policy can reach with DuckDB, runs
 `aws_assets.analysis.access_graph.build_access_graph` for `iam_policy_allows` (the ALLOWS and DENIES edges, checked
 like every relationship table) and `access_policy_problems`, and `aws_assets.analysis.principal_access` (the request
 evaluator on the policy index: identity policies, boundaries, SCPs, RCPs, resource policies) for
@@ -25,7 +25,6 @@ from dagster import (
 from aws_assets.analysis.access_graph import (
     EDGES_TABLE,
     POLICY_TABLES,
-    PRINCIPAL_TABLES,
     PROBLEMS_TABLE,
     TABLE_DESCRIPTIONS,
     AccessGraph,
@@ -46,22 +45,11 @@ from aws_assets.lake.sql import quote_identifier
 from aws_assets.services.catalog import ENTITY_TYPES
 
 TARGET_TABLES = sorted(ENTITY_TYPES)  # a policy can reach any collected entity, the service entities included
-EDGE_PREVIEW_COLUMNS = ("_fromEntityKey", "_class", "_toEntityKey", "actions")
+EDGE_PREVIEW_COLUMNS = ("_class", "_fromEntityKey", "_toEntityKey", "actions")  # the short one first
 
 POLICIES_SQL = " UNION ALL ".join(
-    f"SELECT _key, '{table}' AS _type, accountId, document, {owner} AS ownerKey FROM {table}"
-    for table, owner in zip(POLICY_TABLES, ("NULL", "userArn", "groupArn", "roleArn"))
+    f"SELECT _key, '{table}' AS _type, accountId, document FROM {table}" for table in POLICY_TABLES
 )
-PRINCIPALS_SQL = """
-SELECT _key, _type, accountId, username AS name, attachedPolicyArns, groupNames, permissionsBoundaryArn
-FROM aws_iam_user
-UNION ALL
-SELECT _key, _type, accountId, groupName, attachedPolicyArns, NULL, NULL FROM aws_iam_group
-UNION ALL
-SELECT _key, _type, accountId, roleName, attachedPolicyArns, NULL, permissionsBoundaryArn FROM aws_iam_role
-"""
-
-
 ENTITIES_SQL = " UNION ALL ".join(
     f"SELECT _key, _type, arn, accountId FROM {quote_identifier(t)}" for t in TARGET_TABLES
 )
@@ -69,16 +57,15 @@ ENTITIES_SQL = " UNION ALL ".join(
 
 def load_access_inputs(snapshot: LakeSnapshot) -> duckdb.DuckDBPyConnection:
     """The policies, the principals and the key, type, ARN and account of every entity a policy can reach."""
-    tables = sorted({*POLICY_TABLES, *PRINCIPAL_TABLES, *TARGET_TABLES})
-    return load_tables(snapshot, columns_named("\n".join((POLICIES_SQL, PRINCIPALS_SQL, ENTITIES_SQL)), tables))
+    tables = sorted({*POLICY_TABLES, *TARGET_TABLES})
+    return load_tables(snapshot, columns_named("\n".join((POLICIES_SQL, ENTITIES_SQL)), tables))
 
 
 def read_access_graph(con: duckdb.DuckDBPyConnection) -> AccessGraph:
     """The access graph of the identity policies `load_access_inputs` loaded."""
     policies = con.sql(POLICIES_SQL).to_arrow_table().to_pylist()
-    principals = con.sql(PRINCIPALS_SQL).to_arrow_table().to_pylist()
     entities = con.execute(ENTITIES_SQL).fetchall()
-    return build_access_graph(policies, principals, ResourceIndex(entities))
+    return build_access_graph(policies, ResourceIndex(entities))
 
 
 class ArnPositions:
@@ -166,7 +153,7 @@ def analyse_access(context: AssetExecutionContext, lake: LakeResource) -> Iterat
             "seconds": round(time.monotonic() - access_started, 3),
             "lake/path": MetadataValue.path(paths[ACCESS_TABLE]),
             "preview": MetadataValue.md(
-                markdown_preview(access, ("principalKey", "targetKey", "grantedBy", "crossAccount", "admin"))),
+                markdown_preview(access, ("admin", "crossAccount", "principalKey", "targetKey", "grantedBy"))),
         },
     )
     yield problems_result(PROBLEMS_TABLE, graph.problems, "policyKey", errors, paths[PROBLEMS_TABLE])

@@ -24,7 +24,9 @@ from aws_assets.inputs.instances import InstanceError
 from aws_assets.model.entity import EntityType, Scope, Service
 
 PREVIEW_ROWS = HEAD_ROWS  # a sync keeps no more of each table it writes
-PREVIEW_COLUMNS = ("_key", "displayName", "region")
+# What tells the rows apart at a glance first: the UI shows a Markdown table in a narrow column, and the key
+# (an ARN, often) wraps over several lines. A partition's region is its key's.
+PREVIEW_COLUMNS = ("displayName", "_key")
 
 
 def markdown_preview(table: pa.Table, columns: tuple[str, ...] = PREVIEW_COLUMNS, total_rows: int | None = None) -> str:
@@ -98,9 +100,9 @@ def build_service_assets(service: Service) -> AssetsDefinition:
     def collect_service(
         context: AssetExecutionContext, aws: AwsAccounts, lake: LakeResource
     ) -> Iterator[MaterializeResult]:
-        account_id, region = split_partition_key(context.partition_key)
         selected = [et for et in service.entity_types if AssetKey(et.type) in context.selected_asset_keys]
         try:
+            account_id, region = split_partition_key(context.partition_key)
             instance = aws.instance(account_id)
         except InstanceError as error:
             raise Failure(description=str(error)) from None

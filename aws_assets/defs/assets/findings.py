@@ -45,8 +45,24 @@ from aws_assets.graph.tables import load_tables
 from aws_assets.lake.sql import quote_identifier
 
 FINDINGS_KEY = AssetKey(FINDINGS_TABLE)
-PREVIEW_COLUMNS = ("severity", "ruleId", "accountId", "resourceKey")
+PREVIEW_COLUMNS = ("severity", "ruleId", "resourceKey")  # the short ones first; the key names the account
 CHECK_EXAMPLES = 10  # resource keys listed in a failing check's metadata
+TOP_RULES = 5  # rules named in the summary
+
+
+def findings_summary(by_severity: Mapping[str, int], by_rule: Mapping[str, int]) -> str:
+    """The counts per severity and the rules that found the most (the more severe first among equals), as Markdown:
+    the first entry of the materialization's metadata, which the asset's overview shows."""
+    counts = " · ".join(f"**{count} {severity}**" for severity, count in by_severity.items())
+    found = sorted((rule for rule in RULES if by_rule.get(rule.id)),
+                   key=lambda rule: (-by_rule[rule.id], SEVERITIES.index(rule.severity), rule.id))
+    if not found:
+        return f"{counts}\n\nNo rule found anything."
+    top = [f"{place}. **{by_rule[rule.id]}** `{rule.id}` ({rule.severity}) {rule.title}"
+           for place, rule in enumerate(found[:TOP_RULES], start=1)]
+    more = f"\n\n_{len(found) - TOP_RULES} more rules found something: see `findings_by_rule`_" \
+        if len(found) > TOP_RULES else ""
+    return f"{counts}\n\nTop rules:\n\n" + "\n".join(top) + more
 
 
 def read_tables(con: duckdb.DuckDBPyConnection, reads: Mapping[str, tuple[str, ...]]) -> dict[str, list[dict]]:
@@ -105,15 +121,16 @@ def findings(context: AssetExecutionContext, lake: LakeResource) -> Iterator[Mat
     found = evaluate(read_tables(con, reads), observed_at)
     table = findings_table(found, observed_at)
     path = lake.lake().write_table(FINDINGS_TABLE, table)
-    by_severity = count_by_severity(found)
+    by_severity, by_rule = count_by_severity(found), count_by_rule(found)
     context.log.info("findings: " + ", ".join(f"{count} {severity}" for severity, count in by_severity.items()))
     yield MaterializeResult(
         asset_key=FINDINGS_KEY,
         metadata={
+            "summary": MetadataValue.md(findings_summary(by_severity, by_rule)),
             "dagster/row_count": table.num_rows,
             # One number per severity, so that the UI plots each over time.
             **{f"findings/{severity}": by_severity[severity] for severity in SEVERITIES},
-            "findings_by_rule": MetadataValue.json(count_by_rule(found)),
+            "findings_by_rule": MetadataValue.json(by_rule),
             "seconds": round(time.monotonic() - started, 3),
             "lake/path": MetadataValue.path(path),
             "preview": MetadataValue.md(markdown_preview(table, PREVIEW_COLUMNS)),

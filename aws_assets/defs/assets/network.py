@@ -31,7 +31,7 @@ from aws_assets.relationships.security_groups import (
 )
 from aws_assets.services.ec2 import AWS_SECURITY_GROUP, AWS_SUBNET, AWS_VPC
 
-PREVIEW_COLUMNS = ("_key", "_type", "accountId", "reason")
+PREVIEW_COLUMNS = ("reason", "_type", "accountId", "_key")  # the short ones first
 PEER_SOURCES = (AWS_SECURITY_GROUP, AWS_VPC, AWS_SUBNET)
 
 

@@ -29,7 +29,7 @@ from aws_assets.model.settings import PEOPLE
 from aws_assets.services.iam import IAM_USER
 
 GROUP = "people"
-PREVIEW_COLUMNS = ("_key", "displayName", "source")
+PREVIEW_COLUMNS = ("displayName", "source", "_key")  # the short ones first
 LISTED_PROBLEMS = 50  # rejected rows and malformed tags shown in the metadata; the counts are complete
 
 

@@ -31,7 +31,7 @@ from aws_assets.model.relationship import RelationshipType
 from aws_assets.relationships.catalog import RELATIONSHIP_TYPES
 
 GROUP = "relationships"
-PREVIEW_COLUMNS = ("_fromEntityKey", "_toEntityKey", "accountId")
+PREVIEW_COLUMNS = ("accountId", "_fromEntityKey", "_toEntityKey")  # the short one first
 
 
 def relationship_spec(relationship: RelationshipType) -> AssetSpec:

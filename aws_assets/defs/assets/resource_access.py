@@ -29,7 +29,7 @@ from aws_assets.defs.resources import AwsAccounts, LakeResource
 from aws_assets.graph.tables import load_tables
 from aws_assets.inputs.registry import load_registry
 
-PREVIEW_COLUMNS = ("resourceKey", "principal", "principalKind", "external", "decision")
+PREVIEW_COLUMNS = ("decision", "principalKind", "external", "principal", "resourceKey")  # short ones first
 
 
 @asset(

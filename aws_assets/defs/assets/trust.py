@@ -39,7 +39,7 @@ from aws_assets.lake.snapshot import LakeSnapshot
 from aws_assets.lake.sql import quote_identifier
 
 TARGET_TABLES = sorted(COLLECTED_TARGET_TYPES)  # aws_account, aws_iam_role, aws_iam_user and the service entities
-EDGE_PREVIEW_COLUMNS = ("_fromEntityKey", "_toEntityKey", "trustZone")
+EDGE_PREVIEW_COLUMNS = ("trustZone", "_fromEntityKey", "_toEntityKey")  # the short one first
 
 
 ROLE_COLUMNS = ("_key", "accountId", "roleName", "trustPolicy")
@@ -111,7 +111,7 @@ def analyse_trust(context: AssetExecutionContext, lake: LakeResource) -> Iterato
             "dagster/row_count": graph.placeholders.num_rows,
             "placeholders_by_type": MetadataValue.json(counts(graph.placeholders, "_type")),
             "lake/path": MetadataValue.path(paths[PLACEHOLDER_TABLE]),
-            "preview": MetadataValue.md(markdown_preview(graph.placeholders, ("_key", "_type", "reason"))),
+            "preview": MetadataValue.md(markdown_preview(graph.placeholders, ("_type", "reason", "_key"))),
         },
     )
     yield problems_result(PROBLEMS_TABLE, graph.problems, "roleKey", errors, paths[PROBLEMS_TABLE])
@@ -124,7 +124,7 @@ def analyse_trust(context: AssetExecutionContext, lake: LakeResource) -> Iterato
             "most_hops": max(hops, default=0),
             "lake/path": MetadataValue.path(paths[REACHABILITY_TABLE]),
             "preview": MetadataValue.md(
-                markdown_preview(graph.reachability, ("roleKey", "principalKey", "hops"))),
+                markdown_preview(graph.reachability, ("hops", "roleKey", "principalKey"))),
         },
     )
     # Both ends of every edge must be entities: a role, a target table's entity, or a placeholder just written.

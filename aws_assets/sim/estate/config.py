@@ -1,4 +1,5 @@
-"""Config: a recorder and delivery channel per region where Config is on (everywhere but dev ap-southeast-2), with
+"""Config: a recording recorder (every supported type; global resources in us-east-1 only) and a delivery channel
+(to the ``acme-<env>-access-logs`` bucket) per region where Config is on (everywhere but dev ap-southeast-2), with
 AWS managed rules that have evaluated the seeded resources.
 
 The regional rules ``s3-bucket-public-read-prohibited``, ``restricted-incoming-traffic``, ``encrypted-volumes`` and
@@ -67,6 +68,8 @@ def _counts(account_id: str, scale: int) -> Mapping[str, int]:
     return {
         "aws_config": 1,  # aws-assets models each service of an account as one entity
         "aws_config_rule": sum(len(_rules(region)) for region in _config_regions(account_id)),
+        "aws_config_recorder": len(REGIONS),  # a region without a recorder is a row too
+        "aws_config_delivery_channel": len(_config_regions(account_id)),
     }
 
 

@@ -11,6 +11,13 @@ web+app groups, ec2-app profile, ops key) and ``<env>-worker-NN`` (private subne
 root and a 100 GiB data volume encrypted with the region's KMS key ``alias/<env>-data``; the first ones are
 stopped). prod us-east-1 also has an unattached unencrypted volume. Web/worker counts per region (see
 ``_FLEETS``): prod 2+2 / 1+1 / 0+1, dev 1+1 / 0+1 / 0+0, shared 0+1 / 0+1 / 1+1.
+
+Network ACLs: each VPC's default ACL (allowing everything), and in us-east-1 the public subnets of prod and shared
+are associated with ``<env>-public-subnets``: prod's allows 443, 22 (SSH, an admin port) and the return ports
+32768-65535 from anywhere; shared's only 443 and the return ports. Flow logs: prod records all traffic of
+``prod-vpc`` in every region to the group ``prod-vpc-flow-logs`` (the default VPCs have none); shared records the
+rejected traffic of ``shared-vpc`` in us-east-1 to its access-logs bucket; dev has none. EBS encryption by default:
+on in every prod region and in shared us-east-1, set after the estate's volumes (so the unencrypted ones stay so).
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aws_assets.sim.accounts import ACCOUNTS, DEV, HOME_REGION, PROD, REGIONS, SHARED
-from aws_assets.sim.estate import iam, kms
+from aws_assets.sim.estate import iam, kms, logs, s3
 from aws_assets.sim.seeder import AccountContext, Output, Seeder
 
 
@@ -72,6 +79,20 @@ _SECURITY_GROUPS = {
     "app": "Application tier",
     "database": "Databases, reachable from the application tier",
 }
+
+# The ACL of the public subnets in us-east-1: (rule number, port range) allowed inbound from anywhere over TCP.
+_RETURN_PORTS = (32768, 65535)
+_PUBLIC_SUBNET_ACLS: Mapping[str, tuple[tuple[int, tuple[int, int]], ...]] = {
+    PROD: ((100, (443, 443)), (110, (22, 22)), (120, _RETURN_PORTS)),
+    SHARED: ((100, (443, 443)), (120, _RETURN_PORTS)),
+}
+# Where each account's flow logs of <env>-vpc go, by region: "logs" (the flow log group) or "s3" (the log bucket).
+_FLOW_LOGS: Mapping[str, Mapping[str, str]] = {
+    PROD: dict.fromkeys(REGIONS, "logs"),
+    DEV: {},
+    SHARED: {HOME_REGION: "s3"},
+}
+EBS_ENCRYPTION_BY_DEFAULT: Mapping[str, tuple[str, ...]] = {PROD: REGIONS, DEV: (), SHARED: (HOME_REGION,)}
 
 # From moto, as in AWS: every region has a default VPC with one default subnet per availability zone, and every VPC
 # has a default security group. Every instance is launched with a root volume.
@@ -160,13 +181,16 @@ def _counts(account_id: str, scale: int) -> Mapping[str, int]:
             + sum(host.extra_volume is not None for host in hosts)
             + _FLEETS[account_id][region].unattached_volumes,
             "aws_key_pair": 2 if region == HOME_REGION else 1,  # <env>-ops, and <env>-ci in the home region
+            "aws_network_acl": vpcs + (region == HOME_REGION and account_id in _PUBLIC_SUBNET_ACLS),
+            "aws_vpc_flow_log": int(region in _FLOW_LOGS[account_id]),
+            "aws_ec2_regional_settings": 1,
         }
         for entity_type, count in region_counts.items():
             counts[entity_type] = counts.get(entity_type, 0) + count
     return counts
 
 
-SEEDER = Seeder(seed=_seed, counts=_counts, after=(iam.SEEDER, kms.SEEDER))
+SEEDER = Seeder(seed=_seed, counts=_counts, after=(iam.SEEDER, kms.SEEDER, logs.SEEDER, s3.SEEDER))
 
 
 def _seed_region(account: AccountContext, region: str, region_index: int) -> Network:
@@ -222,6 +246,15 @@ def _seed_region(account: AccountContext, region: str, region_index: int) -> Net
             TagSpecifications=[_name_tags("volume", f"{env}-restored-snapshot-{number:02d}")],
         )
 
+    if region == HOME_REGION and account.account_id in _PUBLIC_SUBNET_ACLS:
+        _seed_public_subnet_acl(ec2, env, vpc_id, [subnet_ids["public-a"], subnet_ids["public-b"]],
+                                _PUBLIC_SUBNET_ACLS[account.account_id])
+    destination = _FLOW_LOGS[account.account_id].get(region)
+    if destination:
+        _seed_flow_log(ec2, account, vpc_id, destination)
+    if region in EBS_ENCRYPTION_BY_DEFAULT[account.account_id]:
+        ec2.enable_ebs_encryption_by_default()
+
     return Network(
         vpc_id=vpc_id,
         public_subnet_ids=(subnet_ids["public-a"], subnet_ids["public-b"]),
@@ -250,6 +283,37 @@ def _seed_vpc(ec2: Any, env: str, region: str, vpc_cidr: str) -> tuple[str, dict
         if tier == "public":
             ec2.modify_subnet_attribute(SubnetId=subnet_id, MapPublicIpOnLaunch={"Value": True})
     return vpc_id, subnet_ids
+
+
+def _seed_public_subnet_acl(
+    ec2: Any, env: str, vpc_id: str, subnet_ids: list[str], allowed: tuple[tuple[int, tuple[int, int]], ...]
+) -> None:
+    acl_id = ec2.create_network_acl(
+        VpcId=vpc_id, TagSpecifications=[_name_tags("network-acl", f"{env}-public-subnets")])["NetworkAcl"][
+        "NetworkAclId"]
+    for rule_number, (first, last) in allowed:
+        ec2.create_network_acl_entry(NetworkAclId=acl_id, RuleNumber=rule_number, Protocol="6", RuleAction="allow",
+                                     Egress=False, CidrBlock="0.0.0.0/0", PortRange={"From": first, "To": last})
+    ec2.create_network_acl_entry(NetworkAclId=acl_id, RuleNumber=100, Protocol="-1", RuleAction="allow", Egress=True,
+                                 CidrBlock="0.0.0.0/0")
+    associated = ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id", "Values": subnet_ids}])
+    for acl in associated["NetworkAcls"]:
+        for association in acl["Associations"]:
+            if association["SubnetId"] in subnet_ids:
+                ec2.replace_network_acl_association(
+                    AssociationId=association["NetworkAclAssociationId"], NetworkAclId=acl_id)
+
+
+def _seed_flow_log(ec2: Any, account: AccountContext, vpc_id: str, destination: str) -> None:
+    if destination == "logs":
+        ec2.create_flow_logs(
+            ResourceIds=[vpc_id], ResourceType="VPC", TrafficType="ALL", LogGroupName=logs.flow_log_group(account.name),
+            # Not seeded: no IAM role of the estate writes the flow logs (moto delivers none).
+            DeliverLogsPermissionArn=f"arn:aws:iam::{account.account_id}:role/vpc-flow-logs",
+        )
+    else:
+        ec2.create_flow_logs(ResourceIds=[vpc_id], ResourceType="VPC", TrafficType="REJECT", LogDestinationType="s3",
+                             LogDestination=f"arn:aws:s3:::{account[s3.ACCESS_LOG_BUCKET]}")
 
 
 def _seed_security_groups(ec2: Any, env: str, vpc_id: str, vpc_cidr: str) -> dict[str, str]:

@@ -23,6 +23,8 @@
   codebuild.amazonaws.com). Only in prod: ``external-auditor``, trusted by the unseeded account 999999999999 without
   an ExternalId. Only in prod and shared: ``org-readonly``, trusting ``{"AWS": "*"}`` under an
   ``aws:PrincipalOrgID`` condition.
+* Password policy: prod's meets CIS (14 characters, every character class, 24 remembered, 90 days), dev's is weak
+  (8 characters, no symbols, no reuse prevention, no expiry), shared has none.
 """
 
 from __future__ import annotations
@@ -144,6 +146,9 @@ def _seed(account: AccountContext) -> None:
         "InstanceProfile"
     ]["Arn"]
     iam.add_role_to_instance_profile(InstanceProfileName="ec2-app", RoleName="ec2-app")
+    password_policy = PASSWORD_POLICIES[account.account_id]
+    if password_policy:
+        iam.update_account_password_policy(**password_policy)
 
 
 def _counts(account_id: str, scale: int) -> Mapping[str, int]:
@@ -165,6 +170,15 @@ def _counts(account_id: str, scale: int) -> Mapping[str, int]:
 
 
 SEEDER = Seeder(seed=_seed, counts=_counts)
+
+PASSWORD_POLICIES: Mapping[str, Mapping[str, Any] | None] = {
+    PROD: {"MinimumPasswordLength": 14, "RequireSymbols": True, "RequireNumbers": True,
+           "RequireUppercaseCharacters": True, "RequireLowercaseCharacters": True, "AllowUsersToChangePassword": True,
+           "MaxPasswordAge": 90, "PasswordReusePrevention": 24},
+    DEV: {"MinimumPasswordLength": 8, "RequireSymbols": False, "RequireNumbers": True,
+          "RequireUppercaseCharacters": True, "RequireLowercaseCharacters": True, "AllowUsersToChangePassword": True},
+    SHARED: None,
+}
 
 
 # --------------------------------------------------------------------------------------------

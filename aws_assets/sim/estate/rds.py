@@ -4,6 +4,13 @@ An encrypted Aurora cluster ``<env>-orders`` (aurora-postgresql in prod, aurora-
 ``<env>-orders-1`` and reader ``<env>-orders-2``, a standalone encrypted postgres ``<env>-billing`` and an
 unencrypted, publicly accessible mysql ``<env>-legacy-reporting``, all in the private subnets with the database
 security group. Encrypted storage uses the region's KMS key ``alias/<env>-data``.
+
+Snapshots: moto keeps an automated snapshot of every DB instance (Aurora members too, which AWS does not) and of
+every cluster. Manual ones, in the account's first database region (see ``_MANUAL_SNAPSHOTS``): prod has
+``prod-billing-pre-upgrade`` (encrypted, private), ``prod-legacy-reporting-export`` (unencrypted, shared with the
+partner account outside the organisation) and the cluster snapshot ``prod-orders-pre-migration`` (encrypted,
+private); dev has ``dev-legacy-reporting-public`` (unencrypted, restorable by every AWS account); shared has the
+cluster snapshot ``shared-orders-for-dev``, shared with the dev account.
 """
 
 from __future__ import annotations
@@ -12,13 +19,32 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from aws_assets.sim.accounts import DEV, PROD, SHARED
+from aws_assets.sim.accounts import DEV, PARTNER_ACCOUNT_ID, PROD, SHARED
 from aws_assets.sim.estate import ec2, kms
 from aws_assets.sim.seeder import AccountContext, Seeder
 
 DATABASE_REGIONS = {PROD: ("us-east-1", "eu-west-1"), DEV: ("us-east-1",), SHARED: ("ap-southeast-2",)}
 _AURORA_ENGINES = {PROD: "aurora-postgresql", DEV: "aurora-mysql", SHARED: "aurora-mysql"}
 _CLUSTER_MEMBERS = (1, 2)  # <env>-orders-1, created first, is the writer
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    name: str  # after <env>-
+    source: str  # the instance or cluster, after <env>-
+    cluster: bool
+    restorers: tuple[str, ...] = ()  # the restore attribute: account IDs, or "all"
+
+
+_MANUAL_SNAPSHOTS = {
+    PROD: (
+        _Snapshot("billing-pre-upgrade", "billing", cluster=False),
+        _Snapshot("legacy-reporting-export", "legacy-reporting", cluster=False, restorers=(PARTNER_ACCOUNT_ID,)),
+        _Snapshot("orders-pre-migration", "orders", cluster=True),
+    ),
+    DEV: (_Snapshot("legacy-reporting-public", "legacy-reporting", cluster=False, restorers=("all",)),),
+    SHARED: (_Snapshot("orders-for-dev", "orders", cluster=True, restorers=(DEV,)),),
+}
 
 
 @dataclass(frozen=True)
@@ -49,15 +75,37 @@ _STANDALONE_INSTANCES = (
 def _seed(account: AccountContext) -> None:
     for region in DATABASE_REGIONS[account.account_id]:
         _seed_region(account, region)
+    _seed_manual_snapshots(account, DATABASE_REGIONS[account.account_id][0])
 
 
 def _counts(account_id: str, scale: int) -> Mapping[str, int]:
     regions = len(DATABASE_REGIONS[account_id])
+    instances = regions * (len(_CLUSTER_MEMBERS) + len(_STANDALONE_INSTANCES))
+    manual = _MANUAL_SNAPSHOTS[account_id]
     return {
         "aws_rds": 1,  # aws-assets models each service of an account as one entity
         "aws_rds_cluster": regions,
-        "aws_db_instance": regions * (len(_CLUSTER_MEMBERS) + len(_STANDALONE_INSTANCES)),
+        "aws_db_instance": instances,
+        # one automated snapshot of each instance and cluster (moto's), and the manual ones
+        "aws_db_snapshot": instances + sum(not snapshot.cluster for snapshot in manual),
+        "aws_db_cluster_snapshot": regions + sum(snapshot.cluster for snapshot in manual),
     }
+
+
+def _seed_manual_snapshots(account: AccountContext, region: str) -> None:
+    rds = account.clients("rds", region)
+    for snapshot in _MANUAL_SNAPSHOTS[account.account_id]:
+        name, source = f"{account.name}-{snapshot.name}", f"{account.name}-{snapshot.source}"
+        if snapshot.cluster:
+            rds.create_db_cluster_snapshot(DBClusterSnapshotIdentifier=name, DBClusterIdentifier=source)
+            if snapshot.restorers:
+                rds.modify_db_cluster_snapshot_attribute(
+                    DBClusterSnapshotIdentifier=name, AttributeName="restore", ValuesToAdd=list(snapshot.restorers))
+        else:
+            rds.create_db_snapshot(DBSnapshotIdentifier=name, DBInstanceIdentifier=source)
+            if snapshot.restorers:
+                rds.modify_db_snapshot_attribute(
+                    DBSnapshotIdentifier=name, AttributeName="restore", ValuesToAdd=list(snapshot.restorers))
 
 
 SEEDER = Seeder(seed=_seed, counts=_counts, after=(ec2.SEEDER, kms.SEEDER))

@@ -4,9 +4,11 @@
 SSE-KMS, public access block, versioning, access logging to the log bucket; prod's holds the only object,
 ``exports/customers.csv``), ``acme-<env>-website`` (eu-west-1, public through a ``"Principal": "*"`` bucket policy),
 ``acme-<env>-public-downloads`` (ap-southeast-2, ``public-read`` ACL) and bulk ``acme-<env>-archive-NN`` (AES256,
-public access block, round-robin over the regions): prod 3, dev 1, shared 2. Like S3, moto delivers server access
-logs: every request to a customer-data bucket, seeding's included, adds a log object under
-``acme-<env>-access-logs/acme-<env>-customer-data/``.
+public access block, round-robin over the regions): prod 3, dev 1, shared 2. The account-level public access
+block: prod refuses new public ACLs and policies (BlockPublicAcls, BlockPublicPolicy) but neither ignores the public
+ACL nor restricts the public policy already in place, so its buckets stay public; dev and shared set none. Like
+S3, moto delivers server access logs: every request to a customer-data bucket, seeding's included, adds a log
+object under ``acme-<env>-access-logs/acme-<env>-customer-data/``.
 """
 
 from __future__ import annotations
@@ -31,6 +33,12 @@ from aws_assets.sim.seeder import AccountContext, Output, Seeder
 ACCESS_LOG_BUCKET = Output[str]("the bucket access logs and Config snapshots are delivered to")
 
 _ARCHIVE_BUCKETS = {PROD: 3, DEV: 1, SHARED: 2}  # multiplied by scale
+ACCOUNT_PUBLIC_ACCESS_BLOCKS: Mapping[str, Mapping[str, bool] | None] = {
+    PROD: {"BlockPublicAcls": True, "IgnorePublicAcls": False, "BlockPublicPolicy": True,
+           "RestrictPublicBuckets": False},
+    DEV: None,
+    SHARED: None,
+}
 
 # Configures a created bucket: (its region's S3 client, the bucket name, the account being seeded).
 _Configure = Callable[[Any, str, AccountContext], None]
@@ -118,6 +126,11 @@ def _seed(account: AccountContext) -> None:
         if bucket.configure:
             bucket.configure(s3, bucket.name, account)
     account[ACCESS_LOG_BUCKET] = _access_log_bucket(account.name)
+    # After the buckets: a block in place refuses the public policy and ACL the estate gives some of them.
+    account_block = ACCOUNT_PUBLIC_ACCESS_BLOCKS[account.account_id]
+    if account_block:
+        account.clients("s3control").put_public_access_block(
+            AccountId=account.account_id, PublicAccessBlockConfiguration=account_block)
 
 
 def _counts(account_id: str, scale: int) -> Mapping[str, int]:

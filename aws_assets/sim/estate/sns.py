@@ -1,17 +1,21 @@
 """SNS, in us-east-1: ``<env>-orders`` (SSE-KMS with ``alias/<env>-data``; its topic policy keeps AWS's default
 statement for the owner account and lets the partner account, outside the organisation, publish), subscribed by the
 ``<env>-order-events`` queue and by the e-mail address ``orders-oncall@<env>.example.com``, which the product must
-never store.
+never store. prod also has ``prod-security-alerts`` (AWS's default policy), which the CIS alarms notify, subscribed
+by ``security-oncall@prod.example.com``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from aws_assets.sim.accounts import HOME_REGION, PARTNER_ACCOUNT_ID
+from aws_assets.sim.accounts import HOME_REGION, PARTNER_ACCOUNT_ID, PROD
 from aws_assets.sim.documents import policy_document
 from aws_assets.sim.estate import kms, sqs
-from aws_assets.sim.seeder import AccountContext, Seeder
+from aws_assets.sim.seeder import AccountContext, Output, Seeder
+
+SECURITY_ALERTS_TOPIC_ARN = Output[str]("the topic the security alarms notify")
+SECURITY_ALERTS_ACCOUNTS = frozenset({PROD})
 
 
 def oncall_address(env: str) -> str:
@@ -32,11 +36,16 @@ def _seed(account: AccountContext) -> None:
                              AttributeValue=policy_document(owner, partner))
     sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=account[sqs.ORDER_EVENTS_QUEUE_ARN])
     sns.subscribe(TopicArn=topic_arn, Protocol="email", Endpoint=oncall_address(account.name))
+    if account.account_id in SECURITY_ALERTS_ACCOUNTS:
+        alerts_arn = sns.create_topic(Name=f"{account.name}-security-alerts")["TopicArn"]
+        sns.subscribe(TopicArn=alerts_arn, Protocol="email", Endpoint=f"security-oncall@{account.name}.example.com")
+        account[SECURITY_ALERTS_TOPIC_ARN] = alerts_arn
 
 
 def _counts(account_id: str, scale: int) -> Mapping[str, int]:
     # aws-assets models each service of an account as one entity; moto confirms both subscriptions at once.
-    return {"aws_sns": 1, "aws_sns_topic": 1, "aws_sns_subscription": 2}
+    alerts = account_id in SECURITY_ALERTS_ACCOUNTS
+    return {"aws_sns": 1, "aws_sns_topic": 1 + alerts, "aws_sns_subscription": 2 + alerts}
 
 
 SEEDER = Seeder(seed=_seed, counts=_counts, after=(kms.SEEDER, sqs.SEEDER))
