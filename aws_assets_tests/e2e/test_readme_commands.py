@@ -15,10 +15,17 @@ def readme_commands() -> list[list[str]]:
     """The arguments of each `.venv/bin/aws-assets` command in a ```sh block (a quoted query may span lines)."""
     commands = []
     for block in re.findall(r"```sh\n(.*?)\n```", README.read_text(), flags=re.DOTALL):
-        words = shlex.split(block, comments=True)
-        starts = [i for i, word in enumerate(words) if word == ".venv/bin/aws-assets"]
-        ends = [*starts[1:], len(words)] if starts else []
-        commands += [words[start + 1:end] for start, end in zip(starts, ends, strict=True)]
+        lines = block.splitlines()
+        for start, line in enumerate(lines):
+            if not line.startswith(".venv/bin/aws-assets "):
+                continue
+            for end in range(start + 1, len(lines) + 1):  # until its quotes close
+                try:
+                    words = shlex.split("\n".join(lines[start:end]), comments=True)
+                except ValueError:
+                    continue
+                commands.append(words[1:])
+                break
     return [c for c in commands if c and c[0] in READS_THE_LAKE and any("SELECT" in w or ":" in w for w in c[1:])]
 
 

@@ -174,11 +174,11 @@ def test_a_lake_on_a_read_only_or_full_disk_is_one_line_and_unchanged(fault_serv
 def test_a_dagster_home_on_a_read_only_or_full_disk_is_one_line_before_any_aws_call(
         fault_server, tmp_path, capsys, fault, reason):
     disk = tmp_path / "disk"
-    mount_tmpfs(disk, "16m")
+    mount_tmpfs(disk, "64m")
     home = disk / "home"
     try:
-        status, _ = sync(tmp_path, capsys, home=home)
-        assert status == 0
+        status, output = sync(tmp_path, capsys, home=home)
+        assert status == 0, output
         before = lake_files(tmp_path / "lake")
         break_disk(disk, fault)
         fault_server.call("reset")
