@@ -34,15 +34,25 @@ CONTROL = "/__faults/"  # the layer's own requests: configure, reset, stats
 CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/[^/]+/[^/]+/([^/]+)/")
 
 # The error each protocol answers, as AWS documents it: (HTTP status, content type, body) for (code, message).
+CBOR = "smithy-rpc-v2-cbor"
 THROTTLING_CODES = {"ec2": "RequestLimitExceeded", "query": "Throttling", "json": "ThrottlingException",
-                    "rest-json": "TooManyRequestsException", "rest-xml": "SlowDown"}
+                    CBOR: "ThrottlingException", "rest-json": "TooManyRequestsException", "rest-xml": "SlowDown"}
 DENIED_CODES = {"ec2": "UnauthorizedOperation", "query": "AccessDenied", "json": "AccessDeniedException",
-                "rest-json": "AccessDeniedException", "rest-xml": "AccessDenied"}
+                CBOR: "AccessDeniedException", "rest-json": "AccessDeniedException", "rest-xml": "AccessDenied"}
+
+
+def protocol_of(environ: dict, signing_name: str) -> str:
+    """The protocol the request was sent in: its headers say so for the RPC protocols (CloudWatch speaks CBOR under
+    the signing name `monitoring`), the service's model for the others."""
+    if environ.get("HTTP_SMITHY_PROTOCOL") == "rpc-v2-cbor":
+        return CBOR
+    if "x-amz-json" in environ.get("CONTENT_TYPE", ""):
+        return "json"
+    return model_protocol(signing_name)
 
 
 @cache
-def protocol_of(signing_name: str) -> str:
-    """The protocol of the service a request was signed for (the services collected sign with their own name)."""
+def model_protocol(signing_name: str) -> str:
     import botocore.session
     from botocore.exceptions import UnknownServiceError
 
@@ -50,6 +60,18 @@ def protocol_of(signing_name: str) -> str:
         return botocore.session.get_session().get_service_model(signing_name).protocol
     except UnknownServiceError:
         return "query"
+
+
+def cbor_text_map(entries: dict[str, str]) -> bytes:
+    """A CBOR map of short text strings (RFC 8949), all an error body of the CBOR protocol holds."""
+    def head(major: int, length: int) -> bytes:
+        return bytes([major << 5 | length]) if length < 24 else bytes([major << 5 | 24, length])
+
+    encoded = head(5, len(entries))
+    for key, value in entries.items():
+        for text in (key.encode(), value.encode()):
+            encoded += head(3, len(text)) + text
+    return encoded
 
 
 def error_answer(protocol: str, status: int, code: str, message: str) -> tuple[str, list[tuple[str, str]], bytes]:
@@ -63,11 +85,15 @@ def error_answer(protocol: str, status: int, code: str, message: str) -> tuple[s
         body = (f"<ErrorResponse>{error}<RequestId>fault</RequestId></ErrorResponse>" if protocol == "query"
                 else error).encode()
         content_type = "text/xml"
+    elif protocol == CBOR:
+        body, content_type = cbor_text_map({"__type": code, "message": message}), "application/cbor"
     else:  # json and rest-json: the code in `__type` and in x-amzn-ErrorType
         body = json.dumps({"__type": code, "message": message, "Message": message}).encode()
         content_type = "application/x-amz-json-1.1" if protocol == "json" else "application/json"
     reason = {400: "Bad Request", 403: "Forbidden", 429: "Too Many Requests", 503: "Slow Down"}.get(status, "Error")
     headers = [("Content-Type", content_type), ("Content-Length", str(len(body))), ("x-amzn-ErrorType", code)]
+    if protocol == CBOR:
+        headers.append(("smithy-protocol", "rpc-v2-cbor"))
     return f"{status} {reason}", headers, body
 
 
@@ -139,19 +165,18 @@ class FaultLayer:
         start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
         return [body]
 
-    def fault(self, account: str, service: str) -> tuple[str, list[tuple[str, str]], bytes] | None:
+    def fault(self, environ: dict, account: str, service: str) -> tuple[str, list[tuple[str, str]], bytes] | None:
         """The error to answer this request with, if any; called under the lock, in arrival order."""
+        protocol = protocol_of(environ, service)
         if service in self.denied_services:
             self.denied[service] += 1
-            protocol = protocol_of(service)
-            return error_answer(protocol, 400 if protocol == "json" else 403, DENIED_CODES[protocol],
+            return error_answer(protocol, 400 if protocol in ("json", CBOR) else 403, DENIED_CODES[protocol],
                                 f"not authorized to call {service}: denied by the fault layer")
         if self.throttle_share and (self.throttled_accounts is None or account in self.throttled_accounts):
             seen = self.by_account[account][0]
             # Evenly spread: the n-th request is throttled when it takes the count of throttled ones up a whole one.
             if int(seen * self.throttle_share) > int((seen - 1) * self.throttle_share):
                 self.throttled[account] += 1
-                protocol = protocol_of(service)
                 status = {"rest-json": 429, "rest-xml": 503}.get(protocol, 400)
                 return error_answer(protocol, status, THROTTLING_CODES[protocol], "Rate exceeded")
         return None
@@ -165,7 +190,7 @@ class FaultLayer:
         with self.lock:
             self.arrivals.append(account)
             self.by_account.setdefault(account, [0, 0.0])[0] += 1
-            answer = self.fault(account, service) if match else None
+            answer = self.fault(environ, account, service) if match else None
         latency = self.latency
         if latency:
             time.sleep(latency)
