@@ -4,8 +4,10 @@ Pure functions over rows (mappings of column name to value, as DuckDB returns th
 DuckDB. Each `Rule` declares its ID (`AWS-IAM-001`), severity, title, what it flags (`description`), the columns it
 reads per table (`reads`: the asset selects exactly those, and they are its upstream assets) and a function that
 yields one `Detection` per resource with the problem, with the evidence: the statements, ingress rules or settings
-that cause it, and what it exposes. `evaluate` runs the rules and returns `Finding`s; `findings_table` turns them
-into the `findings` table.
+that cause it, and what it exposes; each also says how to fix it (`remediation`) and which CIS AWS Foundations
+Benchmark v4.0 controls it checks (`cis`, declared in aws_assets.analysis.cis). The trust, exposure, encryption and
+access rules are here; the posture rules are in aws_assets.analysis.rules, by area, and `RULES` holds them all.
+`evaluate` runs the rules and returns `Finding`s; `findings_table` turns them into the `findings` table.
 
 Choices a reviewer should know:
 
@@ -42,14 +44,11 @@ Choices a reviewer should know:
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import json
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cached_property
+from functools import lru_cache
 from typing import Any
 
 import pyarrow as pa
@@ -66,6 +65,24 @@ from aws_assets.analysis.resource_access import (
     RESOURCE_ACCESS_TABLE,
     SERVICE,
 )
+from aws_assets.analysis.rules.functions import FUNCTION_RULES
+from aws_assets.analysis.rules.grants import GRANT_RULES
+from aws_assets.analysis.rules.iam import IAM_POSTURE_RULES
+from aws_assets.analysis.rules.model import (
+    PLACE,
+    SEVERITIES,
+    Detection,
+    Finding,
+    Row,
+    Rule,
+    RuleInputs,
+    Tables,
+    finding_id,
+    policy_statements,
+    statement_list,
+)
+from aws_assets.analysis.rules.network import NETWORK_RULES
+from aws_assets.analysis.rules.storage import STORAGE_RULES
 from aws_assets.analysis.trust import (
     ACCOUNT_TYPE,
     ASSUME_ACTIONS,
@@ -76,17 +93,18 @@ from aws_assets.analysis.trust import (
     USER_TYPE,
     RoleTrust,
     TrustEdge,
-    analyse_roles,
 )
 from aws_assets.model.conventions import PUBLIC_GRANTEES
 from aws_assets.model.entity import Column, json_text, schema_of, string, timestamp
 
-FINDINGS_TABLE = "findings"
-SEVERITIES = ("critical", "high", "medium", "low")  # most urgent first
-CREDENTIAL_AGE_DAYS = 90
+__all__ = [
+    "FINDINGS_SCHEMA", "FINDINGS_TABLE", "FINDING_COLUMNS", "RULES", "SEVERITIES", "Detection", "Finding", "Rule",
+    "RuleInputs", "count_by_rule", "count_by_severity", "evaluate", "finding_id", "findings_table", "from_anywhere",
+    "ports_opened", "statement_list", "tables_read",
+]
 
-Row = Mapping[str, Any]
-Tables = Mapping[str, Sequence[Row]]
+FINDINGS_TABLE = "findings"
+CREDENTIAL_AGE_DAYS = 90
 
 FINDING_COLUMNS: tuple[Column, ...] = (
     string(
@@ -107,120 +125,6 @@ FINDINGS_SCHEMA = schema_of(FINDING_COLUMNS)
 
 
 # ---- rules and findings ------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Detection:
-    """A resource a rule flags, and why."""
-
-    resource_type: str
-    account_id: str
-    region: str
-    resource_key: str
-    evidence: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Finding:
-    rule_id: str
-    severity: str
-    title: str
-    resource_type: str
-    account_id: str
-    region: str
-    resource_key: str
-    evidence: dict[str, Any]
-
-    @property
-    def finding_id(self) -> str:
-        return finding_id(self.rule_id, self.resource_key)
-
-    def as_row(self, observed_at: datetime) -> dict[str, Any]:
-        return {
-            "findingId": self.finding_id,
-            "ruleId": self.rule_id,
-            "severity": self.severity,
-            "title": self.title,
-            "accountId": self.account_id,
-            "region": self.region,
-            "resourceKey": self.resource_key,
-            "resourceType": self.resource_type,
-            "evidence": json.dumps(self.evidence, sort_keys=True, default=_json_default),
-            "observedAt": observed_at,
-        }
-
-
-def finding_id(rule_id: str, resource_key: str) -> str:
-    return hashlib.sha256(f"{rule_id}|{resource_key}".encode()).hexdigest()[:32]
-
-
-_RULE_ID = re.compile(r"AWS-[A-Z0-9]+-[0-9]{3}")
-
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    severity: str
-    title: str
-    description: str  # what it flags and how it decides: README, data dictionary, the asset check
-    reads: Mapping[str, tuple[str, ...]]  # table -> columns
-    detect: Callable[[RuleInputs], Iterable[Detection]]
-
-    def __post_init__(self) -> None:
-        if not _RULE_ID.fullmatch(self.id):
-            raise ValueError(f"rule {self.id!r}: an ID reads AWS-<SERVICE>-<three digits>, e.g. AWS-IAM-001")
-        if self.severity not in SEVERITIES:
-            raise ValueError(f"rule {self.id}: severity {self.severity!r} is not one of {', '.join(SEVERITIES)}")
-
-    @property
-    def check_name(self) -> str:
-        """The Dagster asset check's name (check names allow no hyphen)."""
-        return self.id.lower().replace("-", "_")
-
-    def findings(self, inputs: RuleInputs) -> list[Finding]:
-        return [
-            Finding(self.id, self.severity, self.title, d.resource_type, d.account_id, d.region, d.resource_key,
-                    d.evidence)
-            for d in self.detect(inputs)
-        ]
-
-
-@dataclass
-class RuleInputs:
-    """The rows the rules read, the time they judge ages against, and what several rules derive from the rows
-    (computed once per evaluation). A table that is not given counts as empty, as a table the lake has no
-    partition of yet."""
-
-    tables: Tables
-    now: datetime
-
-    def rows(self, table: str) -> Sequence[Row]:
-        return self.tables.get(table, ())
-
-    @cached_property
-    def ingested_accounts(self) -> frozenset[str]:
-        return frozenset(
-            r["accountId"] for table in ("aws_account", "aws_iam_role") for r in self.rows(table) if r["accountId"]
-        )
-
-    @cached_property
-    def role_trusts(self) -> list[RoleTrust]:
-        """Every role's trust policy read by the engine, with the TRUSTS edges it grants."""
-        return analyse_roles(self.rows("aws_iam_role"), self.ingested_accounts)
-
-    @cached_property
-    def workloads_by_group(self) -> dict[tuple[str, str, str], dict[str, list[str]]]:
-        """(account, region, group ID) -> the keys of the EC2 and DB instances the security group is attached to."""
-        exposed: dict[tuple[str, str, str], dict[str, list[str]]] = {}
-        for table, column, label in (
-            ("aws_instance", "securityGroupIds", "exposedInstances"),
-            ("aws_db_instance", "vpcSecurityGroupIds", "exposedDbInstances"),
-        ):
-            for row in self.rows(table):
-                for group_id in row[column] or ():
-                    by_label = exposed.setdefault((row["accountId"], row["region"], group_id), {})
-                    by_label.setdefault(label, []).append(row["_key"])
-        return exposed
 
 
 def evaluate(tables: Tables, now: datetime, rules: Sequence[Rule] | None = None) -> list[Finding]:
@@ -261,10 +165,6 @@ def count_by_rule(findings: Iterable[Finding], rules: Sequence[Rule] | None = No
     return counts
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"evidence holds a {type(value).__name__}, which JSON cannot carry: {value!r}")
 
 
 # ---- IAM trust ---------------------------------------------------------------------------------------------------
@@ -328,27 +228,6 @@ def _trust_evidence(edge: TrustEdge) -> dict[str, Any]:
         "deniedWhen": json.loads(edge.denied_when),
         "statements": list(edge.statements),
     }
-
-
-def statement_list(document: str | None) -> list[Any]:
-    """The statements of a JSON policy document, as written (one statement given as an object is a list of one);
-    none when the document cannot be read."""
-    try:
-        decoded = json.loads(document) if document else None
-    except ValueError:
-        return []
-    if not isinstance(decoded, dict):
-        return []
-    statements = next((value for key, value in decoded.items() if str(key).lower() == "statement"), None)
-    if isinstance(statements, dict):
-        return [statements]
-    return statements if isinstance(statements, list) else []
-
-
-def policy_statements(document: str | None, indexes: Iterable[int]) -> list[dict[str, Any]]:
-    """The statements at `indexes` of a policy document, with their index: what a reviewer reads to fix it."""
-    statements = statement_list(document)
-    return [{"index": i, "statement": statements[i]} for i in sorted(set(indexes)) if 0 <= i < len(statements)]
 
 
 def _role_detection(trust: RoleTrust, edges: list[TrustEdge]) -> Detection:
@@ -511,6 +390,7 @@ _ALL_PROTOCOLS = frozenset({"-1", "all"})
 _TCP = frozenset({"tcp", "6"})
 
 
+@lru_cache(maxsize=4096)  # an estate writes a handful of CIDRs in thousands of rules
 def from_anywhere(cidr: str | None) -> bool:
     """0.0.0.0/0 or ::/0, however spelled (a prefix of length 0)."""
     if not cidr:
@@ -567,6 +447,13 @@ def _internet_exposure(ports: Mapping[int, str]) -> Callable[[RuleInputs], Itera
             )
 
     return detect
+
+
+def _internet_family(control: str, finding: Finding) -> bool:
+    """CIS 5.3 is about rules from 0.0.0.0/0, 5.4 about rules from ::/0."""
+    wanted = 4 if control == "5.3" else 6
+    return any(ipaddress.ip_network(rule["source"], strict=False).version == wanted
+               for rule in finding.evidence["openRules"])
 
 
 SECURITY_GROUP_READS = {
@@ -699,20 +586,25 @@ def _external_access(kinds: frozenset[str], conditional: bool | None) -> Callabl
     return detect
 
 
-_REMEDIATION = (
-    " Fix: remove the statement or narrow its Principal to principals of the zone, or require a condition that "
+_ACCESS_FIX = (
+    "Remove the statement or narrow its Principal to principals of the zone, or require a condition that "
     "keeps callers inside it (`aws:PrincipalOrgID`, `aws:PrincipalAccount`, `aws:SourceAccount`/`aws:SourceArn` "
     "for a service), in the Allow or in a \"Deny unless\" statement (or an RCP). The zone of trust is the "
-    "account or its organisation (`zoneOfTrust` in the instances file). Evidence: each access with its principal, "
-    "the exact actions, the conditions and the statements, from the `resource_access` table."
+    "account or its organisation (`zoneOfTrust` in the instances file)."
+)
+_ACCESS_EVIDENCE = (
+    " Evidence: each access with its principal, the exact actions, the conditions and the statements, from the "
+    "`resource_access` table."
 )
 
 # ---- the rules ---------------------------------------------------------------------------------------------------
 
-_PLACE = ("_key", "accountId", "region")
+_PLACE = PLACE
 _KEY_COLUMNS = (*_PLACE, "active", "accessKeyId", "userName", "userArn", "createdOn", "lastUsedDate")
 
-RULES: tuple[Rule, ...] = (
+CIFS_PORTS = {445: "CIFS/SMB"}
+
+_RULES: tuple[Rule, ...] = (
     Rule(
         "AWS-IAM-001", "critical", "Role trusted by everyone without a restricting condition",
         "A role's trust policy lets anyone assume it (`*`, `{\"AWS\": \"*\"}`, NotPrincipal with Allow, or a web "
@@ -720,6 +612,9 @@ RULES: tuple[Rule, ...] = (
         "the callers to an organisation (`aws:PrincipalOrgID`), a source (`aws:SourceAccount`, `aws:SourceArn`) or "
         "named principals (`aws:PrincipalArn`). Evidence: the trusts and their statements.",
         TRUST_READS, detect_public_trust,
+        remediation="Remove the statement or narrow its Principal; require `aws:PrincipalOrgID`, "
+        "`aws:SourceAccount`/`aws:SourceArn` or `aws:PrincipalArn` in the Allow, or add a \"Deny unless\" "
+        "statement.",
     ),
     Rule(
         "AWS-IAM-002", "high", "Role trusted by an external AWS account without sts:ExternalId",
@@ -727,29 +622,41 @@ RULES: tuple[Rule, ...] = (
         "require `sts:ExternalId` (the confused deputy protection for third parties). Evidence: the trusts and "
         "their statements.",
         TRUST_READS, detect_external_trust_without_external_id,
+        remediation="Require `sts:ExternalId` (`\"StringEquals\": {\"sts:ExternalId\": \"<the value the third party "
+        "gave>\"}`) in the trust statement, or remove the account.",
     ),
     Rule(
         "AWS-IAM-003", "medium", "Role trust policy the analysis cannot read",
         "The trust-policy analysis met an error in the role's trust policy (invalid JSON, an unknown Effect, a "
         "malformed principal, ...): who can assume the role is unknown. Evidence: the problems and the document.",
         TRUST_READS, detect_unreadable_trust,
+        remediation="Fix the trust policy so that IAM's policy grammar reads it (`aws iam update-assume-role-policy`); "
+        "IAM Access Analyzer's policy validation names the errors.",
     ),
     Rule(
         "AWS-IAM-004", "high", "IAM user with a console password and no MFA",
         "The user can sign in to the console with a password and has no MFA device.",
         {"aws_iam_user": (*_PLACE, "username", "passwordEnabled", "mfaEnabled", "passwordLastUsed")},
         detect_console_without_mfa,
+        remediation="Assign an MFA device to the user (`aws iam enable-mfa-device`), or remove the console password if "
+        "the user does not sign in.",
+        cis=('1.10',),
     ),
     Rule(
         "AWS-IAM-005", "medium", "Access key unused for 90 days",
         "An active access key was last used more than 90 days ago, or was never used and was created more than 90 "
         "days ago: it should be deactivated.",
         {"aws_iam_access_key": _KEY_COLUMNS}, detect_unused_access_key,
+        remediation="Deactivate the key (`aws iam update-access-key --status Inactive`), then delete it once nothing "
+        "breaks.",
     ),
     Rule(
         "AWS-IAM-006", "medium", "Access key not rotated for 90 days",
         "An active access key was created more than 90 days ago.",
         {"aws_iam_access_key": _KEY_COLUMNS}, detect_unrotated_access_key,
+        remediation="Create a second key, move its users to it, then deactivate and delete the old one; better, "
+        "replace the key with a role.",
+        cis=('1.14',),
     ),
     Rule(
         "AWS-IAM-007", "high", "Admin policy attached directly to an IAM user",
@@ -761,6 +668,8 @@ RULES: tuple[Rule, ...] = (
             "aws_iam_user_policy": ("userArn", "policyName", "admin"),
         },
         detect_admin_policy_on_user,
+        remediation="Put the user in a group holding the policy (or let it assume a role), then detach the policy from "
+        "the user.",
     ),
     Rule(
         "AWS-IAM-008", "medium", "Identity policy the analysis cannot read",
@@ -768,12 +677,18 @@ RULES: tuple[Rule, ...] = (
         "an object, an unknown Effect, a missing Action or Resource, a Principal, ...): what the policy grants, and "
         "so what its principals can reach, is unknown. Evidence: the problems and the document.",
         POLICY_READS, detect_unreadable_policy,
+        remediation="Fix the policy so that IAM's policy grammar reads it; IAM Access Analyzer's policy validation "
+        "names the errors.",
     ),
     Rule(
         "AWS-EC2-001", "high", "Security group open to the internet on SSH or RDP",
         "An ingress rule admits 0.0.0.0/0 or ::/0 on TCP 22 (SSH) or 3389 (RDP), by port, by a range covering "
         "it or with all protocols. Evidence: the rules, and the EC2 and DB instances the group is attached to.",
         SECURITY_GROUP_READS, _internet_exposure(REMOTE_ACCESS_PORTS),
+        remediation="Remove the rule, or narrow its source to the addresses that administer the hosts; reach them with "
+        "Systems Manager Session Manager instead.",
+        cis=('5.3', '5.4'),
+        fails_control=_internet_family,
     ),
     Rule(
         "AWS-EC2-002", "high", "Security group open to the internet on a database port",
@@ -782,12 +697,24 @@ RULES: tuple[Rule, ...] = (
         + "), by port, by a range covering it or with all protocols. Evidence: the rules, and the EC2 and DB "
         "instances the group is attached to.",
         SECURITY_GROUP_READS, _internet_exposure(DATABASE_PORTS),
+        remediation="Remove the rule, or narrow its source to the application's security group or addresses; keep "
+        "databases in private subnets.",
     ),
     Rule(
         "AWS-EC2-003", "medium", "Unencrypted EBS volume",
         "The EBS volume is not encrypted.",
         {"aws_ebs_volume": (*_PLACE, "encrypted", "volumeId", "state", "size", "attachedInstanceIds")},
         detect_unencrypted_volume,
+        remediation="Copy a snapshot of the volume with encryption on, create a volume from it and swap it in; turn on "
+        "EBS encryption by default in every region.",
+    ),
+    Rule(
+        "AWS-EC2-008", "high", "Security group open to the internet on CIFS/SMB",
+        "An ingress rule admits 0.0.0.0/0 or ::/0 on TCP 445 (CIFS/SMB file sharing), by port, by a range covering "
+        "it or with all protocols. Evidence: the rules, and the EC2 and DB instances the group is attached to.",
+        SECURITY_GROUP_READS, _internet_exposure(CIFS_PORTS),
+        remediation="Remove the rule, or narrow its source to the networks that use the share.",
+        cis=("5.1.2",),
     ),
     Rule(
         "AWS-S3-001", "critical", "Public S3 bucket",
@@ -799,42 +726,48 @@ RULES: tuple[Rule, ...] = (
             "ignorePublicAcls", "blockPublicPolicy", "restrictPublicBuckets", "accountBlockPublicAccess",
         )},
         detect_public_bucket,
+        remediation="Turn on Block Public Access for the account and the bucket, then remove the public statements or "
+        "grants; serve public content through CloudFront with origin access control.",
     ),
     Rule(
         "AWS-ACCESS-001", "critical", "Resource public to everyone",
         "A resource-based policy (S3 bucket, Lambda function, API Gateway, KMS key, SQS queue, SNS topic, secret, "
         "ECR repository, any type declaring one, or a role's trust) lets everyone (`*`, `{\"AWS\": \"*\"}`, "
         "NotPrincipal) use it with no condition, as IAM Access Analyzer's public findings; RCPs and Denies applied."
-        + _REMEDIATION,
+        + _ACCESS_EVIDENCE,
         EXTERNAL_ACCESS_READS, _external_access(frozenset({EVERYONE}), False),
+        remediation=_ACCESS_FIX,
     ),
     Rule(
         "AWS-ACCESS-002", "high", "Resource public to everyone under conditions that do not restrict who",
         "A resource-based policy lets everyone use the resource when conditions hold that do not keep the callers "
         "inside the zone of trust (`aws:SourceIp`, `aws:SecureTransport`, `sts:ExternalId`, ...): anyone meeting "
-        "them is in, as Access Analyzer judges it." + _REMEDIATION,
+        "them is in, as Access Analyzer judges it." + _ACCESS_EVIDENCE,
         EXTERNAL_ACCESS_READS, _external_access(frozenset({EVERYONE}), True),
+        remediation=_ACCESS_FIX,
     ),
     Rule(
         "AWS-ACCESS-003", "medium", "Resource shared with an account or organisation outside the zone of trust",
         "A resource-based policy (or a role's trust policy) grants an account, an IAM user or role of an account, or "
         "every principal of an organisation (`aws:PrincipalOrgID`) outside the zone of trust, with or without "
-        "conditions that leave them outside." + _REMEDIATION,
+        "conditions that leave them outside." + _ACCESS_EVIDENCE,
         EXTERNAL_ACCESS_READS, _external_access(frozenset({ACCOUNT, PRINCIPAL, ORGANIZATION}), None),
+        remediation=_ACCESS_FIX,
     ),
     Rule(
         "AWS-ACCESS-004", "medium", "Resource shared with a federated identity",
         "A resource-based policy or trust policy grants an identity provider (SAML, OIDC, Cognito, a web identity "
-        "provider): its users are outside the zone of trust, as Access Analyzer reports them." + _REMEDIATION,
+        "provider): its users are outside the zone of trust, as Access Analyzer reports them." + _ACCESS_EVIDENCE,
         EXTERNAL_ACCESS_READS, _external_access(frozenset({FEDERATED}), None),
+        remediation=_ACCESS_FIX,
     ),
     Rule(
         "AWS-ACCESS-005", "low", "Resource usable by an AWS service on behalf of any account",
         "A resource-based policy grants an AWS service principal without `aws:SourceAccount`, `aws:SourceArn` or "
         "`aws:SourceOrgID` pinned to the zone of trust: the service may use the resource for another account's "
-        "resources (the confused deputy). A role trusted by a service is not flagged: passing the role takes "
-        "`iam:PassRole` in its account." + _REMEDIATION,
+        "resources (the confused deputy). A role trusted by a service is AWS-IAM-023's." + _ACCESS_EVIDENCE,
         EXTERNAL_ACCESS_READS, _external_access(frozenset({SERVICE}), None),
+        remediation=_ACCESS_FIX,
     ),
     Rule(
         "AWS-RDS-001", "medium", "Unencrypted RDS database",
@@ -847,6 +780,9 @@ RULES: tuple[Rule, ...] = (
             ),
         },
         detect_unencrypted_database,
+        remediation="Snapshot the database, copy the snapshot with encryption on, and restore from the copy (RDS "
+        "cannot encrypt a database in place).",
+        cis=('2.2.1',),
     ),
     Rule(
         "AWS-DYNAMODB-001", "medium", "Unencrypted DynamoDB table",
@@ -855,5 +791,18 @@ RULES: tuple[Rule, ...] = (
         "AWS owned key is not flagged: it is encryption at rest, not an exposure.",
         {"aws_dynamodb_table": (*_PLACE, "encrypted", "tableName", "sseType")},
         detect_unencrypted_table,
+        remediation="Update the table's encryption (`aws dynamodb update-table --sse-specification Enabled=true`).",
     ),
+)
+
+
+
+def _by_service(rules: Sequence[Rule]) -> tuple[Rule, ...]:
+    """The rules of each service together, services in the order they first appear, IDs in order within each."""
+    services = list(dict.fromkeys(rule.id.rsplit("-", 1)[0] for rule in rules))
+    return tuple(sorted(rules, key=lambda rule: (services.index(rule.id.rsplit("-", 1)[0]), rule.id)))
+
+
+RULES: tuple[Rule, ...] = _by_service(
+    (*_RULES, *IAM_POSTURE_RULES, *GRANT_RULES, *NETWORK_RULES, *STORAGE_RULES, *FUNCTION_RULES)
 )

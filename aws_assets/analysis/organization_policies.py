@@ -77,11 +77,12 @@ class OrganizationPolicies:
             return []
         return ["/".join([self.organization_of[account_id], *path[:-1]]) + "/"]
 
-    def context(self, account_id: str | None, held: bool) -> tuple[str | None, list[str] | None]:
+    def context(self, account_id: str | None) -> tuple[str | None, list[str] | None]:
         """`aws:PrincipalOrgID` / `aws:ResourceOrgID` of an account and its org paths, None where unknown. An
         account its management account's listing names has both; one that described its organisation in its own
-        sync has the ID (its paths are in the management account's listing); one the lake holds (`held`) that did
-        neither is in no organisation ("" and no paths); of any other account nothing is known."""
+        sync has the ID (its paths are in the management account's listing). Of any other account nothing is known,
+        even one the lake holds: a member that may not list its organisation collects no organisation rows, and
+        neither does an account in none."""
         if account_id is None:
             return None, None
         if account_id in self.organization_of:
@@ -89,9 +90,7 @@ class OrganizationPolicies:
                 return self.organization_of[account_id], self.org_paths(account_id)
             except OrganizationTreeError:
                 return self.organization_of[account_id], None
-        if account_id in self.described:
-            return self.described[account_id], None
-        return ("", []) if held else (None, None)
+        return self.described.get(account_id), None
 
     def levels(self, account_id: str, policy_type: str) -> list[list[Policy]]:
         """The policies of `policy_type` attached at each level from the root down to the account (the same lists

@@ -299,8 +299,8 @@ class PolicyIndex:
         """SCP levels, RCP levels, whether it is a management account, and its organisation ID and paths (None
         where the lake holds no organisation of the account)."""
         organizations = self.organizations
-        organization_id, paths = organizations.context(account, account in self.accounts)
-        if account is None or not organization_id:
+        organization_id, paths = organizations.context(account)
+        if account is None or organization_id is None:
             return [], [], False, organization_id, paths
         try:
             return (organizations.scps(account), organizations.rcps(account),

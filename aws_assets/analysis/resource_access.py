@@ -228,8 +228,8 @@ def policy_resources(tables: Mapping[str, Iterable[Row]]) -> list[PolicyResource
 def request_for(resource: PolicyResource, caller: str, action: str, resource_arn: str,
                 known: KnownPrincipals) -> Request:
     principal_account = parse_caller(caller).account
-    principal_org, principal_paths = known.organization.context(principal_account, principal_account in known.accounts)
-    resource_org, resource_paths = known.organization.context(resource.account_id, True)
+    principal_org, principal_paths = known.organization.context(principal_account)
+    resource_org, resource_paths = known.organization.context(resource.account_id)
     return Request(caller, action, resource_arn, resource_account=resource.account_id,
                    principal_org_id=principal_org, principal_org_paths=principal_paths,
                    resource_org_id=resource_org, resource_org_paths=resource_paths)

@@ -10,11 +10,12 @@ import warnings
 from importlib.resources import files
 from pathlib import Path
 
+from aws_assets.app.times import parse_since, parse_timestamp, positive_days
 from aws_assets.collection.limits import DEFAULT_CONCURRENCY, PARTITIONS_PER_ACCOUNT
 from aws_assets.inputs.instances import Instance, InstanceError, load_instances
 from aws_assets.inputs.organization import Membership
 from aws_assets.inputs.people import PeopleFileError, load_directory
-from aws_assets.model.settings import INSTANCES, LAKE, PEOPLE, from_environment, settings
+from aws_assets.model.settings import HISTORY_DAYS, INSTANCES, LAKE, PEOPLE, from_environment, settings
 
 DEFAULT_DAGSTER_HOME = "data/dagster_home"
 SIMULATOR_COMMANDS = ("can", "who-can")
@@ -129,6 +130,9 @@ def cmd_sql(args: argparse.Namespace) -> int:
     from aws_assets.lake.sql import lake_tables
     from aws_assets.lake.storage import Lake
 
+    if args.as_of and args.write_db:
+        print("aws-assets sql: --as-of reads the lake's history into memory: it cannot --write-db", file=sys.stderr)
+        return 2
     lake = Lake(args.lake)
     try:
         if not lake.exists():
@@ -139,7 +143,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
             print(f"aws-assets sql: {lake.url} holds no lake (none of its tables): name the lake with --lake (the "
                   "demo's is data/demo/lake)", file=sys.stderr)
             return 2
-        con = open_lake(args.lake, args.write_db)
+        con = open_lake(args.lake, args.write_db, args.as_of)
     except (OSError, duckdb.Error) as error:
         print(f"aws-assets sql: cannot read the lake at {lake.url}: {' '.join(str(error).split())}", file=sys.stderr)
         return 2
@@ -150,6 +154,24 @@ def cmd_sql(args: argparse.Namespace) -> int:
     if not args.write_db:
         interactive(con)
     return 0
+
+
+def cmd_changes(args: argparse.Namespace) -> int:
+    from aws_assets.app.changes import run_changes
+
+    return run_changes(args.lake, args.since, args.account)
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    from aws_assets.app.changes import run_prune
+    from aws_assets.defs.assets.changes import HistoryDaysError, history_days
+
+    try:
+        days = args.days or history_days()
+    except HistoryDaysError as error:
+        print(f"aws-assets prune: {error}", file=sys.stderr)
+        return 2
+    return run_prune(args.lake, days)
 
 
 def cmd_can(args: argparse.Namespace) -> int:
@@ -181,6 +203,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
         "`make demo-stop` stops it."
     )
     return status
+
+
+def cmd_compliance(args: argparse.Namespace) -> int:
+    from aws_assets.app.compliance import run_compliance
+
+    return run_compliance(args.lake, args.framework, args.account, args.format)
+
+
+def cmd_findings(args: argparse.Namespace) -> int:
+    from aws_assets.app.export import run_findings
+
+    return run_findings(args.lake, args.format, args.account)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -236,7 +270,23 @@ def parser() -> argparse.ArgumentParser:
     sql_parser.add_argument("--lake", default=config.lake, help=LAKE_HELP)
     sql_parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
     sql_parser.add_argument("--write-db", metavar="FILE", help="also write a .duckdb file holding the views")
+    sql_parser.add_argument("--as-of", metavar="TIMESTAMP", type=parse_timestamp,
+                            help="answer from the lake as it was then (ISO 8601; UTC unless it says otherwise)")
     sql_parser.set_defaults(run=cmd_sql)
+
+    changes_parser = commands.add_parser("changes", help="what changed since a time: counts, then the "
+                                         "security-relevant changes first")
+    changes_parser.add_argument("--since", type=parse_since, default="1d", metavar="DURATION|TIMESTAMP",
+                                help="1d, 12h, 2w, 1d12h or an ISO 8601 time (default 1d)")
+    changes_parser.add_argument("--account", metavar="ID", help="only this account's changes")
+    changes_parser.add_argument("--lake", default=config.lake, help=LAKE_HELP)
+    changes_parser.set_defaults(run=cmd_changes)
+    prune_parser = commands.add_parser("prune", help="remove the lake's history older than the retention")
+    prune_parser.add_argument("--days", type=positive_days, metavar="N",
+                              help=f"days of history to keep (default ${HISTORY_DAYS.name}, else "
+                              f"{HISTORY_DAYS.default})")
+    prune_parser.add_argument("--lake", default=config.lake, help=LAKE_HELP)
+    prune_parser.set_defaults(run=cmd_prune)
 
     can_parser = commands.add_parser(
         "can", help="decide one request on the lake's policies (exit 0 allowed, 1 denied)")
@@ -268,6 +318,22 @@ def parser() -> argparse.ArgumentParser:
     demo_parser.add_argument("--stop", action="store_true", help="stop the simulated organisation")
     add_concurrency(demo_parser)
     demo_parser.set_defaults(run=cmd_demo)
+
+    # The names are spelled here, not imported: the modules that declare them load the analysis.
+    compliance_parser = commands.add_parser(
+        "compliance", help="each CIS control per account and region: pass, fail, not-applicable, not-assessed")
+    compliance_parser.add_argument("--framework", choices=("cis-aws-4.0", "cis-aws-3.0"), default="cis-aws-4.0")
+    compliance_parser.add_argument("--account", metavar="ID", help="one account (default: every account)")
+    compliance_parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    compliance_parser.add_argument("--lake", default=config.lake, help=LAKE_HELP)
+    compliance_parser.set_defaults(run=cmd_compliance)
+
+    findings_parser = commands.add_parser(
+        "findings", help="the lake's findings as OCSF Detection Findings, ASFF (Security Hub), CSV or JSON")
+    findings_parser.add_argument("--format", choices=("ocsf", "asff", "csv", "json"), default="json")
+    findings_parser.add_argument("--account", metavar="ID", help="one account (default: every account)")
+    findings_parser.add_argument("--lake", default=config.lake, help=LAKE_HELP)
+    findings_parser.set_defaults(run=cmd_findings)
 
     report_parser = commands.add_parser(
         "report", help="draw who trusts whom and what the internet reaches as PNG files")

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from aws_assets.analysis import access_graph, principal_access, resource_access
+from aws_assets.analysis import access_graph, changes, principal_access, resource_access
+from aws_assets.analysis.compliance import COMPLIANCE_COLUMNS, COMPLIANCE_TABLE
 from aws_assets.analysis.findings import FINDING_COLUMNS, FINDINGS_TABLE, RULES
 from aws_assets.analysis.trust_graph import (
     PLACEHOLDER_CLASSES,
@@ -50,6 +51,8 @@ def _entity_section(service: Service, entity_type: EntityType) -> list[str]:
         f"- Partitioned by {'account' if service.scope is Scope.ACCOUNT else 'account x region'}: {layout}",
         f"- SQL view: `{entity_type.type}`",
         *([f"- In the AWS console: {entity_type.console}"] if entity_type.console else []),
+        *([f"- Volatile (not a change, aws-assets changes): {', '.join(f'`{c}`' for c in entity_type.volatile)}"]
+          if entity_type.volatile else []),
         "",
         "| column | type | meaning |",
         "|---|---|---|",
@@ -87,6 +90,8 @@ def render_data_dictionary() -> str:
     lines += _access_section()
     lines += _resource_access_section()
     lines += _findings_section()
+    lines += _compliance_section()
+    lines += _changes_section()
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -170,7 +175,8 @@ def _findings_section() -> list[str]:
         f"### `{FINDINGS_TABLE}`",
         "",
         "Problems a security team can act on, one row per (rule, resource), computed over the whole lake by the "
-        "`findings` asset (group `analysis`) from the rules in `aws_assets/analysis/findings.py`. Each rule is also "
+        "`findings` asset (group `analysis`) from the rules in `aws_assets/analysis/findings.py` and "
+        "`aws_assets/analysis/rules/`. Each rule is also "
         "a warning asset check of the asset, named after its ID (`aws_iam_001`, ...).",
         "",
         f"- One table over the whole lake: `<lake>/{FINDINGS_TABLE}/data.parquet`",
@@ -180,15 +186,36 @@ def _findings_section() -> list[str]:
         "|---|---|---|",
         *[f"| `{c.name}` | {_cell(str(c.type))} | {_cell(c.description)} |" for c in FINDING_COLUMNS],
         "",
-        "| rule | severity | title | what it flags | reads |",
-        "|---|---|---|---|---|",
+        "| rule | severity | title | what it flags | how to fix it | CIS v4.0 | reads |",
+        "|---|---|---|---|---|---|---|",
     ]
     for rule in RULES:
         tables = ", ".join(f"`{table}`" for table in rule.reads)
         lines.append(
-            f"| `{rule.id}` | {rule.severity} | {_cell(rule.title)} | {_cell(rule.description)} | {tables} |"
+            f"| `{rule.id}` | {rule.severity} | {_cell(rule.title)} | {_cell(rule.description)} "
+            f"| {_cell(rule.remediation)} | {', '.join(rule.cis)} | {tables} |"
         )
     return [*lines, ""]
+
+
+def _compliance_section() -> list[str]:
+    return [
+        "## Compliance",
+        "",
+        f"### `{COMPLIANCE_TABLE}`",
+        "",
+        "Each control of the CIS AWS Foundations Benchmark (v4.0, and v3.0 under its numbers) per account and region, "
+        "computed by the `compliance` asset (group `analysis`) from the `findings` table and the rows its rules judge "
+        "(`aws_assets/analysis/compliance.py`; the controls are declared in `aws_assets/analysis/cis.py`).",
+        "",
+        f"- One table over the whole lake: `<lake>/{COMPLIANCE_TABLE}/data.parquet`",
+        f"- SQL view: `{COMPLIANCE_TABLE}`",
+        "",
+        "| column | type | meaning |",
+        "|---|---|---|",
+        *[f"| `{c.name}` | {_cell(str(c.type))} | {_cell(c.description)} |" for c in COMPLIANCE_COLUMNS],
+        "",
+    ]
 
 
 def _type_name(type_: pa.DataType) -> str:
@@ -309,3 +336,20 @@ def _access_section() -> list[str]:
         "",
         *_columns_table(access_graph.PROBLEM_COLUMNS),
     ]
+
+
+def _changes_section() -> list[str]:
+    """The change tables (group `changes`), from their schemas."""
+    lines = [
+        "## Changes",
+        "",
+        "Built after each sync by the assets of group `changes` from the lake's history (`<lake>/_history/`): each "
+        "table grows by one batch per run, `<lake>/<table>/through=<time>/data.parquet`, and is a SQL view of its "
+        "name (`aws-assets changes` summarises them).",
+        "",
+    ]
+    for table, columns in ((changes.ENTITY_CHANGES_TABLE, changes.ENTITY_CHANGE_COLUMNS),
+                           (changes.RELATIONSHIP_CHANGES_TABLE, changes.RELATIONSHIP_CHANGE_COLUMNS),
+                           (changes.FINDING_CHANGES_TABLE, changes.FINDING_CHANGE_COLUMNS)):
+        lines += [f"### `{table}`", "", changes.TABLE_DESCRIPTIONS[table], "", *_columns_table(columns)]
+    return lines

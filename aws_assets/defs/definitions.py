@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dagster import AssetSelection, AutomationConditionSensorDefinition, DefaultSensorStatus, Definitions
 
+from aws_assets.defs.alerts import change_alerts
 from aws_assets.defs.assets.access import analyse_access
 from aws_assets.defs.assets.analysis import GROUP as ANALYSIS_GROUP
+from aws_assets.defs.assets.changes import CHANGE_ASSETS
+from aws_assets.defs.assets.changes import GROUP as CHANGES_GROUP
+from aws_assets.defs.assets.compliance import compliance
 from aws_assets.defs.assets.entities import build_service_assets
 from aws_assets.defs.assets.findings import findings
 from aws_assets.defs.assets.network import security_group_peer
@@ -38,18 +42,20 @@ def build_definitions(
     config = settings()
     return Definitions(
         assets=[*(build_service_assets(service) for service in SERVICES), person, build_relationship_assets(),
-                analyse_trust, analyse_access, resource_access, findings, security_group_peer, graph_pictures],
+                analyse_trust, analyse_access, resource_access, findings, compliance, security_group_peer,
+                graph_pictures, *CHANGE_ASSETS],
         jobs=[sync_job, build_graph_job],
         sensors=[
             AutomationConditionSensorDefinition(
                 "graph_automation",
-                target=AssetSelection.groups(RELATIONSHIP_GROUP, PEOPLE_GROUP, ANALYSIS_GROUP),
+                target=AssetSelection.groups(RELATIONSHIP_GROUP, PEOPLE_GROUP, ANALYSIS_GROUP, CHANGES_GROUP),
                 default_status=DefaultSensorStatus.RUNNING,
                 description="Refreshes the person table, the relationship assets and the analyses when the entity "
                 "partitions they read change.",
             ),
             instance_events,
             partition_keys,
+            change_alerts,
         ],
         schedules=build_sync_schedules(sync_schedule),
         resources={

@@ -129,9 +129,9 @@ def sync_job() -> None:
 build_graph_job = define_asset_job(
     "build_graph",
     # The person table is built first in the same run: the IS relationship to people reads it.
-    selection=AssetSelection.groups("relationships", "people", "analysis"),
+    selection=AssetSelection.groups("relationships", "people", "analysis", "changes"),
     description="Builds the person table, then computes every relationship type and the analyses (trust, IAM "
-    "policies) over the whole lake.",
+    "policies) over the whole lake, then what changed since the last sync.",
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 
 import duckdb
 import pyarrow as pa
@@ -12,6 +13,8 @@ import pyarrow as pa
 from aws_assets.analysis.access_graph import EDGES_SCHEMA, EDGES_TABLE
 from aws_assets.analysis.access_graph import PROBLEMS_SCHEMA as ACCESS_PROBLEMS_SCHEMA
 from aws_assets.analysis.access_graph import PROBLEMS_TABLE as ACCESS_PROBLEMS_TABLE
+from aws_assets.analysis.changes import CHANGE_SCHEMAS
+from aws_assets.analysis.compliance import COMPLIANCE_SCHEMA, COMPLIANCE_TABLE
 from aws_assets.analysis.findings import FINDINGS_SCHEMA, FINDINGS_TABLE
 from aws_assets.analysis.principal_access import ACCESS_SCHEMA, ACCESS_TABLE
 from aws_assets.analysis.resource_access import RESOURCE_ACCESS_SCHEMA, RESOURCE_ACCESS_TABLE
@@ -26,6 +29,7 @@ from aws_assets.analysis.trust_graph import (
     TRUSTS_TABLE,
 )
 from aws_assets.inputs.people import PERSON_SCHEMA, PERSON_TYPE
+from aws_assets.lake.as_of import LakeAsOf
 from aws_assets.lake.snapshot import LakeSnapshot
 from aws_assets.lake.sql import connect, create_table_views, create_union_view
 from aws_assets.lake.storage import Lake
@@ -37,15 +41,21 @@ from aws_assets.relationships.security_groups import PEER_SCHEMA, PEER_TABLE
 from aws_assets.services.catalog import ENTITY_TYPES
 
 
-def open_lake(lake_root: str, database: str | None = None) -> duckdb.DuckDBPyConnection:
+def open_lake(lake_root: str, database: str | None = None, as_of: datetime | None = None) -> duckdb.DuckDBPyConnection:
     """The lake as DuckDB relations: one per entity and relationship `_type`, `entities` and `relationships`, and
     one per analysis table.
 
     In memory (no `database`), every table is read through the lake snapshot (`aws_assets.lake.snapshot`): opening a
     lake of many partitions reads only the files rewritten since the last time, and queries run over Arrow in
     memory rather than over tens of thousands of Parquet files each. A `database` file instead holds views over the
-    Parquet, which stay current as the lake changes."""
+    Parquet, which stay current as the lake changes. `as_of`: every table as the lake's history had it then (in
+    memory)."""
     lake = Lake(lake_root)
+    if as_of is not None:
+        con = load_tables(LakeAsOf(lake, as_of), {t: s.names for t, s in table_schemas().items()})
+        create_union_view(con, "entities", entity_schemas(), [c.name for c in COMMON_COLUMNS])
+        create_union_view(con, "relationships", relationship_schemas(), [c.name for c in RELATIONSHIP_COLUMNS])
+        return con
     if database:
         con = connect(lake, entity_schemas(), relationship_schemas(), database)
         create_table_views(con, lake, analysis_schemas())
@@ -56,7 +66,7 @@ def open_lake(lake_root: str, database: str | None = None) -> duckdb.DuckDBPyCon
     return con
 
 
-def load_tables(snapshot: LakeSnapshot, columns: Mapping[str, Iterable[str]]) -> duckdb.DuckDBPyConnection:
+def load_tables(snapshot: LakeSnapshot | LakeAsOf, columns: Mapping[str, Iterable[str]]) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection holding exactly these lake tables and columns (table -> column names; an
     unknown column is a programming error), read through the snapshot: for computations over the whole lake."""
     schemas = table_schemas()
@@ -113,7 +123,9 @@ def analysis_schemas() -> dict[str, pa.Schema]:
         PROBLEMS_TABLE: PROBLEMS_SCHEMA,
         REACHABILITY_TABLE: REACHABILITY_SCHEMA,
         FINDINGS_TABLE: FINDINGS_SCHEMA,
+        COMPLIANCE_TABLE: COMPLIANCE_SCHEMA,
         ACCESS_TABLE: ACCESS_SCHEMA,
         ACCESS_PROBLEMS_TABLE: ACCESS_PROBLEMS_SCHEMA,
         RESOURCE_ACCESS_TABLE: RESOURCE_ACCESS_SCHEMA,
+        **CHANGE_SCHEMAS,
     }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -26,10 +26,26 @@ class Column:
     description: str
 
 
-def schema_of(columns: Iterable[Column]) -> pa.Schema:
+# Field metadata marking a column whose value changes on every sync without a change in AWS (a last-use time, an
+# approximate count): the lake's history does not keep a version for it, and the change tables do not report it.
+VOLATILE = "volatile"
+
+
+def schema_of(columns: Iterable[Column], volatile: Iterable[str] = ()) -> pa.Schema:
     """The Arrow schema of a table of these columns, each field carrying its description in its metadata (what the
-    Dagster column schemas and the data dictionary show)."""
-    return pa.schema([pa.field(c.name, c.type, metadata={"description": c.description}) for c in columns])
+    Dagster column schemas and the data dictionary show), and the mark of the `volatile` ones."""
+    marked = set(volatile)
+    return pa.schema([
+        pa.field(c.name, c.type, metadata={"description": c.description, **({VOLATILE: "true"} if c.name in marked
+                                                                              else {})})
+        for c in columns
+    ])
+
+
+@lru_cache(maxsize=1024)
+def volatile_columns(schema: pa.Schema) -> frozenset[str]:
+    """The columns of a table the schema marks as volatile (asked for every partition written: kept)."""
+    return frozenset(f.name for f in schema if (f.metadata or {}).get(VOLATILE.encode()) == b"true")
 
 
 def string(name: str, description: str) -> Column:
@@ -155,6 +171,9 @@ class EntityType:
     # The column holding the resource-based policy (JSON text) the access evaluator reads for requests on these
     # entities; empty: the type has none.
     resource_policy: str = ""
+    # Columns whose value changes on every sync without a change in AWS (last-use times, approximate counts): not
+    # changes to the entity (aws_assets.analysis.changes), nor a reason to keep a version of its partition.
+    volatile: tuple[str, ...] = ()
 
     @cached_property
     def all_columns(self) -> tuple[Column, ...]:
@@ -168,11 +187,14 @@ class EntityType:
             if known is not None and known.type != column.type:
                 raise SchemaError(f"{self.type}: column {column.name!r} declared as {known.type} and {column.type}")
             by_name.setdefault(column.name.lower(), column)
+        undeclared = {name.lower() for name in self.volatile} - by_name.keys()
+        if undeclared:
+            raise SchemaError(f"{self.type}: volatile columns {sorted(undeclared)} are not declared")
         return tuple(by_name.values())
 
     @cached_property
     def schema(self) -> pa.Schema:
-        return schema_of(self.all_columns)
+        return schema_of(self.all_columns, self.volatile)
 
     def to_table(self, rows: Iterable[dict[str, Any]], account_id: str, region: str) -> pa.Table:
         """Rows as an Arrow table of exactly this type's schema; unknown keys are a programming error."""

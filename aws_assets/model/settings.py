@@ -71,8 +71,23 @@ ORGANIZATION_RUNS = Variable(
     "How many runs the schedule and the sensor spread an organisation entry's members over (each a pod in "
     "production; every account in exactly one of them)",
 )
+HISTORY_DAYS = Variable(
+    "AWS_ASSETS_HISTORY_DAYS", "90",
+    "Days of history the lake keeps (every sync's version of each partition, the change tables); "
+    "`aws-assets prune` and each change computation remove what is older",
+)
+ALERT_WEBHOOK = Variable(
+    "AWS_ASSETS_ALERT_WEBHOOK", None,
+    "URL the alert sensor posts a JSON message (Slack-compatible `text`) to when a sync opens findings or adds an "
+    "external trust; unset: no alerts",
+)
+ALERT_SEVERITY = Variable(
+    "AWS_ASSETS_ALERT_SEVERITY", "high",
+    "Lowest severity of a newly opened finding that is alerted: critical, high, medium or low",
+)
 VARIABLES: tuple[Variable, ...] = (
     INSTANCES, LAKE, PEOPLE, INBOX, REJECTED, SYNC_SCHEDULE, DEPLOYMENT, CACHE, RATE_LIMITS, ORGANIZATION_RUNS,
+    HISTORY_DAYS, ALERT_WEBHOOK, ALERT_SEVERITY,
 )
 
 
@@ -88,6 +103,9 @@ class Settings:
     cache_folder: str
     rate_limits: str | None
     organization_runs: str
+    history_days: str
+    alert_webhook: str | None
+    alert_severity: str
 
 
 def from_environment(environ: Mapping[str, str]) -> Settings:
@@ -102,6 +120,9 @@ def from_environment(environ: Mapping[str, str]) -> Settings:
         cache_folder=CACHE.read(environ) or _user_cache_folder(environ),
         rate_limits=RATE_LIMITS.read(environ),
         organization_runs=ORGANIZATION_RUNS.read(environ),
+        history_days=HISTORY_DAYS.read(environ),
+        alert_webhook=ALERT_WEBHOOK.read(environ),
+        alert_severity=ALERT_SEVERITY.read(environ),
     )
 
 

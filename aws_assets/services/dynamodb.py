@@ -176,6 +176,7 @@ def collect_tables(aws: PartitionCollection) -> list[dict[str, Any]]:
 
 AWS_DYNAMODB_TABLE = EntityType(
     type="aws_dynamodb_table",
+    volatile=("itemCount", "sizeBytes"),  # AWS refreshes them about every six hours
     classes=("DataStore", "Database"),
     description="A DynamoDB table with its capacity, encryption key, backups, protection, streams and replicas.",
     columns=(

@@ -721,6 +721,7 @@ AWS_VPC = EntityType(
 
 AWS_SUBNET = EntityType(
     type="aws_subnet",
+    volatile=("availableIpAddressCount",),  # moves with every interface created or deleted
     classes=("Network",),
     description="A VPC subnet; public when its route table routes to an internet gateway.",
     console="VPC Subnets",

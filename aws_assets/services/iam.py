@@ -638,6 +638,7 @@ def _owner_columns(kind: str, title: str) -> tuple[Column, ...]:
 
 IAM_USER = EntityType(
     type="aws_iam_user",
+    volatile=("passwordLastUsed",),  # the credential report's last use
     classes=("User",),
     description="An IAM user, with its console password, MFA, access keys, groups and policies.",
     columns=(
@@ -662,6 +663,7 @@ IAM_USER = EntityType(
 
 IAM_ACCESS_KEY = EntityType(
     type="aws_iam_access_key",
+    volatile=("lastUsedDate", "lastUsedService", "lastUsedRegion"),
     classes=("AccessKey",),
     description="A long-term access key of an IAM user: ID, status and last use, never the secret.",
     columns=(
@@ -711,6 +713,7 @@ IAM_GROUP = EntityType(
 
 IAM_ROLE = EntityType(
     type="aws_iam_role",
+    volatile=("lastUsedDate", "lastUsedRegion"),
     classes=("AccessRole",),
     description="An IAM role: who may assume it (trust policy), its policies and when it was last used.",
     columns=(

@@ -3,6 +3,7 @@ missing, and an account materializes a region only another account collects as a
 
 from __future__ import annotations
 
+import pytest
 from dagster import AssetKey, AssetRecordsFilter, DagsterInstance
 
 from aws_assets.defs.definitions import build_definitions
@@ -26,6 +27,7 @@ def latest(dagster_instance: DagsterInstance, asset: str, partition: str):
     return record.asset_materialization.metadata
 
 
+@pytest.mark.e2e  # two whole syncs through Dagster: half a minute
 def test_no_partition_is_missing_and_another_accounts_region_is_empty_with_a_note(moto, tmp_path):
     instances = [instance(WIDE, ("eu-west-1", "us-east-1")), instance(NARROW, ("eu-west-1",))]
     registry = tmp_path / "instances.json"

@@ -83,10 +83,13 @@ def test_s3_lake_on_moto(moto_server):
     lake.write_partition("aws_account", "111111111111", None, account_table("111111111111", "second"))
     lake.write_partition("aws_account", "222222222222", None, account_table("222222222222", "other"))
     keys = [o["Key"] for o in boto3.client("s3").list_objects_v2(Bucket="security-lake")["Contents"]]
-    assert sorted(keys) == [
+    assert sorted(k for k in keys if not k.startswith("graph/_history/")) == [
         "graph/aws_account/account=111111111111/data.parquet",
         "graph/aws_account/account=222222222222/data.parquet",
     ]
+    versions = sorted((k.split("/")[4], k.rsplit(".", 2)[1]) for k in keys if k.startswith("graph/_history/"))
+    assert versions == [("account=111111111111", "delta"), ("account=111111111111", "full"),
+                        ("account=222222222222", "full")]
     con = connect(lake, SCHEMAS)
     assert con.sql("SELECT name FROM aws_account ORDER BY accountId").fetchall() == [("second",), ("other",)]
     assert con.execute("SELECT count(*) FROM entities").fetchall() == [(2,)]

@@ -86,17 +86,16 @@ def test_a_tree_with_a_parent_the_lake_lacks_is_an_error_naming_the_account():
         read.scps(PROD)
 
 
-def test_an_accounts_organisation_is_known_from_the_listing_from_its_own_description_or_its_absence():
+def test_an_accounts_organisation_is_known_from_the_listing_or_its_own_description_else_unknown():
     read = organization()
     described = organization_policies(
         organizations=[{"accountId": OUTSIDE, "organizationId": "o-2", "managementAccountId": "888888888888"}],
         roots=[], units=[], accounts=[], policies=[])
-    assert read.context(PROD, held=True) == ("o-1", ["o-1/r-1/ou-1-prod/ou-1-deep/"])
-    # A member whose management account the lake lacks: the ID from its own sync, the paths unknown.
-    assert described.context(OUTSIDE, held=True) == ("o-2", None)
-    # An account the lake holds that is in no organisation, and one of which the lake knows nothing.
-    assert read.context(OUTSIDE, held=True) == ("", [])
-    assert read.context(OUTSIDE, held=False) == (None, None)
+    assert read.context(PROD) == ("o-1", ["o-1/r-1/ou-1-prod/ou-1-deep/"])
+    # An account that listed its organisation whose management account the lake lacks: the ID, the paths unknown.
+    assert described.context(OUTSIDE) == ("o-2", None)
+    # Neither: a member refused the listing and an account in no organisation collect the same nothing.
+    assert read.context(OUTSIDE) == (None, None)
 
 
 def test_the_principal_and_resource_access_tables_read_an_accounts_organisation_alike():
@@ -118,4 +117,4 @@ def test_the_principal_and_resource_access_tables_read_an_accounts_organisation_
     request = request_for(resource, f"arn:aws:iam::{SANDBOX}:user/ann", "s3:GetObject", "arn:aws:s3:::shared/k",
                           known_principals(tables, {}))
     for made in (assembled.request, request):
-        assert (made.principal_org_id, made.resource_org_id, made.resource_org_paths) == ("", "o-2", None)
+        assert (made.principal_org_id, made.resource_org_id, made.resource_org_paths) == (None, "o-2", None)

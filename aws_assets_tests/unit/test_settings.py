@@ -7,8 +7,11 @@ from pathlib import Path
 
 from aws_assets.model import settings as settings_module
 from aws_assets.model.settings import (
+    ALERT_SEVERITY,
+    ALERT_WEBHOOK,
     CACHE,
     DEPLOYMENT,
+    HISTORY_DAYS,
     INBOX,
     INSTANCES,
     LAKE,
@@ -29,7 +32,8 @@ README = PACKAGE.parent / "README.md"
 FIELDS = {
     INSTANCES: "instances_file", LAKE: "lake", PEOPLE: "people_file", INBOX: "inbox", REJECTED: "rejected_dir",
     SYNC_SCHEDULE: "sync_schedule", DEPLOYMENT: "deployment", CACHE: "cache_folder",
-    RATE_LIMITS: "rate_limits", ORGANIZATION_RUNS: "organization_runs",
+    RATE_LIMITS: "rate_limits", ORGANIZATION_RUNS: "organization_runs", HISTORY_DAYS: "history_days",
+    ALERT_WEBHOOK: "alert_webhook", ALERT_SEVERITY: "alert_severity",
 }
 
 
@@ -39,6 +43,7 @@ def test_an_unset_environment_gives_the_defaults(monkeypatch):
         instances_file="instances.json", lake="data/lake", people_file=None, inbox="data/inbox",
         rejected_dir="data/inbox/rejected", sync_schedule="0 2 * * *", deployment="local",
         cache_folder="/home/operator/.cache/aws-assets", rate_limits=None, organization_runs="1",
+        history_days="90", alert_webhook=None, alert_severity="high",
     )
 
 
