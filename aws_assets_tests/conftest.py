@@ -243,7 +243,7 @@ def sql(synced):
 # in-process moto), e2e/ (the synced organisation, the UI, PostgreSQL, the installed package). The e2e tests, and any
 # test elsewhere that asks for the synced organisation or a moto server, are marked `e2e`: `-m "not e2e"` runs the
 # rest.
-E2E_FIXTURES = frozenset({"synced", "sql", "moto_server", "throttling_server"})
+E2E_FIXTURES = frozenset({"synced", "sql", "moto_server", "throttling_server", "fault_server", "fault_layer"})
 E2E_FOLDER = Path(__file__).parent / "e2e"
 
 

@@ -1,12 +1,13 @@
 """Organisation scale (issue 10): a sync of N uniform accounts x R regions on a moto server that answers every request
 after a fixed latency, as AWS does, against today's one-partition-at-a-time path as the baseline.
 
-The moto server runs in a child process (this file's `serve` command) so that the sync's CPU seconds and peak RSS are
-the product's own; the sync and the baseline each run in a child process of their own too (the `phase` command), cold,
-with their own DAGSTER_HOME and lake. Per request the server records the account (from the request's access key, as
-moto resolves it) and the service time: the injected latency plus the CPU seconds moto spent on the request's thread,
-i.e. what the request costs made alone. "serial" is the sum of those over the phase; "busiest serial" the same sum
-for the account with the most (the operator's own AssumeRole calls are left out of that one).
+The moto server runs in a child process (aws_assets_tests/faults.py's fault layer, no fault on but the latency) so
+that the sync's CPU seconds and peak RSS are the product's own; the sync and the baseline each run in a child process
+of their own too (the `phase` command), cold, with their own DAGSTER_HOME and lake. Per request the server records
+the account (from the request's access key, as moto resolves it) and the service time: the injected latency plus the
+CPU seconds moto spent on the request's thread, i.e. what the request costs made alone. "serial" is the sum of those
+over the phase; "busiest serial" the same sum for the account with the most (the operator's own AssumeRole calls are
+left out of that one).
 
 The baseline runs every partition as its own Dagster run, in turn: each account's account-wide assets, then its
 assets of each region (the sync_account and sync_region jobs the sync replaced). With `--baseline-accounts K` (default
@@ -29,26 +30,24 @@ for variable in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
 
 import argparse  # noqa: E402
 import json  # noqa: E402
-import re  # noqa: E402
 import resource  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
-import threading  # noqa: E402
 import time  # noqa: E402
-import urllib.request  # noqa: E402
-from collections.abc import Callable, Iterable  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 from dataclasses import asdict, dataclass, field  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
+
+from aws_assets_tests.faults import FaultServer  # noqa: E402
 
 HERE = Path(__file__).resolve()
 OPERATOR_ACCOUNT_ID = "123456789012"  # moto's default account: the credentials above, which assume every role
 FIRST_ACCOUNT_ID = 100000000000
 REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2", "us-west-2", "eu-central-1", "ap-northeast-1", "sa-east-1",
            "ca-central-1")
-CONTROL = "/__bench/"  # the server's own requests: latency on and off, the statistics
 
 
 @dataclass(frozen=True)
@@ -66,121 +65,6 @@ ESTATES = {
     "normal": Estate(users=5, roles=3, buckets=2, instances=2, tables=1),
     "light": Estate(users=1, roles=1, buckets=1, instances=1, tables=1),
 }
-
-
-# --- The latency-injected moto server (the child process) ------------------------------------------------------------
-
-CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
-
-
-class LatencyApp:
-    """moto's WSGI application behind a sleep, counting each request's account and service time."""
-
-    def __init__(self, app: Callable, latency: float) -> None:
-        self.app = app
-        self.latency = latency
-        self.lock = threading.Lock()
-        self.accounts_by_key: dict[str, str] = {}
-        self.reset()
-
-    def reset(self) -> None:
-        with self.lock:
-            self.requests = 0
-            self.serial = 0.0  # latency + moto's CPU on the request's thread
-            self.wall = 0.0  # as the server saw it, waits for the GIL included
-            self.by_account: dict[str, list[float]] = {}  # account -> [requests, serial seconds]
-
-    def account_of(self, environ: dict) -> str:
-        match = CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
-        if not match:
-            return "unsigned"
-        key = match.group(1)
-        account = self.accounts_by_key.get(key)
-        if account is None:
-            from moto.iam.models import get_account_id_from
-
-            account = get_account_id_from(key)
-            self.accounts_by_key[key] = account
-        return account
-
-    def stats(self) -> dict[str, Any]:
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        with self.lock:
-            return {"requests": self.requests, "serial": self.serial, "wall": self.wall,
-                    "by_account": {a: list(v) for a, v in self.by_account.items()},
-                    "cpu": usage.ru_utime + usage.ru_stime, "peak_rss_mib": usage.ru_maxrss / 1024,
-                    "latency_ms": self.latency * 1000}
-
-    def control(self, environ: dict, start_response: Callable) -> list[bytes]:
-        command = environ["PATH_INFO"][len(CONTROL):]
-        if command == "latency":
-            self.latency = float(environ.get("QUERY_STRING", "ms=0").partition("=")[2]) / 1000
-        elif command == "reset":
-            self.reset()
-        body = json.dumps(self.stats()).encode()
-        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
-        return [body]
-
-    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        if environ.get("PATH_INFO", "").startswith(CONTROL):
-            return self.control(environ, start_response)
-        started, cpu_started = time.perf_counter(), time.thread_time()
-        latency = self.latency
-        if latency:
-            time.sleep(latency)
-        body = list(self.app(environ, start_response))
-        serial = latency + time.thread_time() - cpu_started
-        account = self.account_of(environ)
-        with self.lock:
-            self.requests += 1
-            self.serial += serial
-            self.wall += time.perf_counter() - started
-            counts = self.by_account.setdefault(account, [0, 0.0])
-            counts[0] += 1
-            counts[1] += serial
-        return body
-
-
-def serve(latency_ms: float) -> int:
-    """Serve moto on a free port with the given latency; print the endpoint; stop when stdin closes."""
-    import logging
-
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-    from werkzeug.serving import make_server
-
-    from aws_assets.sim.teach_moto import teach_moto
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    teach_moto()  # Config compliance calls answered, as on the demo's server
-    app = LatencyApp(DomainDispatcherApplication(create_backend_app), latency_ms / 1000)
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    host, port = server.server_address[:2]
-    print(f"http://{host}:{port}", flush=True)
-    sys.stdin.read()  # the parent closes our stdin (or dies): stop
-    server.shutdown()
-    return 0
-
-
-class Server:
-    """The parent's handle on the server child."""
-
-    def __init__(self, latency_ms: float) -> None:
-        self.process = subprocess.Popen([sys.executable, str(HERE), "serve", "--latency-ms", str(latency_ms)],
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        assert self.process.stdout is not None
-        self.endpoint = self.process.stdout.readline().strip()
-        if not self.endpoint.startswith("http://"):
-            raise RuntimeError(f"the moto server did not start (exit code {self.process.poll()})")
-
-    def call(self, command: str) -> dict[str, Any]:
-        with urllib.request.urlopen(f"{self.endpoint}{CONTROL}{command}", timeout=30) as response:
-            return json.load(response)
-
-    def stop(self) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.close()
-        self.process.wait(timeout=30)
 
 
 # --- Seeding the estate ----------------------------------------------------------------------------------------------
@@ -509,11 +393,11 @@ def run(args: argparse.Namespace) -> Results:
     with tempfile.TemporaryDirectory(prefix="sync-scale-") as scratch:
         work = Path(args.work_dir or scratch)
         work.mkdir(parents=True, exist_ok=True)
-        server = Server(latency_ms=0)
+        server = FaultServer()
         try:
             started = time.monotonic()
             seed(server.endpoint, accounts, regions, estate)
-            seeded = server.call("latency?ms=" + str(args.latency_ms))
+            seeded = server.configure(latency_ms=args.latency_ms)
             seed_seconds = time.monotonic() - started
             print(f"seeded {args.accounts} accounts x {args.regions} regions ({args.estate}) in {seed_seconds:.1f}s, "
                   f"{seeded['requests']} requests; latency now {args.latency_ms:g} ms", file=sys.stderr, flush=True)
@@ -558,8 +442,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["serve"]:
-        return serve(float(argv[argv.index("--latency-ms") + 1]))
     if argv[:1] == ["phase"]:
         options = dict(zip(argv[2::2], argv[3::2]))
         if argv[1] == "sync":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import warnings
 from importlib.resources import files
 from pathlib import Path
@@ -23,16 +24,45 @@ LAKE_HELP = f"lake root: a path or s3://bucket/prefix (default ${LAKE.name}, els
 DAGSTER_YAML = files("aws_assets.app") / "dagster.yaml"
 
 
+class StorageError(Exception):
+    """The Dagster instance's folder cannot be written (read-only, full, permission denied); one line says why."""
+
+
+def dagster_home_path(path: str | None) -> Path:
+    return Path(path or os.environ.get("DAGSTER_HOME") or DEFAULT_DAGSTER_HOME).resolve()
+
+
 def use_dagster_home(path: str | None):
     """The persistent Dagster instance the UI reads: $DAGSTER_HOME, else data/dagster_home."""
     from dagster import DagsterInstance
 
-    home = Path(path or os.environ.get("DAGSTER_HOME") or DEFAULT_DAGSTER_HOME).resolve()
+    home = dagster_home_path(path)
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "dagster.yaml").exists():
         (home / "dagster.yaml").write_text(DAGSTER_YAML.read_text())
     os.environ["DAGSTER_HOME"] = str(home)
     return DagsterInstance.get()
+
+
+PROBE_BYTES = 65536  # what a run's first events take, about: a disk that cannot hold them is full
+
+
+def check_writable(folder: Path) -> None:
+    """Before any AWS call: the folder takes a file of PROBE_BYTES (removed again), or StorageError says why not."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".aws-assets-probe-") as probe:
+            probe.write(b"\0" * PROBE_BYTES)
+            probe.flush()
+            os.fsync(probe.fileno())
+    except OSError as error:
+        raise StorageError(f"cannot write the Dagster instance at {folder}: {error.strerror or error}") from None
+
+
+def storage_cause(error: Exception) -> str:
+    """sqlite's or the OS's own words, without SQLAlchemy's wrapping and SQL."""
+    original = getattr(error, "orig", None) or error
+    return getattr(original, "strerror", None) or " ".join(str(original).split())
 
 
 def check_people_file(people_file: str | None) -> None:
@@ -61,10 +91,17 @@ def run_sync(instances_file: str, lake_root: str, dagster_home: str | None, peop
         lake_root=lake_root,
         people_file=str(Path(people_file).resolve()) if people_file else None,
     )
+    home = dagster_home_path(dagster_home)
+    check_writable(home)
     membership = defs.resources["aws"].members(refresh=True)
     print_membership(membership, instances)
-    with SyncProgress(len(membership.instances)) as progress:
-        report = sync(membership.instances, defs, use_dagster_home(dagster_home), progress, concurrency)
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        with use_dagster_home(dagster_home) as dagster_instance, SyncProgress(len(membership.instances)) as progress:
+            report = sync(membership.instances, defs, dagster_instance, progress, concurrency)
+    except (OSError, SQLAlchemyError) as error:
+        raise StorageError(f"cannot write the Dagster instance at {home}: {storage_cause(error)}") from None
     print_summary(report, lake_root)
     return 0 if report.ok and not membership.failed else 1
 
@@ -86,18 +123,30 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
+    import duckdb
+
     from aws_assets.app.sql import interactive, print_query
-    from aws_assets.graph.tables import open_lake
+    from aws_assets.graph.tables import open_lake, table_schemas
+    from aws_assets.lake.sql import lake_tables
     from aws_assets.lake.storage import Lake
 
-    if not Lake(args.lake).exists():
-        print(f"aws-assets sql: no lake at {args.lake}: sync into it first (`aws-assets sync --lake {args.lake}`), or "
-              "name the lake with --lake (the demo's is data/demo/lake)", file=sys.stderr)
-        return 2
     if args.as_of and args.write_db:
         print("aws-assets sql: --as-of reads the lake's history into memory: it cannot --write-db", file=sys.stderr)
         return 2
-    con = open_lake(args.lake, args.write_db, args.as_of)
+    lake = Lake(args.lake)
+    try:
+        if not lake.exists():
+            print(f"aws-assets sql: no lake at {args.lake}: sync into it first (`aws-assets sync --lake {args.lake}`), "
+                  "or name the lake with --lake (the demo's is data/demo/lake)", file=sys.stderr)
+            return 2
+        if not lake_tables(lake) & set(table_schemas()):
+            print(f"aws-assets sql: {lake.url} holds no lake (none of its tables): name the lake with --lake (the "
+                  "demo's is data/demo/lake)", file=sys.stderr)
+            return 2
+        con = open_lake(args.lake, args.write_db, args.as_of)
+    except (OSError, duckdb.Error) as error:
+        print(f"aws-assets sql: cannot read the lake at {lake.url}: {' '.join(str(error).split())}", file=sys.stderr)
+        return 2
     if args.write_db:
         print(f"wrote {args.write_db}: open it with `duckdb {args.write_db}`", file=sys.stderr)
     if args.query:
@@ -320,6 +369,9 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as error:
         print(f"aws-assets {args.command}: {error}", file=sys.stderr)
         return 2
+    except StorageError as error:
+        print(f"aws-assets {args.command}: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 

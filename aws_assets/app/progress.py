@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections import Counter
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -22,6 +23,7 @@ class SyncProgress:
         self.accounts = accounts
         self.done = self.api_calls = self.throttled = 0
         self.failed_accounts: set[str] = set()
+        self.throttled_by: Counter[tuple[str, str]] = Counter()  # (account, service) -> throttled requests
         self.planned: dict[str, int] = {}  # account -> its partitions, once one of them has finished
         self.started = time.monotonic()
         self.interactive = sys.stderr.isatty() if interactive is None else interactive
@@ -60,10 +62,17 @@ class SyncProgress:
     def requests_per_second(self) -> float:
         return self.api_calls / max(time.monotonic() - self.started, 1e-9)
 
+    def throttling(self) -> str:
+        """How many requests AWS throttled, and where most of them: the account and service to look at."""
+        if not self.throttled_by:
+            return f"{self.throttled} throttled"
+        (account, service), count = self.throttled_by.most_common(1)[0]
+        return f"{self.throttled} throttled (most: {service} of {account}, {count})"
+
     def line(self) -> str:
         left = self.seconds_left()
         return (f"sync: {self.done}/{self.total} partitions, {len(self.failed_accounts)} of {self.accounts} accounts "
-                f"failed, {self.requests_per_second:.0f} requests/s, {self.throttled} throttled, "
+                f"failed, {self.requests_per_second:.0f} requests/s, {self.throttling()}, "
                 + (f"about {left:.0f}s left" if left is not None and self.done < self.total else
                    f"{time.monotonic() - self.started:.0f}s"))
 
@@ -72,12 +81,14 @@ class SyncProgress:
         self.planned[synced.account_id] = synced.account_partitions
         self.api_calls += sum(synced.calls_by_operation().values())
         self.throttled += sum(synced.throttled.values())
+        for operation, count in synced.throttled.items():
+            self.throttled_by[(synced.account_id, operation.partition(":")[0])] += count
         if not synced.ok:
             self.failed_accounts.add(synced.account_id)
-            message = f"FAILED {synced.label}: {'; '.join(synced.errors)}"
+            message = f"FAILED {synced.label}: {synced.failure_summary()}"
             (self._bar.console.print if self._bar else lambda m: print(m, file=sys.stderr, flush=True))(message)
         status = (f"{len(self.failed_accounts)} accounts failed, {self.requests_per_second:.0f} req/s, "
-                  f"{self.throttled} throttled")
+                  f"{self.throttling()}")
         if self._bar is not None and self._task is not None:
             self._bar.update(self._task, completed=self.done, total=self.total, status=status)
         elif time.monotonic() - self._last_line >= self.interval:

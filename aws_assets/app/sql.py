@@ -1,8 +1,9 @@
-"""`aws-assets sql`: run one query over the lake and print it, or keep a prompt open."""
+"""`aws-assets sql`: run the statements of one query over the lake and print each, or keep a prompt open."""
 
 from __future__ import annotations
 
 import sys
+import threading
 
 import duckdb
 
@@ -13,23 +14,31 @@ PROMPT = "aws-assets> "
 
 
 def print_query(con: duckdb.DuckDBPyConnection, query: str, output_format: str = "table") -> int:
+    """Every statement of `query`, each result printed in turn; the first error stops the rest."""
     try:
-        relation = con.sql(query)
-        if relation is None:
-            return 0
-        if output_format == "csv":
-            relation.df().to_csv(sys.stdout, index=False)
-        elif output_format == "json":
-            print(relation.df().to_json(orient="records", date_format="iso", indent=2))
-        else:
-            relation.show(max_width=200, max_rows=200)
+        for statement in con.extract_statements(query):
+            relation = con.sql(statement.query)
+            if relation is not None:
+                print_relation(relation, output_format)
+    except duckdb.InterruptException:  # the prompt's Ctrl-C, which says so
+        return 1
     except duckdb.Error as error:
         print(f"aws-assets sql: {error}", file=sys.stderr)
         return 1
     return 0
 
 
+def print_relation(relation: duckdb.DuckDBPyRelation, output_format: str) -> None:
+    if output_format == "csv":
+        relation.df().to_csv(sys.stdout, index=False)
+    elif output_format == "json":
+        print(relation.df().to_json(orient="records", date_format="iso", indent=2))
+    else:
+        relation.show(max_width=200, max_rows=200)
+
+
 def interactive(con: duckdb.DuckDBPyConnection) -> None:
+    """Ctrl-C drops the line being typed, or cancels the running query; Ctrl-D (or .quit) leaves."""
     try:
         import readline  # noqa: F401 - line editing and history for input()
     except ImportError:
@@ -37,7 +46,7 @@ def interactive(con: duckdb.DuckDBPyConnection) -> None:
     print(
         f"DuckDB over the lake. Views: entities, relationships, {len(ENTITY_TYPES)} entity and "
         f"{len(RELATIONSHIP_TYPES)} relationship types (SHOW TABLES lists them).\n"
-        "End a statement with ';', quit with Ctrl-D."
+        "End a statement with ';'. Ctrl-C cancels the line or the query, Ctrl-D quits."
     )
     buffer: list[str] = []
     while True:
@@ -46,6 +55,10 @@ def interactive(con: duckdb.DuckDBPyConnection) -> None:
         except EOFError:
             print()
             return
+        except KeyboardInterrupt:
+            print("^C" if buffer else "")
+            buffer.clear()
+            continue
         buffer.append(line)
         statement = "\n".join(buffer).strip()
         if statement.endswith(";") or statement in {"", ".quit", ".exit"}:
@@ -53,4 +66,19 @@ def interactive(con: duckdb.DuckDBPyConnection) -> None:
             if statement in {".quit", ".exit"}:
                 return
             if statement:
-                print_query(con, statement)
+                run_cancellable(con, statement)
+
+
+def run_cancellable(con: duckdb.DuckDBPyConnection, statement: str) -> None:
+    """The query on a thread of its own: Python takes Ctrl-C only on the main thread, and only between its own steps,
+    never inside DuckDB's; there it interrupts the query, which stops with a message."""
+    worker = threading.Thread(target=print_query, args=(con, statement), daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.1)
+    except KeyboardInterrupt:
+        while worker.is_alive():  # an interrupt between two steps of the query is not seen by the next one
+            con.interrupt()
+            worker.join(0.1)
+        print("aws-assets sql: query cancelled", file=sys.stderr)

@@ -36,10 +36,13 @@ share_client_models()
 
 ROLE_SESSION_NAME = "aws-assets-collector"
 SESSION_SECONDS = 3600  # AWS's default maximum for a role; a role chained from another role cannot exceed it
-# Adaptive mode adds botocore's client-side rate adjustment; aws.retries bounds the attempts by kind of error.
+# Standard mode: the client-side rate limit is aws.ratelimit's, one bucket per account, region and service (adaptive
+# mode's own per-client limiter cut a client to half a request a second after a few throttles: a sync with 30% of
+# its requests throttled took 5.4 times as long as one without, benchmarks/faults.py); aws.retries bounds the
+# attempts by kind of error.
 # A host that does not accept a connection in 5 s is down or unreachable: failing fast lets the sync go on.
 CLIENT_CONFIG = Config(
-    retries={"mode": "adaptive", "max_attempts": 8},
+    retries={"mode": "standard", "max_attempts": 8},
     connect_timeout=5,
     max_pool_connections=32,
     user_agent_appid="aws-assets",

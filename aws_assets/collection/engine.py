@@ -20,6 +20,7 @@ from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from aws_assets.aws.collect import MESSAGE_LIMIT, describe_cause
 from aws_assets.aws.session import AccessError
 from aws_assets.collection.access import open_collection, regions_to_collect
 from aws_assets.collection.limits import SyncLimits
@@ -51,13 +52,14 @@ def planned_regions(instance: Instance, profile: str | None, extra_regions: Iter
         planning.error = str(error)  # it names the account and the role already
         return planning, []
     except (ClientError, BotoCoreError) as error:
-        planning.error = f"{instance.label}: {error}"
+        planning.cause = describe_cause(error)
+        planning.error = f"{instance.label}: {planning.cause}"
         return planning, []
     return planning, sorted(set(regions) | set(extra_regions))
 
 
 def unexpected(error: Exception) -> str:
-    return f"{type(error).__name__}: {error}"
+    return " ".join(f"{type(error).__name__}: {error}".split())[:MESSAGE_LIMIT]
 
 
 class _AccountDone:
@@ -87,7 +89,8 @@ def sync_accounts(
         try:
             result = sync_partition(instance, region, scopes[scope], lake, profile)
         except Exception as error:  # noqa: BLE001 - a pool thread's exception would be lost with its partition
-            result = PartitionSync(instance.account_id, region, error=f"{instance.label}: {unexpected(error)}")
+            result = PartitionSync(instance.account_id, region, error=f"{instance.label}: {unexpected(error)}",
+                                   cause=unexpected(error))
         result.started, result.finished, result.account_partitions = started, time.monotonic(), planned
         if region == GLOBAL_REGION:  # the account's planning calls count once, with its account-wide partition
             result.planning_calls = dict(Counter(result.planning_calls) + Counter(planning_calls))
@@ -111,7 +114,7 @@ def sync_accounts(
             results.put(PartitionSync(instance.account_id, GLOBAL_REGION, error=str(locked)))
         except Exception as error:  # noqa: BLE001 - the account would otherwise vanish from the results
             results.put(PartitionSync(instance.account_id, GLOBAL_REGION,
-                                      error=f"{instance.label}: {unexpected(error)}"))
+                                      error=f"{instance.label}: {unexpected(error)}", cause=unexpected(error)))
         finally:
             results.put(_AccountDone())
 

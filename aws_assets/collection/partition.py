@@ -7,13 +7,15 @@ failures with their reasons.
 
 from __future__ import annotations
 
+import os
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from aws_assets.aws.collect import Outcome, collect_entity_types, empty_outcomes
+from aws_assets.aws.collect import AWS_ERRORS, Outcome, collect_entity_types, describe_cause, empty_outcomes
 from aws_assets.aws.session import AccessError
 from aws_assets.collection.access import open_collection, regions_to_collect
 from aws_assets.inputs.instances import Instance
@@ -42,6 +44,7 @@ class PartitionSync:
     written: list[Written] = field(default_factory=list)
     failures: list[Outcome] = field(default_factory=list)
     error: str | None = None  # the partition could not be collected at all (role not assumable, account locked)
+    cause: str | None = None  # the error without the partition's name, when it is not about the account alone
     planning_calls: dict[str, int] = field(default_factory=dict)  # calls made to decide what to collect
     account_partitions: int = 1  # how many partitions this sync planned for the account (for progress)
     started: float = 0.0  # time.monotonic() when the engine started and finished the partition
@@ -73,6 +76,24 @@ class PartitionSync:
     def errors(self) -> list[str]:
         return ([self.error] if self.error else []) + [f.error for f in self.failures if f.error]
 
+    def causes(self) -> dict[str, list[str]]:
+        """Each cause of failure -> the entity types it cost (none: the whole partition)."""
+        if self.error:
+            return {self.cause or self.error: []}
+        lost: dict[str, list[str]] = {}
+        for failure in self.failures:
+            lost.setdefault(failure.cause or failure.error or "unknown", []).append(failure.entity_type.type)
+        return lost
+
+    def failure_summary(self, types_named: int = 3) -> str:
+        """The causes on one line, each with the entity types it cost: `aws_lambda_function: AccessDenied...`."""
+        parts = []
+        for cause, lost in self.causes().items():
+            named = ", ".join(lost[:types_named]) + (f" and {len(lost) - types_named} more" if len(lost) > types_named
+                                                     else "")
+            parts.append(f"{named}: {cause}" if lost else cause)
+        return "; ".join(parts)
+
     def release_tables(self) -> None:
         """Drop the written tables' first rows, once their materializations are recorded."""
         for written in self.written:
@@ -92,6 +113,20 @@ def not_collected_note(instance: Instance, region: str, collected: tuple[str, ..
     return f"region {region} is not collected for account {instance.account_id}: {reason}"
 
 
+REQUEST_ID = re.compile(r"\s*\(Request ID: [^)]*\)")
+
+
+def lake_write_cause(lake: Lake, error: OSError) -> str:
+    """One line for a lake that cannot be written (read-only, full, permission denied, S3 refusing): the lake's URL
+    and the reason, without the temporary file's name."""
+    reason = os.strerror(error.errno) if error.errno else " ".join(str(error).split())
+    # Arrow's S3 errors start with the object's key, what went wrong follows, and the request's ID ends them.
+    _, aws_error, after = reason.partition("AWS Error ")
+    if aws_error:
+        reason = REQUEST_ID.sub("", aws_error + after)
+    return f"cannot write the lake at {lake.url}: {reason}"
+
+
 def sync_partition(
     instance: Instance, region: str, entity_types: Iterable[EntityType], lake: Lake, profile: str | None
 ) -> PartitionSync:
@@ -104,7 +139,11 @@ def sync_partition(
         # AssumeRole (once per account and process) and DescribeRegions (cached): no entity type's calls
         result.planning_calls = collection.calls.by_operation()
     except AccessError as error:
-        result.error = str(error)
+        result.error = str(error)  # it names the account and the role
+        return result
+    except AWS_ERRORS as error:  # DescribeRegions, when the endpoint dies under it
+        result.cause = describe_cause(error)
+        result.error = f"{instance.label}: {result.cause}"
         return result
     outcomes = empty_outcomes(entity_types, note) if note else collect_entity_types(entity_types, collection)
     for outcome in outcomes:
@@ -112,7 +151,13 @@ def sync_partition(
             result.failures.append(outcome)
             continue
         account_region = None if region == GLOBAL_REGION else region
-        path = lake.write_partition(outcome.entity_type.type, instance.account_id, account_region, outcome.table)
+        try:
+            path = lake.write_partition(outcome.entity_type.type, instance.account_id, account_region, outcome.table)
+        except OSError as error:
+            # Every other table would fail alike: the partition stops here, its previous data kept.
+            result.cause = lake_write_cause(lake, error)
+            result.error = f"{instance.label}: {result.cause}"
+            break
         rows = outcome.table.num_rows
         # Copied through Python: a slice would keep the whole table's buffers alive.
         outcome.table = pa.Table.from_pylist(outcome.table.slice(0, HEAD_ROWS).to_pylist(), schema=outcome.table.schema)

@@ -72,6 +72,8 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 def _failure_messages(events: list[DagsterEvent]) -> list[str]:
+    """Each failed step's cause in one line: its Failure's description, or the innermost error (Dagster wraps what
+    the op raised in `DagsterExecutionStepExecutionError: Error occurred while executing op ...`)."""
     messages = []
     for event in events:
         if not event.is_step_failure:
@@ -80,7 +82,13 @@ def _failure_messages(events: list[DagsterEvent]) -> list[str]:
         if data.user_failure_data and data.user_failure_data.description:
             messages.append(data.user_failure_data.description)
         elif data.error:
-            messages.append(data.error.message.strip().splitlines()[-1])
+            error = data.error
+            while error.cause is not None:
+                error = error.cause
+            # `package.module.Class: message`: the class's own name says enough.
+            text = " ".join(error.message.split())
+            messages.append(f"{error.cls_name}: {text.split(': ', 1)[1]}" if error.cls_name and ": " in text
+                            else text)
     return messages
 
 
@@ -110,7 +118,7 @@ def sync(
     )
     if not result.success and not report.failures:
         report.run_errors = _failure_messages(result.all_events)
-    if any(r.ok for r in report.results):
+    if any(r.written for r in report.results):
         # Over a lake no partition changed, the graph would come out as it is: rebuilding it only costs time.
         report.graph = build_graph(defs, dagster_instance, QUIET)
     report.seconds = time.monotonic() - started

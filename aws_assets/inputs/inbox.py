@@ -96,8 +96,11 @@ class DirectoryInbox:
         return self.path / REJECTED
 
     def receive(self) -> list[Message]:
-        if not self.path.is_dir():
-            return []
+        # Made on first use, as its message used to ask the user to do every 30 s: where events are dropped.
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise InboxError(f"cannot create the inbox {self.path}: {error.strerror or error}") from None
         messages = []
         for file in sorted(self.path.glob("*.json")):
             if file.name.startswith(".") or not file.is_file():
@@ -120,8 +123,6 @@ class DirectoryInbox:
         _write_private(target.with_name(target.name + REASON_SUFFIX), reason + "\n")
 
     def nothing_received(self) -> str:
-        if not self.path.is_dir():
-            return f"inbox {self.path} does not exist: create it and drop instance events there"
         return f"no events in {self.path}"
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 import duckdb
 import pyarrow as pa
+import pyarrow.fs as pafs
 from fsspec.implementations.arrow import ArrowFSWrapper
 
 from aws_assets.lake.storage import PARTITION_FILE, Lake
@@ -17,6 +18,13 @@ class _S3ForDuckDB(ArrowFSWrapper):
     """Arrow's S3 client as the fsspec filesystem DuckDB reads `s3://` through (its httpfs needs a download)."""
 
     protocol = ("s3",)
+
+
+def lake_tables(lake: Lake) -> set[str]:
+    """The names of the directories at the lake's root: its tables, if it is a lake."""
+    root = lake.url.removeprefix("s3://")
+    entries = lake.filesystem.get_file_info(pafs.FileSelector(root, allow_not_found=True))
+    return {entry.base_name for entry in entries if entry.type == pafs.FileType.Directory}
 
 
 def quote_identifier(name: str) -> str:

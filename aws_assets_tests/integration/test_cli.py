@@ -1,7 +1,16 @@
 """The `aws-assets` command as a user runs it."""
 
+import fcntl
 import io
 import json
+import os
+import pty
+import select
+import socket
+import subprocess
+import sys
+import termios
+import time
 
 import duckdb
 import pytest
@@ -72,6 +81,89 @@ def test_sync_with_a_denied_role_exits_non_zero_and_names_account_and_role(denyi
     assert f"cannot assume role {ROLE}" in output
     assert "account 111122223333" in output
     assert "0 of 1 partitions synced" in output
-    assert "The graph was not rebuilt: no partition synced." in output
+    assert f"1 partition failed: account 111122223333: cannot assume role {ROLE}" in output
+    assert "The graph was not rebuilt: no partition was written" in output
+    # Nothing of the previous lake is offered as this sync's: no totals, findings or example queries.
+    assert "total" not in output and "findings" not in output and "Try:" not in output
     assert "keep-this-secret" not in output
     assert "Traceback" not in output
+
+
+def test_sql_runs_and_shows_every_statement_of_a_line(lake, capsys):
+    status = main(["sql", "--lake", lake.root, "--format", "csv",
+                   "SELECT count(*) AS accounts FROM aws_account; SELECT name FROM aws_account ORDER BY name"])
+    assert status == 0
+    assert capsys.readouterr().out.splitlines() == ["accounts", "2", "name", "dev", "prod"]
+
+
+def test_sql_on_a_directory_holding_no_lake_is_an_error_not_zero_rows(tmp_path, capsys):
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "cat.jpg").write_bytes(b"\xff\xd8")
+    assert main(["sql", "--lake", str(tmp_path), "SELECT count(*) FROM entities"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == (f"aws-assets sql: {tmp_path} holds no lake (none of its tables): name the lake with "
+                            "--lake (the demo's is data/demo/lake)\n")
+    assert captured.out == ""
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["cat.jpg", "photos"]  # left as it was
+
+
+def test_sql_on_an_s3_lake_that_cannot_be_reached_is_one_line(aws_env, monkeypatch, capsys):
+    with socket.socket() as probe:  # a port nothing listens on: connection refused
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{closed_port}")
+    assert main(["sql", "--lake", "s3://unreachable-bucket/lake", "SELECT 1"]) == 2
+    captured = capsys.readouterr()
+    [line] = captured.err.splitlines()
+    assert line.startswith("aws-assets sql: cannot read the lake at s3://unreachable-bucket/lake: ")
+    assert "connect" in line.lower()
+    assert captured.out == ""
+
+
+def prompt_on_a_terminal(lake_root: str) -> tuple[int, subprocess.Popen]:
+    """`aws-assets sql` with a pseudo-terminal as its controlling terminal, as a user types into it: Ctrl-C and
+    Ctrl-D written to the terminal reach it as the terminal sends them."""
+    controller, terminal = pty.openpty()
+
+    def take_terminal() -> None:
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    process = subprocess.Popen([sys.executable, "-m", "aws_assets.app.cli", "sql", "--lake", lake_root],
+                               stdin=terminal, stdout=terminal, stderr=terminal, start_new_session=True,
+                               preexec_fn=take_terminal)
+    os.close(terminal)
+    return controller, process
+
+
+def read_until(controller: int, text: str, timeout: float = 60) -> str:
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while text.encode() not in seen:
+        ready, _, _ = select.select([controller], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready:
+            raise AssertionError(f"no {text!r} in {seen.decode(errors='replace')!r}")
+        seen += os.read(controller, 4096)
+    return seen.decode(errors="replace")
+
+
+def test_sql_prompt_ctrl_c_drops_the_line_or_cancels_the_query_and_ctrl_d_quits(lake):
+    controller, process = prompt_on_a_terminal(lake.root)
+    try:
+        read_until(controller, "aws-assets> ")
+        os.write(controller, b"SELECT name\n")
+        read_until(controller, "...> ")
+        os.write(controller, b"\x03")  # Ctrl-C: the half-typed statement is dropped, the prompt stays
+        read_until(controller, "aws-assets> ")
+        os.write(controller, b"SELECT count(*) FROM range(1000000000000) a, range(1000) b;\n")
+        time.sleep(1)
+        os.write(controller, b"\x03")  # Ctrl-C: the running query is cancelled, the prompt stays
+        cancelled = read_until(controller, "aws-assets> ")
+        assert "cancelled" in cancelled or "Interrupt" in cancelled
+        os.write(controller, b"SELECT 'still here' AS answer;\n")
+        assert "still here" in read_until(controller, "aws-assets> ")
+        os.write(controller, b"\x04")  # Ctrl-D quits
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(controller)

@@ -55,11 +55,17 @@ def test_rejected_event_moves_as_it_is_next_to_its_reason(tmp_path):
     assert (inbox.rejected / "bad.json.reason.txt").read_text() == "bad.json:1:2: not valid JSON\n"
 
 
-def test_missing_directory_receives_nothing_and_says_so(tmp_path):
-    inbox = open_inbox(str(tmp_path / "nowhere"))
+def test_a_missing_directory_is_made_the_inbox(tmp_path):
+    inbox = open_inbox(str(tmp_path / "data" / "inbox"))
     assert inbox.receive() == []
-    assert inbox.nothing_received() == (
-        f"inbox {tmp_path / 'nowhere'} does not exist: create it and drop instance events there")
+    assert (tmp_path / "data" / "inbox").is_dir()
+    assert inbox.nothing_received() == f"no events in {tmp_path / 'data' / 'inbox'}"
+
+
+def test_an_inbox_that_cannot_be_made_is_one_line(tmp_path):
+    (tmp_path / "data").write_text("a file where the inbox's folder should be")
+    with pytest.raises(InboxError, match=f"^cannot create the inbox {tmp_path / 'data' / 'inbox'}: Not a directory$"):
+        open_inbox(str(tmp_path / "data" / "inbox")).receive()
 
 
 @pytest.fixture

@@ -7,10 +7,17 @@ import threading
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError, EndpointConnectionError
+from botocore.retries.standard import RetryContext
 
 from aws_assets.aws.calls import CallCounter
 from aws_assets.aws.collect import collect_entity_types
-from aws_assets.aws.retries import SERVER_ERROR_ATTEMPTS, UNREACHABLE_ATTEMPTS
+from aws_assets.aws.retries import (
+    SERVER_ERROR_ATTEMPTS,
+    THROTTLING_BACKOFF_SCALE,
+    UNREACHABLE_ATTEMPTS,
+    BoundedRetryPolicy,
+    RetryBudget,
+)
 from aws_assets.aws.session import AccessError, assume_role_session
 from aws_assets.inputs.instances import Instance
 from aws_assets.model.regions import GLOBAL_REGION
@@ -44,6 +51,19 @@ def test_throttling_is_retried(global_partition):
     assert outcome.calls_by_operation["iam:GetAccountSummary"] == 1
     assert global_partition.calls.retries_by_operation() == {"iam:GetAccountSummary": 2}
     assert global_partition.calls.throttled_by_operation() == {"iam:GetAccountSummary": 2}
+
+
+def test_a_throttled_request_waits_a_fraction_of_botocores_backoff():
+    """The rate limit keeps the sync under AWS's rates: a throttle is a burst, which AWS refills within a fraction
+    of a second; botocore's backoff (a random share of 1 s, doubled per attempt) would wait four times as long."""
+    policy = BoundedRetryPolicy("iam", RetryBudget())
+    for attempt in (1, 2, 3):
+        context = RetryContext(attempt, parsed_response={"Error": {"Code": "Throttling", "Message": "Rate exceeded"}},
+                               http_response=AWSResponse("https://iam.amazonaws.com", 400, {}, RawBody(b"")))
+        delays = [policy.compute_retry_delay(context) for _ in range(50)]
+        ceiling = THROTTLING_BACKOFF_SCALE * 2 ** (attempt - 1)
+        assert max(delays) <= ceiling
+        assert max(delays) > ceiling / 2  # jittered below the ceiling, not cut to nothing
 
 
 def _error_body(code: str) -> bytes:
@@ -211,3 +231,20 @@ def test_an_unreachable_sts_fails_the_role_at_once_and_names_it(aws_env, monkeyp
     with pytest.raises(AccessError, match=f"cannot assume role {instance.role_arn}: Could not connect"):
         assume_role_session(instance, calls=calls)
     assert calls.retries_by_operation() == {"sts:AssumeRole": UNREACHABLE_ATTEMPTS - 1}
+
+
+def test_an_answer_cut_short_fails_its_type_alone_in_one_line(global_partition):
+    """A connection cut in the middle of an answer (the server died): botocore raises neither ClientError nor
+    BotoCoreError, and the partition's other types are still collected."""
+    def cut(request, **_):
+        return AWSResponse(request.url, 200, {}, RawBody(b"<GetAccountSummaryResponse><GetAccountSummaryResult>"))
+
+    global_partition.session._session.get_component("event_emitter").register_first(
+        "before-send.iam.GetAccountSummary", cut)
+    account_outcome, ec2_service = collect_entity_types([account.AWS_ACCOUNT, ENTITY_TYPES["aws_ec2"]],
+                                                        global_partition)
+    assert not account_outcome.ok and account_outcome.table is None
+    assert account_outcome.cause == "Unable to parse response (no element found: line 1, column 52), invalid XML " \
+                                    "received."
+    assert account_outcome.error == f"aws_account: collection failed in account {ACCOUNT_ID}: {account_outcome.cause}"
+    assert ec2_service.ok and ec2_service.table.num_rows == 1

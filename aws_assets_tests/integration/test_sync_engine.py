@@ -3,7 +3,6 @@ an account at a time, a failing account failing alone, and a stopped sync leavin
 
 from __future__ import annotations
 
-import re
 import threading
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from aws_assets.inputs.registry import save_registry
 from aws_assets.lake.storage import Lake
 from aws_assets.model.regions import GLOBAL_REGION
 from aws_assets_tests.conftest import RawBody, reset_moto
+from aws_assets_tests.faults import moto_fault_layer, serve_in_thread
 
 REGIONS = ("eu-west-1", "us-east-1", "us-west-2", "ap-southeast-2", "eu-central-1")
 ACCOUNTS = ("210000000001", "210000000002", "210000000003", "210000000004")
@@ -204,60 +204,11 @@ def test_the_sync_job_records_every_partition_and_fails_naming_the_failed_ones(e
     assert report.graph is not None and report.graph.ok
 
 
-class ThrottlingLayer:
-    """In front of moto: records which account sent each request, in arrival order, and answers every third request
-    of one account to a query or JSON protocol service as AWS does when it throttles."""
-
-    CREDENTIAL = re.compile(r"Credential=([A-Z0-9]+)/[^/]+/[^/]+/([^/]+)/")
-    EC2_BODY = (b"<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded."
-                b"</Message></Error></Errors><RequestID>1</RequestID></Response>")
-    QUERY_BODY = (b"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded"
-                  b"</Message></Error><RequestId>1</RequestId></ErrorResponse>")
-    JSON_BODY = b'{"__type": "ThrottlingException", "message": "Rate exceeded"}'
-
-    def __init__(self, app) -> None:
-        self.app = app
-        self.throttled_account: str | None = None
-        self.arrivals: list[str] = []
-        self._seen_from_throttled = 0
-        self._lock = threading.Lock()
-
-    def throttling_answer(self, environ, service: str) -> tuple[bytes, str] | None:
-        content_type = environ.get("CONTENT_TYPE", "")
-        if "x-amz-json" in content_type:
-            return self.JSON_BODY, content_type
-        if content_type.startswith("application/x-www-form-urlencoded"):
-            return (self.EC2_BODY if service == "ec2" else self.QUERY_BODY), "text/xml"
-        return None  # REST services are left alone: their error shapes differ per service
-
-    def __call__(self, environ, start_response):
-        from moto.iam.models import get_account_id_from
-
-        match = self.CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
-        account = get_account_id_from(match.group(1)) if match else ""
-        answer = None
-        with self._lock:
-            self.arrivals.append(account)
-            if match and account == self.throttled_account:
-                self._seen_from_throttled += 1
-                if self._seen_from_throttled % 3 == 0:
-                    answer = self.throttling_answer(environ, match.group(2))
-        if answer is None:
-            return self.app(environ, start_response)
-        body, content_type = answer
-        start_response("400 Bad Request", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
-        return [body]
-
-
 @pytest.fixture
 def throttling_server(aws_env, monkeypatch):
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-    from werkzeug.serving import make_server
-
-    layer = ThrottlingLayer(DomainDispatcherApplication(create_backend_app))
-    server = make_server("127.0.0.1", 0, layer, threaded=True, request_handler=MotoRequestHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    endpoint = f"http://127.0.0.1:{server.server_address[1]}"
+    """moto behind the fault layer, which throttles every third request of the account the test names."""
+    layer = moto_fault_layer()
+    server, endpoint = serve_in_thread(layer)
     monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
     reset_moto(endpoint)
     yield layer
@@ -268,15 +219,18 @@ def throttling_server(aws_env, monkeypatch):
 def test_a_throttled_account_does_not_hold_up_the_others(throttling_server, tmp_path):
     throttled, other = (Instance(f"arn:aws:iam::{account}:role/aws-assets-readonly", f"external-{account}",
                                  regions=("us-east-1",)) for account in ACCOUNTS[:2])
-    throttling_server.throttled_account = throttled.account_id
+    throttling_server.configure(throttle=1 / 3, throttled_accounts=[throttled.account_id])
     results = run([throttled, other], Lake(str(tmp_path / "lake")), tmp_path)
 
     assert all(r.ok for r in results), [r.errors for r in results]
     arrivals = throttling_server.arrivals
     throttled_requests = [i for i, account in enumerate(arrivals) if account == throttled.account_id]
     other_requests = [i for i, account in enumerate(arrivals) if account == other.account_id]
-    # The other account, listed second, has sent all its requests before the throttled one is half done.
-    assert other_requests[-1] < throttled_requests[len(throttled_requests) // 2]
+    # The other account, listed second, is done while the throttled one still waits out its backoffs.
+    assert other_requests[-1] < throttled_requests[-1]
+    finished = {account: max(r.finished for r in results if r.account_id == account)
+                for account in (throttled.account_id, other.account_id)}
+    assert finished[other.account_id] < finished[throttled.account_id]
     by_account = {account: sum(sum(r.throttled.values()) for r in results if r.account_id == account)
                   for account in (throttled.account_id, other.account_id)}
     assert by_account[other.account_id] == 0
