@@ -123,7 +123,7 @@ FINDING_COLUMNS: tuple[Column, ...] = (
     json_text("evidence", "What causes it, per rule: the statements, ingress rules or settings, and what is exposed"),
     timestamp("observedAt", "When the findings asset computed it"),
 )
-FINDINGS_SCHEMA = schema_of(FINDING_COLUMNS)
+FINDINGS_SCHEMA = schema_of(FINDING_COLUMNS, volatile=("observedAt",))  # each run stamps it: not a change
 
 
 # ---- rules and findings ------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from aws_assets.analysis.findings import FINDINGS_SCHEMA
 from aws_assets.lake.as_of import LakeAsOf
 from aws_assets.lake.history import CHANGE_COLUMN, list_versions
 from aws_assets.lake.prune import prune
@@ -101,3 +102,18 @@ def test_deleting_an_account_deletes_its_history(tmp_path):
     write(lake, keys(("A", "Active", None)), DAY)
     lake.delete_account(ACCOUNT)
     assert list_versions(lake, IAM_ACCESS_KEY.type) == []
+
+
+def test_findings_found_again_by_a_later_run_write_no_version(tmp_path):
+
+    def findings(observed: datetime, resources: tuple[str, ...]) -> pa.Table:
+        rows = [{"findingId": f"f-{r}", "ruleId": "AWS-S3-004", "severity": "low", "title": "t", "accountId": ACCOUNT,
+                 "region": "global", "resourceKey": r, "resourceType": "aws_s3_bucket", "evidence": "{}",
+                 "observedAt": observed} for r in resources]
+        return pa.Table.from_pylist(rows, schema=FINDINGS_SCHEMA)
+
+    lake = Lake(str(tmp_path))
+    lake.write_table("findings", findings(DAY, ("a", "b")), DAY)
+    lake.write_table("findings", findings(DAY + timedelta(hours=1), ("a", "b")), DAY + timedelta(hours=1))
+    lake.write_table("findings", findings(DAY + timedelta(hours=2), ("a",)), DAY + timedelta(hours=2))
+    assert len(list_versions(lake, "findings")) == 2  # the first, and the one that resolved b
