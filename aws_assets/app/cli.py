@@ -164,11 +164,12 @@ def cmd_changes(args: argparse.Namespace) -> int:
 
 def cmd_prune(args: argparse.Namespace) -> int:
     from aws_assets.app.changes import run_prune
-    from aws_assets.defs.assets.changes import HistoryDaysError, history_days
+    from aws_assets.lake.prune import history_days
+    from aws_assets.model.settings import SettingError
 
     try:
         days = args.days or history_days()
-    except HistoryDaysError as error:
+    except SettingError as error:
         print(f"aws-assets prune: {error}", file=sys.stderr)
         return 2
     return run_prune(args.lake, days)

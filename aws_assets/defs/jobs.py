@@ -25,7 +25,7 @@ from aws_assets.defs.assets.entities import materialization_metadata
 from aws_assets.defs.partitions import RegionDimension, account_region_key, accounts_partitions
 from aws_assets.defs.resources import AwsAccounts, LakeResource
 from aws_assets.inputs.instances import Instance, InstanceError
-from aws_assets.model.settings import ORGANIZATION_RUNS, settings
+from aws_assets.model.settings import ORGANIZATION_RUNS, positive_count, settings
 
 # dagster.yaml allows one run at a time per value of this tag: a run that syncs one account carries it.
 ACCOUNT_TAG = "aws_assets/account"
@@ -135,16 +135,9 @@ build_graph_job = define_asset_job(
 )
 
 
-class OrganizationRunsError(ValueError):
-    """AWS_ASSETS_ORGANIZATION_RUNS is not a positive whole number."""
-
-
 def organization_runs() -> int:
-    value = settings().organization_runs
-    if not value.isdigit() or int(value) < 1:
-        raise OrganizationRunsError(
-            f"{ORGANIZATION_RUNS.name}={value!r}: expected how many runs share an organisation's members, 1 or more")
-    return int(value)
+    return positive_count(ORGANIZATION_RUNS, settings().organization_runs,
+                          "how many runs share an organisation's members")
 
 
 def in_share(account_id: str, entries: list[str], share: int, shares: int) -> bool:

@@ -26,6 +26,12 @@ from aws_assets.lake.history import (
     versions_as_of,
 )
 from aws_assets.lake.storage import Lake
+from aws_assets.model.settings import HISTORY_DAYS, positive_count, settings
+
+
+def history_days() -> int:
+    """The retention, `AWS_ASSETS_HISTORY_DAYS`."""
+    return positive_count(HISTORY_DAYS, settings().history_days, "how many days of history to keep")
 
 
 @dataclass

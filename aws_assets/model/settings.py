@@ -108,6 +108,17 @@ class Settings:
     alert_severity: str
 
 
+class SettingError(ValueError):
+    """An `AWS_ASSETS_*` variable holds a value its use cannot take."""
+
+
+def positive_count(variable: Variable, value: str, counting: str) -> int:
+    """The value of a variable that counts something, 1 or more; else an error naming the variable and its value."""
+    if not value.isdigit() or int(value) < 1:
+        raise SettingError(f"{variable.name}={value!r}: expected {counting}, 1 or more")
+    return int(value)
+
+
 def from_environment(environ: Mapping[str, str]) -> Settings:
     return Settings(
         instances_file=INSTANCES.read(environ),

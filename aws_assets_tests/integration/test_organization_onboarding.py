@@ -11,11 +11,12 @@ from dagster import AssetKey, build_schedule_context, instance_for_test, materia
 
 from aws_assets.defs.assets.entities import build_service_assets
 from aws_assets.defs.definitions import build_definitions
-from aws_assets.defs.jobs import ACCOUNT_TAG, OrganizationRunsError
+from aws_assets.defs.jobs import ACCOUNT_TAG
 from aws_assets.defs.resources import AwsAccounts, LakeResource
 from aws_assets.inputs.instances import Instance, InstanceError, OrganizationScope, load_instances, parse_instances
 from aws_assets.inputs.organization import expand, member_instances
 from aws_assets.inputs.registry import load_registry, save_registry
+from aws_assets.model.settings import SettingError
 from aws_assets.services.catalog import SERVICES
 from aws_assets_tests.conftest import ACCOUNT_ID, INSTANCE
 
@@ -289,5 +290,5 @@ def test_an_organisation_spread_over_runs_syncs_each_account_in_exactly_one(org,
 
 def test_a_bad_number_of_organisation_runs_stops_the_definitions_naming_the_variable(monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_ASSETS_ORGANIZATION_RUNS", "many")
-    with pytest.raises(OrganizationRunsError, match="AWS_ASSETS_ORGANIZATION_RUNS='many': expected how many runs"):
+    with pytest.raises(SettingError, match="AWS_ASSETS_ORGANIZATION_RUNS='many': expected how many runs"):
         build_definitions(instances_file=str(tmp_path / "instances.json"))

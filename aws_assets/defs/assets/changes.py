@@ -38,24 +38,12 @@ from aws_assets.graph.changes import (
     entity_tables,
 )
 from aws_assets.graph.tables import relationship_schemas
-from aws_assets.lake.prune import prune
-from aws_assets.model.settings import HISTORY_DAYS, settings
+from aws_assets.lake.prune import history_days, prune
 
 GROUP = "changes"
 ENTITY_PREVIEW = ("changeType", "_type", "accountId", "name", "changedColumns")
 RELATIONSHIP_PREVIEW = ("changeType", "highlight", "_type", "_fromEntityKey", "_toEntityKey")
 FINDING_PREVIEW = ("changeType", "severity", "ruleId", "accountId", "resourceKey")
-
-
-class HistoryDaysError(ValueError):
-    """AWS_ASSETS_HISTORY_DAYS is not a whole number of days."""
-
-
-def history_days() -> int:
-    value = settings().history_days
-    if not value.isdigit() or int(value) < 1:
-        raise HistoryDaysError(f"{HISTORY_DAYS.name}={value!r}: expected how many days of history to keep, 1 or more")
-    return int(value)
 
 
 def batch_metadata(batch: ChangeBatch, path: str | None, preview: tuple[str, ...], by_type: bool = True) -> dict:
@@ -89,9 +77,10 @@ def entity_changes(context: AssetExecutionContext, lake: LakeResource) -> Materi
     target = lake.lake()
     batch = compute_entity_changes(target)
     path = batch.write(target)
-    pruned = prune(target, datetime.now(UTC) - timedelta(days=history_days()))
+    days = history_days()
+    pruned = prune(target, datetime.now(UTC) - timedelta(days=days))
     context.log.info(f"{len(batch.rows)} entity change(s) in {batch.versions} version(s); pruned "
-                     f"{pruned.versions} version(s) and {pruned.batches} batch(es) older than {history_days()} days")
+                     f"{pruned.versions} version(s) and {pruned.batches} batch(es) older than {days} days")
     metadata = batch_metadata(batch, path, ENTITY_PREVIEW)
     metadata.update({"pruned/versions": pruned.versions, "pruned/batches": pruned.batches})
     return MaterializeResult(metadata=metadata)
