@@ -9,23 +9,17 @@ from collections.abc import Mapping, Sequence
 import duckdb
 
 from aws_assets.analysis.findings import FINDINGS_TABLE
-from aws_assets.app.simulate import UsageError
+from aws_assets.app.simulate import UsageError, existing_lake_snapshot
 from aws_assets.graph.tables import load_tables
-from aws_assets.lake.snapshot import LakeSnapshot
-from aws_assets.lake.storage import Lake
-from aws_assets.model.settings import settings
 
 _ACCOUNT_ID = re.compile(r"\d{12}")
 
 
 def open_findings(lake_root: str, reads: Mapping[str, Sequence[str]]) -> duckdb.DuckDBPyConnection:
-    lake = Lake(lake_root)
-    if not lake.exists():
-        raise UsageError(f"no lake at {lake_root}: sync into it first (`aws-assets sync --lake {lake_root}`), or name "
-                         "the lake with --lake (the demo's is data/demo/lake)")
-    if not lake.has_table(FINDINGS_TABLE):
+    snapshot = existing_lake_snapshot(lake_root)
+    if not snapshot.lake.has_table(FINDINGS_TABLE):
         raise UsageError(f"the lake at {lake_root} has no findings yet: a sync computes them (the `findings` asset)")
-    return load_tables(LakeSnapshot(lake, settings().cache_folder), reads)
+    return load_tables(snapshot, reads)
 
 
 def check_account(account: str | None, con: duckdb.DuckDBPyConnection) -> None:

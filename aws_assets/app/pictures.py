@@ -5,23 +5,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_assets.app.simulate import UsageError
+from aws_assets.app.simulate import UsageError, existing_lake_snapshot
 from aws_assets.graph.drawing import draw_png
 from aws_assets.graph.pictures import read_pictures
-from aws_assets.lake.snapshot import LakeSnapshot
-from aws_assets.lake.storage import Lake
-from aws_assets.model.settings import settings
 
 FILE_NAMES = ("trust.png", "internet.png")  # in read_pictures' order
 
 
 def write_pictures(lake_root: str, output: Path) -> list[str]:
     """Writes the pictures into `output` and returns one line per file: its path and what it draws."""
-    lake = Lake(lake_root)
-    if not lake.exists():
-        raise UsageError(f"no lake at {lake_root}: sync into it first (`aws-assets sync --lake {lake_root}`), or name "
-                         "the lake with --lake (the demo's is data/demo/lake)")
-    pictures = read_pictures(LakeSnapshot(lake, settings().cache_folder))
+    pictures = read_pictures(existing_lake_snapshot(lake_root))
     try:
         output.mkdir(parents=True, exist_ok=True)
         lines = []

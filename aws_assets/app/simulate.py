@@ -7,11 +7,14 @@ import json
 import sys
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_assets.analysis.evaluation import Decision
 from aws_assets.analysis.policy_sets import PolicyIndex, UnknownPrincipal
 from aws_assets.analysis.simulator import Access, WhoCan, can
+
+if TYPE_CHECKING:
+    from aws_assets.lake.snapshot import LakeSnapshot
 
 EXIT_ALLOWED, EXIT_DENIED, EXIT_USAGE = 0, 1, 2
 
@@ -34,8 +37,8 @@ def parse_context(pairs: Sequence[str]) -> dict[str, str | list[str]]:
     return {spelled[key]: values[0] if len(values) == 1 else values for key, values in context.items()}
 
 
-def load_index(lake_root: str, command: str) -> PolicyIndex:
-    from aws_assets.graph.policy_index import load_policy_index
+def existing_lake_snapshot(lake_root: str) -> LakeSnapshot:
+    """The snapshot of a lake that exists, else a UsageError saying how to make one or name it."""
     from aws_assets.lake.snapshot import LakeSnapshot
     from aws_assets.lake.storage import Lake
     from aws_assets.model.settings import settings
@@ -44,8 +47,15 @@ def load_index(lake_root: str, command: str) -> PolicyIndex:
     if not lake.exists():
         raise UsageError(f"no lake at {lake_root}: sync into it first (`aws-assets sync --lake {lake_root}`), or "
                          "name the lake with --lake (the demo's is data/demo/lake)")
+    return LakeSnapshot(lake, settings().cache_folder)
+
+
+def load_index(lake_root: str, command: str) -> PolicyIndex:
+    from aws_assets.graph.policy_index import load_policy_index
+
+    snapshot = existing_lake_snapshot(lake_root)
     started = time.monotonic()
-    index = load_policy_index(LakeSnapshot(lake, settings().cache_folder))
+    index = load_policy_index(snapshot)
     if not index.principals():
         raise UsageError(f"the lake at {lake_root} holds no IAM users or roles: sync IAM into it first")
     print(f"aws-assets {command}: loaded the lake's policies in {time.monotonic() - started:.1f}s", file=sys.stderr)
