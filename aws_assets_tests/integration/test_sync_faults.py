@@ -3,6 +3,7 @@ the lake: for each, the one line that says what went wrong, the exit code, and t
 
 from __future__ import annotations
 
+import errno
 import json
 import re
 import subprocess
@@ -138,13 +139,14 @@ def break_disk(disk: Path, fault: str) -> None:
     if fault == "read-only":
         subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
         return
-    with open(disk / "filler", "wb") as filler:  # the rest of the disk
-        try:
+    try:  # the rest of the disk; a disk the first sync already filled refuses even the file
+        with open(disk / "filler", "wb") as filler:
             while True:
                 filler.write(b"\0" * 65536)
                 filler.flush()
-        except OSError:
-            pass
+    except OSError as error:
+        if error.errno != errno.ENOSPC:
+            raise
 
 
 DISK_FAULTS = [("read-only", "Read-only file system"), ("full", "No space left on device")]
