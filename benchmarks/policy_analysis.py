@@ -15,7 +15,8 @@ previous account's role-01).
 
 Each phase runs in a fresh process, so that its peak RSS (ru_maxrss) is its own:
   principal_access  the policy index and `PrincipalAccess(...).table(workers=...)` as `analyse_access` runs them,
-             its rows spread over forked workers (`--workers`, default the cores), then in one process; then a
+             its rows spread over forked workers (`--workers`, default the cores), then in one process (the
+             same for resource_access below); then a
              sample of its rows re-evaluated request by request (`PolicyIndex.assemble` + `evaluate`, every action
              of the target's type): the run fails unless every one agrees with its row
   resource_access  `resource_access_from_tables` as the `resource_access` asset runs it, over every bucket and
@@ -293,8 +294,9 @@ def principal_access_run(accounts: int, policies: int, sample: int, workers: int
             "checked_requests": checked}
 
 
-def resource_access_run(accounts: int, policies: int) -> dict[str, Any]:
-    """`resource_access` on the same estate: every bucket and function policy and every role's trust policy."""
+def resource_access_run(accounts: int, policies: int, workers: int) -> dict[str, Any]:
+    """`resource_access` on the same estate: every bucket and function policy and every role's trust policy, the
+    resources spread over `workers` forked processes."""
     from aws_assets.analysis.resource_access import policy_table_columns, resource_access_from_tables
 
     tables, _ = lake_tables(accounts, policies)
@@ -304,10 +306,11 @@ def resource_access_run(accounts: int, policies: int) -> dict[str, Any]:
             row.setdefault("region", "global" if table == "aws_iam_role" else "us-east-1")
     floor = peak_rss_mib()
     started = time.perf_counter()
-    access = resource_access_from_tables(tables, {})
+    access = resource_access_from_tables(tables, {}, workers=workers)
     return {"seconds": time.perf_counter() - started, "rows": access.num_rows,
             "external_rows": sum(access.column("external").to_pylist()),
-            "rss_after_estate_mib": floor, "peak_rss_mib": peak_rss_mib()}
+            "rss_after_estate_mib": floor, "peak_rss_mib": peak_rss_mib(),
+            "worker_peak_rss_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
 
 
 def peak_rss_mib() -> float:
@@ -417,10 +420,14 @@ def main() -> None:
               f"  peak RSS {new['peak_rss_mib']:7.0f} MiB{forks} (estate alone {new['rss_after_estate_mib']:.0f} MiB)"
               f"  {new['rows']} rows ({new['cross_account_rows']} cross-account), {new['evaluations']} evaluations; "
               f"{new['checked_requests']} requests of sampled rows re-evaluated, all equal")
-    shared = in_fresh_process(resource_access_run, args.accounts, args.policies)
-    print(f"resource_access (evaluator): {shared['seconds']:8.1f} s  peak RSS {shared['peak_rss_mib']:7.0f} MiB "
-          f"(estate alone {shared['rss_after_estate_mib']:.0f} MiB)  {shared['rows']} rows "
-          f"({shared['external_rows']} external)")
+    for workers in dict.fromkeys((args.workers, 1)):
+        shared = in_fresh_process(resource_access_run, args.accounts, args.policies, workers)
+        forks = (f", each of {workers} forked workers at most {shared['worker_peak_rss_mib']:.0f} MiB"
+                 if workers > 1 else "")
+        print(f"resource_access (evaluator, {workers} process{'es' if workers > 1 else ''}): "
+              f"{shared['seconds']:8.1f} s  peak RSS {shared['peak_rss_mib']:7.0f} MiB{forks} "
+              f"(estate alone {shared['rss_after_estate_mib']:.0f} MiB)  {shared['rows']} rows "
+              f"({shared['external_rows']} external)")
     fast = in_fresh_process(product, args.accounts, args.policies)
     print(f"estate: {args.accounts} accounts, {fast['entities']} entities, {fast['policies']} policies, "
           f"{fast['principals']} users and roles")
