@@ -415,7 +415,7 @@ def main() -> None:
     for workers in dict.fromkeys((args.workers, 1)):
         new = in_fresh_process(principal_access_run, args.accounts, args.policies, args.check_rows, workers)
         forks = (f", each of {workers} forked workers at most {new['worker_peak_rss_mib']:.0f} MiB"
-                 if workers > 1 else "")
+                 if new['worker_peak_rss_mib'] else "")
         print(f"principal_access (evaluator, {workers} process{'es' if workers > 1 else ''}): {new['seconds']:8.1f} s"
               f"  peak RSS {new['peak_rss_mib']:7.0f} MiB{forks} (estate alone {new['rss_after_estate_mib']:.0f} MiB)"
               f"  {new['rows']} rows ({new['cross_account_rows']} cross-account), {new['evaluations']} evaluations; "
@@ -423,7 +423,7 @@ def main() -> None:
     for workers in dict.fromkeys((args.workers, 1)):
         shared = in_fresh_process(resource_access_run, args.accounts, args.policies, workers)
         forks = (f", each of {workers} forked workers at most {shared['worker_peak_rss_mib']:.0f} MiB"
-                 if workers > 1 else "")
+                 if shared['worker_peak_rss_mib'] else "")
         print(f"resource_access (evaluator, {workers} process{'es' if workers > 1 else ''}): "
               f"{shared['seconds']:8.1f} s  peak RSS {shared['peak_rss_mib']:7.0f} MiB{forks} "
               f"(estate alone {shared['rss_after_estate_mib']:.0f} MiB)  {shared['rows']} rows "
