@@ -67,10 +67,8 @@ CONTROLS: tuple[Control, ...] = (
     _c("1.16", "Ensure IAM policies that allow full \"*:*\" administrative privileges are not attached", A),
     _c("1.17", "Ensure a support role has been created to manage incidents with AWS Support", A),
     _c("1.18", "Ensure IAM instance roles are used for AWS resource access from instances", A),
-    _c("1.19", "Ensure that all expired SSL/TLS certificates stored in AWS IAM are removed", A,
-       why="needs IAM server certificates (iam:ListServerCertificates) collected"),
-    _c("1.20", "Ensure that IAM Access Analyzer is enabled for all regions", A,
-       why="needs IAM Access Analyzer analyzers (access-analyzer:ListAnalyzers) collected per region"),
+    _c("1.19", "Ensure that all expired SSL/TLS certificates stored in AWS IAM are removed", A),
+    _c("1.20", "Ensure that IAM Access Analyzer is enabled for all regions", A),
     _c("1.21", "Ensure IAM users are managed centrally via identity federation or AWS Organizations for "
        "multi-account environments", M, why=MANUAL_ONLY),
     _c("1.22", "Ensure access to AWSCloudShellFullAccess is restricted", M),

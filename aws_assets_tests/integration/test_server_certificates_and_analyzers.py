@@ -1,22 +1,16 @@
 """IAM server certificates and IAM Access Analyzer's analyzers, collected from moto as taught by the simulator
-(aws_assets.sim.teach_moto: moto makes up server certificates' metadata and has no Access Analyzer)."""
+(aws_assets.sim.teach_moto, which the `moto` fixture applies: moto makes up server certificates' metadata and has no
+Access Analyzer)."""
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from aws_assets.services import accessanalyzer, iam_server_certificates
-from aws_assets.sim.teach_moto import teach_moto
 from aws_assets_tests.conftest import ACCOUNT_ID, REGION
-
-
-@pytest.fixture(autouse=True)
-def taught():
-    teach_moto()
 
 
 def certificate(common_name: str, expires_in: timedelta) -> dict[str, str]:
