@@ -4,26 +4,13 @@ Access Analyzer)."""
 
 from datetime import UTC, datetime, timedelta
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
-
 from aws_assets.services import accessanalyzer, iam_server_certificates
+from aws_assets.sim.estate.certificates import self_signed
 from aws_assets_tests.conftest import ACCOUNT_ID, REGION
 
 
-def certificate(common_name: str, expires_in: timedelta) -> dict[str, str]:
-    """A self-signed certificate and its key, as UploadServerCertificate takes them."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = datetime.now(UTC).replace(microsecond=0)
-    body = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=365))
-            .not_valid_after(now + expires_in).sign(key, hashes.SHA256()))
-    return {"CertificateBody": body.public_bytes(serialization.Encoding.PEM).decode(),
-            "PrivateKey": key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                            serialization.NoEncryption()).decode()}
+def certificate(host: str, expires_in: timedelta) -> dict[str, str]:
+    return self_signed(host, expires_in)
 
 
 def collect(partition, entity_type, region=REGION) -> list[dict]:
