@@ -321,6 +321,7 @@ def _server_certificate_metadata(certificate: Any) -> dict[str, Any]:
 
 
 ACCESS_ANALYZER = "accessanalyzer"  # botocore's name of the service; AWS signs and routes it as access-analyzer
+_ACCESS_ANALYZER_URL = r"https?://access-analyzer\.(.+)\.amazonaws\.com"
 _DEFAULT_ANALYZER_PAGE = 100  # the most ListAnalyzers answers
 
 
@@ -340,8 +341,7 @@ def _teach_access_analyzer() -> None:
 
     setattr(get_backend, _TAUGHT, True)
     moto.backends.get_backend = get_backend  # type: ignore[assignment]
-    backend_index.backend_url_patterns.append(
-        (ACCESS_ANALYZER, re.compile(r"https?://access-analyzer\.(.+)\.amazonaws\.com")))
+    backend_index.backend_url_patterns.append((ACCESS_ANALYZER, re.compile(_ACCESS_ANALYZER_URL)))
 
 
 def _access_analyzer_backends() -> Any:
@@ -357,7 +357,7 @@ def _access_analyzer_backends() -> Any:
 
         @property
         def _url_module(self) -> Any:
-            return SimpleNamespace(url_bases=[r"https?://access-analyzer\.(.+)\.amazonaws\.com"],
+            return SimpleNamespace(url_bases=[_ACCESS_ANALYZER_URL],
                                    url_paths={"{0}/analyzer$": AccessAnalyzerResponse.dispatch})
 
     backends = BackendDict(AccessAnalyzerBackend, ACCESS_ANALYZER)
@@ -377,11 +377,11 @@ def _access_analyzer_backends() -> Any:
             if name in self.analyzers:
                 raise JsonRESTError("ConflictException", f"Analyzer {name} already exists")
             arn = f"arn:{self.partition}:access-analyzer:{self.region}:{self.current_account}:analyzer/{name}"
+            configuration = self._get_param("configuration")
             self.analyzers[name] = {
                 "arn": arn, "name": name, "type": self._get_param("type"),
                 "createdAt": datetime.now(UTC).isoformat(), "tags": self._get_param("tags") or {},
-                "status": "ACTIVE",
-                **({"configuration": self._get_param("configuration")} if self._get_param("configuration") else {}),
+                "status": "ACTIVE", **({"configuration": configuration} if configuration else {}),
             }
             return json.dumps({"arn": arn})
 
