@@ -1,6 +1,6 @@
 """IAM Access Analyzer of one region: its analyzers, or the fact that there is none.
 
-Calls per account and region: access-analyzer:ListAnalyzers, paginated (one call per 100 analyzers). A region without
+Calls per account and region: access-analyzer:ListAnalyzers, paginated (100 analyzers a page). A region without
 an analyzer is a row too (`present` false), so that "Access Analyzer is enabled in every region" can be checked region
 by region. Findings are not collected.
 """
@@ -14,7 +14,7 @@ from aws_assets.aws.partition import PartitionCollection
 from aws_assets.model.entity import EntityType, Scope, Service, ServiceEntity, boolean, json_text, string, timestamp
 from aws_assets.services.common import console_link
 
-PAGE_SIZE = 100  # the most ListAnalyzers answers per call
+PAGE_SIZE = 100  # analyzers asked for per ListAnalyzers call (a region rarely has more than a few)
 
 # ---- transforms (pure) -------------------------------------------------------------------------------------------
 

@@ -322,7 +322,7 @@ def _server_certificate_metadata(certificate: Any) -> dict[str, Any]:
 
 ACCESS_ANALYZER = "accessanalyzer"  # botocore's name of the service; AWS signs and routes it as access-analyzer
 _ACCESS_ANALYZER_URL = r"https?://access-analyzer\.(.+)\.amazonaws\.com"
-_DEFAULT_ANALYZER_PAGE = 100  # the most ListAnalyzers answers
+_DEFAULT_ANALYZER_PAGE = 100  # the page ListAnalyzers answers when maxResults is not given
 
 
 def _teach_access_analyzer() -> None:
