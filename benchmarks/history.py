@@ -31,7 +31,7 @@ import shutil
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -51,6 +51,7 @@ from aws_assets.services.catalog import ENTITY_TYPES  # noqa: E402
 
 QUERY = "SELECT _type, count(*) FROM entities GROUP BY 1"
 GENERATION_CHUNKS = 8
+WRITERS = 4
 Partition = tuple[str, str | None, str | None]  # (table, account, region)
 
 
@@ -156,8 +157,10 @@ def run(args: argparse.Namespace, work: Path) -> int:
                 day_changes += int(mask.sum())
             if mask.any() or last:
                 written.append((partition, data[partition]))
-        write_seconds, _ = timed(lambda: [lake.write_partition(*partition, table, at)
-                                          for partition, table in written])
+        # Written concurrently, as a sync's partition runs write them.
+        with ThreadPoolExecutor(WRITERS) as pool:
+            write_seconds, _ = timed(lambda: list(pool.map(lambda found: lake.write_partition(*found[0], found[1], at),
+                                                           written)))
         changes_seconds, batch = timed(lambda: compute_entity_changes(lake))
         batch.write(lake)
         progress(f"day {day}: {len(written):,} partitions written in {write_seconds:.0f} s, {len(batch.rows):,} "

@@ -41,6 +41,7 @@ FINDING_CHANGES_TABLE = "finding_changes"
 MODIFIED, OPENED, RESOLVED = "modified", "opened", "resolved"
 
 CHANGED_AT = timestamp("changedAt", "When the sync that saw it wrote it to the lake (the version's time)")
+ENTITY_IDENTITY = ["_key", "_type", "accountId", "region", "name"]  # the columns an entity change copies
 ENTITY_CHANGE_COLUMNS: tuple[Column, ...] = (
     string("changeType", "`added`, `removed` or `modified`"),
     string("_key", "`_key` of the entity"),
@@ -115,27 +116,30 @@ def as_delta(version: pa.Table, kind: str, before: pa.Table | None) -> pa.Table 
 
 
 def entity_changes(delta: pa.Table, changed_at: datetime) -> list[Row]:
-    """The `entity_changes` rows of one partition's delta."""
+    """The `entity_changes` rows of one partition's delta: removed, modified, then added entities. Only the rows of
+    changed entities are read whole (a first version is all added rows)."""
+    def labelled(*changes: str) -> pa.Table:
+        return delta.filter(pc.is_in(delta.column(CHANGE_COLUMN), pa.array(changes)))
+
+    def entry(row: Row, change: str) -> Row:
+        return {"changeType": change, **{name: row[name] for name in ENTITY_IDENTITY}, "changedColumns": None,
+                "changes": None, "changedAt": changed_at}
+
     volatile = volatile_columns(delta.schema)
-    rows = delta.to_pylist()
-    before = {row["_key"]: row for row in rows if row[CHANGE_COLUMN] == BEFORE}
-    changes = []
-    for row in rows:
-        change = row[CHANGE_COLUMN]
-        if change == BEFORE:
+    modified = []
+    pairs = labelled(BEFORE, AFTER).to_pylist()
+    before = {row["_key"]: row for row in pairs if row[CHANGE_COLUMN] == BEFORE}
+    for row in pairs:
+        if row[CHANGE_COLUMN] != AFTER:
             continue
-        entry = {"changeType": {AFTER: MODIFIED}.get(change, change), "_key": row["_key"], "_type": row["_type"],
-                 "accountId": row["accountId"], "region": row["region"], "name": row["name"],
-                 "changedColumns": None, "changes": None, "changedAt": changed_at}
-        if change == AFTER:
-            old = before[row["_key"]]
-            changed = {name: {"old": _plain(old[name]), "new": _plain(row[name])} for name in row
-                       if name not in volatile and name != CHANGE_COLUMN and _plain(old[name]) != _plain(row[name])}
-            if not changed:
-                continue
-            entry.update(changedColumns=sorted(changed), changes=json.dumps(changed, sort_keys=True, default=str))
-        changes.append(entry)
-    return changes
+        old = before[row["_key"]]
+        changed = {name: {"old": _plain(old[name]), "new": _plain(row[name])} for name in row
+                   if name not in volatile and name != CHANGE_COLUMN and _plain(old[name]) != _plain(row[name])}
+        if changed:
+            modified.append({**entry(row, MODIFIED), "changedColumns": sorted(changed),
+                             "changes": json.dumps(changed, sort_keys=True, default=str)})
+    return [*(entry(row, REMOVED) for row in labelled(REMOVED).select(ENTITY_IDENTITY).to_pylist()), *modified,
+            *(entry(row, ADDED) for row in labelled(ADDED).select(ENTITY_IDENTITY).to_pylist())]
 
 
 def relationship_changes(delta: pa.Table, changed_at: datetime) -> list[Row]:

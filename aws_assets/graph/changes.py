@@ -24,7 +24,15 @@ from aws_assets.analysis.changes import (
 from aws_assets.analysis.findings import FINDINGS_TABLE
 from aws_assets.graph.tables import relationship_schemas, table_schemas
 from aws_assets.inputs.people import PERSON_TYPE
-from aws_assets.lake.history import FULL, Version, by_partition, list_versions, read_version, state_before
+from aws_assets.lake.history import (
+    FULL,
+    Partition,
+    Version,
+    by_partition,
+    list_versions,
+    read_version,
+    state_before,
+)
 from aws_assets.lake.snapshot import LOCAL_READ_THREADS, S3_READ_THREADS
 from aws_assets.lake.storage import Lake
 from aws_assets.services.catalog import ENTITY_TYPES
@@ -86,21 +94,30 @@ def _compute(lake: Lake, change_table: str, tables: Iterable[str], changes: Chan
     batch = ChangeBatch(change_table)
     new = [(table, version) for table in tables for version in list_versions(lake, table, since)]
     schemas = table_schemas()
+    history = _History(lake)
     threads = S3_READ_THREADS if lake.is_s3 else LOCAL_READ_THREADS
     with ThreadPoolExecutor(threads) as pool:
         read = pool.map(lambda found: read_version(lake, found[1], schemas[found[0]]), new)
         for (table, version), data in zip(new, read):
-            batch.rows += changes(data, _earlier(lake, table, version), version.at, version.kind)
+            batch.rows += changes(data, history.earlier(table, version), version.at, version.kind)
             batch.versions += 1
             batch.through = max(batch.through or version.at, version.at)
     return batch
 
 
-def _earlier(lake: Lake, table: str, version: Version) -> Callable[[], pa.Table | None]:
-    """The partition's state before the version, read only when asked (a full version after another)."""
-    def read() -> pa.Table | None:
-        versions = by_partition(list_versions(lake, table)).get(version.partition, [])
-        return state_before(lake, versions, version, table_schemas()[table])
+class _History:
+    """A table's versions, listed once a run, for the state of a partition before a version."""
 
-    return read
+    def __init__(self, lake: Lake) -> None:
+        self.lake = lake
+        self.versions: dict[str, dict[Partition, list[Version]]] = {}
 
+    def earlier(self, table: str, version: Version) -> Callable[[], pa.Table | None]:
+        """The partition's state before the version, read only when asked (a full version after another)."""
+        def read() -> pa.Table | None:
+            if table not in self.versions:
+                self.versions[table] = by_partition(list_versions(self.lake, table))
+            found = self.versions[table].get(version.partition, [])
+            return state_before(self.lake, found, version, table_schemas()[table])
+
+        return read
