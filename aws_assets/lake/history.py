@@ -117,6 +117,19 @@ def list_versions(lake: Lake, table: str, since: datetime | None = None,
     return sorted(versions)
 
 
+def version_name(lake: Lake, version: Version) -> str:
+    """A version's path under the history's folder: `<table>/day=.../<stamp>.<kind>.parquet`."""
+    return version.path.removeprefix(f"{lake.history_base('')}/")
+
+
+def version_stamp(name: str) -> str:
+    """The stamp of a version's path or name."""
+    match = VERSION_FILE.match(name.rsplit("/", 1)[-1])
+    if not match:
+        raise ValueError(f"not a version file: {name!r}")
+    return match["stamp"]
+
+
 def history_tables(lake: Lake) -> list[str]:
     folders = lake.filesystem.get_file_info(pafs.FileSelector(lake.history_base(""), allow_not_found=True))
     return sorted(f.base_name for f in folders if f.type == pafs.FileType.Directory)
