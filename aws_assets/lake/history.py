@@ -118,16 +118,17 @@ def list_versions(lake: Lake, table: str, since: datetime | None = None,
 
 
 def version_name(lake: Lake, version: Version) -> str:
-    """A version's path under the history's folder: `<table>/day=.../<stamp>.<kind>.parquet`."""
-    return version.path.removeprefix(f"{lake.history_base('')}/")
+    """What names a version whatever its kind (prune makes an old delta a full version of the same time): its
+    partition's folders under the history's and its stamp, `<table>/day=.../account=.../region=.../<stamp>`."""
+    return version.path.removeprefix(f"{lake.history_base('')}/").removesuffix(f".{version.kind}.parquet")
 
 
 def version_stamp(name: str) -> str:
-    """The stamp of a version's path or name."""
-    match = VERSION_FILE.match(name.rsplit("/", 1)[-1])
-    if not match:
-        raise ValueError(f"not a version file: {name!r}")
-    return match["stamp"]
+    """The stamp of a version's name (`version_name`)."""
+    text = name.rsplit("/", 1)[-1]
+    if not STAMP.match(text):
+        raise ValueError(f"not a version's name: {name!r}")
+    return text
 
 
 def history_tables(lake: Lake) -> list[str]:
