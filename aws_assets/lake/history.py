@@ -286,8 +286,11 @@ def read_version(lake: Lake, version: Version, schema: pa.Schema | None = None) 
     if schema is None:
         return data
     wanted = with_change_column(schema)
-    columns = [pa.nulls(data.num_rows, f.type) if f.name not in data.schema.names
-               else data.column(f.name) if data.schema.field(f.name).type == f.type
+    if data.schema.equals(wanted, check_metadata=False):  # the common case: a version of the table as it is
+        return pa.Table.from_arrays(data.columns, schema=wanted)
+    found = {f.name: f.type for f in data.schema}
+    columns = [pa.nulls(data.num_rows, f.type) if f.name not in found
+               else data.column(f.name) if found[f.name] == f.type
                else data.column(f.name).cast(f.type) for f in wanted]
     return pa.Table.from_arrays(columns, schema=wanted)
 
