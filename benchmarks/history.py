@@ -18,6 +18,8 @@ which leaves the same lake; the last day rewrites every partition, as a sync doe
   cache, and without one) and `--as-of` the middle day.
 
     nice .venv/bin/python benchmarks/history.py [--accounts 200] [--regions 17] [--days 30] [--changed 0.01]
+    nice .venv/bin/python benchmarks/history.py --keep FOLDER ...   # keeps the lake; stopped, it keeps the days
+    nice .venv/bin/python benchmarks/history.py --measure FOLDER    #   written: the figures of those
 
 Progress goes to stderr, one line a day.
 """
@@ -43,10 +45,11 @@ import pyarrow.parquet as pq
 sys.path.insert(0, str(Path(__file__).parent))
 from relationships import REGIONS, Estate, EstateShape, person_table, write_accounts  # noqa: E402 - beside this file
 
+from aws_assets.analysis.changes import ENTITY_CHANGES_TABLE  # noqa: E402
 from aws_assets.graph.changes import compute_entity_changes  # noqa: E402
 from aws_assets.graph.tables import open_lake  # noqa: E402
 from aws_assets.inputs.people import PERSON_TYPE  # noqa: E402
-from aws_assets.lake.storage import Lake  # noqa: E402
+from aws_assets.lake.storage import PARTITION_FILE, Lake  # noqa: E402
 from aws_assets.services.catalog import ENTITY_TYPES  # noqa: E402
 
 QUERY = "SELECT _type, count(*) FROM entities GROUP BY 1"
@@ -118,7 +121,11 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--keep", metavar="FOLDER", help="build the lake in FOLDER and keep it (default: a "
                         "temporary folder, removed)")
+    parser.add_argument("--measure", metavar="FOLDER", help="only measure the lake a run with --keep FOLDER left "
+                        "(all its days, or those it wrote before it was stopped)")
     args = parser.parse_args()
+    if args.measure:
+        return measure(Path(args.measure))
     if args.keep:
         Path(args.keep).mkdir(parents=True)
     work = Path(args.keep or tempfile.mkdtemp(prefix="history-benchmark-"))
@@ -130,7 +137,7 @@ def main() -> int:
 
 
 def run(args: argparse.Namespace, work: Path) -> int:
-    root, cache = work / "lake", work / "cache"
+    root = work / "lake"
     regions = tuple(REGIONS[: args.regions])
     generated, _ = timed(lambda: generate(root, args.accounts, regions))
     lake = Lake(str(root))
@@ -173,29 +180,57 @@ def run(args: argparse.Namespace, work: Path) -> int:
     plain_seconds, _ = timed(lambda: [pq.write_table(table, plain / f"{number}.parquet")
                                       for number, (_, table) in enumerate(written)])
     shutil.rmtree(plain)
-    history_bytes = size_of(Path(lake.history_base("")))
-    lake_bytes = size_of(root)
-    copies = args.days * current_bytes
-    print(f"after {args.days} daily syncs, {args.changed:.1%} of the entities changed a day:")
-    print(f"  lake {lake_bytes / 2**20:.1f} MiB (current {current_bytes / 2**20:.1f} MiB, history "
-          f"{history_bytes / 2**20:.1f} MiB, change batches {(lake_bytes - history_bytes - current_bytes) / 2**20:.1f}"
-          f" MiB) against {args.days} full copies {copies / 2**20:.1f} MiB: {lake_bytes / copies:.1%}")
-    print(f"  the last day's sync writes ({len(written):,} partitions) {write_seconds:.1f} s with history, "
+    print(f"the last day's sync writes ({len(written):,} partitions) {write_seconds:.1f} s with history, "
           f"{plain_seconds:.1f} s as plain Parquet")
-    print(f"  the last day's entity changes ({day_changes:,} in {batch.versions:,} versions) computed in "
-          f"{changes_seconds:.2f} s")
+    return measure(work, args.changed)
 
-    os.environ["AWS_ASSETS_CACHE"] = str(cache)
+
+def measure(work: Path, changed_share: float | None = None) -> int:
+    """The figures of a lake the days were written to (here, or by a run with --keep): its size, the last day's
+    entity changes computed again, the query current and --as-of."""
+    root = work / "lake"
+    lake = Lake(str(root))
+    batches = lake.batches(ENTITY_CHANGES_TABLE)  # one a sync
+    days = len(batches)
+    history_bytes = size_of(Path(lake.history_base("")))
+    batch_bytes = size_of(root / ENTITY_CHANGES_TABLE)
+    lake_bytes = size_of(root)
+    current_bytes = lake_bytes - history_bytes - batch_bytes
+    copies = days * current_bytes
+    share = f", {changed_share:.1%} of the entities changed a day" if changed_share is not None else ""
+    print(f"after {days} daily syncs{share}:")
+    print(f"  lake {lake_bytes / 2**20:.1f} MiB (current {current_bytes / 2**20:.1f} MiB, history "
+          f"{history_bytes / 2**20:.1f} MiB, change batches {batch_bytes / 2**20:.1f} MiB) against {days} full "
+          f"copies {copies / 2**20:.1f} MiB: {lake_bytes / copies:.1%}")
+    # The last day's changes again: its batch set aside, so that the run resumes after the day before.
+    last = batches[-1][1]
+    made = pq.read_metadata(f"{last}/{PARTITION_FILE}").num_rows
+    aside = work / "last-batch"
+    shutil.move(last, aside)
+    try:
+        changes_seconds, batch = timed(lambda: compute_entity_changes(lake))
+    finally:
+        shutil.move(aside, last)
+    print(f"  the last day's entity changes ({len(batch.rows):,} in {batch.versions:,} versions) computed in "
+          f"{changes_seconds:.2f} s")
+    if len(batch.rows) != made:
+        print(f"the last day's changes: {len(batch.rows)} computed again, {made} in its batch", file=sys.stderr)
+        return 1
+
+    os.environ["AWS_ASSETS_CACHE"] = str(work / "cache")
     open_lake(str(root))  # warms the snapshot cache
-    warm, _ = timed(lambda: open_lake(str(root)).sql(QUERY).fetchall())
+    warm, rows = timed(lambda: open_lake(str(root)).sql(QUERY).fetchall())
+    entities = sum(count for _, count in rows)
     os.environ["AWS_ASSETS_CACHE"] = str(work / "cold-cache")
     cold, _ = timed(lambda: open_lake(str(root)).sql(QUERY).fetchall())
+    shutil.rmtree(work / "cold-cache")
     progress("current queries done")
-    middle = first_sync + timedelta(days=args.days // 2, hours=1)
-    as_of, rows = timed(lambda: open_lake(str(root), as_of=middle).sql(QUERY).fetchall())
+    middle = days // 2
+    as_of, rows = timed(lambda: open_lake(str(root), as_of=batches[middle][0] + timedelta(hours=1)).sql(QUERY)
+                        .fetchall())
     total = sum(count for _, count in rows)
     print(f"  {QUERY!r}: current {warm:.2f} s (warm snapshot cache), {cold:.2f} s (cold); --as-of day "
-          f"{args.days // 2} {as_of:.2f} s ({total:,} entities)")
+          f"{middle} {as_of:.2f} s ({total:,} entities, {entities:,} current)")
     return 0 if total == entities else 1
 
 
