@@ -32,11 +32,12 @@ test: $(STAMP)  ## Lint, type check, then the whole test suite
 dictionary: $(STAMP)  ## Regenerate docs/data-dictionary.md
 	$(BIN)/aws-assets dictionary
 
-benchmark: $(STAMP)  ## API calls of a full sync; the graph over a million entities; trust and IAM policy analysis
+benchmark: $(STAMP)  ## API calls of a full sync; the graph over a million entities; trust and IAM policy analysis; 30 days of history
 	$(BIN)/python benchmarks/sync_api_calls.py
 	$(BIN)/python benchmarks/relationships.py
 	$(BIN)/python benchmarks/trust.py
 	$(BIN)/python benchmarks/policy_analysis.py
+	$(BIN)/python benchmarks/history.py
 
 benchmark-scale: $(STAMP)  ## Issue 10: 20 accounts x 3 regions at 50 ms a request, the parallel sync against a run per partition
 	$(BIN)/python benchmarks/sync_scale.py --accounts 20 --regions 3

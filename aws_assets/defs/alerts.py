@@ -5,6 +5,10 @@ Its cursor keeps, per change table, the last batch it read, and the messages not
 fails (refuses, times out, answers an error) is logged and tried again at the next tick, until it takes the
 message, so no alert is lost. Each message delivered is recorded in the lake's `alerts_sent` table (one batch per
 message: when, the text and the whole message). The sensor runs apart from the sync and never raises into it.
+
+Its first tick (no cursor: a new deployment, or a cursor reset in the UI) posts nothing and starts after the newest
+batches already in the lake, saying so in its log: on a lake with months of history it would otherwise post every
+finding ever opened. What is open now is `aws-assets findings`.
 """
 
 import json
@@ -43,6 +47,23 @@ def new_changes(lake: Lake, table: str, after: str | None) -> tuple[list[dict[st
     return rows, stamp(batches[-1][0]) if batches else after
 
 
+def newest_batch(lake: Lake, table: str) -> str | None:
+    batches = lake.batches(table)
+    return stamp(batches[-1][0]) if batches else None
+
+
+def first_cursor(lake: Lake) -> tuple[dict[str, Any], str]:
+    """The cursor of a first tick, after the newest batches in the lake, and what it says about them."""
+    through = {"findings": newest_batch(lake, FINDING_CHANGES_TABLE),
+               "edges": newest_batch(lake, RELATIONSHIP_CHANGES_TABLE)}
+    earlier = len(lake.batches(FINDING_CHANGES_TABLE)) + len(lake.batches(RELATIONSHIP_CHANGES_TABLE))
+    newest = max((t for t in through.values() if t), default=None)
+    said = (f"first tick: {earlier} change batch(es) already in the lake (the newest "
+            f"{parse_stamp(newest).isoformat()}) are not posted; alerting on those written from now on" if newest else
+            "first tick: no change batch in the lake yet; alerting on every batch written from now on")
+    return {"through": through, "pending": []}, said
+
+
 def post(url: str, message: dict[str, Any]) -> None:
     request = urllib.request.Request(url, data=json.dumps(message).encode(), method="POST",
                                      headers={"Content-Type": "application/json"})
@@ -71,8 +92,13 @@ def change_alerts(context: SensorEvaluationContext, lake: LakeResource) -> SkipR
         threshold = check_severity(config.alert_severity)
     except AlertSeverityError as error:
         return SkipReason(f"{ALERT_SEVERITY.name}: {error}")
-    cursor = json.loads(context.cursor) if context.cursor else {"through": {}, "pending": []}
     target = lake.lake()
+    if not context.cursor:
+        cursor, said = first_cursor(target)
+        context.log.info(said)
+        context.update_cursor(json.dumps(cursor))
+        return SkipReason(said)
+    cursor = json.loads(context.cursor)
     findings, findings_through = new_changes(target, FINDING_CHANGES_TABLE, cursor["through"].get("findings"))
     edges, edges_through = new_changes(target, RELATIONSHIP_CHANGES_TABLE, cursor["through"].get("edges"))
     message = alert_message(*alerting(findings, edges, threshold))

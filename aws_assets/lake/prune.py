@@ -2,7 +2,8 @@
 
 Of each partition's versions before the cutoff only the last is kept, made a full version (the partition as it was
 then), so that the lake still answers for every time after the cutoff; batches of the tables that only grow (the
-change tables) whose rows all predate the cutoff are removed.
+change tables) whose rows all predate the cutoff are removed, but each table's newest, which records where the next
+change run resumes (aws_assets.graph.changes).
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def prune(lake: Lake, before: datetime) -> Pruned:
                     pruned.versions += 1
         _remove_empty_folders(lake, lake.history_base(table))
     for table in lake.table_names():
-        for through, path in lake.batches(table):
+        for through, path in lake.batches(table)[:-1]:
             if through < before:
                 lake.filesystem.delete_dir(path)
                 pruned.batches += 1

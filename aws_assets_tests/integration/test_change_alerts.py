@@ -1,5 +1,5 @@
 """The alert sensor against a local HTTP server: what it posts, that a failing webhook keeps the alert and is
-retried, that it records what it sent."""
+retried, that it records what it sent, that its first tick starts after the history already in the lake."""
 
 import json
 import threading
@@ -78,8 +78,9 @@ def test_opened_findings_at_or_above_the_severity_are_posted_once_and_recorded(t
     monkeypatch.setenv("AWS_ASSETS_ALERT_WEBHOOK", hook.url)
     monkeypatch.setenv("AWS_ASSETS_ALERT_SEVERITY", "high")
     lake = Lake(str(tmp_path))
+    _, cursor = tick(str(tmp_path), None)  # deployed before the first sync
     sync(lake, findings(("public-a", "critical"), ("weak-b", "low")), DAY)
-    _, cursor = tick(str(tmp_path), None)
+    _, cursor = tick(str(tmp_path), cursor)
     assert len(hook.bodies) == 1
     assert [f["findingId"] for f in hook.bodies[0]["findings"]] == ["public-a"]  # low is under the threshold
     assert hook.bodies[0]["text"].startswith("aws-assets: 1 new finding(s), 0 new external trust(s)")
@@ -95,8 +96,9 @@ def test_a_failing_webhook_keeps_the_alert_and_delivers_it_on_a_later_tick(tmp_p
     hook = webhook([500, 503, 502])
     monkeypatch.setenv("AWS_ASSETS_ALERT_WEBHOOK", hook.url)
     lake = Lake(str(tmp_path))
+    _, cursor = tick(str(tmp_path), None)
     sync(lake, findings(("public-a", "high")), DAY)
-    result, cursor = tick(str(tmp_path), None)
+    result, cursor = tick(str(tmp_path), cursor)
     assert "1 kept to retry" in result.skip_message
     sync(lake, findings(("public-a", "high"), ("public-c", "critical")), DAY + timedelta(days=1))
     result, cursor = tick(str(tmp_path), cursor)  # the webhook fails again: both kept
@@ -112,8 +114,9 @@ def test_a_failing_webhook_keeps_the_alert_and_delivers_it_on_a_later_tick(tmp_p
 def test_an_unreachable_webhook_is_logged_not_raised(tmp_path, monkeypatch):
     monkeypatch.setenv("AWS_ASSETS_ALERT_WEBHOOK", "http://127.0.0.1:9/nothing-listens")
     lake = Lake(str(tmp_path))
+    _, cursor = tick(str(tmp_path), None)
     sync(lake, findings(("public-a", "high")), DAY)
-    result, cursor = tick(str(tmp_path), None)
+    result, cursor = tick(str(tmp_path), cursor)
     assert "kept to retry" in result.skip_message
     assert json.loads(cursor)["pending"][0]["message"]["findings"][0]["findingId"] == "public-a"
 
@@ -122,3 +125,29 @@ def test_without_a_webhook_the_sensor_skips(tmp_path, monkeypatch):
     monkeypatch.delenv("AWS_ASSETS_ALERT_WEBHOOK", raising=False)
     result, _ = tick(str(tmp_path), None)
     assert result.skip_message == "AWS_ASSETS_ALERT_WEBHOOK is not set"
+
+
+def test_the_first_tick_on_a_lake_with_history_posts_nothing_and_alerts_from_the_next_sync_on(tmp_path, monkeypatch,
+                                                                                                webhook):
+    hook = webhook([])
+    monkeypatch.setenv("AWS_ASSETS_ALERT_WEBHOOK", hook.url)
+    lake = Lake(str(tmp_path))
+    for day, found in enumerate([[("old-a", "critical")], [("old-a", "critical"), ("old-b", "high")]]):
+        sync(lake, findings(*found), DAY + timedelta(days=day))
+    result, cursor = tick(str(tmp_path), None)
+    assert result.skip_message == (
+        "first tick: 2 change batch(es) already in the lake (the newest 2026-11-03T02:00:00+00:00) are not posted; "
+        "alerting on those written from now on")
+    assert hook.bodies == []
+    sync(lake, findings(("old-a", "critical"), ("old-b", "high"), ("new-c", "high")), DAY + timedelta(days=2))
+    result, cursor = tick(str(tmp_path), cursor)
+    assert [[f["findingId"] for f in body["findings"]] for body in hook.bodies] == [["new-c"]]
+    assert result.skip_message == "1 alert(s) sent, 0 kept to retry"
+
+
+def test_the_first_tick_on_a_lake_without_changes_says_it_alerts_on_every_batch_to_come(tmp_path, monkeypatch):
+    monkeypatch.setenv("AWS_ASSETS_ALERT_WEBHOOK", "http://127.0.0.1:9/nothing-listens")
+    result, cursor = tick(str(tmp_path), None)
+    assert result.skip_message == "first tick: no change batch in the lake yet; alerting on every batch written " \
+        "from now on"
+    assert json.loads(cursor) == {"through": {"findings": None, "edges": None}, "pending": []}

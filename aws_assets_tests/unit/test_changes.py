@@ -18,10 +18,10 @@ DAY = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
 SG_INTERNET = next(r for r in RELATIONSHIP_TYPES.values() if r.to_type == "internet")
 
 
-def roles(*specs: tuple[str, str, datetime | None]) -> pa.Table:
-    rows = [{"_key": f"arn:aws:iam::{ACCOUNT}:role/{name}", "name": name, "roleName": name, "trustPolicy": trust,
+def roles(*specs: tuple[str, str, datetime | None], account: str = ACCOUNT) -> pa.Table:
+    rows = [{"_key": f"arn:aws:iam::{account}:role/{name}", "name": name, "roleName": name, "trustPolicy": trust,
              "lastUsedDate": used} for name, trust, used in specs]
-    return IAM_ROLE.to_table(rows, ACCOUNT, "global")
+    return IAM_ROLE.to_table(rows, account, "global")
 
 
 def summary(rows: list[dict]) -> list[tuple]:
@@ -94,3 +94,37 @@ def test_findings_opened_and_resolved_between_runs(tmp_path):
     batch.write(lake)
     lake.write_table(FINDINGS_TABLE, findings(["f2", "f3"], later + timedelta(days=1)), later + timedelta(days=1))
     assert compute_finding_changes(lake).rows == []
+
+
+def test_a_version_stamped_before_the_newest_read_but_written_after_the_reading_is_reported_once(tmp_path):
+    """A writer stamps its version, then writes it: while a change run reads, a version can arrive stamped before
+    the newest one the run read. The next run reports it, and only it; the one after reports nothing."""
+    lake = Lake(str(tmp_path))
+    write = lambda account, table, at: lake.write_partition(IAM_ROLE.type, account, None, table, at)  # noqa: E731
+    for account in (ACCOUNT, "222222222222"):
+        write(account, roles(("a", "{}", None), account=account), DAY)
+    compute_entity_changes(lake, [IAM_ROLE.type]).write(lake)
+    write(ACCOUNT, roles(("a", "{}", None), ("b", "{}", None)), DAY + timedelta(minutes=2))
+    reading = compute_entity_changes(lake, [IAM_ROLE.type])
+    assert [(r["changeType"], r["name"]) for r in reading.rows] == [("added", "b")]
+    # Stamped a minute before the version just read, written between the reading and the batch's recording
+    late = DAY + timedelta(minutes=1)
+    write("222222222222", roles(("a", '{"x": 1}', None), account="222222222222"), late)
+    reading.write(lake)
+    following = compute_entity_changes(lake, [IAM_ROLE.type])
+    assert [(r["changeType"], r["accountId"], r["name"], r["changedAt"]) for r in following.rows] == [
+        ("modified", "222222222222", "a", late)]
+    following.write(lake)
+    assert [through for through, _ in lake.batches("entity_changes")] == [
+        DAY, DAY + timedelta(minutes=2), DAY + timedelta(minutes=2, microseconds=1)]  # batches keep their order
+    assert compute_entity_changes(lake, [IAM_ROLE.type]).rows == []
+
+
+def test_a_version_written_after_the_reading_and_stamped_after_it_is_reported_by_the_next_run(tmp_path):
+    lake = Lake(str(tmp_path))
+    lake.write_partition(IAM_ROLE.type, ACCOUNT, None, roles(("a", "{}", None)))
+    reading = compute_entity_changes(lake, [IAM_ROLE.type])
+    lake.write_partition(IAM_ROLE.type, ACCOUNT, None, roles(("a", "{}", None), ("b", "{}", None)))
+    reading.write(lake)
+    assert [(r["changeType"], r["name"]) for r in compute_entity_changes(lake, [IAM_ROLE.type]).rows] == [
+        ("added", "b")]

@@ -7,6 +7,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from aws_assets.analysis.findings import FINDINGS_SCHEMA
+from aws_assets.graph.changes import compute_entity_changes
 from aws_assets.lake.as_of import LakeAsOf
 from aws_assets.lake.history import CHANGE_COLUMN, list_versions
 from aws_assets.lake.prune import prune
@@ -117,3 +118,15 @@ def test_findings_found_again_by_a_later_run_write_no_version(tmp_path):
     lake.write_table("findings", findings(DAY + timedelta(hours=1), ("a", "b")), DAY + timedelta(hours=1))
     lake.write_table("findings", findings(DAY + timedelta(hours=2), ("a",)), DAY + timedelta(hours=2))
     assert len(list_versions(lake, "findings")) == 2  # the first, and the one that resolved b
+
+
+def test_prune_keeps_the_newest_change_batch_where_the_next_run_resumes(tmp_path):
+    lake = Lake(str(tmp_path))
+    for day in range(3):
+        write(lake, keys(("A", "Active", None), ("B", ["Active", "Inactive"][day % 2], None)),
+              DAY + timedelta(days=day))
+        compute_entity_changes(lake, [IAM_ACCESS_KEY.type]).write(lake)
+    assert prune(lake, DAY + timedelta(days=30)).batches == 2
+    assert [through for through, _ in lake.batches("entity_changes")] == [DAY + timedelta(days=2)]
+    # The run after the prune resumes after the kept batch: nothing is reported again
+    assert compute_entity_changes(lake, [IAM_ACCESS_KEY.type]).rows == []
