@@ -394,9 +394,25 @@ def check(accounts: int, policies: int, sample: int) -> dict[str, Any]:
             "extrapolated_seconds": seconds / len(chosen) * accounts}
 
 
+def _answer_to(pipe, function, args) -> None:
+    pipe.send(function(*args))
+
+
 def in_fresh_process(function, *args) -> dict[str, Any]:
-    with multiprocessing.get_context("spawn").Pool(1) as pool:
-        return pool.apply(function, args)
+    """function(*args) in a new process, not a daemonic one (a pool's), which could not fork the analyses'
+    workers."""
+    context = multiprocessing.get_context("spawn")
+    receiving, sending = context.Pipe(duplex=False)
+    process = context.Process(target=_answer_to, args=(sending, function, args))
+    process.start()
+    sending.close()
+    try:
+        answer = receiving.recv()
+    except EOFError:
+        process.join()
+        raise SystemExit(f"{function.__name__} failed (exit code {process.exitcode})") from None
+    process.join()
+    return answer
 
 
 def main() -> None:

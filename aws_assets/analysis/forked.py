@@ -75,7 +75,8 @@ def map_in_forks(function: Callable[[Item], Answer], items: Sequence[Item], work
     """`function(item)` for each item, in order, computed by up to `workers` forked processes (here, when one
     would do or the system cannot fork). The answers must pickle; the function and what it reads need not."""
     global _TASK
-    if workers <= 1 or len(items) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if workers <= 1 or len(items) <= 1 or "fork" not in multiprocessing.get_all_start_methods() or (
+            multiprocessing.current_process().daemon):  # a daemonic process may not start any
         yield from map(function, items)
         return
     if _TASK is not None:

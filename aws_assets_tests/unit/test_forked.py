@@ -3,6 +3,7 @@ that caps them."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import threading
 
@@ -62,3 +63,16 @@ def test_a_containers_cpu_quota_bounds_the_cores(tmp_path):
     assert cpu_quota(((str(tmp_path / "absent"), None), (str(v1_quota), str(v1_period)))) == 4
     v1_quota.write_text("-1\n")
     assert cpu_quota(((str(v1_quota), str(v1_period)),)) is None
+
+
+def _workers_seen_by_a_daemon(pipe) -> None:
+    pipe.send(sorted({pid for pid in map_in_forks(lambda _: os.getpid(), [1, 2, 3], workers=2)}) == [os.getpid()])
+
+
+def test_a_daemonic_process_which_may_not_fork_computes_it_alone():
+    context = multiprocessing.get_context("fork")
+    receiving, sending = context.Pipe(duplex=False)
+    daemon = context.Process(target=_workers_seen_by_a_daemon, args=(sending,), daemon=True)
+    daemon.start()
+    assert receiving.recv() is True
+    daemon.join()
