@@ -34,7 +34,8 @@ organisation paths the two accounts.
 Rows: each distinct row but its principal's and target's columns is a template, built once; the rows are indexes
 into the templates, the principals and the targets, and every string column is dictionary-encoded on them (Arrow
 and Parquet), so a million rows hold a few thousand distinct values. On the 200-account estate of
-`benchmarks/policy_analysis.py` (1.7 million rows, 4,754 evaluations) it takes about 16 s and 1 GiB peak RSS.
+`benchmarks/policy_analysis.py` (1.7 million rows, 4,754 evaluations) it takes 15 to 20 s in one process and
+1 GiB peak RSS, 13 s spread over 2 cores (`table(workers=...)`).
 """
 
 from __future__ import annotations
