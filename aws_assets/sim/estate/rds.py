@@ -2,7 +2,8 @@
 
 An encrypted Aurora cluster ``<env>-orders`` (aurora-postgresql in prod, aurora-mysql elsewhere) with writer
 ``<env>-orders-1`` and reader ``<env>-orders-2``, a standalone encrypted postgres ``<env>-billing`` and an
-unencrypted, publicly accessible mysql ``<env>-legacy-reporting``, all in the private subnets with the database
+unencrypted, publicly accessible mysql ``<env>-legacy-reporting`` pinned to its minor version (no automatic minor
+upgrades), all in the private subnets with the database
 security group. Encrypted storage uses the region's KMS key ``alias/<env>-data``.
 
 Snapshots: moto keeps an automated snapshot of every DB instance (Aurora members too, which AWS does not) and of
@@ -58,6 +59,7 @@ class _StandaloneInstance:
     encrypted: bool
     publicly_accessible: bool
     multi_az: bool = False
+    auto_minor_version_upgrade: bool = True
 
 
 _STANDALONE_INSTANCES = (
@@ -67,7 +69,7 @@ _STANDALONE_INSTANCES = (
     ),
     _StandaloneInstance(
         "legacy-reporting", "mysql", "db.t3.small", 20, "report", "Not-A-Real-Password-3",
-        encrypted=False, publicly_accessible=True,
+        encrypted=False, publicly_accessible=True, auto_minor_version_upgrade=False,
     ),
 )
 
@@ -164,6 +166,7 @@ def _seed_region(account: AccountContext, region: str) -> None:
             MasterUserPassword=instance.master_password,
             PubliclyAccessible=instance.publicly_accessible,
             MultiAZ=instance.multi_az,
+            AutoMinorVersionUpgrade=instance.auto_minor_version_upgrade,
             **encryption,
             **common_network,
         )
