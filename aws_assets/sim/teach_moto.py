@@ -1,7 +1,7 @@
 """Every response the simulator teaches the moto server because moto lacks it: this module is the one place.
 
-Six teachings: Config compliance, AssumeRole refusals, Organizations refusals, the root user, credential history and
-the AWS managed policies the estate attaches.
+Seven teachings: Config compliance, AssumeRole refusals, Organizations refusals, the root user, credential history,
+the AWS managed policies the estate attaches and S3's MFA delete.
 
 **Config compliance.** moto 5.2 stores Config rules but never evaluates them: it implements neither
 GetComplianceDetailsByConfigRule nor DescribeComplianceByConfigRule (its server answers HTTP 500, which the
@@ -49,6 +49,11 @@ credential report.
 them (over a thousand, which slows every account's first IAM call). Taught: attaching an AWS managed policy moto has
 not loaded loads that one from moto's own copy of AWS's documents, for the simulator's requests.
 
+**S3 MFA delete.** moto's PutBucketVersioning keeps the Status and drops ``MfaDelete``, and its GetBucketVersioning
+never answers ``MFADelete``. Taught: a PutBucketVersioning of the simulator's that carries the ``x-amz-mfa`` header
+(AWS requires the root user's MFA device to change MFA delete) keeps ``MfaDelete``, and GetBucketVersioning answers
+it as ``MFADelete`` (``Enabled`` or ``Disabled``); a bucket never given one answers none, as on AWS.
+
 The product knows nothing of this: it calls the real API, as it would on AWS. The root user and the history are
 declared in process: the seeder runs in the server's process (:func:`aws_assets.sim.server.start_moto_server`), and
 what it declares lives on moto's IAM backend of the account, so a moto reset forgets it with the rest.
@@ -65,6 +70,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import re
 import threading
 import time
 import warnings
@@ -110,6 +116,7 @@ def teach_moto() -> None:
     _teach_organizations_refusals()
     _teach_root_user()
     _teach_aws_managed_policies()
+    _teach_mfa_delete()
 
 
 @contextlib.contextmanager
@@ -460,3 +467,40 @@ def _aws_managed_policy_documents() -> dict[str, Any]:
 
     documents: dict[str, Any] = json.loads(aws_managed_policies_data)
     return documents
+
+
+# ---- S3 MFA delete -----------------------------------------------------------------------------------------------
+
+_MFA_DELETE = "_aws_assets_mfa_delete"  # the attribute of moto's bucket holding its MfaDelete
+_MFA_DELETE_ELEMENT = re.compile(r"<MfaDelete>(Enabled|Disabled)</MfaDelete>")
+
+
+def _teach_mfa_delete() -> None:
+    from moto.s3.responses import S3Response
+
+    moto_put, moto_get = S3Response._bucket_response_put, S3Response.get_bucket_versioning
+    if getattr(moto_put, _TAUGHT, False):
+        return
+
+    def bucket_response_put(response: Any, request: Any, bucket_name: str, querystring: dict[str, Any]) -> Any:
+        answer = moto_put(response, request, bucket_name, querystring)
+        if "versioning" in querystring and _refusing(response) and request.headers.get("x-amz-mfa"):
+            body = response.body.decode("utf-8") if isinstance(response.body, bytes) else str(response.body)
+            found = _MFA_DELETE_ELEMENT.search(body)
+            if found:
+                setattr(response.backend.get_bucket(bucket_name), _MFA_DELETE, found.group(1))
+        return answer
+
+    def get_bucket_versioning(response: Any) -> Any:
+        mfa_delete = getattr(response.backend.get_bucket(response.bucket_name), _MFA_DELETE, None)
+        if mfa_delete is None:
+            return moto_get(response)
+        from moto.core.responses import ActionResult
+
+        status = response.backend.get_bucket_versioning(response.bucket_name)
+        response.data["Action"] = "GetBucketVersioning"
+        return response.serialized(ActionResult({"Status": status, "MFADelete": mfa_delete}))
+
+    setattr(bucket_response_put, _TAUGHT, True)
+    S3Response._bucket_response_put = bucket_response_put
+    S3Response.get_bucket_versioning = get_bucket_versioning

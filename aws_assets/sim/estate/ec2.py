@@ -9,10 +9,10 @@ anywhere and 5432 inside the VPC) and ``<env>-database`` (5432 from the app grou
 ``prod-file-share`` (445 from its VPC), attached to nothing. A registered AMI, the key pair ``<env>-ops`` (the home
 region also has the imported key ``<env>-ci``). Instances: one ``<env>-bastion`` (public subnet, ops key, 10 GiB
 unencrypted extra volume), ``<env>-web-NN`` (public subnets, web+app groups, ec2-app profile, ops key) and
-``<env>-worker-NN`` (private subnets, app group, ec2-app profile, root and a 100 GiB data volume encrypted with the
-region's KMS key ``alias/<env>-data``; the first ones are stopped). prod us-east-1 also has an unattached unencrypted
-volume. Web/worker counts per region (see ``_FLEETS``): prod 2+2 / 1+1 / 0+1, dev 1+1 / 0+1 / 0+0, shared 0+1 / 0+1 /
-1+1.
+``<env>-worker-NN`` (private subnets, app group, ec2-app profile, IMDSv2 only, root and a 100 GiB data volume encrypted
+with the region's KMS key ``alias/<env>-data``; the first ones are stopped). prod us-east-1 also has an unattached
+unencrypted volume. Web/worker counts per region (see ``_FLEETS``): prod 2+2 / 1+1 / 0+1, dev 1+1 / 0+1 / 0+0, shared
+0+1 / 0+1 / 1+1.
 
 Network ACLs: each VPC's default ACL (allowing everything), and in us-east-1 the public subnets of prod and shared
 are associated with ``<env>-public-subnets``: prod's allows 443, 22 (SSH, an admin port) and the return ports
@@ -128,6 +128,7 @@ class _Host:
     ops_key: bool = False
     instance_profile: bool = False  # ec2-app
     encrypted_root: bool = False
+    imdsv2_only: bool = False  # the metadata service requires session tokens
     extra_volume: _Volume | None = None
     stopped: bool = False
 
@@ -163,6 +164,7 @@ def _hosts(account_id: str, region: str, scale: int) -> list[_Host]:
             ("app",),
             instance_profile=True,
             encrypted_root=True,
+            imdsv2_only=True,
             extra_volume=_Volume(f"{env}-worker-{number:02d}-data", 100, "/dev/sdf", encrypted=True),
             stopped=number <= fleet.stopped_workers * scale,
         )
@@ -412,6 +414,8 @@ def _run_instance(
         arguments["KeyName"] = key_name
     if instance_profile_arn:
         arguments["IamInstanceProfile"] = {"Arn": instance_profile_arn}
+    if host.imdsv2_only:
+        arguments["MetadataOptions"] = {"HttpTokens": "required", "HttpEndpoint": "enabled"}
     if host.encrypted_root:
         # moto's registered images always use /dev/sda1 as the root device; replace that volume.
         arguments["BlockDeviceMappings"] = [

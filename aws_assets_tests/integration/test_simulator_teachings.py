@@ -1,5 +1,6 @@
-"""What the simulator teaches moto's IAM (aws_assets.sim.teach_moto), read by the collectors as they read AWS: the root
-user's MFA, access key and last use, the history of users and keys, and the AWS managed policies the estate attaches."""
+"""What the simulator teaches moto (aws_assets.sim.teach_moto), read by the collectors as they read AWS: the root
+user's MFA, access key and last use, the history of users and keys, the AWS managed policies the estate attaches and
+S3's MFA delete."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -97,3 +98,16 @@ def test_an_aws_managed_policy_is_attachable_on_the_simulator_only(account_sessi
     assert [p["PolicyArn"] for p in details["GroupDetailList"][0]["AttachedManagedPolicies"]] == [support]
     [policy] = [p for p in details["Policies"] if p["Arn"] == support]
     assert policy["AttachmentCount"] == 1
+
+
+def test_mfa_delete_is_kept_for_the_simulator_when_the_root_mfa_is_given(account_session):
+    s3 = account_session.client("s3")
+    for bucket in ("with-mfa-delete", "without"):
+        s3.create_bucket(Bucket=bucket)
+    configuration = {"Status": "Enabled", "MFADelete": "Enabled"}
+    s3.put_bucket_versioning(Bucket="without", MFA="root-mfa 123456", VersioningConfiguration=configuration)
+    with refusals_in_process():
+        s3.put_bucket_versioning(Bucket="with-mfa-delete", MFA="root-mfa 123456", VersioningConfiguration=configuration)
+    assert s3.get_bucket_versioning(Bucket="with-mfa-delete")["MFADelete"] == "Enabled"
+    assert "MFADelete" not in s3.get_bucket_versioning(Bucket="without")  # moto's own behaviour
+    assert s3.get_bucket_versioning(Bucket="without")["Status"] == "Enabled"
