@@ -84,7 +84,7 @@ _SECURITY_GROUPS = {
 # Groups of some regions only: (account, region) -> short name -> (description, TCP port, source; "vpc": the VPC's
 # CIDR). dev's BI vendor reaches PostgreSQL from anywhere, shared's build farm shares files over SMB with the
 # internet; prod's file share admits only its VPC.
-_REGIONAL_GROUPS: Mapping[tuple[str, str], Mapping[str, tuple[str, int, str]]] = {
+REGIONAL_GROUPS: Mapping[tuple[str, str], Mapping[str, tuple[str, int, str]]] = {
     (DEV, HOME_REGION): {"reporting-postgres": ("PostgreSQL for the BI vendor's hosted dashboards", 5432, "0.0.0.0/0")},
     (SHARED, HOME_REGION): {"file-share": ("SMB share of the build farm", 445, "0.0.0.0/0")},
     (PROD, HOME_REGION): {"file-share": ("SMB share inside the VPC", 445, "vpc")},
@@ -188,7 +188,7 @@ def _counts(account_id: str, scale: int) -> Mapping[str, int]:
             "aws_vpc": vpcs,
             "aws_subnet": DEFAULT_SUBNETS[region] + len(_SUBNETS),
             "aws_security_group": vpcs * _DEFAULT_SECURITY_GROUPS_PER_VPC + len(_SECURITY_GROUPS)
-            + len(_REGIONAL_GROUPS.get((account_id, region), {})),
+            + len(REGIONAL_GROUPS.get((account_id, region), {})),
             "aws_instance": len(hosts),
             "aws_ebs_volume": len(hosts)  # the root volumes
             + sum(host.extra_volume is not None for host in hosts)
@@ -213,7 +213,7 @@ def _seed_region(account: AccountContext, region: str, region_index: int) -> Net
     vpc_cidr = f"10.{_VPC_SECOND_OCTETS[account.account_id] + region_index}.0.0/16"
     vpc_id, subnet_ids = _seed_vpc(ec2, env, region, vpc_cidr)
     groups = _seed_security_groups(ec2, env, vpc_id, vpc_cidr)
-    for short_name, (description, port, source) in _REGIONAL_GROUPS.get((account.account_id, region), {}).items():
+    for short_name, (description, port, source) in REGIONAL_GROUPS.get((account.account_id, region), {}).items():
         group_id = ec2.create_security_group(
             GroupName=f"{env}-{short_name}", Description=description, VpcId=vpc_id,
             TagSpecifications=[_name_tags("security-group", f"{env}-{short_name}")])["GroupId"]

@@ -83,10 +83,6 @@ def _configure_customer_data(s3: Any, bucket: str, account: AccountContext) -> N
         s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     s3.put_bucket_ownership_controls(
         Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]})
-    s3.put_bucket_policy(Bucket=bucket, Policy=policy_document({
-        "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-        "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
-        "Condition": {"Bool": {"aws:SecureTransport": "false"}}}))
     s3.put_bucket_logging(
         Bucket=bucket,
         BucketLoggingStatus={
@@ -96,6 +92,11 @@ def _configure_customer_data(s3: Any, bucket: str, account: AccountContext) -> N
     s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "DataClassification", "Value": "confidential"}]})
     if account.account_id == SAMPLE_DATA_ACCOUNT:
         s3.put_object(Bucket=bucket, Key="exports/customers.csv", Body=b"id,email\n1,alice@example.com\n")
+    # Last: the seeder's endpoint is plain HTTP, which the policy denies (moto enforces it on objects, as AWS does).
+    s3.put_bucket_policy(Bucket=bucket, Policy=policy_document({
+        "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+        "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}}}))
 
 
 def _configure_website(s3: Any, bucket: str, account: AccountContext) -> None:
