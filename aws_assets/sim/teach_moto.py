@@ -59,7 +59,7 @@ declared in process: the seeder runs in the server's process (:func:`aws_assets.
 what it declares lives on moto's IAM backend of the account, so a moto reset forgets it with the rest.
 
 **Where the refusals apply.** The Config, root user and history teachings serve every caller (only the simulator
-declares a root user or a history); the managed policies are loaded for the simulator's requests only. The refusals
+declares a root user or a history); the managed policies and MFA delete, for the simulator's requests only. The refusals
 apply only to requests that :func:`aws_assets.sim.server.start_moto_server`'s server marks (:data:`SIMULATOR_HEADER`)
 and, in process, inside :func:`refusals_in_process`, which a test opts into: other moto servers and ``mock_aws`` keep
 moto's behaviour.

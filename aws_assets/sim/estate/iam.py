@@ -2,8 +2,8 @@
 
 * Role ``aws-assets-readonly``: the integration role, trusting the operator account root with an ``sts:ExternalId``
   condition (see :func:`~aws_assets.sim.accounts.external_id_for`), attached to the customer managed policy
-  ``aws-assets-security-audit`` (moto cannot attach the AWS managed ``SecurityAudit`` unless the server loads all
-  AWS managed policies, which is slow).
+  ``aws-assets-security-audit`` (moto has no AWS managed policy unless the server loads all of them, which is slow;
+  the simulator teaches it only the few the estate attaches, :mod:`aws_assets.sim.teach_moto`).
 * Customer managed policies: ``aws-assets-security-audit`` (read-only), ``acme-admin-access``
   (``"Action": "*", "Resource": "*"``), ``acme-s3-read-artifacts`` (two versions, v2 default),
   ``acme-dynamodb-read-write``; prod also has ``acme-legacy-unused``, attached to nothing, and
@@ -105,8 +105,8 @@ class _Plan:
     group_policies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-SUPPORT_ACCESS = "arn:aws:iam::aws:policy/AWSSupportAccess"
-CLOUDSHELL_FULL_ACCESS = "arn:aws:iam::aws:policy/AWSCloudShellFullAccess"
+_SUPPORT_ACCESS = "arn:aws:iam::aws:policy/AWSSupportAccess"
+_CLOUDSHELL_FULL_ACCESS = "arn:aws:iam::aws:policy/AWSCloudShellFullAccess"
 
 _PLANS = {
     # The root user has a hardware MFA device and last signed in months ago; the admins group is the support role.
@@ -119,7 +119,7 @@ _PLANS = {
         histories={"ci-deploy": _History(420, keys=((400, 1),)), "dave": _History(300, password_used=60),
                    "bob.smith@example.com": _History(200, password_used=2)},
         extra_policies=("acme-security-operations",),
-        group_policies={"admins": ("acme-security-operations", SUPPORT_ACCESS)},
+        group_policies={"admins": ("acme-security-operations", _SUPPORT_ACCESS)},
     ),
     # The root user has a virtual MFA device and an access key used ten days ago; a vendor's support role trusts
     # everyone who knows its ExternalId. ci-deploy was rotated 80 days ago and its old key is still active, last used
@@ -130,7 +130,7 @@ _PLANS = {
         extra_roles=("cross-account-deploy", "vendor-support"),
         ci_deploy_keys=("Active", "Active"),
         histories={"ci-deploy": _History(420, keys=((400, 100), (80, 0)))},
-        group_policies={"developers": (CLOUDSHELL_FULL_ACCESS,)},
+        group_policies={"developers": (_CLOUDSHELL_FULL_ACCESS,)},
     ),
     # The root user has no MFA and was never used. The pipeline holds kms:*, the auditors cloudtrail:*.
     SHARED: _Plan(
@@ -142,7 +142,7 @@ _PLANS = {
         group_policies={"auditors": ("acme-cloudtrail-full-access",)},
     ),
 }
-VENDOR_SUPPORT_EXTERNAL_ID = "acme-dev-support-4821"  # the vendor's, given to every customer alike
+_VENDOR_SUPPORT_EXTERNAL_ID = "acme-dev-support-4821"  # the vendor's, given to every customer alike
 ENGINEER_USERS = {account: plan.engineer_users for account, plan in _PLANS.items()}  # at scale 1
 
 
@@ -560,7 +560,7 @@ def _roles(account_id: str) -> list[_Role]:
         "vendor-support": _Role(
             "vendor-support",
             "The monitoring vendor's support engineers; trusts anyone who passes the vendor's ExternalId",
-            trust_policy({"AWS": "*"}, condition={"StringEquals": {"sts:ExternalId": VENDOR_SUPPORT_EXTERNAL_ID}}),
+            trust_policy({"AWS": "*"}, condition={"StringEquals": {"sts:ExternalId": _VENDOR_SUPPORT_EXTERNAL_ID}}),
             managed_policies=("aws-assets-security-audit",),
         ),
         "org-readonly": _Role(
