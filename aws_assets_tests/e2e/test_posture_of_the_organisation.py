@@ -20,8 +20,8 @@ def everywhere(sql, query: str) -> set[tuple[str, str]]:
 def test_policies_granting_too_much_are_the_admin_policy_and_not_its_near_misses(sql):
     # acme-admin-access (Allow * on *) is attached to the admins group, admin-escalation and break-glass; the admins
     # group's require-mfa policy denies everything without MFA (a Deny grants nothing), the other customer policies
-    # are scoped. shared's deployment pipeline holds kms:*, its auditors cloudtrail:*; prod's admins hold kms:* only
-    # with MFA and read-only CloudTrail (acme-security-operations), which neither rule flags.
+    # are scoped. shared's auditors group holds kms:* and cloudtrail:*; prod's admin-escalation holds kms:* only with
+    # MFA and read-only CloudTrail (acme-security-operations), which neither rule flags.
     assert findings_of(sql, "AWS-IAM-018") == {
         (account, f"arn:aws:iam::{account}:policy/acme-admin-access") for account in ACCOUNTS}
     [(evidence,)] = sql("SELECT evidence FROM findings WHERE ruleId = 'AWS-IAM-018' AND accountId = ?", ACCOUNTS[0])
@@ -33,8 +33,8 @@ def test_policies_granting_too_much_are_the_admin_policy_and_not_its_near_misses
     assert findings_of(sql, "AWS-IAM-020") == {(SHARED, policy.format("cloudtrail"))}
     attached = {key: json.loads(e)["attachedTo"] for key, e in sql(
         "SELECT resourceKey, evidence FROM findings WHERE ruleId IN ('AWS-IAM-019', 'AWS-IAM-020')")}
-    assert attached == {policy.format("kms"): [f"arn:aws:iam::{SHARED}:role/deployment-pipeline"],
-                        policy.format("cloudtrail"): [f"arn:aws:iam::{SHARED}:group/auditors"]}
+    assert attached == {policy.format(service): [f"arn:aws:iam::{SHARED}:group/auditors"]
+                        for service in ("kms", "cloudtrail")}
     assert sql("SELECT count(*) FROM aws_iam_policy WHERE policyName = 'acme-security-operations' "
                "AND attachmentCount > 0") == [(1,)]
 
@@ -178,9 +178,9 @@ def test_old_unused_and_doubled_credentials_and_the_recent_ones_beside_them(sql)
 def test_cloudshell_file_transfers_are_flagged_where_attached_and_the_support_role_spares_prod(sql):
     assert findings_of(sql, "AWS-IAM-022") == {(DEV, f"arn:aws:iam::{DEV}:group/developers")}
     holders = {(a, name) for a, name in sql(
-        "SELECT accountId, groupName FROM aws_iam_group WHERE list_contains(attachedPolicyArns, "
+        "SELECT accountId, roleName FROM aws_iam_role WHERE list_contains(attachedPolicyArns, "
         "'arn:aws:iam::aws:policy/AWSSupportAccess')")}
-    assert holders == {(PROD, "admins")}
+    assert holders == {(PROD, "admin-escalation")}
 
 
 def test_minor_upgrades_off_only_on_legacy_reporting(sql):

@@ -438,10 +438,10 @@ def test_principals_have_their_attached_managed_policies(edges):
 
         # aws_assets/sim/estate/iam.py's _PLANS: what some accounts' groups hold besides the usual policies
         more_groups = {
-            PROD: {attached("group/admins", "acme-security-operations"),
-                   aws_managed("group/admins", "AWSSupportAccess")},
+            PROD: set(),
             DEV: {aws_managed("group/developers", "AWSCloudShellFullAccess")},
             SHARED: {attached("group/auditors", "aws-assets-security-audit"),
+                     attached("group/auditors", "acme-kms-full-access"),
                      attached("group/auditors", "acme-cloudtrail-full-access")},
         }[account]
         assert edges("aws_iam_group_has_managed_policy", account) == {
@@ -453,7 +453,8 @@ def test_principals_have_their_attached_managed_policies(edges):
         assert edges("aws_iam_user_has_managed_policy", account) == {attached("user/break-glass", "acme-admin-access")}
         extra_roles = {PROD: {"external-auditor", "org-readonly"}, DEV: {"vendor-support"},
                        SHARED: {"org-readonly"}}[account]
-        pipeline = {attached("role/deployment-pipeline", "acme-kms-full-access")} if account == SHARED else set()
+        support = {attached("role/admin-escalation", "acme-security-operations"),
+                   aws_managed("role/admin-escalation", "AWSSupportAccess")} if account == PROD else set()
         assert edges("aws_iam_role_has_managed_policy", account) == {
             attached("role/aws-assets-readonly", "aws-assets-security-audit"),
             attached("role/lambda-execution", "acme-dynamodb-read-write"),
@@ -461,8 +462,8 @@ def test_principals_have_their_attached_managed_policies(edges):
             attached("role/admin-escalation", "acme-admin-access"),
             attached("role/okta-engineer", "acme-s3-read-artifacts"),
             *(attached(f"role/{role}", "aws-assets-security-audit") for role in extra_roles),
-            *pipeline,
-        }  # aws-config-recorder and cross-account-deploy have inline policies only
+            *support,
+        }  # aws-config-recorder, cross-account-deploy and deployment-pipeline have inline policies only
 
 
 @exact_edges_of("aws_iam_user_has_mfa_device")

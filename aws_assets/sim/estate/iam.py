@@ -17,15 +17,15 @@
   dev 2, shared 1.
 * Groups: ``admins`` (alice; inline ``require-mfa``; ``acme-admin-access``) and ``developers`` (bob, dave, the
   engineers; inline ``developer-console-access``; ``acme-s3-read-artifacts`` and ``acme-dynamodb-read-write``);
-  shared also has an empty ``auditors`` group (``aws-assets-security-audit``, ``acme-cloudtrail-full-access``). prod's
-  admins also hold ``acme-security-operations`` and the AWS managed ``AWSSupportAccess`` (the support role), dev's
-  developers the AWS managed ``AWSCloudShellFullAccess``.
+  shared also has an empty ``auditors`` group (``aws-assets-security-audit``, ``acme-kms-full-access``,
+  ``acme-cloudtrail-full-access``). dev's developers also hold the AWS managed ``AWSCloudShellFullAccess``.
 * Roles in every account: ``aws-assets-readonly``; ``lambda-execution`` (trusts lambda.amazonaws.com); ``ec2-app``
   (trusts ec2.amazonaws.com, with instance profile ``ec2-app``); ``aws-config-recorder`` (trusts
-  config.amazonaws.com); ``admin-escalation`` (trusts the user alice of the same account, MFA required);
+  config.amazonaws.com); ``admin-escalation`` (trusts the user alice of the same account, MFA required; in prod it
+  also holds ``acme-security-operations`` and the AWS managed ``AWSSupportAccess``: the support role);
   ``okta-engineer`` (trusts the SAML provider ``okta``). Only in prod and dev: ``cross-account-deploy``, trusted by
   the shared account's role ``deployment-pipeline`` (which exists only in shared and trusts
-  codebuild.amazonaws.com, holding ``acme-kms-full-access``). Only in dev: ``vendor-support``, trusting
+  codebuild.amazonaws.com). Only in dev: ``vendor-support``, trusting
   ``{"AWS": "*"}`` with only an ``sts:ExternalId`` condition. Only in prod: ``external-auditor``, trusted by the
   unseeded account 999999999999 without an ExternalId. Only in prod and shared: ``org-readonly``, trusting
   ``{"AWS": "*"}`` under an ``aws:PrincipalOrgID`` condition.
@@ -43,7 +43,7 @@ import base64
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -101,15 +101,16 @@ class _Plan:
     ci_deploy_keys: tuple[str, ...] = ("Active", "Inactive")  # the status of each
     histories: Mapping[str, _History] = field(default_factory=dict)  # by user name; the others are new
     extra_policies: tuple[str, ...] = ()  # of _EXTRA_POLICIES
-    # group -> the customer managed (by name) and AWS managed (by ARN) policies it holds besides the usual ones
+    # group or role -> the customer managed (by name) and AWS managed (by ARN) policies it holds besides the usual ones
     group_policies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    role_policies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 _SUPPORT_ACCESS = "arn:aws:iam::aws:policy/AWSSupportAccess"
 _CLOUDSHELL_FULL_ACCESS = "arn:aws:iam::aws:policy/AWSCloudShellFullAccess"
 
 _PLANS = {
-    # The root user has a hardware MFA device and last signed in months ago; the admins group is the support role.
+    # The root user has a hardware MFA device and last signed in months ago; admin-escalation is the support role.
     # ci-deploy's key is 400 days old (used yesterday), dave last signed in two months ago, bob two days ago.
     PROD: _Plan(
         engineer_users=3,
@@ -119,7 +120,7 @@ _PLANS = {
         histories={"ci-deploy": _History(420, keys=((400, 1),)), "dave": _History(300, password_used=60),
                    "bob.smith@example.com": _History(200, password_used=2)},
         extra_policies=("acme-security-operations",),
-        group_policies={"admins": ("acme-security-operations", _SUPPORT_ACCESS)},
+        role_policies={"admin-escalation": ("acme-security-operations", _SUPPORT_ACCESS)},
     ),
     # The root user has a virtual MFA device and an access key used ten days ago; a vendor's support role trusts
     # everyone who knows its ExternalId. ci-deploy was rotated 80 days ago and its old key is still active, last used
@@ -132,14 +133,15 @@ _PLANS = {
         histories={"ci-deploy": _History(420, keys=((400, 100), (80, 0)))},
         group_policies={"developers": (_CLOUDSHELL_FULL_ACCESS,)},
     ),
-    # The root user has no MFA and was never used. The pipeline holds kms:*, the auditors cloudtrail:*.
+    # The root user has no MFA and was never used. The (empty) auditors group was given kms:* and cloudtrail:* where
+    # read-only access was meant.
     SHARED: _Plan(
         engineer_users=1,
         root=_Root(made=700),
         extra_roles=("deployment-pipeline", "org-readonly"),
         has_auditors_group=True,
         extra_policies=("acme-kms-full-access", "acme-cloudtrail-full-access"),
-        group_policies={"auditors": ("acme-cloudtrail-full-access",)},
+        group_policies={"auditors": ("acme-kms-full-access", "acme-cloudtrail-full-access")},
     ),
 }
 _VENDOR_SUPPORT_EXTERNAL_ID = "acme-dev-support-4821"  # the vendor's, given to every customer alike
@@ -176,7 +178,7 @@ class _Role:
     name: str
     description: str
     trust: dict[str, Any]
-    managed_policies: tuple[str, ...] = ()  # names of the account's customer managed policies
+    managed_policies: tuple[str, ...] = ()  # names of the account's customer managed policies, or AWS managed ARNs
     inline_policy: _InlinePolicy | None = None
 
 
@@ -203,8 +205,8 @@ def _seed(account: AccountContext) -> None:
             Description=role.description,
             Tags=[{"Key": "ManagedBy", "Value": "terraform"}],
         )["Role"]["Arn"]
-        for policy_name in role.managed_policies:
-            iam.attach_role_policy(RoleName=role.name, PolicyArn=policy_arns[policy_name])
+        for policy in role.managed_policies:
+            iam.attach_role_policy(RoleName=role.name, PolicyArn=policy_arns.get(policy, policy))
         if role.inline_policy:
             iam.put_role_policy(RoleName=role.name, PolicyName=role.inline_policy.name,
                                 PolicyDocument=role.inline_policy.document)
@@ -224,7 +226,8 @@ def _counts(account_id: str, scale: int) -> Mapping[str, int]:
     users = _users(account_id, scale)
     groups = _groups(account_id)
     roles = _roles(account_id)
-    aws_managed_in_use = {policy for group in groups for policy in group.managed_policies if policy.startswith("arn:")}
+    aws_managed_in_use = {policy for principal in (*groups, *roles) for policy in principal.managed_policies
+                          if policy.startswith("arn:")}
     return {
         "aws_iam": 1,  # aws-assets models each service of an account as one entity
         "aws_iam_policy": len(_managed_policies(account_id)) + len(aws_managed_in_use),
@@ -368,7 +371,7 @@ def _groups(account_id: str) -> list[_Group]:
     if _PLANS[account_id].has_auditors_group:
         groups.append(_Group("auditors", None, ("aws-assets-security-audit",)))
     more = _PLANS[account_id].group_policies
-    return [_Group(g.name, g.inline_policy, g.managed_policies + more.get(g.name, ())) for g in groups]
+    return [replace(group, managed_policies=group.managed_policies + more.get(group.name, ())) for group in groups]
 
 
 def _users(account_id: str, scale: int) -> list[_User]:
@@ -545,7 +548,6 @@ def _roles(account_id: str) -> list[_Role]:
             "deployment-pipeline",
             "CodeBuild deploys to the workload accounts with this role",
             trust_policy({"Service": "codebuild.amazonaws.com"}),
-            managed_policies=("acme-kms-full-access",),  # it signs the release artifacts
             inline_policy=_InlinePolicy(
                 "assume-deploy-roles",
                 policy_document(statement(["sts:AssumeRole"], "arn:aws:iam::*:role/cross-account-deploy")),
@@ -570,7 +572,9 @@ def _roles(account_id: str) -> list[_Role]:
             managed_policies=("aws-assets-security-audit",),
         ),
     }
-    return roles + [extra_roles[name] for name in _PLANS[account_id].extra_roles]
+    more = _PLANS[account_id].role_policies
+    return [replace(role, managed_policies=role.managed_policies + more.get(role.name, ()))
+            for role in roles + [extra_roles[name] for name in _PLANS[account_id].extra_roles]]
 
 
 def _saml_metadata(account_id: str) -> str:
