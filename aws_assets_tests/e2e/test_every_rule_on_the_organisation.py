@@ -13,9 +13,10 @@ CANNOT_FIRE = {
     # AWS has encrypted every DynamoDB table at rest since November 2018 (with an AWS owned key unless another is
     # chosen), and the collector records every table so: the rule holds the line should that change.
     "AWS-DYNAMODB-001": "AWS encrypts every table",
-    # IAM refuses to store a trust or identity policy outside its grammar (CreateRole, CreatePolicy, PutRolePolicy
-    # and UpdateAssumeRolePolicy answer MalformedPolicyDocument), and so does moto's validator for the documents
-    # the analysis cannot read: these rules guard against a document the analysis reads less well than IAM does.
+    # IAM refuses to store a trust or identity policy outside its grammar (CreateRole, UpdateAssumeRolePolicy,
+    # CreatePolicy and the Put*Policy calls answer MalformedPolicyDocument): these rules guard against a document the
+    # analysis reads less well than IAM does. moto validates less (it stores a trust policy with an unknown Effect or
+    # principal type, and an identity policy naming a Principal), but an estate holding one is no AWS account's.
     "AWS-IAM-003": "IAM refuses a malformed trust policy",
     "AWS-IAM-008": "IAM refuses a malformed identity policy",
 }
