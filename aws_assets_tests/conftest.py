@@ -32,6 +32,7 @@ from aws_assets.model.regions import GLOBAL_REGION
 from aws_assets.model.settings import CACHE
 from aws_assets.sim import organisation as simulated_org
 from aws_assets.sim.organisation import seed, start_moto_server
+from aws_assets.sim.teach_moto import teach_moto
 
 # How many examples each property test tries: `make test` (and so CI) runs the thorough profile; a developer's
 # `pytest -m "not e2e"` the quick one, to stay fast. `--hypothesis-profile` chooses.
@@ -76,6 +77,7 @@ def aws_env(monkeypatch):
 
 @pytest.fixture
 def moto(aws_env):
+    teach_moto()  # the services and answers moto lacks (Access Analyzer, ...), as the simulator's server has them
     with mock_aws():
         yield
 
@@ -175,7 +177,7 @@ def global_partition(moto) -> PartitionCollection:
 def moto_server(aws_env, monkeypatch):
     """A moto server on a free local port, named by AWS_ENDPOINT_URL as a real deployment would name it."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-
+    teach_moto()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
     server.start()
     host, port = server.get_host_and_port()

@@ -14,7 +14,9 @@ account (cross-account grants), and every role's trust policy (its account, and 
 previous account's role-01).
 
 Each phase runs in a fresh process, so that its peak RSS (ru_maxrss) is its own:
-  principal_access  the policy index and `PrincipalAccess(...).table()` as `analyse_access` runs them; then a
+  principal_access  the policy index and `PrincipalAccess(...).table(workers=...)` as `analyse_access` runs them,
+             its rows spread over forked workers (`--workers`, default the cores), then in one process (the
+             same for resource_access below); then a
              sample of its rows re-evaluated request by request (`PolicyIndex.assemble` + `evaluate`, every action
              of the target's type): the run fails unless every one agrees with its row
   resource_access  `resource_access_from_tables` as the `resource_access` asset runs it, over every bucket and
@@ -34,7 +36,7 @@ Each phase runs in a fresh process, so that its peak RSS (ru_maxrss) is its own:
 Figures: README, Performance.
 
     .venv/bin/python benchmarks/policy_analysis.py [--accounts 200] [--policies 150] [--baseline-policies 40]
-        [--check-accounts 4]
+        [--check-accounts 4] [--workers N]
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ import pyarrow.compute as pc
 
 from aws_assets.analysis.access_graph import EDGES_SCHEMA, build_access_graph, read_policies
 from aws_assets.analysis.evaluation import Result, evaluate
+from aws_assets.analysis.forked import analysis_workers
 from aws_assets.analysis.policy import (
     READ,
     WRITE,
@@ -258,15 +261,17 @@ def lake_tables(accounts: int, policies: int) -> tuple[dict[str, list[dict[str, 
     return tables, Targets.of((key, type_, arn, account) for key, type_, arn, account in entities)
 
 
-def principal_access_run(accounts: int, policies: int, sample: int) -> dict[str, Any]:
-    """The new `principal_access` on the estate, and a sample of its rows re-evaluated request by request."""
+def principal_access_run(accounts: int, policies: int, sample: int, workers: int) -> dict[str, Any]:
+    """The new `principal_access` on the estate (its rows spread over `workers` forked processes), and a sample of
+    its rows re-evaluated request by request."""
     tables, targets = lake_tables(accounts, policies)
     floor = peak_rss_mib()
     started = time.perf_counter()
     engine = PrincipalAccess(PolicyIndex(tables), targets)
-    table = engine.table()
+    table = engine.table(workers=workers)
     seconds = time.perf_counter() - started
     peak = peak_rss_mib()
+    worker_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     step = max(1, table.num_rows // sample)
     checked = 0
     index = engine.index
@@ -284,12 +289,14 @@ def principal_access_run(accounts: int, policies: int, sample: int) -> dict[str,
                                  f"{listed.get(action)} in the row, {decision.result.value} by the evaluator")
             checked += 1
     return {"seconds": seconds, "rows": table.num_rows, "evaluations": engine.evaluations,
-            "cross_account_rows": sum(table.column("crossAccount").to_pylist()),
-            "rss_after_estate_mib": floor, "peak_rss_mib": peak, "checked_requests": checked}
+            "cross_account_rows": sum(table.column("crossAccount").to_pylist()), "workers": workers,
+            "rss_after_estate_mib": floor, "peak_rss_mib": peak, "worker_peak_rss_mib": worker_peak,
+            "checked_requests": checked}
 
 
-def resource_access_run(accounts: int, policies: int) -> dict[str, Any]:
-    """`resource_access` on the same estate: every bucket and function policy and every role's trust policy."""
+def resource_access_run(accounts: int, policies: int, workers: int) -> dict[str, Any]:
+    """`resource_access` on the same estate: every bucket and function policy and every role's trust policy, the
+    resources spread over `workers` forked processes."""
     from aws_assets.analysis.resource_access import policy_table_columns, resource_access_from_tables
 
     tables, _ = lake_tables(accounts, policies)
@@ -299,10 +306,11 @@ def resource_access_run(accounts: int, policies: int) -> dict[str, Any]:
             row.setdefault("region", "global" if table == "aws_iam_role" else "us-east-1")
     floor = peak_rss_mib()
     started = time.perf_counter()
-    access = resource_access_from_tables(tables, {})
+    access = resource_access_from_tables(tables, {}, workers=workers)
     return {"seconds": time.perf_counter() - started, "rows": access.num_rows,
             "external_rows": sum(access.column("external").to_pylist()),
-            "rss_after_estate_mib": floor, "peak_rss_mib": peak_rss_mib()}
+            "rss_after_estate_mib": floor, "peak_rss_mib": peak_rss_mib(),
+            "worker_peak_rss_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
 
 
 def peak_rss_mib() -> float:
@@ -400,16 +408,26 @@ def main() -> None:
                         help="accounts whose tables are compared with the row-by-row construction")
     parser.add_argument("--check-rows", type=int, default=300,
                         help="principal_access rows re-evaluated action by action")
+    parser.add_argument("--workers", type=int, default=analysis_workers(),
+                        help="processes principal_access spreads over (default: AWS_ASSETS_ANALYSIS_WORKERS, else "
+                        "the cores); the same in one process is the baseline")
     args = parser.parse_args()
-    new = in_fresh_process(principal_access_run, args.accounts, args.policies, args.check_rows)
-    print(f"principal_access (evaluator): {new['seconds']:8.1f} s  peak RSS {new['peak_rss_mib']:7.0f} MiB "
-          f"(estate alone {new['rss_after_estate_mib']:.0f} MiB)  {new['rows']} rows "
-          f"({new['cross_account_rows']} cross-account), {new['evaluations']} evaluations; "
-          f"{new['checked_requests']} requests of sampled rows re-evaluated, all equal")
-    shared = in_fresh_process(resource_access_run, args.accounts, args.policies)
-    print(f"resource_access (evaluator): {shared['seconds']:8.1f} s  peak RSS {shared['peak_rss_mib']:7.0f} MiB "
-          f"(estate alone {shared['rss_after_estate_mib']:.0f} MiB)  {shared['rows']} rows "
-          f"({shared['external_rows']} external)")
+    for workers in dict.fromkeys((args.workers, 1)):
+        new = in_fresh_process(principal_access_run, args.accounts, args.policies, args.check_rows, workers)
+        forks = (f", each of {workers} forked workers at most {new['worker_peak_rss_mib']:.0f} MiB"
+                 if new['worker_peak_rss_mib'] else "")
+        print(f"principal_access (evaluator, {workers} process{'es' if workers > 1 else ''}): {new['seconds']:8.1f} s"
+              f"  peak RSS {new['peak_rss_mib']:7.0f} MiB{forks} (estate alone {new['rss_after_estate_mib']:.0f} MiB)"
+              f"  {new['rows']} rows ({new['cross_account_rows']} cross-account), {new['evaluations']} evaluations; "
+              f"{new['checked_requests']} requests of sampled rows re-evaluated, all equal")
+    for workers in dict.fromkeys((args.workers, 1)):
+        shared = in_fresh_process(resource_access_run, args.accounts, args.policies, workers)
+        forks = (f", each of {workers} forked workers at most {shared['worker_peak_rss_mib']:.0f} MiB"
+                 if shared['worker_peak_rss_mib'] else "")
+        print(f"resource_access (evaluator, {workers} process{'es' if workers > 1 else ''}): "
+              f"{shared['seconds']:8.1f} s  peak RSS {shared['peak_rss_mib']:7.0f} MiB{forks} "
+              f"(estate alone {shared['rss_after_estate_mib']:.0f} MiB)  {shared['rows']} rows "
+              f"({shared['external_rows']} external)")
     fast = in_fresh_process(product, args.accounts, args.policies)
     print(f"estate: {args.accounts} accounts, {fast['entities']} entities, {fast['policies']} policies, "
           f"{fast['principals']} users and roles")

@@ -42,6 +42,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
+from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -52,6 +53,7 @@ import pyarrow as pa
 from aws_assets.analysis.authorization_reference import actions_on, datastore
 from aws_assets.analysis.documents import glob_match, listify
 from aws_assets.analysis.evaluation import TRUST_ACTIONS, Decision, Result, evaluate
+from aws_assets.analysis.forked import map_in_forks
 from aws_assets.analysis.heap import without_cycle_collection
 from aws_assets.analysis.matching import (
     GrantKind,
@@ -122,6 +124,9 @@ _ACCOUNT_KEYS = re.compile(r"aws:(principalaccount|resourceaccount|principalorgp
 _WILDCARD = re.compile(r"\*|\?|\$\{")
 _ANY = "*"  # every service
 _BATCH_ROWS = 1 << 17
+# Fewer principals are decided here: forking costs more than it saves on an estate of a few accounts.
+PARALLEL_PRINCIPALS = 1000
+SHARES_PER_WORKER = 4  # so that a worker given the slower accounts does not keep the others waiting
 
 
 @dataclass(frozen=True)
@@ -552,11 +557,27 @@ class PrincipalAccess:
 
     # ---- the table ----------------------------------------------------------------------------------------------
 
-    def table(self) -> pa.Table:
+    def table(self, workers: int = 1, parallel_from: int = PARALLEL_PRINCIPALS) -> pa.Table:
+        """The rows of every principal, sorted by ARN; with `workers` > 1 and `parallel_from` principals or more,
+        shares of them are computed by forked processes (`forked.map_in_forks`): the same rows in the same order."""
+        principals = sorted(self.index.principals(), key=lambda p: p.arn)
         with without_cycle_collection():
             builder = _Builder(self.catalog.targets)
-            for principal in sorted(self.index.principals(), key=lambda p: p.arn):
-                self._principal_rows(principal, builder)
+            shares = principal_shares(principals, workers if len(principals) >= parallel_from else 1)
+            if len(shares) == 1:
+                for principal in principals:
+                    self._principal_rows(principal, builder)
+            else:
+                def rows_of(share: range) -> _Share:
+                    part = _Builder(self.catalog.targets)
+                    evaluations = self.evaluations
+                    for position in share:
+                        self._principal_rows(principals[position], part)
+                    return part.share(principals, share, self.evaluations - evaluations)
+
+                for share in map_in_forks(rows_of, shares, workers):
+                    builder.extend(share, principals)
+                    self.evaluations += share.evaluations
             return builder.table()
 
     def _principal_rows(self, principal: Principal, builder: _Builder) -> None:
@@ -862,6 +883,35 @@ def _truth_key(truth: Truth) -> Any:
 # ---- rows -------------------------------------------------------------------------------------------------------
 
 
+@dataclass
+class _Share:
+    """The rows a forked worker computed for a share of the principals: its templates, and for each row its
+    template, principal (its place among this share's principals, each given by its place in the sorted list) and
+    target."""
+
+    templates: list[tuple[Any, ...]]
+    principals: list[int]
+    picks: array[int]
+    owners: array[int]
+    numbers: array[int]
+    evaluations: int
+
+
+def principal_shares(principals: Sequence[Principal], workers: int) -> list[range]:
+    """The principals (sorted by ARN, so by account) in a few shares per worker, an account never split: a
+    worker reads each of its accounts' policies once."""
+    if workers <= 1:
+        return [range(len(principals))]
+    size = -(-len(principals) // (workers * SHARES_PER_WORKER))
+    shares, start = [], 0
+    for position in range(1, len(principals) + 1):
+        if position == len(principals) or (
+                position - start >= size and principals[position].account != principals[position - 1].account):
+            shares.append(range(start, position))
+            start = position
+    return shares
+
+
 class _Builder:
     """The rows: templates (all columns but the principal's and the target's), each stored once, and for each row
     its template, principal and target, converted to Arrow a batch at a time."""
@@ -878,17 +928,36 @@ class _Builder:
     def add(self, decided: tuple[Any, ...] | None, principal: Principal, numbers: list[int]) -> None:
         if decided is None:
             return
-        key = tuple(tuple(value) if isinstance(value, list) else value for value in decided)
-        template = self._template_index.get(key)
-        if template is None:
-            template = self._template_index[key] = len(self.templates)
-            self.templates.append(decided)
+        template = self._intern(decided)
         if not self.principals or self.principals[-1] is not principal:
             self.principals.append(principal)
         owner = len(self.principals) - 1
         self.picks += [template] * len(numbers)
         self.owners += [owner] * len(numbers)
         self.numbers += numbers
+
+    def _intern(self, decided: tuple[Any, ...]) -> int:
+        key = tuple(tuple(value) if isinstance(value, list) else value for value in decided)
+        template = self._template_index.get(key)
+        if template is None:
+            template = self._template_index[key] = len(self.templates)
+            self.templates.append(decided)
+        return template
+
+    def share(self, principals: Sequence[Principal], positions: range, evaluations: int) -> _Share:
+        """The rows of a share of the principals (`positions` in `principals`), to extend another builder with."""
+        position_of = {id(principals[position]): position for position in positions}
+        return _Share(self.templates, [position_of[id(principal)] for principal in self.principals],
+                      array("i", self.picks), array("i", self.owners), array("i", self.numbers), evaluations)
+
+    def extend(self, share: _Share, principals: Sequence[Principal]) -> None:
+        """Appends a share's rows, as if they had been added here one by one."""
+        remap = [self._intern(template) for template in share.templates]
+        offset = len(self.principals)
+        self.principals += [principals[position] for position in share.principals]
+        self.picks += [remap[pick] for pick in share.picks]
+        self.owners += [offset + owner for owner in share.owners]
+        self.numbers += share.numbers
 
     def table(self) -> pa.Table:
         templates = {name: _encoded([t[i] for t in self.templates], ACCESS_SCHEMA.field(name).type)

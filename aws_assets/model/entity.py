@@ -133,6 +133,7 @@ CLASS_COLUMNS: dict[str, tuple[Column, ...]] = {
     "Workload": (),
     "ControlPolicy": (strings("category", "Control categories, e.g. [compliance]"),),
     "CryptoKey": (),
+    "Certificate": (),
     "Key": (),
     "Queue": (),
     "Channel": (),

@@ -85,9 +85,14 @@ ALERT_SEVERITY = Variable(
     "AWS_ASSETS_ALERT_SEVERITY", "high",
     "Lowest severity of a newly opened finding that is alerted: critical, high, medium or low",
 )
+ANALYSIS_WORKERS = Variable(
+    "AWS_ASSETS_ANALYSIS_WORKERS", None,
+    "Processes the largest analyses (`principal_access`) spread their rows over; unset: the cores the process may "
+    "use (its CPU affinity and container quota), at most 8",
+)
 VARIABLES: tuple[Variable, ...] = (
     INSTANCES, LAKE, PEOPLE, INBOX, REJECTED, SYNC_SCHEDULE, DEPLOYMENT, CACHE, RATE_LIMITS, ORGANIZATION_RUNS,
-    HISTORY_DAYS, ALERT_WEBHOOK, ALERT_SEVERITY,
+    HISTORY_DAYS, ALERT_WEBHOOK, ALERT_SEVERITY, ANALYSIS_WORKERS,
 )
 
 
@@ -106,6 +111,7 @@ class Settings:
     history_days: str
     alert_webhook: str | None
     alert_severity: str
+    analysis_workers: str | None
 
 
 class SettingError(ValueError):
@@ -134,6 +140,7 @@ def from_environment(environ: Mapping[str, str]) -> Settings:
         history_days=HISTORY_DAYS.read(environ),
         alert_webhook=ALERT_WEBHOOK.read(environ),
         alert_severity=ALERT_SEVERITY.read(environ),
+        analysis_workers=ANALYSIS_WORKERS.read(environ),
     )
 
 

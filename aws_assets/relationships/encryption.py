@@ -58,6 +58,7 @@ KEY_COLUMNS: dict[str, tuple[str, str]] = {
     "aws_cloudwatch_log_group": ("kmsKeyId", "the log group's events"),
     "aws_db_snapshot": ("kmsKeyId", "the snapshot"),
     "aws_db_cluster_snapshot": ("kmsKeyId", "the snapshot"),
+    "aws_efs_file_system": ("kmsKeyId", "the file system's data"),
 }
 
 RELATIONSHIPS = tuple(

@@ -16,6 +16,7 @@ Calls per account (IAM is global, so one partition per account):
 - Fallbacks, normally zero: iam:GetLoginProfile for a user the report does not list (created since it was built),
   iam:GetAccessKeyLastUsed for a key the report does not describe; iam:GetPolicy + iam:GetPolicyVersion for an
   attached AWS managed policy that GetAccountAuthorizationDetails did not return (moto does not).
+- iam:ListServerCertificates, paginated: the server certificates (aws_assets.services.iam_server_certificates).
 
 With N users and K access keys this is 2N + 4 calls (plus one per 1,000 principals or policies), against 3N + K
 + 2 for GetLoginProfile per user and GetAccessKeyLastUsed per key: the report replaces the two detail calls whose
@@ -54,6 +55,7 @@ from aws_assets.model.entity import (
     timestamp,
 )
 from aws_assets.services.common import console_link, tags_from_list
+from aws_assets.services.iam_server_certificates import SERVER_CERTIFICATE
 
 AUTHORIZATION_FILTER = ["User", "Role", "Group", "LocalManagedPolicy", "AWSManagedPolicy"]
 PAGE_SIZE = 1000  # the largest page GetAccountAuthorizationDetails and ListRoles accept
@@ -790,11 +792,12 @@ SERVICE = Service(
         IAM_GROUP_POLICY,
         IAM_ROLE_POLICY,
         IAM_MANAGED_POLICY,
+        SERVER_CERTIFICATE,
     ),
     entity=ServiceEntity(
         "aws_iam", "IAM", "identity", "iam/home",
         members=(IAM_MANAGED_POLICY, IAM_ROLE, IAM_ROLE_POLICY, IAM_USER, IAM_USER_POLICY, IAM_GROUP, IAM_GROUP_POLICY),
-        members_beyond_spec=(IAM_ACCESS_KEY,),
+        members_beyond_spec=(IAM_ACCESS_KEY, SERVER_CERTIFICATE),
     ),
     kind="iam",
 )

@@ -1,7 +1,8 @@
 """Every response the simulator teaches the moto server because moto lacks it: this module is the one place.
 
-Seven teachings: Config compliance, AssumeRole refusals, Organizations refusals, the root user, credential history,
-the AWS managed policies the estate attaches and S3's MFA delete.
+Nine teachings: Config compliance, AssumeRole refusals, Organizations refusals, IAM server certificates' metadata,
+IAM Access Analyzer's analyzers, the root user, credential history, the AWS managed policies the estate attaches and
+S3's MFA delete.
 
 **Config compliance.** moto 5.2 stores Config rules but never evaluates them: it implements neither
 GetComplianceDetailsByConfigRule nor DescribeComplianceByConfigRule (its server answers HTTP 500, which the
@@ -29,6 +30,18 @@ that is neither the management account nor a delegated administrator with ``Acce
 permissions to access this resource.") for the calls in :data:`MANAGEMENT_READS`; DescribeOrganization answers any
 member. Taught: that refusal. A delegated administrator (of any service, ``RegisterDelegatedAdministrator``) is let
 through to moto, which still answers it from its own view; write calls from members are not taught.
+
+**IAM server certificates' metadata.** moto 5.2 stores uploaded server certificates but answers
+ListServerCertificates with the same made-up metadata for each (one certificate ID, an upload date of 2010 and an
+expiration of 2012) and never pages. AWS answers each certificate's own ID, upload date and expiration (the
+certificate's X.509 ``notAfter``), filters by ``PathPrefix`` and pages with ``MaxItems`` (100 by default) and
+``Marker``. Taught: that answer (:func:`_teach_server_certificate_metadata`); the ID and upload date are recorded when
+the certificate is uploaded.
+
+**IAM Access Analyzer.** moto 5.2 has no Access Analyzer at all. Taught: a service of its own answering
+CreateAnalyzer and ListAnalyzers (``type`` filter, ``maxResults`` and ``nextToken`` paging) as AWS documents them, per
+account and region (:func:`_teach_access_analyzer`). A created analyzer is ACTIVE at once (AWS has it CREATING for a
+moment first); creating one whose name the region has is AWS's ConflictException.
 
 **The root user.** moto's IAM has no root user: GetAccountSummary always answers ``AccountMFAEnabled`` and
 ``AccountAccessKeysPresent`` 0, ListVirtualMFADevices lists no device of the root, and the credential report has no
@@ -69,6 +82,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import json
 import re
 import threading
@@ -76,7 +90,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 # Reported results by rule ARN, then by (resource type, resource ID): a later result for a resource
@@ -114,6 +128,8 @@ def teach_moto() -> None:
     _teach_config_compliance()
     _teach_assume_role_refusals()
     _teach_organizations_refusals()
+    _teach_server_certificate_metadata()
+    _teach_access_analyzer()
     _teach_root_user()
     _teach_aws_managed_policies()
     _teach_mfa_delete()
@@ -286,6 +302,134 @@ def _get_compliance_details(response: Any) -> str:
     if start + limit < len(results):
         page["NextToken"] = str(start + limit)
     return json.dumps(page)
+
+
+def _teach_server_certificate_metadata() -> None:
+    from moto.iam.models import Certificate
+    from moto.iam.responses import IamResponse
+
+    if getattr(IamResponse.list_server_certificates, _TAUGHT, False):
+        return
+    moto_init = Certificate.__init__
+
+    def init(certificate: Any, *args: Any, **kwargs: Any) -> None:
+        moto_init(certificate, *args, **kwargs)
+        certificate.upload_date = datetime.now(UTC)
+        certificate.certificate_id = "ASCA" + hashlib.sha256(certificate.arn.encode()).hexdigest()[:17].upper()
+
+    def list_server_certificates(response: Any) -> Any:
+        from moto.core.responses import ActionResult
+
+        prefix = response._get_param("PathPrefix") or "/"
+        certificates = sorted((c for c in response.backend.list_server_certificates() if c.path.startswith(prefix)),
+                              key=lambda c: c.cert_name)
+        start = int(response._get_param("Marker") or 0)
+        limit = int(response._get_param("MaxItems") or _DEFAULT_SERVER_CERTIFICATE_PAGE)
+        listed = [_server_certificate_metadata(c) for c in certificates[start:start + limit]]
+        truncated = start + limit < len(certificates)
+        page: dict[str, Any] = {"ServerCertificateMetadataList": listed, "IsTruncated": truncated}
+        if truncated:
+            page["Marker"] = str(start + limit)
+        return ActionResult(page)
+
+    setattr(list_server_certificates, _TAUGHT, True)
+    Certificate.__init__ = init
+    IamResponse.list_server_certificates = list_server_certificates
+
+
+_DEFAULT_SERVER_CERTIFICATE_PAGE = 100  # AWS's MaxItems when none is given
+
+
+def _server_certificate_metadata(certificate: Any) -> dict[str, Any]:
+    from cryptography import x509
+
+    expiration = x509.load_pem_x509_certificate(certificate.cert_body.encode()).not_valid_after_utc
+    return {
+        "Path": certificate.path,
+        "ServerCertificateName": certificate.cert_name,
+        "ServerCertificateId": certificate.certificate_id,
+        "Arn": certificate.arn,
+        "UploadDate": certificate.upload_date,
+        "Expiration": expiration,
+    }
+
+
+ACCESS_ANALYZER = "accessanalyzer"  # botocore's name of the service; AWS signs and routes it as access-analyzer
+_ACCESS_ANALYZER_URL = r"https?://access-analyzer\.(.+)\.amazonaws\.com"
+_DEFAULT_ANALYZER_PAGE = 100  # the page ListAnalyzers answers when maxResults is not given
+
+
+def _teach_access_analyzer() -> None:
+    """Register a moto service for Access Analyzer: its backend per account and region, and its URLs, where moto's
+    in-process mock and its server both look services up (moto.backends.get_backend, backend_url_patterns)."""
+    import moto.backends
+    from moto import backend_index
+
+    if getattr(moto.backends.get_backend, _TAUGHT, False):
+        return
+    analyzer_backends = _access_analyzer_backends()
+    moto_get_backend = moto.backends.get_backend
+
+    def get_backend(name: str) -> Any:
+        return analyzer_backends if name == ACCESS_ANALYZER else moto_get_backend(name)  # type: ignore[call-overload]
+
+    setattr(get_backend, _TAUGHT, True)
+    moto.backends.get_backend = get_backend  # type: ignore[assignment]
+    backend_index.backend_url_patterns.append((ACCESS_ANALYZER, re.compile(_ACCESS_ANALYZER_URL)))
+
+
+def _access_analyzer_backends() -> Any:
+    from types import SimpleNamespace
+
+    from moto.core.base_backend import BackendDict, BaseBackend
+    from moto.core.responses import BaseResponse
+
+    class AccessAnalyzerBackend(BaseBackend):
+        def __init__(self, region_name: str, account_id: str) -> None:
+            super().__init__(region_name, account_id)
+            self.analyzers: dict[str, dict[str, Any]] = {}
+
+        @property
+        def _url_module(self) -> Any:
+            return SimpleNamespace(url_bases=[_ACCESS_ANALYZER_URL],
+                                   url_paths={"{0}/analyzer$": AccessAnalyzerResponse.dispatch})
+
+    backends = BackendDict(AccessAnalyzerBackend, ACCESS_ANALYZER)
+
+    class AccessAnalyzerResponse(BaseResponse):
+        def __init__(self) -> None:
+            super().__init__(service_name=ACCESS_ANALYZER)
+
+        @property
+        def analyzers(self) -> dict[str, dict[str, Any]]:
+            return backends[self.current_account][self.region].analyzers
+
+        def create_analyzer(self) -> str:
+            from moto.core.exceptions import JsonRESTError
+
+            name = self._get_param("analyzerName")
+            if name in self.analyzers:
+                raise JsonRESTError("ConflictException", f"Analyzer {name} already exists")
+            arn = f"arn:{self.partition}:access-analyzer:{self.region}:{self.current_account}:analyzer/{name}"
+            configuration = self._get_param("configuration")
+            self.analyzers[name] = {
+                "arn": arn, "name": name, "type": self._get_param("type"),
+                "createdAt": datetime.now(UTC).isoformat(), "tags": self._get_param("tags") or {},
+                "status": "ACTIVE", **({"configuration": configuration} if configuration else {}),
+            }
+            return json.dumps({"arn": arn})
+
+        def list_analyzers(self) -> str:
+            wanted = self._get_param("type")
+            found = [a for name, a in sorted(self.analyzers.items()) if not wanted or a["type"] == wanted]
+            start = int(self._get_param("nextToken") or 0)
+            limit = int(self._get_param("maxResults") or _DEFAULT_ANALYZER_PAGE)
+            page: dict[str, Any] = {"analyzers": found[start:start + limit]}
+            if start + limit < len(found):
+                page["nextToken"] = str(start + limit)
+            return json.dumps(page)
+
+    return backends
 
 
 # ---- the root user -----------------------------------------------------------------------------------------------

@@ -145,7 +145,7 @@ def test_compliance_of_the_organisation(synced, sql):
     status = dict(((control, account), s) for control, account, s in sql(
         "SELECT controlId, accountId, status FROM compliance WHERE framework = 'cis-aws-4.0' AND region = 'all'"))
     for account in ACCOUNTS:
-        assert (status[("1.4", account)], status[("1.5", account)], status[("1.19", account)]) == (
+        assert (status[("1.4", account)], status[("1.5", account)], status[("1.2", account)]) == (
             "fail" if account == DEV else "pass", "fail" if account == SHARED else "pass", "not-assessed")
         assert status[("1.6", account)] == ("pass" if account == PROD else "fail")  # prod's hardware device
         assert status[("1.7", account)] == ("fail" if account == DEV else "pass")  # dev's root key, used lately

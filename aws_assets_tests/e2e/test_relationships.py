@@ -625,7 +625,8 @@ def test_encrypted_resources_use_their_regions_data_key(sql, edges, entity_type)
         (key, data_keys[(account, region)]) for key, account, region in encrypted}
     expected_somewhere = {"aws_s3_bucket", "aws_db_instance", "aws_rds_cluster", "aws_dynamodb_table", "aws_ebs_volume",
                           "aws_sqs_queue", "aws_sns_topic", "aws_secretsmanager_secret", "aws_ecr_repository",
-                          "aws_cloudtrail", "aws_cloudwatch_log_group", "aws_db_snapshot", "aws_db_cluster_snapshot"}
+                          "aws_cloudtrail", "aws_cloudwatch_log_group", "aws_db_snapshot", "aws_db_cluster_snapshot",
+                          "aws_efs_file_system"}
     assert bool(encrypted) == (entity_type in expected_somewhere)
 
 

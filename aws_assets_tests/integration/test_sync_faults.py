@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import errno
 import json
-import re
 import subprocess
 import threading
 import time
@@ -23,7 +22,6 @@ from aws_assets_tests.integration.test_lambda import create_function, create_rol
 
 ACCOUNT = "210000000101"
 INSTANCE = Instance(f"arn:aws:iam::{ACCOUNT}:role/aws-assets-readonly", "faults-external-id", regions=(REGION,))
-DEAD_TARGET_SECONDS = 30  # per account, once the endpoint is gone (issue 14)
 
 
 @pytest.fixture
@@ -78,27 +76,24 @@ def test_a_denied_service_loses_its_type_in_each_partition_and_keeps_its_data(fa
     assert collected == {name for name in before if "/account=" in name}  # no partition lost or added
 
 
-def test_a_dead_endpoint_fails_the_account_in_seconds_naming_it_and_the_lake_keeps_its_rows(
-        fault_server, tmp_path, capsys):
+def test_a_dead_endpoint_fails_the_account_naming_it_and_the_lake_keeps_its_rows(fault_server, tmp_path, capsys):
+    # How soon a dead endpoint fails a partition is measured by benchmarks/faults.py; that each call to one is tried
+    # only twice, by test_resilience.py. Here: the one line, the exit code and the lake.
     assert sync(tmp_path, capsys)[0] == 0
     rows_before = lake_rows(tmp_path / "lake")
     requests_of_a_sync = fault_server.call("reset")["requests"]
-    killed_at: list[float] = []
+    killed = threading.Event()
 
     def kill_a_third_of_the_way() -> None:
         while fault_server.call("stats")["requests"] < requests_of_a_sync // 3:
             time.sleep(0.02)
         fault_server.kill()
-        killed_at.append(time.monotonic())
+        killed.set()
 
     threading.Thread(target=kill_a_third_of_the_way, daemon=True).start()
-    started = time.monotonic()
     status, output = sync(tmp_path, capsys)
 
-    assert status == 1
-    # The progress line's last figure: seconds from the start to the last partition (the graph is built after).
-    [collected] = re.findall(r"^sync: \d+/\d+ partitions, .* (\d+)s$", output, flags=re.MULTILINE)
-    assert killed_at and started + int(collected) + 1 - killed_at[0] < DEAD_TARGET_SECONDS
+    assert status == 1 and killed.is_set()
     endpoint = fault_server.endpoint
     cause_lines = [line for line in output.splitlines() if line.startswith("  ") and endpoint in line]
     assert cause_lines and all(line.endswith(f"cannot connect to {endpoint}: Connection refused")

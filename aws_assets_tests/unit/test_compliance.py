@@ -95,8 +95,8 @@ def test_a_control_fails_where_a_finding_is_passes_where_resources_are_and_appli
     # B has no instance: the IMDS control does not apply to it.
     assert result[("5.7", B, "all")].status == NOT_APPLICABLE
     assert ("5.7", B, "eu-west-1") not in result
-    assert result[("1.19", A, "all")].status == NOT_ASSESSED
-    assert "server certificates" in (result[("1.19", A, "all")].reason or "")
+    assert result[("1.2", A, "all")].status == NOT_ASSESSED
+    assert "alternate contacts" in (result[("1.2", A, "all")].reason or "")
     assert {s.status for s in result.values()} == {PASS, FAIL, NOT_APPLICABLE, NOT_ASSESSED}
 
     rates = pass_rates(result.values())

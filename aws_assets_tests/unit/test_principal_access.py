@@ -11,7 +11,13 @@ from hypothesis import strategies as st
 
 from aws_assets.analysis.evaluation import Result, evaluate
 from aws_assets.analysis.policy_sets import PolicyIndex
-from aws_assets.analysis.principal_access import ACCESS_SCHEMA, PrincipalAccess, Targets, target_actions
+from aws_assets.analysis.principal_access import (
+    ACCESS_SCHEMA,
+    PrincipalAccess,
+    Targets,
+    principal_shares,
+    target_actions,
+)
 from aws_assets_tests.policy_documents import allow, deny
 from aws_assets_tests.policy_documents import document_text as doc
 
@@ -326,3 +332,33 @@ def test_every_row_and_every_pair_without_one_agree_with_the_evaluator(tables):
                     assert expected in (None, "deniedActions"), (principal.arn, action, target, row)
                 else:
                     assert listed == expected, (principal.arn, action, target, row)
+
+
+def test_forked_workers_give_the_same_rows_in_the_same_order_and_never_split_an_account():
+    accounts = [str(number) for number in range(100000000001, 100000000008)]
+    principals = []
+    for position, account in enumerate(accounts):
+        principals += [user(account, f"user-{n}", doc(allow(["s3:Get*", "lambda:*"]))) for n in range(3)]
+        trust = doc({"Effect": "Allow", "Principal": {"AWS": accounts[position - 1]}, "Action": "sts:AssumeRole"})
+        principals.append(role(account, "deploy", trust, doc(allow())))
+    shared_logs = [allow("s3:GetObject", Principal={"AWS": accounts[0]})]
+    tables = lake(*principals,
+                  aws_s3_bucket=[bucket(a, f"logs-{a}", _with_resource(shared_logs, f"arn:aws:s3:::logs-{a}"))
+                                 for a in accounts],
+                  aws_lambda_function=[function(a, "us-east-1", "api") for a in accounts])
+    index = PolicyIndex(tables)
+    targets = Targets.of((row["arn"], name, row["arn"], row.get("accountId"))
+                         for name in ENTITY_TABLES for row in tables.get(name, ()))
+
+    alone = PrincipalAccess(index, targets).table()
+    forked = PrincipalAccess(index, targets).table(workers=3, parallel_from=1)
+
+    assert forked.equals(alone)
+    rows = alone.to_pylist()
+    assert len({row["principalArn"] for row in rows}) == len(principals)
+    assert {row["accountId"] for row in rows if row["crossAccount"]} == set(accounts)  # the deploy roles' reach
+    ordered = sorted(index.principals(), key=lambda p: p.arn)
+    # 28 principals in 12 shares of 3 or more, an account never split: one share an account
+    shares = principal_shares(ordered, 3)
+    assert [position for share in shares for position in share] == list(range(len(ordered)))
+    assert [{ordered[position].account for position in share} for share in shares] == [{a} for a in accounts]

@@ -471,3 +471,22 @@ def test_rcps_do_not_govern_an_aws_managed_key():
         (row,) = resource_access_rows([resource], known)
         decisions[managed] = row["decision"]
     assert decisions == {False: "ExplicitlyDenied", True: "Allowed"}
+
+
+def test_forked_workers_give_the_same_rows_in_the_same_order():
+    buckets = [bucket_row(document({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+                                    "Action": ["s3:GetObject", "s3:ListBucket"], "Resource": "*"}),
+                          name=f"shared-{number}")
+               for number, account in enumerate([OUTSIDE, PROD, LONER] * 4)]
+    roles = [role_row(document({"Effect": "Allow", "Principal": {"AWS": OUTSIDE}, "Action": "sts:AssumeRole"}),
+                      f"arn:aws:iam::{PROD}:role/deploy-{number}") for number in range(5)]
+    tables = {**organization_tables(None), "aws_s3_bucket": buckets, "aws_iam_role": roles}
+    alone = resource_access_from_tables(tables, {})
+    forked = resource_access_from_tables(tables, {}, workers=2, parallel_from=1)
+    assert forked.equals(alone)
+    rows = alone.to_pylist()
+    assert len(rows) == 12 * 2 + 5  # a bucket's rows for itself and its objects, a role's for itself
+    assert {(row["resourceArn"], row["principalAccount"]) for row in rows if row["external"]} == {
+        *((f"arn:aws:s3:::shared-{number}", account) for number, account in enumerate([OUTSIDE, PROD, LONER] * 4)
+          if account != PROD),
+        *((f"arn:aws:iam::{PROD}:role/deploy-{number}", OUTSIDE) for number in range(5))}

@@ -9,6 +9,7 @@ from aws_assets.model import settings as settings_module
 from aws_assets.model.settings import (
     ALERT_SEVERITY,
     ALERT_WEBHOOK,
+    ANALYSIS_WORKERS,
     CACHE,
     DEPLOYMENT,
     HISTORY_DAYS,
@@ -34,6 +35,7 @@ FIELDS = {
     SYNC_SCHEDULE: "sync_schedule", DEPLOYMENT: "deployment", CACHE: "cache_folder",
     RATE_LIMITS: "rate_limits", ORGANIZATION_RUNS: "organization_runs", HISTORY_DAYS: "history_days",
     ALERT_WEBHOOK: "alert_webhook", ALERT_SEVERITY: "alert_severity",
+    ANALYSIS_WORKERS: "analysis_workers",
 }
 
 
@@ -43,7 +45,7 @@ def test_an_unset_environment_gives_the_defaults(monkeypatch):
         instances_file="instances.json", lake="data/lake", people_file=None, inbox="data/inbox",
         rejected_dir="data/inbox/rejected", sync_schedule="0 2 * * *", deployment="local",
         cache_folder="/home/operator/.cache/aws-assets", rate_limits=None, organization_runs="1",
-        history_days="90", alert_webhook=None, alert_severity="high",
+        history_days="90", alert_webhook=None, alert_severity="high", analysis_workers=None,
     )
 
 

@@ -1,5 +1,6 @@
 """IAM posture rules beyond trust and policy grants: the root user, the password policy, the support role, users'
-credentials and directly attached policies, and roles a service may assume for any account.
+credentials and directly attached policies, roles a service may assume for any account, expired server
+certificates and IAM Access Analyzer in every region.
 
 Each judges the rows as collected; a value that was not collected (None) raises nothing."""
 
@@ -225,6 +226,52 @@ _FIX_PASSWORD = (
     "Set the account password policy (IAM > Account settings, or `aws iam update-account-password-policy`)"
 )
 
+def detect_expired_server_certificates(inputs: RuleInputs) -> Iterator[Detection]:
+    for certificate in inputs.rows("aws_iam_server_certificate"):
+        expiration = certificate["expiration"]
+        if expiration is not None and expiration <= inputs.now:
+            yield Detection("aws_iam_server_certificate", certificate["accountId"], certificate["region"],
+                            certificate["_key"], {"serverCertificateName": certificate["serverCertificateName"],
+                                                  "expiration": expiration})
+
+
+# The analyzers that look for access from outside the zone of trust, which CIS 1.20 is about; unused-access and
+# internal-access analyzers do not.
+EXTERNAL_ACCESS_ANALYZERS = ("ACCOUNT", "ORGANIZATION")
+_ANALYZER_READS = {
+    "aws_accessanalyzer_analyzer": (*PLACE, "name", "present", "analyzerType", "status", "statusReason"),
+    "aws_organization_account": ("accountId", "memberAccountId"),
+}
+
+
+def _analyzes_external_access(analyzer: Row) -> bool:
+    return bool(analyzer["present"] and analyzer["status"] == "ACTIVE"
+                and analyzer["analyzerType"] in EXTERNAL_ACCESS_ANALYZERS)
+
+
+def detect_region_without_analyzer(inputs: RuleInputs) -> Iterator[Detection]:
+    """Per account and region collected: an ACTIVE external-access analyzer of the account, or an ACTIVE organisation
+    analyzer in the region of an account (the management account or a delegated administrator) whose listing of the
+    organisation names this account: that analyzer covers every account of the organisation."""
+    members: dict[str, set[str]] = {}
+    for row in inputs.rows("aws_organization_account"):
+        members.setdefault(row["accountId"], set()).add(row["memberAccountId"])
+    by_region: dict[tuple[str, str], list[Row]] = {}
+    for row in inputs.rows("aws_accessanalyzer_analyzer"):
+        by_region.setdefault((row["accountId"], row["region"]), []).append(row)
+    covered_by_organization = {
+        (member, region) for (account, region), rows in by_region.items() for row in rows
+        if _analyzes_external_access(row) and row["analyzerType"] == "ORGANIZATION"
+        for member in members.get(account, ())
+    }
+    for (account, region), rows in sorted(by_region.items()):
+        if any(_analyzes_external_access(row) for row in rows) or (account, region) in covered_by_organization:
+            continue
+        analyzers = [{"name": row["name"], "analyzerType": row["analyzerType"], "status": row["status"],
+                      "statusReason": row["statusReason"]} for row in rows if row["present"]]
+        yield Detection("aws_accessanalyzer_analyzer", account, region, rows[0]["_key"], {"analyzers": analyzers})
+
+
 IAM_POSTURE_RULES: tuple[Rule, ...] = (
     Rule(
         "AWS-IAM-009", "critical", "Root user has access keys",
@@ -345,5 +392,25 @@ IAM_POSTURE_RULES: tuple[Rule, ...] = (
         remediation="Do the work with IAM roles (IAM Identity Center) instead; keep the root user's credentials "
         "locked away and alert on its use (CIS 4.3).",
         cis=("1.7",),
+    ),
+    Rule(
+        "AWS-IAM-026", "medium", "Expired IAM server certificate",
+        "An SSL/TLS certificate stored in IAM has expired: a load balancer or CloudFront distribution given it by "
+        "mistake serves a certificate browsers refuse, and an old certificate kept is one more to account for.",
+        {"aws_iam_server_certificate": (*PLACE, "serverCertificateName", "expiration")},
+        detect_expired_server_certificates,
+        remediation="Check nothing uses it, then `aws iam delete-server-certificate --server-certificate-name "
+        "<name>`; keep certificates in AWS Certificate Manager, which renews them.",
+        cis=("1.19",),
+    ),
+    Rule(
+        "AWS-ACCESSANALYZER-001", "medium", "IAM Access Analyzer not enabled in the region",
+        "The account has no ACTIVE analyzer of external access (type ACCOUNT or ORGANIZATION) in the region, and no "
+        "ACTIVE organisation analyzer there covers it: resources shared outside the account go unreported. Analyzers "
+        "of unused or internal access do not count. Evidence: the region's analyzers and their status.",
+        _ANALYZER_READS, detect_region_without_analyzer,
+        remediation="`aws accessanalyzer create-analyzer --analyzer-name <name> --type ACCOUNT --region <region>` "
+        "(or --type ORGANIZATION from the management account or a delegated administrator, in every region).",
+        cis=("1.20",),
     ),
 )

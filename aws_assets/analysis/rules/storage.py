@@ -1,5 +1,5 @@
 """Data store posture rules: S3 buckets (public access block, TLS-only policy, logging, versioning, MFA delete,
-ACLs), RDS hardening and snapshots, DynamoDB backups and KMS key rotation.
+ACLs), RDS hardening and snapshots, DynamoDB backups, EFS encryption and KMS key rotation.
 
 A bucket policy's TLS requirement is decided by the request evaluator (aws_assets.analysis.evaluation): requests
 made without TLS (`aws:SecureTransport` false) by a principal of the account allowed everything by its identity
@@ -241,6 +241,18 @@ def detect_key_without_rotation(inputs: RuleInputs) -> Iterator[Detection]:
             })
 
 
+_GONE_FILE_SYSTEM_STATES = ("deleting", "deleted")  # on their way out: nothing left to encrypt
+
+
+def detect_unencrypted_file_system(inputs: RuleInputs) -> Iterator[Detection]:
+    """EFS can encrypt a file system at rest only when it is created: the fix is a new file system."""
+    for fs in inputs.rows("aws_efs_file_system"):
+        if fs["encrypted"] is False and fs["lifeCycleState"] not in _GONE_FILE_SYSTEM_STATES:
+            yield Detection("aws_efs_file_system", fs["accountId"], fs["region"], fs["_key"], {
+                "fileSystemId": fs["fileSystemId"], "name": fs["name"], "encrypted": False,
+            })
+
+
 STORAGE_RULES: tuple[Rule, ...] = (
     Rule(
         "AWS-S3-002", "medium", "S3 bucket without a public access block",
@@ -365,5 +377,17 @@ STORAGE_RULES: tuple[Rule, ...] = (
         detect_key_without_rotation,
         remediation="`aws kms enable-key-rotation --key-id <id>` (every 365 days by default).",
         cis=("3.6",),
+    ),
+    Rule(
+        "AWS-EFS-001", "medium", "Unencrypted EFS file system",
+        "The EFS file system is not encrypted at rest: its files are stored in the clear on AWS's disks. EFS "
+        "encrypts a file system only when it is created, so the fix is a new one. File systems being deleted are "
+        "not judged.",
+        {"aws_efs_file_system": (*PLACE, "fileSystemId", "name", "encrypted", "lifeCycleState")},
+        detect_unencrypted_file_system,
+        remediation="Create an encrypted file system (`aws efs create-file-system --encrypted --kms-key-id <key>`), "
+        "copy the data with AWS DataSync, move the clients over and delete the unencrypted one; an SCP denying "
+        "`elasticfilesystem:CreateFileSystem` when `elasticfilesystem:Encrypted` is false stops new ones.",
+        cis=("2.3.1",),
     ),
 )

@@ -30,6 +30,7 @@ from aws_assets.analysis.access_graph import (
     AccessGraph,
     build_access_graph,
 )
+from aws_assets.analysis.forked import analysis_workers
 from aws_assets.analysis.policy import ResourceIndex
 from aws_assets.analysis.policy_sets import PolicyIndex
 from aws_assets.analysis.principal_access import ACCESS_TABLE, TABLE_DESCRIPTION, PrincipalAccess, Targets
@@ -116,7 +117,7 @@ def analyse_access(context: AssetExecutionContext, lake: LakeResource) -> Iterat
     context.log.info(f"analysed the identity policies in {time.monotonic() - started:.1f}s")
     access_started = time.monotonic()
     engine = read_principal_access(snapshot, con)
-    access = engine.table()
+    access = engine.table(workers=analysis_workers())
     context.log.info(f"decided principal_access ({access.num_rows} rows, {engine.evaluations} evaluations) in "
                      f"{time.monotonic() - access_started:.1f}s")
     errors = error_count(graph.problems)

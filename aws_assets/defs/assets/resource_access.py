@@ -13,6 +13,7 @@ import time
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
+from aws_assets.analysis.forked import analysis_workers
 from aws_assets.analysis.resource_access import (
     RESOURCE_ACCESS_SCHEMA,
     RESOURCE_ACCESS_TABLE,
@@ -48,7 +49,7 @@ def resource_access(context: AssetExecutionContext, lake: LakeResource, aws: Aws
     organization_entries = [account for account, instance in instances.items() if instance.organization]
     columns = input_columns()
     tables = read_tables(load_tables(lake.snapshot(), columns), columns)
-    table = resource_access_from_tables(tables, settings, organization_entries)
+    table = resource_access_from_tables(tables, settings, organization_entries, workers=analysis_workers())
     context.log.info(f"decided the access of {table.num_rows} principal(s) in {time.monotonic() - started:.1f}s")
     path = lake.lake().write_table(RESOURCE_ACCESS_TABLE, table)
     external = table.filter(table.column("external"))

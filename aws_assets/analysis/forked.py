@@ -1,0 +1,88 @@
+"""Spreading an analysis over the machine's cores: forked processes inherit the analysis's indexes (built once, in
+memory, shared copy-on-write) and each computes its share of the rows; only their answers travel back.
+
+Python runs one thread at a time, so an analysis of millions of rows in one process uses one core whatever the
+machine has (benchmarks/policy_analysis.py). `AWS_ASSETS_ANALYSIS_WORKERS` caps the processes (default: the cores
+this process may use, at most DEFAULT_WORKERS_LIMIT: each worker's own memory grows with its share); where
+processes cannot be forked (not Linux or another POSIX system), the work runs here.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+
+from aws_assets.model.settings import ANALYSIS_WORKERS, positive_count, settings
+
+Item = TypeVar("Item")
+Answer = TypeVar("Answer")
+
+# The function the forked workers call: set before they are forked, so that they inherit it (and all it refers to)
+# instead of receiving it pickled.
+_TASK: Callable[[Any], Any] | None = None
+
+
+DEFAULT_WORKERS_LIMIT = 8
+# A container's CPU limit (cgroup v2, then v1): a pod limited to 2 CPUs on a 64-core node sees 64 in its affinity.
+CPU_QUOTA_FILES = (("/sys/fs/cgroup/cpu.max", None),
+                   ("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", "/sys/fs/cgroup/cpu/cpu.cfs_period_us"))
+
+
+def available_cores() -> int:
+    """The cores this process may use: its CPU affinity, bounded by its container's CPU quota."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    quota = cpu_quota()
+    return max(1, min(cores, quota)) if quota is not None else cores
+
+
+def cpu_quota(files: tuple[tuple[str, str | None], ...] = CPU_QUOTA_FILES) -> int | None:
+    """The container's CPU limit in whole cores (rounded up), None where it has none."""
+    for quota_file, period_file in files:
+        try:
+            with open(quota_file) as found:
+                fields = found.read().split()
+            if period_file is not None:
+                with open(period_file) as found:
+                    fields += found.read().split()
+        except OSError:
+            continue
+        if len(fields) == 2 and fields[0].isdigit() and fields[1].isdigit() and int(fields[1]) > 0:
+            return -(-int(fields[0]) // int(fields[1]))
+        return None  # "max" or -1: no quota
+    return None
+
+
+def analysis_workers() -> int:
+    """How many processes an analysis may spread over: the setting, else the cores this process may use (at most
+    DEFAULT_WORKERS_LIMIT)."""
+    configured = settings().analysis_workers
+    if configured is None:
+        return min(available_cores(), DEFAULT_WORKERS_LIMIT)
+    return positive_count(ANALYSIS_WORKERS, configured, "a number of processes")
+
+
+def _call(item: Any) -> Any:
+    assert _TASK is not None
+    return _TASK(item)
+
+
+def map_in_forks(function: Callable[[Item], Answer], items: Sequence[Item], workers: int) -> Iterator[Answer]:
+    """`function(item)` for each item, in order, computed by up to `workers` forked processes (here, when one
+    would do or the system cannot fork). The answers must pickle; the function and what it reads need not."""
+    global _TASK
+    if workers <= 1 or len(items) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        yield from map(function, items)
+        return
+    if _TASK is not None:
+        raise RuntimeError("map_in_forks is already running in this process")
+    _TASK = function
+    try:
+        with multiprocessing.get_context("fork").Pool(min(workers, len(items))) as pool:
+            yield from pool.imap(_call, items)
+    finally:
+        _TASK = None
