@@ -1,7 +1,8 @@
 """Every response the simulator teaches the moto server because moto lacks it: this module is the one place.
 
-Five teachings: Config compliance, AssumeRole refusals, Organizations refusals, IAM server certificates' metadata
-and IAM Access Analyzer's analyzers.
+Nine teachings: Config compliance, AssumeRole refusals, Organizations refusals, IAM server certificates' metadata,
+IAM Access Analyzer's analyzers, the root user, credential history, the AWS managed policies the estate attaches and
+S3's MFA delete.
 
 **Config compliance.** moto 5.2 stores Config rules but never evaluates them: it implements neither
 GetComplianceDetailsByConfigRule nor DescribeComplianceByConfigRule (its server answers HTTP 500, which the
@@ -42,23 +43,53 @@ CreateAnalyzer and ListAnalyzers (``type`` filter, ``maxResults`` and ``nextToke
 account and region (:func:`_teach_access_analyzer`). A created analyzer is ACTIVE at once (AWS has it CREATING for a
 moment first); creating one whose name the region has is AWS's ConflictException.
 
-The product knows nothing of this: it calls the real API, as it would on AWS.
+**The root user.** moto's IAM has no root user: GetAccountSummary always answers ``AccountMFAEnabled`` and
+``AccountAccessKeysPresent`` 0, ListVirtualMFADevices lists no device of the root, and the credential report has no
+``<root_account>`` row. On AWS only the root user itself, signed in, assigns its MFA device or makes its access keys,
+so no call of the seeder's could. Taught: the seeder declares each account's root user (:class:`RootUser`,
+:func:`declare_root_user`) and the server answers as AWS documents it: the account summary's two flags; a virtual
+device serial ``arn:aws:iam::<account>:mfa/root-account-mfa-device`` assigned to ``arn:aws:iam::<account>:root``
+(a hardware device is not listed there, as on AWS); and the report's first row, ``<root_account>`` with the root's
+ARN, ``password_enabled`` ``not_supported``, its last sign-in, MFA and first access key.
 
-**Where the refusals apply.** The Config teaching serves every caller. The refusals apply only to requests that
-:func:`aws_assets.sim.server.start_moto_server`'s server marks (:data:`SIMULATOR_HEADER`) and, in process, inside
-:func:`refusals_in_process`, which a test opts into: other moto servers and ``mock_aws`` keep moto's behaviour.
+**Credential history.** moto stamps each user and access key with the moment it is made, and no call (on AWS
+either) sets when a user was made or a credential last used: those are the account's history. Taught: the seeder
+gives a user's creation, its password's last use and each key's creation and last use (:func:`backdate_user`),
+which the server then answers in ListAccessKeys, GetAccessKeyLastUsed, GetAccountAuthorizationDetails and the
+credential report.
+
+**AWS managed policies.** AWS defines its managed policies in every account; moto has them only when it loads all of
+them (over a thousand, which slows every account's first IAM call). Taught: attaching an AWS managed policy moto has
+not loaded loads that one from moto's own copy of AWS's documents, for the simulator's requests.
+
+**S3 MFA delete.** moto's PutBucketVersioning keeps the Status and drops ``MfaDelete``, and its GetBucketVersioning
+never answers ``MFADelete``. Taught: a PutBucketVersioning of the simulator's that carries the ``x-amz-mfa`` header
+(AWS requires the root user's MFA device to change MFA delete) keeps ``MfaDelete``, and GetBucketVersioning answers
+it as ``MFADelete`` (``Enabled`` or ``Disabled``); a bucket never given one answers none, as on AWS.
+
+The product knows nothing of this: it calls the real API, as it would on AWS. The root user and the history are
+declared in process: the seeder runs in the server's process (:func:`aws_assets.sim.server.start_moto_server`), and
+what it declares lives on moto's IAM backend of the account, so a moto reset forgets it with the rest.
+
+**Where the refusals apply.** The Config, root user and history teachings serve every caller (only the simulator
+declares a root user or a history); the managed policies and MFA delete, for the simulator's requests only. The refusals
+apply only to requests that :func:`aws_assets.sim.server.start_moto_server`'s server marks (:data:`SIMULATOR_HEADER`)
+and, in process, inside :func:`refusals_in_process`, which a test opts into: other moto servers and ``mock_aws`` keep
+moto's behaviour.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import re
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -99,6 +130,9 @@ def teach_moto() -> None:
     _teach_organizations_refusals()
     _teach_server_certificate_metadata()
     _teach_access_analyzer()
+    _teach_root_user()
+    _teach_aws_managed_policies()
+    _teach_mfa_delete()
 
 
 @contextlib.contextmanager
@@ -396,3 +430,221 @@ def _access_analyzer_backends() -> Any:
             return json.dumps(page)
 
     return backends
+
+
+# ---- the root user -----------------------------------------------------------------------------------------------
+
+_ROOT_USER = "_aws_assets_root_user"  # the attribute of moto's IAM backend holding the account's declared root user
+ROOT_REPORT_NAME = "<root_account>"  # the credential report's name of the root user's row
+_REPORT_TIME = "%Y-%m-%dT%H:%M:%S+00:00"
+
+
+@dataclass(frozen=True)
+class RootUser:
+    """What the root user of an account has: its MFA device (None, "virtual" or "hardware"), whether it has an
+    access key, when it was made and when it last signed in or used its key (None: never)."""
+
+    created: datetime
+    mfa: str | None = None
+    access_key: bool = False
+    password_last_used: datetime | None = None
+    access_key_last_used: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.mfa not in (None, "virtual", "hardware"):
+            raise ValueError(f"a root user's MFA is None, 'virtual' or 'hardware', not {self.mfa!r}")
+        if self.access_key_last_used is not None and not self.access_key:
+            raise ValueError("a root user without an access key has no access key use")
+
+
+def declare_root_user(account_id: str, root: RootUser) -> None:
+    """Give the account's root user `root`: the account summary, the virtual MFA devices and the credential report
+    answer accordingly (see the module's docstring)."""
+    from moto.iam.models import VirtualMfaDevice
+
+    _teach_root_user()  # in case the server was not taught yet: idempotent
+    backend = _iam_backend(account_id)
+    setattr(backend, _ROOT_USER, root)
+    summary = backend.account_summary
+    summary._account_mfa_enabled = int(root.mfa is not None)
+    summary._account_access_keys_present = int(root.access_key)
+    if root.mfa == "virtual":
+        device = VirtualMfaDevice(account_id, backend.region_name, "/root-account-mfa-device")
+        device.enable_date = root.created
+        device.user = _RootIdentity(account_id, root.created)  # type: ignore[assignment]
+        backend.virtual_mfa_devices[device.serial_number] = device
+
+
+@dataclass(frozen=True)
+class _RootIdentity:
+    """The root user as ListVirtualMFADevices names the user a device is assigned to."""
+
+    account_id: str
+    create_date: datetime
+    path: str = "/"
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:iam::{self.account_id}:root"
+
+    @property
+    def id(self) -> str:
+        return self.account_id
+
+    user_id = id
+
+    @property
+    def name(self) -> str:
+        return self.account_id
+
+    user_name = name
+
+
+def _iam_backend(account_id: str) -> Any:
+    from moto.iam.models import iam_backends
+
+    return iam_backends[account_id]["global"]
+
+
+def _teach_root_user() -> None:
+    from moto.iam.models import IAMBackend
+
+    moto_report = IAMBackend.get_credential_report
+    if getattr(moto_report, _TAUGHT, False):
+        return
+
+    def get_credential_report(backend: Any) -> str:
+        report = moto_report(backend)
+        root = getattr(backend, _ROOT_USER, None)
+        if root is None:
+            return report
+        header, _, users = report.partition("\n")
+        return f"{header}\n{_root_report_row(backend.account_id, root)}{users}"
+
+    setattr(get_credential_report, _TAUGHT, True)
+    IAMBackend.get_credential_report = get_credential_report
+
+
+def _report_time(moment: datetime | None, never: str) -> str:
+    return never if moment is None else moment.strftime(_REPORT_TIME)
+
+
+def _root_report_row(account_id: str, root: RootUser) -> str:
+    """The root user's row, in the columns of moto's header (AWS's: user, arn, user_creation_time, ...)."""
+    key = (
+        ["true", _report_time(root.created, "N/A"), _report_time(root.access_key_last_used, "N/A"),
+         "N/A" if root.access_key_last_used is None else "us-east-1",
+         "N/A" if root.access_key_last_used is None else "iam"]
+        if root.access_key else ["false", "N/A", "N/A", "N/A", "N/A"]
+    )
+    fields = [
+        ROOT_REPORT_NAME, f"arn:aws:iam::{account_id}:root", _report_time(root.created, "N/A"), "not_supported",
+        _report_time(root.password_last_used, "no_information"), "not_supported", "not_supported",
+        "true" if root.mfa else "false", *key, "false", "N/A", "N/A", "N/A", "N/A", "false", "N/A", "false", "N/A",
+    ]
+    return ",".join(fields) + "\n"
+
+
+# ---- credential history ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeyHistory:
+    """When an access key was made and last used (None: never), and where it was used."""
+
+    created: datetime
+    last_used: datetime | None = None
+    service: str = "s3"
+    region: str = "us-east-1"
+
+
+def backdate_user(account_id: str, user_name: str, created: datetime, password_last_used: datetime | None = None,
+                  keys: Sequence[KeyHistory] = ()) -> None:
+    """Give an existing user of moto's its history: when it was made, when its password was last used, and for its
+    first keys (in the order they were made) when each was made and last used."""
+    from moto.iam.models import AccessKeyLastUsed
+
+    user = _iam_backend(account_id).get_user(user_name)
+    if len(keys) > len(user.access_keys):
+        raise ValueError(f"{user_name} has {len(user.access_keys)} access keys, not {len(keys)}")
+    user.create_date = created
+    user.password_last_used = password_last_used
+    for key, history in zip(user.access_keys, keys, strict=False):
+        key.create_date = history.created
+        key.last_used = None if history.last_used is None else AccessKeyLastUsed(
+            timestamp=history.last_used, service=history.service, region=history.region)
+
+
+# ---- AWS managed policies ----------------------------------------------------------------------------------------
+
+_AWS_MANAGED_PREFIX = "arn:aws:iam::aws:policy"
+
+
+def _teach_aws_managed_policies() -> None:
+    from moto.iam.responses import IamResponse
+
+    for action in ("attach_role_policy", "attach_group_policy", "attach_user_policy"):
+        _wrap(IamResponse, action, _load_aws_managed_policy)
+
+
+def _load_aws_managed_policy(response: Any) -> None:
+    """Load the AWS managed policy the request attaches, if moto has not: never an error of its own."""
+    from moto.iam.models import AWSManagedPolicy
+
+    arn = response._get_param("PolicyArn") or ""
+    backend = response.backend
+    if not arn.startswith(_AWS_MANAGED_PREFIX) or arn in backend.managed_policies:
+        return None
+    name = arn.rsplit("/", 1)[-1]
+    data = _aws_managed_policy_documents().get(name)
+    if data is not None:
+        policy = AWSManagedPolicy.from_data(name, backend.account_id, backend.region_name, data)
+        if policy.arn == arn:
+            backend.aws_managed_policies.append(policy)
+            backend.managed_policies[policy.arn] = policy
+    return None
+
+
+@functools.cache
+def _aws_managed_policy_documents() -> dict[str, Any]:
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+    documents: dict[str, Any] = json.loads(aws_managed_policies_data)
+    return documents
+
+
+# ---- S3 MFA delete -----------------------------------------------------------------------------------------------
+
+_MFA_DELETE = "_aws_assets_mfa_delete"  # the attribute of moto's bucket holding its MfaDelete
+_MFA_DELETE_ELEMENT = re.compile(r"<MfaDelete>(Enabled|Disabled)</MfaDelete>")
+
+
+def _teach_mfa_delete() -> None:
+    from moto.s3.responses import S3Response
+
+    moto_put, moto_get = S3Response._bucket_response_put, S3Response.get_bucket_versioning
+    if getattr(moto_put, _TAUGHT, False):
+        return
+
+    def bucket_response_put(response: Any, request: Any, bucket_name: str, querystring: dict[str, Any]) -> Any:
+        answer = moto_put(response, request, bucket_name, querystring)
+        if "versioning" in querystring and _refusing(response) and request.headers.get("x-amz-mfa"):
+            body = response.body.decode("utf-8") if isinstance(response.body, bytes) else str(response.body)
+            found = _MFA_DELETE_ELEMENT.search(body)
+            if found:
+                setattr(response.backend.get_bucket(bucket_name), _MFA_DELETE, found.group(1))
+        return answer
+
+    def get_bucket_versioning(response: Any) -> Any:
+        mfa_delete = getattr(response.backend.get_bucket(response.bucket_name), _MFA_DELETE, None)
+        if mfa_delete is None:
+            return moto_get(response)
+        from moto.core.responses import ActionResult
+
+        status = response.backend.get_bucket_versioning(response.bucket_name)
+        response.data["Action"] = "GetBucketVersioning"
+        return response.serialized(ActionResult({"Status": status, "MFADelete": mfa_delete}))
+
+    setattr(bucket_response_put, _TAUGHT, True)
+    S3Response._bucket_response_put = bucket_response_put
+    S3Response.get_bucket_versioning = get_bucket_versioning

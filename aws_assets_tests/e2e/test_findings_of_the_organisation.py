@@ -55,8 +55,16 @@ def console_users_without_mfa(account: str) -> set[str]:
 
 
 def active_access_keys(account: str) -> int:
-    """alice's key, ci-deploy's active one (its other is inactive) and the odd engineers' keys."""
-    return 2 + len([n for n in range(1, ENGINEERS[account] + 1) if n % 2])
+    """alice's key, ci-deploy's active ones (dev's two mid-rotation; elsewhere its other is inactive) and the odd
+    engineers' keys."""
+    return 2 + (account == DEV) + len([n for n in range(1, ENGINEERS[account] + 1) if n % 2])
+
+
+def ci_deploy_keys(sql, account: str, older_than_days: int) -> set[tuple[str, str]]:
+    """(account, key) of ci-deploy's active keys made more than `older_than_days` ago (aws_assets/sim/estate/iam.py:
+    prod's is 400 days old and used yesterday, dev's old one 400 days old and last used 100 days ago)."""
+    return set(sql("SELECT accountId, _key FROM aws_iam_access_key WHERE accountId = ? AND userName = 'ci-deploy' "
+                   "AND active AND createdOn < now() - to_days(?)", account, older_than_days))
 
 
 def findings_of(sql, rule_id: str) -> set[tuple[str, str]]:
@@ -65,15 +73,19 @@ def findings_of(sql, rule_id: str) -> set[tuple[str, str]]:
 
 def test_the_simulated_organisation_has_exactly_the_findings_its_estate_implies(sql):
     # Trust: external-auditor trusts 999999999999 without ExternalId; aws-assets-readonly trusts the operator with
-    # one (redacted in the lake); org-readonly trusts {"AWS": "*"} under aws:PrincipalOrgID.
-    assert findings_of(sql, "AWS-IAM-001") == set()
+    # one (redacted in the lake); org-readonly trusts {"AWS": "*"} under aws:PrincipalOrgID, dev's vendor-support
+    # under nothing but an ExternalId, which does not restrict who.
+    assert findings_of(sql, "AWS-IAM-001") == {(DEV, f"arn:aws:iam::{DEV}:role/vendor-support")}
     assert sql("SELECT count(*) FROM aws_iam_role WHERE roleName = 'org-readonly'") == [(2,)]
     assert findings_of(sql, "AWS-IAM-002") == {(PROD, f"arn:aws:iam::{PROD}:role/external-auditor")}
     assert findings_of(sql, "AWS-IAM-003") == set()
     assert findings_of(sql, "AWS-IAM-004") == {
         (account, key) for account in ACCOUNTS for key in console_users_without_mfa(account)}
-    # Every key was created while seeding, moments ago.
-    assert findings_of(sql, "AWS-IAM-005") == findings_of(sql, "AWS-IAM-006") == set()
+    # The keys were made while seeding, but ci-deploy's old ones (aws_assets/sim/estate/iam.py): prod's was used
+    # yesterday, dev's not for 100 days; its successor in dev is 80 days old.
+    assert findings_of(sql, "AWS-IAM-005") == ci_deploy_keys(sql, DEV, 300)
+    assert findings_of(sql, "AWS-IAM-006") == ci_deploy_keys(sql, PROD, 300) | ci_deploy_keys(sql, DEV, 300)
+    assert len(ci_deploy_keys(sql, DEV, 0)) == 2 and len(findings_of(sql, "AWS-IAM-006")) == 2
     assert findings_of(sql, "AWS-IAM-007") == {
         (account, f"arn:aws:iam::{account}:user/break-glass") for account in ACCOUNTS}
     assert findings_of(sql, "AWS-S3-001") == {
@@ -87,7 +99,11 @@ def test_the_simulated_organisation_has_exactly_the_findings_its_estate_implies(
     bastion_groups = set(sql("SELECT accountId, _key FROM aws_security_group WHERE groupName LIKE '%-bastion-ssh'"))
     assert len(bastion_groups) == len(PLACES)
     assert findings_of(sql, "AWS-EC2-001") == bastion_groups
-    assert findings_of(sql, "AWS-EC2-002") == findings_of(sql, "AWS-DYNAMODB-001") == set()
+    # dev's reporting-postgres group opens 5432 to the world; the database groups admit only the app group.
+    assert findings_of(sql, "AWS-EC2-002") == set(sql(
+        "SELECT accountId, _key FROM aws_security_group WHERE groupName = 'dev-reporting-postgres'"))
+    assert len(findings_of(sql, "AWS-EC2-002")) == 1
+    assert findings_of(sql, "AWS-DYNAMODB-001") == set()  # AWS encrypts every table
     # External access. The accounts are in no organisation the lake holds (aws_assets/sim/estate/organizations.py),
     # so each is its own zone of trust. The website buckets are public; every account's integration role trusts the
     # operator account (its ExternalId does not narrow who), prod's external-auditor an unseeded account, the
@@ -112,7 +128,10 @@ def test_the_simulated_organisation_has_exactly_the_findings_its_estate_implies(
         (SHARED, f"arn:aws:ecr:us-east-1:{SHARED}:repository/shared/base-images")}
     assert findings_of(sql, "AWS-ACCESS-004") == {
         (account, f"arn:aws:iam::{account}:role/okta-engineer") for account in ACCOUNTS}
-    assert findings_of(sql, "AWS-ACCESS-002") == findings_of(sql, "AWS-ACCESS-005") == set()
+    # dev's vendor-support role lets everyone in under an ExternalId; EventBridge may publish to prod's alerts topic
+    # for any account's rule.
+    assert findings_of(sql, "AWS-ACCESS-002") == {(DEV, f"arn:aws:iam::{DEV}:role/vendor-support")}
+    assert findings_of(sql, "AWS-ACCESS-005") == {(PROD, f"arn:aws:sns:us-east-1:{PROD}:prod-security-alerts")}
 
 
 def test_each_bastion_group_finding_lists_the_bastion_it_exposes(sql):
@@ -163,7 +182,7 @@ def test_the_lake_rows_flag_every_active_key_once_they_are_90_days_old(synced):
     for rule_id in ("AWS-IAM-005", "AWS-IAM-006"):
         assert found(tables, rule_id, min(created) + 90 * DAY) == {}  # the oldest key is not OLDER than 90 days
         flagged = found(tables, rule_id, max(created) + 91 * DAY)
-        assert len(flagged) == expected == 10
+        assert len(flagged) == expected == 11
         assert {evidence["userName"] for evidence in flagged.values()} == {
             "alice", "ci-deploy", "engineer-01", "engineer-03"}
 
@@ -180,17 +199,23 @@ def expected_counts() -> dict[str, int]:
     """Per rule of TRUST_EXPOSURE_AND_ENCRYPTION_RULES, what the estate implies (the test above checks which
     resources)."""
     return {rule_id: 0 for rule_id in TRUST_EXPOSURE_AND_ENCRYPTION_RULES} | {
+        "AWS-IAM-001": 1,  # dev's vendor-support
         "AWS-IAM-002": 1,
         "AWS-IAM-004": sum(len(console_users_without_mfa(account)) for account in ACCOUNTS),
+        "AWS-IAM-005": 1,  # dev's old ci-deploy key
+        "AWS-IAM-006": 2,  # and prod's
         "AWS-IAM-007": len(ACCOUNTS),
+        "AWS-EC2-002": 1,  # dev-reporting-postgres
         "AWS-EC2-001": len(PLACES),
         "AWS-EC2-003": 24,
         "AWS-S3-001": 2 * len(ACCOUNTS),
         "AWS-RDS-001": len(RDS_PLACES),
         "AWS-ACCESS-001": len(ACCOUNTS) + 1,  # and prod's public function URL
+        "AWS-ACCESS-002": 1,  # dev's vendor-support
         # the shared roles, each account's orders topic, prod's release key and secret, the shared repository
         "AWS-ACCESS-003": sum(map(len, SHARED_ROLES.values())) + len(ACCOUNTS) + 3,
         "AWS-ACCESS-004": len(ACCOUNTS),
+        "AWS-ACCESS-005": 1,  # prod's security alerts topic
     }
 
 

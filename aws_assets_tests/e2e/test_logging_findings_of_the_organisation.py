@@ -110,10 +110,15 @@ def test_prod_monitors_every_cis_event_and_dev_and_shared_nothing(sql):
     assert missing == {DEV: NO_TRAIL_NOR_ALARM, SHARED: NO_TRAIL_NOR_ALARM}
 
 
-def test_the_root_user_has_no_mfa_anywhere_and_no_recorded_use(sql):
-    # moto has no API to give the root user MFA, and its credential report has no root row.
-    assert findings_of(sql, "AWS-IAM-024") == accounts(*ACCOUNTS)
-    assert findings_of(sql, "AWS-IAM-025") == set()
+def test_root_users_hardware_virtual_and_no_mfa_and_their_recent_use(sql):
+    # aws_assets/sim/estate/iam.py, taught by aws_assets/sim/teach_moto.py: prod's root user has a hardware MFA device
+    # and signed in 200 days ago; dev's a virtual device and an access key used 10 days ago; shared's neither.
+    assert findings_of(sql, "AWS-IAM-024") == accounts(DEV, SHARED)
+    assert findings_of(sql, "AWS-IAM-025") == accounts(DEV)
+    [(evidence,)] = sql("SELECT evidence FROM findings WHERE ruleId = 'AWS-IAM-025'")
+    assert set(json.loads(evidence)) == {"rootAccessKeyLastUsed", "withinDays"}
+    used = dict(sql("SELECT accountId, rootPasswordLastUsed IS NOT NULL FROM aws_account"))
+    assert used == {PROD: True, DEV: False, SHARED: False}  # prod's sign-in is older than the window
 
 
 def test_compliance_of_the_logging_and_monitoring_controls(sql):

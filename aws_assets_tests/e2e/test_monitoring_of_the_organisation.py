@@ -103,8 +103,8 @@ def test_password_policies_root_and_the_account_level_s3_block(sql):
         "passwordRequireSymbols, s3BlockPublicPolicy, s3AccountPublicAccessBlocked, rootVirtualMfa "
         "FROM aws_account")}
     assert rows == {
-        PROD: [True, 14, 24, True, True, False, False],
-        DEV: [True, 8, None, False, False, False, False],
+        PROD: [True, 14, 24, True, True, False, False],  # the root's MFA is a hardware device
+        DEV: [True, 8, None, False, False, False, True],  # and a virtual one
         SHARED: [False, None, None, None, False, False, False],
     }
 

@@ -20,7 +20,7 @@ from aws_assets.relationships import applications, ec2, encryption, iam, messagi
 from aws_assets.relationships.catalog import RELATIONSHIP_TYPES
 from aws_assets.services.catalog import SERVICE_ENTITY_TYPES
 from aws_assets.sim.accounts import ACCOUNTS as SIMULATED_ACCOUNTS
-from aws_assets.sim.estate.ec2 import DEFAULT_SUBNETS, WEB_AND_WORKER_INSTANCES
+from aws_assets.sim.estate.ec2 import DEFAULT_SUBNETS, REGIONAL_GROUPS, WEB_AND_WORKER_INSTANCES
 from aws_assets.sim.estate.iam import ENGINEER_USERS
 from aws_assets.sim.estate.lambda_ import JOB_FUNCTIONS
 from aws_assets.sim.estate.rds import DATABASE_REGIONS
@@ -309,7 +309,8 @@ def test_vpcs_have_their_security_groups(sql, edges, key_of):
         env_vpc = key_of("aws_vpc", account, region, f"{env}-vpc")
         in_region = {edge for edge in edges("aws_vpc_has_security_group", account) if f":{region}:" in edge[0]}
         named = {(env_vpc, key_of("aws_security_group", account, region, f"{env}-{group}"))
-                 for group in ("bastion-ssh", "web-https", "app", "database")}
+                 for group in ("bastion-ssh", "web-https", "app", "database",
+                               *REGIONAL_GROUPS.get((account, region), ()))}
         default_groups = {key for (key,) in sql(
             "SELECT _key FROM aws_security_group WHERE accountId = ? AND region = ? AND groupName = 'default'",
             account, region)}
@@ -319,7 +320,7 @@ def test_vpcs_have_their_security_groups(sql, edges, key_of):
         assert {vpc for vpc, _ in defaults} == {env_vpc, default_vpc(sql, account, region)}
         assert {group for _, group in defaults} == default_groups
         assert len(defaults) == 2
-    assert len(edges("aws_vpc_has_security_group")) == 9 * 6
+    assert len(edges("aws_vpc_has_security_group")) == 9 * 6 + sum(map(len, REGIONAL_GROUPS.values()))
 
 
 @exact_edges_of("aws_instance_uses_key_pair")
@@ -432,15 +433,28 @@ def test_principals_have_their_attached_managed_policies(edges):
         def attached(principal: str, policy: str) -> tuple[str, str]:
             return iam_arn(account, principal), iam_arn(account, f"policy/{policy}")
 
-        auditors = {attached("group/auditors", "aws-assets-security-audit")} if account == SHARED else set()
+        def aws_managed(principal: str, policy: str) -> tuple[str, str]:
+            return iam_arn(account, principal), f"arn:aws:iam::aws:policy/{policy}@{account}"
+
+        # aws_assets/sim/estate/iam.py's _PLANS: what some accounts' groups hold besides the usual policies
+        more_groups = {
+            PROD: set(),
+            DEV: {aws_managed("group/developers", "AWSCloudShellFullAccess")},
+            SHARED: {attached("group/auditors", "aws-assets-security-audit"),
+                     attached("group/auditors", "acme-kms-full-access"),
+                     attached("group/auditors", "acme-cloudtrail-full-access")},
+        }[account]
         assert edges("aws_iam_group_has_managed_policy", account) == {
             attached("group/admins", "acme-admin-access"),
             attached("group/developers", "acme-s3-read-artifacts"),
             attached("group/developers", "acme-dynamodb-read-write"),
-            *auditors,
+            *more_groups,
         }
         assert edges("aws_iam_user_has_managed_policy", account) == {attached("user/break-glass", "acme-admin-access")}
-        extra_roles = {PROD: {"external-auditor", "org-readonly"}, DEV: set(), SHARED: {"org-readonly"}}[account]
+        extra_roles = {PROD: {"external-auditor", "org-readonly"}, DEV: {"vendor-support"},
+                       SHARED: {"org-readonly"}}[account]
+        support = {attached("role/admin-escalation", "acme-security-operations"),
+                   aws_managed("role/admin-escalation", "AWSSupportAccess")} if account == PROD else set()
         assert edges("aws_iam_role_has_managed_policy", account) == {
             attached("role/aws-assets-readonly", "aws-assets-security-audit"),
             attached("role/lambda-execution", "acme-dynamodb-read-write"),
@@ -448,6 +462,7 @@ def test_principals_have_their_attached_managed_policies(edges):
             attached("role/admin-escalation", "acme-admin-access"),
             attached("role/okta-engineer", "acme-s3-read-artifacts"),
             *(attached(f"role/{role}", "aws-assets-security-audit") for role in extra_roles),
+            *support,
         }  # aws-config-recorder, cross-account-deploy and deployment-pipeline have inline policies only
 
 
@@ -470,8 +485,9 @@ def test_users_have_their_access_keys(sql, edges):
         for _, user, status in keys:
             statuses[user.removeprefix(iam_arn(account, "user/"))].append(status)
         odd_engineers = {f"engineer-{n:02d}": ["Active"] for n in range(1, ENGINEERS[account] + 1, 2)}
+        ci_deploy = ["Active", "Active"] if account == DEV else ["Active", "Inactive"]  # dev's is mid-rotation
         assert {user: sorted(s) for user, s in statuses.items()} == {
-            "alice": ["Active"], "ci-deploy": ["Active", "Inactive"], **odd_engineers}
+            "alice": ["Active"], "ci-deploy": ci_deploy, **odd_engineers}
 
 
 @exact_edges_of("aws_lambda_function_has_iam_role")

@@ -10,6 +10,7 @@ from dagster import AssetCheckKey, AssetKey
 
 from aws_assets.relationships.security_groups import PEER_TABLE
 from aws_assets.sim.accounts import ACCOUNTS as SIMULATED_ACCOUNTS
+from aws_assets.sim.estate.ec2 import REGIONAL_GROUPS
 from aws_assets.sim.organisation import REGIONS
 from aws_assets_tests.conftest import DEV, PROD, SHARED
 from aws_assets_tests.integration.test_security_group_analysis import ALLOWS_TYPES, Sql, allows_edges
@@ -53,7 +54,15 @@ def expected_edges(sql: Sql, account: str, region: str) -> list[tuple]:
     prefix_list = one(sql, "SELECT r.prefixListId FROM aws_security_group, unnest(ingressRules) AS t(r) "
                       "WHERE _key = ? AND r.prefixListId IS NOT NULL", app)
     ingress, egress = (True, False), (False, True)
+    # The groups of some regions only: their one port from anywhere or from the VPC, and AWS's default egress.
+    regional = []
+    for name, (_, port, source) in REGIONAL_GROUPS.get((account, region), {}).items():
+        peer = (INTERNET, "internet", ANYWHERE) if source == ANYWHERE else (
+            "aws_security_group_allows_vpc", vpc, vpc_cidr)
+        regional += [(INTERNET, group(name), "internet", *egress, *ALL_TRAFFIC, ANYWHERE),
+                     (peer[0], group(name), peer[1], *ingress, *tcp(port), peer[2])]
     return [
+        *regional,
         # AWS's default egress rule, kept by every group but app and database (whose egress the org replaced).
         *((INTERNET, g, "internet", *egress, *ALL_TRAFFIC, ANYWHERE) for g in (*defaults, bastion, web)),
         (INTERNET, bastion, "internet", *ingress, *tcp(22), ANYWHERE),
@@ -73,18 +82,22 @@ def test_the_org_groups_allow_exactly_what_their_rules_say(sql, account):
     expected = [edge for region in REGIONS for edge in expected_edges(sql, account, region)]
     actual = [(edge_type, *rest) for edge_type, _, *rest, _ in allows_edges(sql, account)]
     assert Counter(actual) == Counter(expected)
-    assert len(set(expected)) == len(expected) == 3 * 12
+    assert len(set(expected)) == len(expected) == 3 * 12 + 2 * len(
+        [place for place in REGIONAL_GROUPS if place[0] == account])
 
 
 def test_allows_edge_counts_per_account(sql):
     # Per region: 8 to the internet (the egress to anywhere of both default groups, the bastion and web groups;
     # SSH to the bastion; HTTPS to web over IPv4 and IPv6; the app's HTTPS out), 2 between groups (web -> app,
-    # app -> database), 1 to the corp VPN prefix list, 1 to the VPC (the app's 5432 out); three regions.
+    # app -> database), 1 to the corp VPN prefix list, 1 to the VPC (the app's 5432 out); three regions. In us-east-1
+    # each account has one more group: dev's and shared's open to the internet (2 edges there), prod's to its VPC
+    # (its egress to the internet, its 445 from the VPC).
     per_region = {"internet": 8, "group": 2, "prefix_list": 1, "vpc": 1, "subnet": 0, "ip_range": 0}
+    more = {PROD: {"internet": 1, "vpc": 1}, DEV: {"internet": 2}, SHARED: {"internet": 2}}
     for account in ACCOUNTS:
         counts = {t.removeprefix("aws_security_group_allows_"): one(
             sql, f'SELECT count(*) FROM "{t}" WHERE accountId = ?', account) for t in ALLOWS_TYPES}
-        assert counts == {peer: 3 * count for peer, count in per_region.items()}
+        assert counts == {peer: 3 * count + more[account].get(peer, 0) for peer, count in per_region.items()}
 
 
 def test_every_rule_of_every_group_is_one_edge(sql):

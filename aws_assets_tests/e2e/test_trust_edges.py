@@ -79,6 +79,9 @@ def expected_edges() -> set[tuple]:
                       "aws_iam_role_trusts_codebuild", "same_account", cross=False, placeholder=True))
     expected.add(edge(PROD, "external-auditor", root(AUDITOR_ACCOUNT), "aws_account", "aws_iam_role_trusts_account",
                       "external_account", cross=True, placeholder=True))
+    # dev's vendor-support: everyone, asked only for an ExternalId.
+    expected.add(edge(DEV, "vendor-support", "everyone", "everyone", "aws_iam_role_trusts_everyone", "public",
+                      cross=True, placeholder=True, flags=("externalIdRequired",)))
     for account in (PROD, SHARED):
         expected.add(edge(account, "org-readonly", "everyone", "everyone", "aws_iam_role_trusts_everyone", "public",
                           cross=True, placeholder=True, flags=("orgRestricted",)))
@@ -203,9 +206,10 @@ def test_the_asset_is_built_by_sync_reports_zones_and_its_checks_pass(synced):
     assert instance.get_run_by_id(event.run_id).job_name == build_graph_job.name
     metadata = event.asset_materialization.metadata
     # Per account: five same-account trusts (three services, alice, the SAML provider) and the operator's
-    # external one; plus the pipeline's CodeBuild, two pipeline trusts from shared, the auditor and org-readonly.
+    # external one; plus the pipeline's CodeBuild, two pipeline trusts from shared, the auditor, org-readonly and dev's
+    # vendor-support.
     assert metadata["edges_by_trust_zone"].value == {
-        "external_account": 3 + 1, "ingested_account": 2, "public": 2, "same_account": 3 * 5 + 1}
+        "external_account": 3 + 1, "ingested_account": 2, "public": 3, "same_account": 3 * 5 + 1}
     assert metadata["dagster/row_count"].value == len(expected_edges())
     for table in (PLACEHOLDER_TABLE, PROBLEMS_TABLE, REACHABILITY_TABLE):
         assert instance.get_latest_materialization_event(AssetKey(table)).run_id == event.run_id

@@ -1,5 +1,6 @@
 """API Gateway (us-east-1): ``<env>-orders-api`` (REGIONAL; GET and POST /items are AWS_PROXY integrations with the
-Lambda function ``<env>-orders-api``; GET /health is MOCK; stage ``v1``) and ``<env>-status-page`` (EDGE; GET / is
+Lambda function ``<env>-orders-api``; GET /health is MOCK; stage ``v1``; every method is open in dev and shared and
+authorized by IAM in prod) and ``<env>-status-page`` (EDGE; GET / is
 MOCK).
 """
 
@@ -8,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from aws_assets.sim.accounts import HOME_REGION
+from aws_assets.sim.accounts import HOME_REGION, PROD
 from aws_assets.sim.estate import lambda_
 from aws_assets.sim.seeder import AccountContext, Seeder
+
+# The orders API's authorization by account (NONE elsewhere): prod's callers sign their requests with IAM.
+_ORDERS_API_AUTHORIZATION = {PROD: "AWS_IAM"}
 
 
 def _seed_orders_api(apigateway: Any, account: AccountContext) -> None:
@@ -23,8 +27,10 @@ def _seed_orders_api(apigateway: Any, account: AccountContext) -> None:
     )["id"]
     root = _root_resource_id(apigateway, orders_api)
     items = apigateway.create_resource(restApiId=orders_api, parentId=root, pathPart="items")["id"]
+    authorization = _ORDERS_API_AUTHORIZATION.get(account.account_id, "NONE")
     for method in ("GET", "POST"):
-        apigateway.put_method(restApiId=orders_api, resourceId=items, httpMethod=method, authorizationType="NONE")
+        apigateway.put_method(restApiId=orders_api, resourceId=items, httpMethod=method,
+                              authorizationType=authorization)
         apigateway.put_integration(
             restApiId=orders_api,
             resourceId=items,
@@ -34,7 +40,7 @@ def _seed_orders_api(apigateway: Any, account: AccountContext) -> None:
             uri=lambda_uri,
         )
     health = apigateway.create_resource(restApiId=orders_api, parentId=root, pathPart="health")["id"]
-    _mock_get(apigateway, orders_api, health)
+    _mock_get(apigateway, orders_api, health, authorization)
     apigateway.create_deployment(restApiId=orders_api, stageName="v1")
 
 
@@ -72,8 +78,9 @@ def _root_resource_id(apigateway: Any, rest_api_id: str) -> str:
     return next(resource["id"] for resource in resources if resource["path"] == "/")
 
 
-def _mock_get(apigateway: Any, rest_api_id: str, resource_id: str) -> None:
-    apigateway.put_method(restApiId=rest_api_id, resourceId=resource_id, httpMethod="GET", authorizationType="NONE")
+def _mock_get(apigateway: Any, rest_api_id: str, resource_id: str, authorization: str = "NONE") -> None:
+    apigateway.put_method(restApiId=rest_api_id, resourceId=resource_id, httpMethod="GET",
+                          authorizationType=authorization)
     apigateway.put_integration(
         restApiId=rest_api_id,
         resourceId=resource_id,

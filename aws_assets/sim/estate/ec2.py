@@ -2,15 +2,17 @@
 
 moto's default VPC (with one default subnet per availability zone: 6 in us-east-1, 3 elsewhere) and its default
 security group, plus a VPC ``<env>-vpc`` with subnets ``<env>-public-a/-b`` and ``<env>-private-a/-b``, its default
-security group and the groups ``<env>-bastion-ssh`` (22 from 0.0.0.0/0), ``<env>-web-https`` (443 from 0.0.0.0/0
-and ::/0), ``<env>-app`` (8080 from the web group, 22 from the managed prefix list ``<env>-corp-vpn``; egress only
-443 anywhere and 5432 inside the VPC) and ``<env>-database`` (5432 from the app group; no egress). A registered AMI,
-the key pair ``<env>-ops`` (the home region also has the imported key ``<env>-ci``). Instances: one
-``<env>-bastion`` (public subnet, ops key, 10 GiB unencrypted extra volume), ``<env>-web-NN`` (public subnets,
-web+app groups, ec2-app profile, ops key) and ``<env>-worker-NN`` (private subnets, app group, ec2-app profile,
-root and a 100 GiB data volume encrypted with the region's KMS key ``alias/<env>-data``; the first ones are
-stopped). prod us-east-1 also has an unattached unencrypted volume. Web/worker counts per region (see
-``_FLEETS``): prod 2+2 / 1+1 / 0+1, dev 1+1 / 0+1 / 0+0, shared 0+1 / 0+1 / 1+1.
+security group and the groups ``<env>-bastion-ssh`` (22 from 0.0.0.0/0), ``<env>-web-https`` (443 from 0.0.0.0/0 and
+::/0), ``<env>-app`` (8080 from the web group, 22 from the managed prefix list ``<env>-corp-vpn``; egress only 443
+anywhere and 5432 inside the VPC) and ``<env>-database`` (5432 from the app group; no egress); in us-east-1 also dev's
+``dev-reporting-postgres`` (5432 from 0.0.0.0/0), shared's ``shared-file-share`` (445 from 0.0.0.0/0) and prod's
+``prod-file-share`` (445 from its VPC), attached to nothing. A registered AMI, the key pair ``<env>-ops`` (the home
+region also has the imported key ``<env>-ci``). Instances: one ``<env>-bastion`` (public subnet, ops key, 10 GiB
+unencrypted extra volume), ``<env>-web-NN`` (public subnets, web+app groups, ec2-app profile, ops key) and
+``<env>-worker-NN`` (private subnets, app group, ec2-app profile, IMDSv2 only, root and a 100 GiB data volume encrypted
+with the region's KMS key ``alias/<env>-data``; the first ones are stopped). prod us-east-1 also has an unattached
+unencrypted volume. Web/worker counts per region (see ``_FLEETS``): prod 2+2 / 1+1 / 0+1, dev 1+1 / 0+1 / 0+0, shared
+0+1 / 0+1 / 1+1.
 
 Network ACLs: each VPC's default ACL (allowing everything), and in us-east-1 the public subnets of prod and shared
 are associated with ``<env>-public-subnets``: prod's allows 443, 22 (SSH, an admin port) and the return ports
@@ -79,6 +81,14 @@ _SECURITY_GROUPS = {
     "app": "Application tier",
     "database": "Databases, reachable from the application tier",
 }
+# Groups of some regions only: (account, region) -> short name -> (description, TCP port, source; "vpc": the VPC's
+# CIDR). dev's BI vendor reaches PostgreSQL from anywhere, shared's build farm shares files over SMB with the
+# internet; prod's file share admits only its VPC.
+REGIONAL_GROUPS: Mapping[tuple[str, str], Mapping[str, tuple[str, int, str]]] = {
+    (DEV, HOME_REGION): {"reporting-postgres": ("PostgreSQL for the BI vendor's hosted dashboards", 5432, "0.0.0.0/0")},
+    (SHARED, HOME_REGION): {"file-share": ("SMB share of the build farm", 445, "0.0.0.0/0")},
+    (PROD, HOME_REGION): {"file-share": ("SMB share inside the VPC", 445, "vpc")},
+}
 
 # The ACL of the public subnets in us-east-1: (rule number, port range) allowed inbound from anywhere over TCP.
 _RETURN_PORTS = (32768, 65535)
@@ -118,6 +128,7 @@ class _Host:
     ops_key: bool = False
     instance_profile: bool = False  # ec2-app
     encrypted_root: bool = False
+    imdsv2_only: bool = False  # the metadata service requires session tokens
     extra_volume: _Volume | None = None
     stopped: bool = False
 
@@ -153,6 +164,7 @@ def _hosts(account_id: str, region: str, scale: int) -> list[_Host]:
             ("app",),
             instance_profile=True,
             encrypted_root=True,
+            imdsv2_only=True,
             extra_volume=_Volume(f"{env}-worker-{number:02d}-data", 100, "/dev/sdf", encrypted=True),
             stopped=number <= fleet.stopped_workers * scale,
         )
@@ -175,7 +187,8 @@ def _counts(account_id: str, scale: int) -> Mapping[str, int]:
         region_counts = {
             "aws_vpc": vpcs,
             "aws_subnet": DEFAULT_SUBNETS[region] + len(_SUBNETS),
-            "aws_security_group": vpcs * _DEFAULT_SECURITY_GROUPS_PER_VPC + len(_SECURITY_GROUPS),
+            "aws_security_group": vpcs * _DEFAULT_SECURITY_GROUPS_PER_VPC + len(_SECURITY_GROUPS)
+            + len(REGIONAL_GROUPS.get((account_id, region), {})),
             "aws_instance": len(hosts),
             "aws_ebs_volume": len(hosts)  # the root volumes
             + sum(host.extra_volume is not None for host in hosts)
@@ -200,6 +213,13 @@ def _seed_region(account: AccountContext, region: str, region_index: int) -> Net
     vpc_cidr = f"10.{_VPC_SECOND_OCTETS[account.account_id] + region_index}.0.0/16"
     vpc_id, subnet_ids = _seed_vpc(ec2, env, region, vpc_cidr)
     groups = _seed_security_groups(ec2, env, vpc_id, vpc_cidr)
+    for short_name, (description, port, source) in REGIONAL_GROUPS.get((account.account_id, region), {}).items():
+        group_id = ec2.create_security_group(
+            GroupName=f"{env}-{short_name}", Description=description, VpcId=vpc_id,
+            TagSpecifications=[_name_tags("security-group", f"{env}-{short_name}")])["GroupId"]
+        ec2.authorize_security_group_ingress(
+            GroupId=group_id,
+            IpPermissions=[_tcp(port, IpRanges=[{"CidrIp": vpc_cidr if source == "vpc" else source}])])
 
     image_id = ec2.register_image(
         Name=f"acme-{env}-base-al2023",
@@ -394,6 +414,8 @@ def _run_instance(
         arguments["KeyName"] = key_name
     if instance_profile_arn:
         arguments["IamInstanceProfile"] = {"Arn": instance_profile_arn}
+    if host.imdsv2_only:
+        arguments["MetadataOptions"] = {"HttpTokens": "required", "HttpEndpoint": "enabled"}
     if host.encrypted_root:
         # moto's registered images always use /dev/sda1 as the root device; replace that volume.
         arguments["BlockDeviceMappings"] = [

@@ -2,29 +2,39 @@
 
 * Role ``aws-assets-readonly``: the integration role, trusting the operator account root with an ``sts:ExternalId``
   condition (see :func:`~aws_assets.sim.accounts.external_id_for`), attached to the customer managed policy
-  ``aws-assets-security-audit`` (moto cannot attach the AWS managed ``SecurityAudit`` unless the server loads all
-  AWS managed policies, which is slow).
+  ``aws-assets-security-audit`` (moto has no AWS managed policy unless the server loads all of them, which is slow;
+  the simulator teaches it only the few the estate attaches, :mod:`aws_assets.sim.teach_moto`).
 * Customer managed policies: ``aws-assets-security-audit`` (read-only), ``acme-admin-access``
   (``"Action": "*", "Resource": "*"``), ``acme-s3-read-artifacts`` (two versions, v2 default),
-  ``acme-dynamodb-read-write``; prod also has ``acme-legacy-unused``, attached to nothing.
+  ``acme-dynamodb-read-write``; prod also has ``acme-legacy-unused``, attached to nothing, and
+  ``acme-security-operations`` (``kms:*`` only with MFA, read-only CloudTrail); shared has ``acme-kms-full-access``
+  (``kms:*``) and ``acme-cloudtrail-full-access`` (``cloudtrail:*``).
 * Users: ``alice`` (Email tag, console password, virtual MFA, one active access key, inline policy),
   ``bob.smith@example.com`` (the user name is an email; console, no MFA), ``dave`` (malformed Email tag
-  ``not-an-email``; console and MFA), ``ci-deploy`` (no console, one active and one inactive access key, inline
-  policy), ``break-glass`` (console, no MFA, ``acme-admin-access`` attached directly) and bulk ``engineer-NN`` users
-  (Email tag, console; odd ones hold an access key, even ones an MFA device): prod 3, dev 2, shared 1.
+  ``not-an-email``; console and MFA), ``ci-deploy`` (no console, one active and one inactive access key, in dev
+  two active ones; inline policy), ``break-glass`` (console, no MFA, ``acme-admin-access`` attached directly) and
+  bulk ``engineer-NN`` users (Email tag, console; odd ones hold an access key, even ones an MFA device): prod 3,
+  dev 2, shared 1.
 * Groups: ``admins`` (alice; inline ``require-mfa``; ``acme-admin-access``) and ``developers`` (bob, dave, the
   engineers; inline ``developer-console-access``; ``acme-s3-read-artifacts`` and ``acme-dynamodb-read-write``);
-  shared also has an empty ``auditors`` group.
+  shared also has an empty ``auditors`` group (``aws-assets-security-audit``, ``acme-kms-full-access``,
+  ``acme-cloudtrail-full-access``). dev's developers also hold the AWS managed ``AWSCloudShellFullAccess``.
 * Roles in every account: ``aws-assets-readonly``; ``lambda-execution`` (trusts lambda.amazonaws.com); ``ec2-app``
   (trusts ec2.amazonaws.com, with instance profile ``ec2-app``); ``aws-config-recorder`` (trusts
-  config.amazonaws.com); ``admin-escalation`` (trusts the user alice of the same account, MFA required);
+  config.amazonaws.com); ``admin-escalation`` (trusts the user alice of the same account, MFA required; in prod it
+  also holds ``acme-security-operations`` and the AWS managed ``AWSSupportAccess``: the support role);
   ``okta-engineer`` (trusts the SAML provider ``okta``). Only in prod and dev: ``cross-account-deploy``, trusted by
   the shared account's role ``deployment-pipeline`` (which exists only in shared and trusts
-  codebuild.amazonaws.com). Only in prod: ``external-auditor``, trusted by the unseeded account 999999999999 without
-  an ExternalId. Only in prod and shared: ``org-readonly``, trusting ``{"AWS": "*"}`` under an
-  ``aws:PrincipalOrgID`` condition.
+  codebuild.amazonaws.com). Only in dev: ``vendor-support``, trusting
+  ``{"AWS": "*"}`` with only an ``sts:ExternalId`` condition. Only in prod: ``external-auditor``, trusted by the
+  unseeded account 999999999999 without an ExternalId. Only in prod and shared: ``org-readonly``, trusting
+  ``{"AWS": "*"}`` under an ``aws:PrincipalOrgID`` condition.
 * Password policy: prod's meets CIS (14 characters, every character class, 24 remembered, 90 days), dev's is weak
   (8 characters, no symbols, no reuse prevention, no expiry), shared has none.
+* History (moto makes everything at seeding; see ``_PLANS``): prod's ci-deploy key is 400 days old and was used
+  yesterday, dave last signed in 60 days ago and bob 2 days ago; dev's ci-deploy has a 400-day-old key last used 100
+  days ago beside its 80-day-old successor. The root users: prod's has a hardware MFA device and last signed in 200
+  days ago; dev's a virtual MFA device and an access key used 10 days ago; shared's no MFA and no recorded use.
 """
 
 from __future__ import annotations
@@ -33,7 +43,8 @@ import base64
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aws_assets.sim.accounts import (
@@ -49,6 +60,7 @@ from aws_assets.sim.accounts import (
 )
 from aws_assets.sim.documents import policy_document, statement, trust_policy
 from aws_assets.sim.seeder import AccountContext, Output, Seeder
+from aws_assets.sim.teach_moto import KeyHistory, RootUser, backdate_user, declare_root_user
 
 EXTERNAL_AUDITOR_ACCOUNT_ID = "999999999999"
 _PIPELINE_ACCOUNT_ID = SHARED  # the account whose deployment-pipeline role deploys to the others
@@ -59,22 +71,80 @@ INSTANCE_PROFILE_ARN = Output[str]("the web and worker hosts' instance profile")
 
 
 @dataclass(frozen=True)
+class _History:
+    """A user's past, in days before seeding: when it was made, when its password was last used, and (made, last
+    used) of its first keys in the order they were made (None: never used)."""
+
+    made: int
+    password_used: int | None = None
+    keys: tuple[tuple[int, int | None], ...] = ()
+
+
+@dataclass(frozen=True)
+class _Root:
+    """The account's root user, in days before seeding (see aws_assets.sim.teach_moto.RootUser)."""
+
+    made: int
+    mfa: str | None = None
+    access_key: bool = False
+    password_used: int | None = None
+    access_key_used: int | None = None
+
+
+@dataclass(frozen=True)
 class _Plan:
     engineer_users: int  # multiplied by scale
+    root: _Root
     extra_roles: tuple[str, ...] = ()
     has_auditors_group: bool = False
     has_unused_policy: bool = False
+    ci_deploy_keys: tuple[str, ...] = ("Active", "Inactive")  # the status of each
+    histories: Mapping[str, _History] = field(default_factory=dict)  # by user name; the others are new
+    extra_policies: tuple[str, ...] = ()  # of _EXTRA_POLICIES
+    # group or role -> the customer managed (by name) and AWS managed (by ARN) policies it holds besides the usual ones
+    group_policies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    role_policies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
+
+_SUPPORT_ACCESS = "arn:aws:iam::aws:policy/AWSSupportAccess"
+_CLOUDSHELL_FULL_ACCESS = "arn:aws:iam::aws:policy/AWSCloudShellFullAccess"
 
 _PLANS = {
+    # The root user has a hardware MFA device and last signed in months ago; admin-escalation is the support role.
+    # ci-deploy's key is 400 days old (used yesterday), dave last signed in two months ago, bob two days ago.
     PROD: _Plan(
         engineer_users=3,
+        root=_Root(made=1500, mfa="hardware", password_used=200),
         extra_roles=("cross-account-deploy", "external-auditor", "org-readonly"),
         has_unused_policy=True,
+        histories={"ci-deploy": _History(420, keys=((400, 1),)), "dave": _History(300, password_used=60),
+                   "bob.smith@example.com": _History(200, password_used=2)},
+        extra_policies=("acme-security-operations",),
+        role_policies={"admin-escalation": ("acme-security-operations", _SUPPORT_ACCESS)},
     ),
-    DEV: _Plan(engineer_users=2, extra_roles=("cross-account-deploy",)),
-    SHARED: _Plan(engineer_users=1, extra_roles=("deployment-pipeline", "org-readonly"), has_auditors_group=True),
+    # The root user has a virtual MFA device and an access key used ten days ago; a vendor's support role trusts
+    # everyone who knows its ExternalId. ci-deploy was rotated 80 days ago and its old key is still active, last used
+    # 100 days ago; the developers may use CloudShell's file transfers.
+    DEV: _Plan(
+        engineer_users=2,
+        root=_Root(made=1100, mfa="virtual", access_key=True, access_key_used=10),
+        extra_roles=("cross-account-deploy", "vendor-support"),
+        ci_deploy_keys=("Active", "Active"),
+        histories={"ci-deploy": _History(420, keys=((400, 100), (80, 0)))},
+        group_policies={"developers": (_CLOUDSHELL_FULL_ACCESS,)},
+    ),
+    # The root user has no MFA and was never used. The (empty) auditors group was given kms:* and cloudtrail:* where
+    # read-only access was meant.
+    SHARED: _Plan(
+        engineer_users=1,
+        root=_Root(made=700),
+        extra_roles=("deployment-pipeline", "org-readonly"),
+        has_auditors_group=True,
+        extra_policies=("acme-kms-full-access", "acme-cloudtrail-full-access"),
+        group_policies={"auditors": ("acme-kms-full-access", "acme-cloudtrail-full-access")},
+    ),
 }
+_VENDOR_SUPPORT_EXTERNAL_ID = "acme-dev-support-4821"  # the vendor's, given to every customer alike
 ENGINEER_USERS = {account: plan.engineer_users for account, plan in _PLANS.items()}  # at scale 1
 
 
@@ -88,7 +158,7 @@ class _InlinePolicy:
 class _Group:
     name: str
     inline_policy: _InlinePolicy | None
-    managed_policies: tuple[str, ...]  # names of the account's customer managed policies
+    managed_policies: tuple[str, ...]  # names of the account's customer managed policies, or AWS managed ARNs
 
 
 @dataclass(frozen=True)
@@ -108,7 +178,7 @@ class _Role:
     name: str
     description: str
     trust: dict[str, Any]
-    managed_policy: str | None = None
+    managed_policies: tuple[str, ...] = ()  # names of the account's customer managed policies, or AWS managed ARNs
     inline_policy: _InlinePolicy | None = None
 
 
@@ -120,10 +190,11 @@ def _seed(account: AccountContext) -> None:
         if group.inline_policy:
             iam.put_group_policy(GroupName=group.name, PolicyName=group.inline_policy.name,
                                  PolicyDocument=group.inline_policy.document)
-        for policy_name in group.managed_policies:
-            iam.attach_group_policy(GroupName=group.name, PolicyArn=policy_arns[policy_name])
+        for policy in group.managed_policies:
+            iam.attach_group_policy(GroupName=group.name, PolicyArn=policy_arns.get(policy, policy))
     for user in _users(account.account_id, account.scale):
         _create_user(iam, user, policy_arns)
+    _seed_history(account.account_id)
 
     iam.create_saml_provider(Name="okta", SAMLMetadataDocument=_saml_metadata(account.account_id))
     role_arns = {}
@@ -134,8 +205,8 @@ def _seed(account: AccountContext) -> None:
             Description=role.description,
             Tags=[{"Key": "ManagedBy", "Value": "terraform"}],
         )["Role"]["Arn"]
-        if role.managed_policy:
-            iam.attach_role_policy(RoleName=role.name, PolicyArn=policy_arns[role.managed_policy])
+        for policy in role.managed_policies:
+            iam.attach_role_policy(RoleName=role.name, PolicyArn=policy_arns.get(policy, policy))
         if role.inline_policy:
             iam.put_role_policy(RoleName=role.name, PolicyName=role.inline_policy.name,
                                 PolicyDocument=role.inline_policy.document)
@@ -155,9 +226,11 @@ def _counts(account_id: str, scale: int) -> Mapping[str, int]:
     users = _users(account_id, scale)
     groups = _groups(account_id)
     roles = _roles(account_id)
+    aws_managed_in_use = {policy for principal in (*groups, *roles) for policy in principal.managed_policies
+                          if policy.startswith("arn:")}
     return {
         "aws_iam": 1,  # aws-assets models each service of an account as one entity
-        "aws_iam_policy": len(_managed_policies(account_id)),
+        "aws_iam_policy": len(_managed_policies(account_id)) + len(aws_managed_in_use),
         "aws_iam_user": len(users),
         "aws_iam_user_policy": sum(user.inline_policy is not None for user in users),
         "aws_iam_access_key": sum(len(user.access_keys) for user in users),
@@ -222,11 +295,25 @@ def _managed_policies(account_id: str) -> dict[str, str]:
             )
         ),
     }
+    for name in _PLANS[account_id].extra_policies:
+        documents[name] = _EXTRA_POLICIES[name]
     if _PLANS[account_id].has_unused_policy:
         documents["acme-legacy-unused"] = policy_document(
             statement(["sqs:SendMessage"], f"arn:aws:sqs:*:{account_id}:legacy-*")
         )
     return documents
+
+
+# Policies some accounts hold: full KMS and CloudTrail access, and their near miss, KMS administration only with MFA
+# beside read-only CloudTrail.
+_EXTRA_POLICIES = {
+    "acme-kms-full-access": policy_document(statement("kms:*", "*")),
+    "acme-cloudtrail-full-access": policy_document(statement("cloudtrail:*", "*")),
+    "acme-security-operations": policy_document(
+        statement("kms:*", "*", condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}}),
+        statement(["cloudtrail:Describe*", "cloudtrail:Get*", "cloudtrail:List*", "cloudtrail:LookupEvents"], "*"),
+    ),
+}
 
 
 def _seed_managed_policies(iam: Any, account_id: str) -> dict[str, str]:
@@ -283,7 +370,8 @@ def _groups(account_id: str) -> list[_Group]:
     ]
     if _PLANS[account_id].has_auditors_group:
         groups.append(_Group("auditors", None, ("aws-assets-security-audit",)))
-    return groups
+    more = _PLANS[account_id].group_policies
+    return [replace(group, managed_policies=group.managed_policies + more.get(group.name, ())) for group in groups]
 
 
 def _users(account_id: str, scale: int) -> list[_User]:
@@ -310,7 +398,7 @@ def _users(account_id: str, scale: int) -> list[_User]:
         _User(
             "ci-deploy",
             {"Purpose": "ci"},
-            access_keys=("Active", "Inactive"),
+            access_keys=_PLANS[account_id].ci_deploy_keys,
             inline_policy=_InlinePolicy(
                 "deploy-artifacts",
                 policy_document(
@@ -333,6 +421,21 @@ def _users(account_id: str, scale: int) -> list[_User]:
         for number in range(1, _PLANS[account_id].engineer_users * scale + 1)
     ]
     return named + engineers
+
+
+def _seed_history(account_id: str) -> None:
+    """The users' and the root user's past (moto makes everything now: aws_assets.sim.teach_moto)."""
+    now = datetime.now(UTC)
+
+    def ago(days: int | None) -> datetime | None:
+        return None if days is None else now - timedelta(days=days)
+
+    for user_name, history in _PLANS[account_id].histories.items():
+        keys = [KeyHistory(now - timedelta(days=made), ago(used)) for made, used in history.keys]
+        backdate_user(account_id, user_name, now - timedelta(days=history.made), ago(history.password_used), keys)
+    root = _PLANS[account_id].root
+    declare_root_user(account_id, RootUser(now - timedelta(days=root.made), root.mfa, root.access_key,
+                                           ago(root.password_used), ago(root.access_key_used)))
 
 
 def _create_user(iam: Any, user: _User, policy_arns: Mapping[str, str]) -> None:
@@ -375,13 +478,13 @@ def _roles(account_id: str) -> list[_Role]:
                 {"AWS": f"arn:aws:iam::{OPERATOR_ACCOUNT_ID}:root"},
                 condition={"StringEquals": {"sts:ExternalId": external_id_for(account_id)}},
             ),
-            managed_policy="aws-assets-security-audit",
+            managed_policies=("aws-assets-security-audit",),
         ),
         _Role(
             "lambda-execution",
             "Execution role of the Lambda functions",
             trust_policy({"Service": "lambda.amazonaws.com"}),
-            managed_policy="acme-dynamodb-read-write",
+            managed_policies=("acme-dynamodb-read-write",),
             inline_policy=_InlinePolicy(
                 "write-logs",
                 policy_document(
@@ -396,7 +499,7 @@ def _roles(account_id: str) -> list[_Role]:
             "ec2-app",
             "Instance role of the web and worker hosts",
             trust_policy({"Service": "ec2.amazonaws.com"}),
-            managed_policy="acme-s3-read-artifacts",
+            managed_policies=("acme-s3-read-artifacts",),
             inline_policy=_InlinePolicy(
                 "read-ssm-parameters",
                 policy_document(statement(["ssm:GetParameter*"], f"arn:aws:ssm:*:{account_id}:parameter/{env}/*")),
@@ -418,7 +521,7 @@ def _roles(account_id: str) -> list[_Role]:
                 {"AWS": f"arn:aws:iam::{account_id}:user/alice"},
                 condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}},
             ),
-            managed_policy="acme-admin-access",
+            managed_policies=("acme-admin-access",),
         ),
         _Role(
             "okta-engineer",
@@ -428,7 +531,7 @@ def _roles(account_id: str) -> list[_Role]:
                 action="sts:AssumeRoleWithSAML",
                 condition={"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}},
             ),
-            managed_policy="acme-s3-read-artifacts",
+            managed_policies=("acme-s3-read-artifacts",),
         ),
     ]
     extra_roles = {
@@ -454,16 +557,24 @@ def _roles(account_id: str) -> list[_Role]:
             "external-auditor",
             "Third-party auditor; trusts a whole foreign account without an ExternalId",
             trust_policy({"AWS": f"arn:aws:iam::{EXTERNAL_AUDITOR_ACCOUNT_ID}:root"}),
-            managed_policy="aws-assets-security-audit",
+            managed_policies=("aws-assets-security-audit",),
+        ),
+        "vendor-support": _Role(
+            "vendor-support",
+            "The monitoring vendor's support engineers; trusts anyone who passes the vendor's ExternalId",
+            trust_policy({"AWS": "*"}, condition={"StringEquals": {"sts:ExternalId": _VENDOR_SUPPORT_EXTERNAL_ID}}),
+            managed_policies=("aws-assets-security-audit",),
         ),
         "org-readonly": _Role(
             "org-readonly",
             "Read-only access for any principal of the organisation",
             trust_policy({"AWS": "*"}, condition={"StringEquals": {"aws:PrincipalOrgID": ORGANIZATION_ID}}),
-            managed_policy="aws-assets-security-audit",
+            managed_policies=("aws-assets-security-audit",),
         ),
     }
-    return roles + [extra_roles[name] for name in _PLANS[account_id].extra_roles]
+    more = _PLANS[account_id].role_policies
+    return [replace(role, managed_policies=role.managed_policies + more.get(role.name, ()))
+            for role in roles + [extra_roles[name] for name in _PLANS[account_id].extra_roles]]
 
 
 def _saml_metadata(account_id: str) -> str:

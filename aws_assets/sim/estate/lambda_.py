@@ -1,9 +1,9 @@
-"""Lambda: ``<env>-orders-api`` (us-east-1; environment holds ``DB_PASSWORD=super-secret-value``, which the product
-must never store; resource policy letting API Gateway invoke it), ``<env>-orders-worker`` (us-east-1, in the private
-subnet with the app group) and bulk ``<env>-job-NN`` (round-robin over the regions): prod 2, dev 1, shared 1. All
-run as ``lambda-execution``. Only in prod, ``prod-orders-api`` also has a function URL that anyone may call unsigned
-(AuthType NONE, and a resource policy statement letting ``*`` call lambda:InvokeFunctionUrl; AWS conditions it on
-``lambda:FunctionUrlAuthType``, which moto leaves out).
+"""Lambda: ``<env>-orders-api`` (us-east-1; environment holds ``DB_PASSWORD=super-secret-value``, which the product must
+never store; resource policy letting API Gateway invoke it), ``<env>-orders-worker`` (us-east-1, in the private subnet
+with the app group) and bulk ``<env>-job-NN`` (round-robin over the regions): prod 2, dev 1, shared 1. All run as
+``lambda-execution`` on python3.12, but ``dev-job-01`` on the deprecated python3.8. Only in prod, ``prod-orders-api``
+also has a function URL that anyone may call unsigned (AuthType NONE, and a resource policy statement letting ``*`` call
+lambda:InvokeFunctionUrl; AWS conditions it on ``lambda:FunctionUrlAuthType``, which moto leaves out).
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ LAMBDA_ENVIRONMENT_SECRET = "super-secret-value"
 ORDERS_API_FUNCTION_ARN = Output[str]("the function behind the orders REST API")
 
 JOB_FUNCTIONS = {PROD: 2, DEV: 1, SHARED: 1}  # multiplied by scale
+# The one job nobody moved off a runtime Lambda has deprecated (python3.8, on 2024-10-14).
+_LEGACY_JOB, _LEGACY_RUNTIME = (DEV, 1), "python3.8"
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class _Function:
     timeout: int | None = None  # seconds; Lambda's default when None
     backs_orders_api: bool = False
     public_url: bool = False  # a function URL anyone may call without signing
+    runtime: str = "python3.12"
 
 
 def _functions(account_id: str, scale: int) -> list[_Function]:
@@ -59,7 +62,8 @@ def _functions(account_id: str, scale: int) -> list[_Function]:
         ),
         *(
             _Function(f"{env}-job-{number:02d}", spread_over_regions(number), "Scheduled batch job",
-                      {"LOG_LEVEL": "INFO"})
+                      {"LOG_LEVEL": "INFO"},
+                      runtime=_LEGACY_RUNTIME if (account_id, number) == _LEGACY_JOB else "python3.12")
             for number in range(1, JOB_FUNCTIONS[account_id] * scale + 1)
         ),
     ]
@@ -67,7 +71,6 @@ def _functions(account_id: str, scale: int) -> list[_Function]:
 
 def _seed(account: AccountContext) -> None:
     common = {
-        "Runtime": "python3.12",
         "Role": account[iam.LAMBDA_ROLE_ARN],
         "Handler": "handler.handler",
         "Code": {"ZipFile": _handler_zip()},
@@ -78,6 +81,7 @@ def _seed(account: AccountContext) -> None:
             "FunctionName": function.name,
             "Description": function.description,
             "Environment": {"Variables": dict(function.environment)},
+            "Runtime": function.runtime,
             **common,
         }
         if function.tags:

@@ -1,8 +1,10 @@
 """RDS, in prod us-east-1 and eu-west-1, dev us-east-1 and shared ap-southeast-2.
 
 An encrypted Aurora cluster ``<env>-orders`` (aurora-postgresql in prod, aurora-mysql elsewhere) with writer
-``<env>-orders-1`` and reader ``<env>-orders-2``, a standalone encrypted postgres ``<env>-billing`` and an
-unencrypted, publicly accessible mysql ``<env>-legacy-reporting``, all in the private subnets with the database
+``<env>-orders-1`` and reader ``<env>-orders-2`` (prod's is hardened: deletion protection, IAM authentication, the
+reader in another zone; elsewhere both are in zone a), a standalone encrypted postgres ``<env>-billing`` and an
+unencrypted, publicly accessible mysql ``<env>-legacy-reporting`` pinned to its minor version (no automatic minor
+upgrades), all in the private subnets with the database
 security group. Encrypted storage uses the region's KMS key ``alias/<env>-data``.
 
 Snapshots: moto keeps an automated snapshot of every DB instance (Aurora members too, which AWS does not) and of
@@ -26,6 +28,8 @@ from aws_assets.sim.seeder import AccountContext, Seeder
 DATABASE_REGIONS = {PROD: ("us-east-1", "eu-west-1"), DEV: ("us-east-1",), SHARED: ("ap-southeast-2",)}
 _AURORA_ENGINES = {PROD: "aurora-postgresql", DEV: "aurora-mysql", SHARED: "aurora-mysql"}
 _CLUSTER_MEMBERS = (1, 2)  # <env>-orders-1, created first, is the writer
+# Accounts whose orders cluster is hardened: deletion protection, IAM authentication, the reader in another zone.
+_HARDENED_CLUSTERS = frozenset({PROD})
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ class _StandaloneInstance:
     encrypted: bool
     publicly_accessible: bool
     multi_az: bool = False
+    auto_minor_version_upgrade: bool = True
 
 
 _STANDALONE_INSTANCES = (
@@ -67,7 +72,7 @@ _STANDALONE_INSTANCES = (
     ),
     _StandaloneInstance(
         "legacy-reporting", "mysql", "db.t3.small", 20, "report", "Not-A-Real-Password-3",
-        encrypted=False, publicly_accessible=True,
+        encrypted=False, publicly_accessible=True, auto_minor_version_upgrade=False,
     ),
 )
 
@@ -128,6 +133,7 @@ def _seed_region(account: AccountContext, region: str) -> None:
     }
 
     cluster = f"{env}-orders"
+    hardened = account.account_id in _HARDENED_CLUSTERS
     engine = _AURORA_ENGINES[account.account_id]
     rds.create_db_cluster(
         DBClusterIdentifier=cluster,
@@ -136,6 +142,8 @@ def _seed_region(account: AccountContext, region: str) -> None:
         MasterUserPassword="Not-A-Real-Password-1",
         DatabaseName="orders",
         StorageEncrypted=True,
+        DeletionProtection=hardened,
+        EnableIAMDatabaseAuthentication=hardened,
         KmsKeyId=kms_key_arn,
         Tags=[{"Key": "Environment", "Value": env}],
         **common_network,
@@ -149,6 +157,8 @@ def _seed_region(account: AccountContext, region: str) -> None:
             DBInstanceClass="db.r6g.large",
             PubliclyAccessible=False,
             DBSubnetGroupName=subnet_group,
+            # The writer in zone a; a hardened cluster's reader in zone b, so that the cluster is Multi-AZ.
+            AvailabilityZone=f"{region}{'b' if hardened and member > 1 else 'a'}",
         )
 
     for instance in _STANDALONE_INSTANCES:
@@ -164,6 +174,7 @@ def _seed_region(account: AccountContext, region: str) -> None:
             MasterUserPassword=instance.master_password,
             PubliclyAccessible=instance.publicly_accessible,
             MultiAZ=instance.multi_az,
+            AutoMinorVersionUpgrade=instance.auto_minor_version_upgrade,
             **encryption,
             **common_network,
         )

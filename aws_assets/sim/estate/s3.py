@@ -1,7 +1,8 @@
 """S3: the buckets of every account (bucket names are global, each bucket is created in one region).
 
 ``acme-<env>-access-logs`` (us-east-1, private, log-delivery ACL, AES256), ``acme-<env>-customer-data`` (us-east-1,
-SSE-KMS, public access block, versioning, access logging to the log bucket; prod's holds the only object,
+SSE-KMS, public access block, versioning (with MFA delete in prod), ACLs disabled (BucketOwnerEnforced), a policy
+denying requests without TLS, access logging to the log bucket; prod's holds the only object,
 ``exports/customers.csv``), ``acme-<env>-website`` (eu-west-1, public through a ``"Principal": "*"`` bucket policy),
 ``acme-<env>-public-downloads`` (ap-southeast-2, ``public-read`` ACL) and bulk ``acme-<env>-archive-NN`` (AES256,
 public access block, round-robin over the regions): prod 3, dev 1, shared 2. The account-level public access
@@ -41,6 +42,8 @@ ACCOUNT_PUBLIC_ACCESS_BLOCKS: Mapping[str, Mapping[str, bool] | None] = {
     SHARED: None,
 }
 
+MFA_DELETE_ACCOUNTS = frozenset({PROD})  # whose customer-data bucket needs the root's MFA to delete versions
+
 # Configures a created bucket: (its region's S3 client, the bucket name, the account being seeded).
 _Configure = Callable[[Any, str, AccountContext], None]
 
@@ -72,7 +75,14 @@ def _configure_access_logs(s3: Any, bucket: str, account: AccountContext) -> Non
 def _configure_customer_data(s3: Any, bucket: str, account: AccountContext) -> None:
     _encrypt(s3, bucket, kms_key_arn=account[kms.DATA_KEY_ARNS][HOME_REGION])
     _block_public_access(s3, bucket)
-    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    if account.account_id in MFA_DELETE_ACCOUNTS:
+        # AWS lets only the root user, with its MFA device, turn MFA delete on (aws_assets.sim.teach_moto).
+        s3.put_bucket_versioning(Bucket=bucket, MFA=f"arn:aws:iam::{account.account_id}:mfa/root-hardware 123456",
+                                 VersioningConfiguration={"Status": "Enabled", "MFADelete": "Enabled"})
+    else:
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_ownership_controls(
+        Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]})
     s3.put_bucket_logging(
         Bucket=bucket,
         BucketLoggingStatus={
@@ -82,6 +92,11 @@ def _configure_customer_data(s3: Any, bucket: str, account: AccountContext) -> N
     s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "DataClassification", "Value": "confidential"}]})
     if account.account_id == SAMPLE_DATA_ACCOUNT:
         s3.put_object(Bucket=bucket, Key="exports/customers.csv", Body=b"id,email\n1,alice@example.com\n")
+    # Last: the seeder's endpoint is plain HTTP, which the policy denies (moto enforces it on objects, as AWS does).
+    s3.put_bucket_policy(Bucket=bucket, Policy=policy_document({
+        "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+        "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}}}))
 
 
 def _configure_website(s3: Any, bucket: str, account: AccountContext) -> None:
