@@ -459,6 +459,7 @@ class PrincipalAccess:
         self._resource_cache: dict[tuple[Any, ...], list[_Entry]] = {}
         self._decisions: dict[tuple[Any, ...], tuple[Decision, list[int]]] = {}
         self._classes: dict[tuple[Any, ...], _Decided | None] = {}
+        self._peculiarities: dict[int, tuple[str | None, bool]] = {}
         self.evaluations = 0
 
     # ---- reading ------------------------------------------------------------------------------------------------
@@ -608,8 +609,11 @@ class PrincipalAccess:
         individual.update(number for number in catalog.with_policy.get(account, ())
                           if catalog.kind_of[number] in block_kinds or number in named)
         for kind in sorted(block_kinds):
-            rest = [number for number in kinds[kind] if number not in individual]
-            if rest:
+            alike: dict[Any, list[int]] = {}
+            for number in kinds[kind]:
+                if number not in individual:
+                    alike.setdefault(self._peculiarity(number), []).append(number)
+            for rest in alike.values():
                 builder.add(self._template(side, rest[0], [], []), principal, rest)
         groups: dict[tuple[Any, ...], list[int]] = {}
         found_for: dict[tuple[Any, ...], tuple[list[tuple[_Statement, Truth]], list[_Entry]]] = {}
@@ -618,7 +622,8 @@ class PrincipalAccess:
             # Targets matched by the same statements, whose resource policies name the caller alike (and deny
             # nothing, whose names would differ), are decided and named alike.
             own = self._resource_entries(side, number) if number in catalog.policies else []
-            key = (catalog.kind_of[number], accounts[number], *((id(s), _truth_key(t)) for s, t in found),
+            key = (catalog.kind_of[number], accounts[number], self._peculiarity(number),
+                   *((id(s), _truth_key(t)) for s, t in found),
                    number if any(not e[0].allow for e in own) else tuple(map(_behaviour, own)))
             groups.setdefault(key, []).append(number)
             found_for[key] = (found, own)
@@ -651,6 +656,18 @@ class PrincipalAccess:
             truth = statement_resource_truth(statement.statement, arn, key_lookup)
             if truth is not False:
                 found.append((statement, truth))
+        return found
+
+    def _peculiarity(self, number: int) -> tuple[str | None, bool]:
+        """What sets a target's decisions apart from others of its kind and account whatever the statements: a
+        resource AWS owns that no one may change (its ARN: which actions are refused depends on it), an AWS managed
+        KMS key (RCPs do not apply to it). Targets decided as one class must agree on it."""
+        found = self._peculiarities.get(number)
+        if found is None:
+            arn = self.catalog.targets.arns[number]
+            resource = self.index.resources.get(arn) if arn_service(arn) == "kms" else None
+            found = self._peculiarities[number] = (arn if self.catalog.reserved(number) else None,
+                                                   resource is not None and resource.aws_managed_key)
         return found
 
     def _template(self, side: _Side, number: int, specific: list[tuple[_Statement, Truth]],

@@ -162,6 +162,25 @@ def test_6_aws_managed_policies_cannot_be_changed():
     assert not found["admin"] and "iam:CreatePolicyVersion" not in found["deniedActions"]
 
 
+def test_an_aws_managed_policy_is_never_decided_with_the_accounts_own_policies():
+    # Both policies match the same statements (iam:* on *, and a Deny without MFA): the AWS managed one, listed
+    # first, may not be changed at all, and the customer's may be changed with MFA; neither decides for the other.
+    managed = {"arn": "arn:aws:iam::aws:policy/ReadOnlyAccess", "accountId": A, "document": doc(allow("s3:Get*"))}
+    own = {"arn": f"arn:aws:iam::{A}:policy/deploy", "accountId": A, "document": doc(allow("s3:Get*"))}
+    require_mfa = deny("*", Condition={"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}})
+    index, rows = build(lake(user(A, "alice", doc(allow("iam:*"), require_mfa)), aws_iam_policy=[managed, own]))
+    for target in (managed["arn"], own["arn"]):
+        row = row_of(rows, ALICE, target)
+        assert row is not None
+        for action in target_actions(target):
+            listed = next((column for column in ("actions", "conditionalActions", "deniedActions")
+                           if action in row[column]), None)
+            assert listed == _answer(index, ALICE, action, target), (target, action)
+    assert "iam:CreatePolicyVersion" in row_of(rows, ALICE, own["arn"])["conditionalActions"]
+    assert "iam:CreatePolicyVersion" not in {action for column in ("actions", "conditionalActions")
+                                             for action in row_of(rows, ALICE, managed["arn"])[column]}
+
+
 def test_7_a_trusted_session_is_not_every_session_of_its_role():
     target = f"arn:aws:iam::{B}:role/target"
     _, rows = build(lake(
@@ -278,6 +297,10 @@ def organisation(scp: str, rcp: str) -> dict[str, list[dict[str, Any]]]:
     }
 
 
+# A policy AWS owns among the account's own (the boundary): no one may change it, whatever their policies say.
+AWS_MANAGED = {"arn": "arn:aws:iam::aws:policy/ReadOnlyAccess", "accountId": A, "document": doc(allow("s3:Get*"))}
+
+
 @st.composite
 def estates(draw: Any) -> dict[str, list[dict[str, Any]]]:
     principals = []
@@ -300,7 +323,7 @@ def estates(draw: Any) -> dict[str, list[dict[str, Any]]]:
     rcp = doc({"Effect": "Deny", "Principal": "*", "Action": draw(st.sampled_from(["s3:*", "sts:AssumeRole"])),
                "Resource": "*", "Condition": {"StringNotEquals": {"aws:PrincipalAccount": A}}})
     return lake(*principals, aws_s3_bucket=buckets, aws_lambda_function=functions,
-                aws_dynamodb_table=[table(A, "t-1"), table(B, "t-1")], aws_iam_policy=[boundary],
+                aws_dynamodb_table=[table(A, "t-1"), table(B, "t-1")], aws_iam_policy=[boundary, AWS_MANAGED],
                 **(organisation(draw(documents), rcp) if draw(st.booleans()) else {}))
 
 
