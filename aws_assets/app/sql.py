@@ -71,14 +71,25 @@ def interactive(con: duckdb.DuckDBPyConnection) -> None:
 
 def run_cancellable(con: duckdb.DuckDBPyConnection, statement: str) -> None:
     """The query on a thread of its own: Python takes Ctrl-C only on the main thread, and only between its own steps,
-    never inside DuckDB's; there it interrupts the query, which stops with a message."""
-    worker = threading.Thread(target=print_query, args=(con, statement), daemon=True)
-    worker.start()
+    never inside DuckDB's; there it interrupts the query, which stops with a message.
+
+    The main thread waits on an event the worker sets, not on `Thread.join`: a Ctrl-C inside `join` marks the
+    thread stopped while it runs (CPython before 3.13), and the query went on behind the prompt, holding the
+    connection until the process aborted at exit."""
+    done = threading.Event()
+
+    def query() -> None:
+        try:
+            print_query(con, statement)
+        finally:
+            done.set()
+
+    threading.Thread(target=query, daemon=True).start()
     try:
-        while worker.is_alive():
-            worker.join(0.1)
+        while not done.wait(0.1):
+            pass
     except KeyboardInterrupt:
-        while worker.is_alive():  # an interrupt between two steps of the query is not seen by the next one
+        while not done.is_set():  # an interrupt between two steps of the query is not seen by the next one
             con.interrupt()
-            worker.join(0.1)
+            done.wait(0.1)
         print("aws-assets sql: query cancelled", file=sys.stderr)

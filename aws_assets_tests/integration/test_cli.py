@@ -146,6 +146,16 @@ def read_until(controller: int, text: str, timeout: float = 60) -> str:
     return seen.decode(errors="replace")
 
 
+def read_what_is_left(controller: int) -> str:
+    seen = b""
+    try:
+        while select.select([controller], [], [], 1)[0]:
+            seen += os.read(controller, 4096)
+    except OSError:  # the terminal closed with the process
+        pass
+    return seen.decode(errors="replace")
+
+
 def test_sql_prompt_ctrl_c_drops_the_line_or_cancels_the_query_and_ctrl_d_quits(lake):
     controller, process = prompt_on_a_terminal(lake.root)
     try:
@@ -162,7 +172,8 @@ def test_sql_prompt_ctrl_c_drops_the_line_or_cancels_the_query_and_ctrl_d_quits(
         os.write(controller, b"SELECT 'still here' AS answer;\n")
         assert "still here" in read_until(controller, "aws-assets> ")
         os.write(controller, b"\x04")  # Ctrl-D quits
-        assert process.wait(timeout=30) == 0
+        status = process.wait(timeout=30)
+        assert status == 0, (status, read_what_is_left(controller))
     finally:
         if process.poll() is None:
             process.kill()
