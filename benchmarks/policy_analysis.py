@@ -415,6 +415,14 @@ def in_fresh_process(function, *args) -> dict[str, Any]:
     return answer
 
 
+def phase_figures(figures: dict[str, Any], workers: int) -> str:
+    """An access table's seconds and memory, in one process or over forked workers."""
+    forks = (f", each of {workers} forked workers at most {figures['worker_peak_rss_mib']:.0f} MiB"
+             if figures["worker_peak_rss_mib"] else "")
+    return (f"(evaluator, {workers} process{'es' if workers > 1 else ''}): {figures['seconds']:8.1f} s  peak RSS "
+            f"{figures['peak_rss_mib']:7.0f} MiB{forks} (estate alone {figures['rss_after_estate_mib']:.0f} MiB)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--accounts", type=int, default=200)
@@ -430,19 +438,12 @@ def main() -> None:
     args = parser.parse_args()
     for workers in dict.fromkeys((args.workers, 1)):
         new = in_fresh_process(principal_access_run, args.accounts, args.policies, args.check_rows, workers)
-        forks = (f", each of {workers} forked workers at most {new['worker_peak_rss_mib']:.0f} MiB"
-                 if new['worker_peak_rss_mib'] else "")
-        print(f"principal_access (evaluator, {workers} process{'es' if workers > 1 else ''}): {new['seconds']:8.1f} s"
-              f"  peak RSS {new['peak_rss_mib']:7.0f} MiB{forks} (estate alone {new['rss_after_estate_mib']:.0f} MiB)"
-              f"  {new['rows']} rows ({new['cross_account_rows']} cross-account), {new['evaluations']} evaluations; "
-              f"{new['checked_requests']} requests of sampled rows re-evaluated, all equal")
+        print(f"principal_access {phase_figures(new, workers)}  {new['rows']} rows ({new['cross_account_rows']} "
+              f"cross-account), {new['evaluations']} evaluations; {new['checked_requests']} requests of sampled "
+              "rows re-evaluated, all equal")
     for workers in dict.fromkeys((args.workers, 1)):
         shared = in_fresh_process(resource_access_run, args.accounts, args.policies, workers)
-        forks = (f", each of {workers} forked workers at most {shared['worker_peak_rss_mib']:.0f} MiB"
-                 if shared['worker_peak_rss_mib'] else "")
-        print(f"resource_access (evaluator, {workers} process{'es' if workers > 1 else ''}): "
-              f"{shared['seconds']:8.1f} s  peak RSS {shared['peak_rss_mib']:7.0f} MiB{forks} "
-              f"(estate alone {shared['rss_after_estate_mib']:.0f} MiB)  {shared['rows']} rows "
+        print(f"resource_access {phase_figures(shared, workers)}  {shared['rows']} rows "
               f"({shared['external_rows']} external)")
     fast = in_fresh_process(product, args.accounts, args.policies)
     print(f"estate: {args.accounts} accounts, {fast['entities']} entities, {fast['policies']} policies, "
