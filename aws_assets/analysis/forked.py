@@ -66,6 +66,14 @@ def analysis_workers() -> int:
     return positive_count(ANALYSIS_WORKERS, configured, "a number of processes")
 
 
+SHARES_PER_WORKER = 4  # so that a worker given the slower shares does not keep the others waiting
+
+
+def share_size(count: int, workers: int) -> int:
+    """How many of `count` items a share holds, for a few shares per worker."""
+    return max(1, -(-count // (workers * SHARES_PER_WORKER)))
+
+
 def _call(item: Any) -> Any:
     assert _TASK is not None
     return _TASK(item)

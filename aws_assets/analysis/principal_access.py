@@ -54,7 +54,7 @@ import pyarrow as pa
 from aws_assets.analysis.authorization_reference import actions_on, datastore
 from aws_assets.analysis.documents import glob_match, listify
 from aws_assets.analysis.evaluation import TRUST_ACTIONS, Decision, Result, evaluate
-from aws_assets.analysis.forked import map_in_forks
+from aws_assets.analysis.forked import map_in_forks, share_size
 from aws_assets.analysis.heap import without_cycle_collection
 from aws_assets.analysis.matching import (
     GrantKind,
@@ -127,7 +127,6 @@ _ANY = "*"  # every service
 _BATCH_ROWS = 1 << 17
 # Fewer principals are decided here: forking costs more than it saves on an estate of a few accounts.
 PARALLEL_PRINCIPALS = 1000
-SHARES_PER_WORKER = 4  # so that a worker given the slower accounts does not keep the others waiting
 
 
 @dataclass(frozen=True)
@@ -688,16 +687,12 @@ class PrincipalAccess:
         reads = 0
         for entry in entries:
             reads |= entry[0].reads
-        aws_managed_key = False
-        if arn_service(arn) == "kms":
-            resource = self.index.resources.get(arn)
-            aws_managed_key = resource is not None and resource.aws_managed_key
         organizations = self.index.organizations.organization_of
-        reserved = catalog.reserved(number)
+        reserved_arn, aws_managed_key = self._peculiarity(number)
         context = (
             side.principal.table, side.service_linked, side.management, resource_management,
             organizations.get(side.principal.account), organizations.get(account), side.principal.account != account,
-            side.boundary is not None, len(side.scp_levels), aws_managed_key, kind, reserved and arn,
+            side.boundary is not None, len(side.scp_levels), aws_managed_key, kind, reserved_arn,
             side.principal.arn if reads & 1 else None, arn if reads & 2 else None,
             (side.principal.account, account) if reads & 4 else None,
         )
@@ -920,7 +915,7 @@ def principal_shares(principals: Sequence[Principal], workers: int) -> list[rang
     worker reads each of its accounts' policies once."""
     if workers <= 1:
         return [range(len(principals))]
-    size = -(-len(principals) // (workers * SHARES_PER_WORKER))
+    size = share_size(len(principals), workers)
     shares, start = [], 0
     for position in range(1, len(principals) + 1):
         if position == len(principals) or (

@@ -65,7 +65,7 @@ from aws_assets.analysis.evaluation import (
     evaluate,
     statement_ref,
 )
-from aws_assets.analysis.forked import map_in_forks
+from aws_assets.analysis.forked import map_in_forks, share_size
 from aws_assets.analysis.matching import statement_action_matches, statement_names, statement_resource_truth
 from aws_assets.analysis.organization_policies import ORGANIZATION_COLUMNS, OrganizationPolicies, organization_policies
 from aws_assets.analysis.policy_sets import KEY_MANAGER, ROLES, TRUST_POLICY, resource_policy_columns
@@ -83,7 +83,6 @@ ACCOUNT_ID = re.compile(r"[0-9]{12}")
 SERVICE_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn")
 # Fewer resources are decided here: forking costs more than it saves on an estate of a few accounts.
 PARALLEL_RESOURCES = 2000
-SHARES_PER_WORKER = 4
 # What the table assumes of an IAM caller's own policies: they allow; the resource side decides.
 PRINCIPAL_SIDE_ALLOWS = Policy("principal's own policies (taken to allow)", {
     "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
@@ -220,7 +219,7 @@ def resource_access_from_tables(tables: Mapping[str, Sequence[Row]], zone_settin
     resources = policy_resources(tables)
     if workers <= 1 or len(resources) < parallel_from:
         return resource_access_table(resource_access_rows(resources, known))
-    size = -(-len(resources) // (workers * SHARES_PER_WORKER))
+    size = share_size(len(resources), workers)
     shares = [range(start, min(start + size, len(resources))) for start in range(0, len(resources), size)]
 
     def table_of(share: range) -> pa.Table:
