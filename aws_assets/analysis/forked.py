@@ -12,6 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
 from aws_assets.model.settings import ANALYSIS_WORKERS, positive_count, settings
@@ -90,8 +91,11 @@ def map_in_forks(function: Callable[[Item], Answer], items: Sequence[Item], work
     if _TASK is not None:
         raise RuntimeError("map_in_forks is already running in this process")
     _TASK = function
+    # Not multiprocessing.Pool: its terminate() after a failed item can wait forever on a worker stuck on the
+    # task queue's lock (seen in CI); the executor lets running items finish and cancels the rest.
+    executor = ProcessPoolExecutor(min(workers, len(items)), mp_context=multiprocessing.get_context("fork"))
     try:
-        with multiprocessing.get_context("fork").Pool(min(workers, len(items))) as pool:
-            yield from pool.imap(_call, items)
+        yield from executor.map(_call, items)
     finally:
+        executor.shutdown(wait=True, cancel_futures=True)
         _TASK = None
