@@ -45,3 +45,42 @@ def test_every_event_of_every_run_is_kept_and_read_back(tmp_path, monkeypatch):
         after = write_events.execute_in_process(instance=instance).run_id
         assert len(instance.fetch_materializations(AssetKey("aws_s3_bucket"), limit=1000).records) == PER_RUN
         assert len([e for e in instance.all_logs(after) if e.is_dagster_event]) > PER_RUN
+
+
+def _last_materializations(instance: DagsterInstance) -> list[tuple[str, str | None, str | None]]:
+    """Per asset key, what the asset-key table says of its last materialization: run, partition."""
+    records = instance.get_asset_records([AssetKey("aws_s3_bucket"), AssetKey("aws_iam_role")])
+    return sorted((record.asset_entry.asset_key.to_user_string(), record.asset_entry.last_run_id,
+                   record.asset_entry.last_materialization.dagster_event.partition) for record in records)
+
+
+@op
+def materialize_two_keys(context) -> None:
+    for key in ("aws_s3_bucket", "aws_iam_role", "aws_s3_bucket"):
+        context.log_event(AssetMaterialization(asset_key=key, partition=f"{context.run_id[:8]}-{key}"))
+
+
+@job(executor_def=in_process_executor)
+def write_two_keys() -> None:
+    materialize_two_keys()
+
+
+def test_the_asset_key_table_says_what_dagsters_own_storage_says(tmp_path, monkeypatch):
+    """The asset's row is updated in place (an asset seen before) or inserted (a new one), as Dagster's upsert
+    does; and its columns are still known after a wipe."""
+    said = {}
+    for name, yaml in (("ours", DAGSTER_YAML.read_text()), ("dagster's", "telemetry:\n  enabled: false\n")):
+        home = tmp_path / name
+        home.mkdir()
+        (home / "dagster.yaml").write_text(yaml)
+        monkeypatch.setenv("DAGSTER_HOME", str(home))
+        with DagsterInstance.get() as instance:
+            runs = [write_two_keys.execute_in_process(instance=instance).run_id for _ in range(2)]
+            last = _last_materializations(instance)
+            assert last == sorted([("aws_iam_role", runs[1], f"{runs[1][:8]}-aws_iam_role"),
+                                   ("aws_s3_bucket", runs[1], f"{runs[1][:8]}-aws_s3_bucket")])
+            said[name] = [(key, runs.index(run), partition.split("-", 1)[1]) for key, run, partition in last]
+            instance.wipe()
+            again = write_two_keys.execute_in_process(instance=instance).run_id
+            assert {run for _, run, _ in _last_materializations(instance)} == {again}
+    assert said["ours"] == said["dagster's"]
