@@ -9,7 +9,8 @@ import threading
 
 import pytest
 
-from aws_assets.analysis.forked import DEFAULT_WORKERS_LIMIT, analysis_workers, available_cores, cpu_quota, map_in_forks
+from aws_assets.analysis.forked import DEFAULT_WORKERS_LIMIT, analysis_workers, map_in_forks
+from aws_assets.model.cores import available_cores, cpu_quota
 from aws_assets.model.settings import SettingError
 
 
