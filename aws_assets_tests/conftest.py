@@ -76,8 +76,10 @@ def aws_env(monkeypatch):
 
 
 @pytest.fixture
-def moto(aws_env):
+def moto(aws_env, monkeypatch):
     teach_moto()  # the services and answers moto lacks (Access Analyzer, ...), as the simulator's server has them
+    # This process's mock answers only this process: a sync must not spread its accounts over others.
+    monkeypatch.setenv("AWS_ASSETS_SYNC_PROCESSES", "1")
     with mock_aws():
         yield
 

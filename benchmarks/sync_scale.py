@@ -14,7 +14,7 @@ assets of each region (the sync_account and sync_region jobs the sync replaced).
 min(N, 3)) it syncs the first K accounts only and extrapolates its partition runs per account to N, labelled so.
 
     .venv/bin/python benchmarks/sync_scale.py [--accounts 20] [--regions 3] [--estate normal|light]
-        [--latency-ms 50] [--concurrency N] [--baseline-accounts K | --no-baseline] [--work-dir DIR]
+        [--latency-ms 50] [--concurrency N] [--baseline-accounts K | --no-baseline] [--one-process] [--work-dir DIR]
     .venv/bin/python benchmarks/sync_scale.py --accounts 200 --regions 4 --no-baseline
     .venv/bin/python benchmarks/sync_scale.py --accounts 1000 --regions 2 --estate light --no-baseline
 """
@@ -147,12 +147,14 @@ def write_instances_file(path: Path, accounts: list[str], regions: tuple[str, ..
 # --- The measured phases (each in a child process of its own) --------------------------------------------------------
 
 def cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    """This process's and its finished children's (the sync's collection processes, the analyses' forks)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's, or its largest child's if larger."""
+    return max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
 
 
 class EventTimer:
@@ -272,10 +274,13 @@ def phase_baseline(instances_file: str, lake: str, dagster_home: str) -> dict[st
             "partition_wall": partition_wall, **events.figures()}
 
 
-def run_phase(name: str, work: Path, endpoint: str, instances_file: Path, concurrency: int) -> dict[str, Any]:
+def run_phase(name: str, work: Path, endpoint: str, instances_file: Path, concurrency: int,
+              folder: str | None = None, environ: dict[str, str] | None = None) -> dict[str, Any]:
     """Run a phase in a child process against the server; return its figures and where it left its lake."""
-    lake, home = work / name / "lake", work / name / "dagster_home"
-    environment = {**os.environ, "AWS_ENDPOINT_URL": endpoint, "AWS_ASSETS_CACHE": str(work / name / "cache")}
+    folder = folder or name
+    lake, home = work / folder / "lake", work / folder / "dagster_home"
+    environment = {**os.environ, "AWS_ENDPOINT_URL": endpoint, "AWS_ASSETS_CACHE": str(work / folder / "cache"),
+                   **(environ or {})}
     command = [sys.executable, str(HERE), "phase", name, "--instances", str(instances_file), "--lake", str(lake),
                "--dagster-home", str(home), "--concurrency", str(concurrency)]
     completed = subprocess.run(command, env=environment, stdout=subprocess.PIPE, text=True, check=True)
@@ -408,6 +413,13 @@ def run(args: argparse.Namespace) -> Results:
             rows.append(measured_row("sync (parallel)", args.accounts, args.regions, figures, before,
                                      server.call("stats")))
             load.append(os.getloadavg())
+            if args.one_process:
+                before = server.call("reset")
+                figures = run_phase("sync", work, server.endpoint, work / "instances.json", args.concurrency,
+                                    folder="sync-one-process", environ={"AWS_ASSETS_SYNC_PROCESSES": "1"})
+                rows.append(measured_row("sync, every account in one process", args.accounts, args.regions, figures,
+                                         before, server.call("stats")))
+                load.append(os.getloadavg())
             if baseline_accounts:
                 before = server.call("reset")
                 instances_file = write_instances_file(work / "baseline-instances.json", accounts[:baseline_accounts],
@@ -435,6 +447,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY, help="aws-assets sync --concurrency")
     parser.add_argument("--baseline-accounts", type=int, help="accounts the baseline syncs (default min(N, 3))")
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--one-process", action="store_true",
+                        help="also sync with AWS_ASSETS_SYNC_PROCESSES=1 (the accounts on threads of one process)")
     parser.add_argument("--work-dir", help="keep the lakes, Dagster homes and instances files here")
     parser.add_argument("--json", metavar="FILE", help="also write the figures here, as JSON")
     return parser.parse_args(argv)
@@ -466,11 +480,11 @@ def main(argv: list[str] | None = None) -> int:
           f"{os.cpu_count()} CPUs shared with the server and whatever else runs: load average (1/5/15 min) "
           "before the sync and after each phase: "
           + ", ".join("/".join(f"{x:.1f}" for x in three) for three in results.load))
+    measured_baseline = next((r for r in results.rows if r.label.startswith("baseline")), None)
     for row in results.rows:
-        if row.extrapolated:
-            print(f"{row.label}: the measured baseline's partition runs x {row.accounts}/"
-                  f"{results.rows[1].accounts} accounts, plus its graph build as measured; an extrapolation, not a "
-                  "measurement")
+        if row.extrapolated and measured_baseline:
+            print(f"{row.label}: the measured baseline's partition runs x {row.accounts}/{measured_baseline.accounts} "
+                  "accounts, plus its graph build as measured; an extrapolation, not a measurement")
         for failure in row.failures:
             print(f"  {row.label} FAILED {failure}")
     for line in targets(results.rows[0], args.estate):

@@ -18,9 +18,9 @@ from dagster import (
 )
 from pydantic import Field
 
-from aws_assets.collection.engine import sync_accounts
 from aws_assets.collection.limits import DEFAULT_CONCURRENCY, SyncLimits
 from aws_assets.collection.partition import PartitionSync
+from aws_assets.collection.processes import sync_accounts_in_processes, sync_processes
 from aws_assets.defs.assets.entities import materialization_metadata
 from aws_assets.defs.partitions import RegionDimension, account_region_key, accounts_partitions
 from aws_assets.defs.resources import AwsAccounts, LakeResource
@@ -88,9 +88,9 @@ def sync_accounts_op(context: OpExecutionContext, config: SyncConfig) -> None:
     # call), so that no account x region partition is left missing.
     regions = RegionDimension(context.instance, [region for i in instances for region in i.regions or ()])
     failed = []
-    synced_stream = sync_accounts(
-        instances, lake.lake(), f"{lake.local_folder()}/locks", profile=aws.profile,
-        limits=SyncLimits(concurrency=config.concurrency),
+    synced_stream = sync_accounts_in_processes(
+        instances, lake.lake(), f"{lake.local_folder()}/locks", processes=sync_processes(len(instances)),
+        profile=aws.profile, limits=SyncLimits(concurrency=config.concurrency),
         extra_regions=sorted(regions.known | set(config.extra_regions)),
     )
     for synced in synced_stream:

@@ -90,9 +90,14 @@ ANALYSIS_WORKERS = Variable(
     "Processes the largest analyses (`principal_access`) spread their rows over; unset: the cores the process may "
     "use (its CPU affinity and container quota), at most 8",
 )
+SYNC_PROCESSES = Variable(
+    "AWS_ASSETS_SYNC_PROCESSES", None,
+    "Processes a sync spreads its accounts over, each collecting its accounts on threads; unset: the cores the "
+    "process may use, at most 8, and one per 4 accounts; 1: every account in the sync's own process",
+)
 VARIABLES: tuple[Variable, ...] = (
     INSTANCES, LAKE, PEOPLE, INBOX, REJECTED, SYNC_SCHEDULE, DEPLOYMENT, CACHE, RATE_LIMITS, ORGANIZATION_RUNS,
-    HISTORY_DAYS, ALERT_WEBHOOK, ALERT_SEVERITY, ANALYSIS_WORKERS,
+    HISTORY_DAYS, ALERT_WEBHOOK, ALERT_SEVERITY, ANALYSIS_WORKERS, SYNC_PROCESSES,
 )
 
 
@@ -112,6 +117,7 @@ class Settings:
     alert_webhook: str | None
     alert_severity: str
     analysis_workers: str | None
+    sync_processes: str | None
 
 
 class SettingError(ValueError):
@@ -141,6 +147,7 @@ def from_environment(environ: Mapping[str, str]) -> Settings:
         alert_webhook=ALERT_WEBHOOK.read(environ),
         alert_severity=ALERT_SEVERITY.read(environ),
         analysis_workers=ANALYSIS_WORKERS.read(environ),
+        sync_processes=SYNC_PROCESSES.read(environ),
     )
 
 

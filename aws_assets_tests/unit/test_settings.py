@@ -20,6 +20,7 @@ from aws_assets.model.settings import (
     PEOPLE,
     RATE_LIMITS,
     REJECTED,
+    SYNC_PROCESSES,
     SYNC_SCHEDULE,
     VARIABLES,
     Settings,
@@ -35,7 +36,7 @@ FIELDS = {
     SYNC_SCHEDULE: "sync_schedule", DEPLOYMENT: "deployment", CACHE: "cache_folder",
     RATE_LIMITS: "rate_limits", ORGANIZATION_RUNS: "organization_runs", HISTORY_DAYS: "history_days",
     ALERT_WEBHOOK: "alert_webhook", ALERT_SEVERITY: "alert_severity",
-    ANALYSIS_WORKERS: "analysis_workers",
+    ANALYSIS_WORKERS: "analysis_workers", SYNC_PROCESSES: "sync_processes",
 }
 
 
@@ -46,6 +47,7 @@ def test_an_unset_environment_gives_the_defaults(monkeypatch):
         rejected_dir="data/inbox/rejected", sync_schedule="0 2 * * *", deployment="local",
         cache_folder="/home/operator/.cache/aws-assets", rate_limits=None, organization_runs="1",
         history_days="90", alert_webhook=None, alert_severity="high", analysis_workers=None,
+        sync_processes=None,
     )
 
 
