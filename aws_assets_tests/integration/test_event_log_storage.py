@@ -57,7 +57,8 @@ def _last_materializations(instance: DagsterInstance) -> list[tuple[str, str | N
 @op
 def materialize_two_keys(context) -> None:
     for key in ("aws_s3_bucket", "aws_iam_role", "aws_s3_bucket"):
-        context.log_event(AssetMaterialization(asset_key=key, partition=f"{context.run_id[:8]}-{key}"))
+        context.log_event(AssetMaterialization(asset_key=key, partition=f"{context.run_id[:8]}-{key}",
+                                               tags={"dagster/data_version": context.run_id[:8]}))
 
 
 @job(executor_def=in_process_executor)
@@ -67,7 +68,7 @@ def write_two_keys() -> None:
 
 def test_the_asset_key_table_says_what_dagsters_own_storage_says(tmp_path, monkeypatch):
     """The asset's row is updated in place (an asset seen before) or inserted (a new one), as Dagster's upsert
-    does; and its columns are still known after a wipe."""
+    does; every event's tags are kept; and the tables and columns are still known after a wipe."""
     said = {}
     for name, yaml in (("ours", DAGSTER_YAML.read_text()), ("dagster's", "telemetry:\n  enabled: false\n")):
         home = tmp_path / name
@@ -80,6 +81,8 @@ def test_the_asset_key_table_says_what_dagsters_own_storage_says(tmp_path, monke
             assert last == sorted([("aws_iam_role", runs[1], f"{runs[1][:8]}-aws_iam_role"),
                                    ("aws_s3_bucket", runs[1], f"{runs[1][:8]}-aws_s3_bucket")])
             said[name] = [(key, runs.index(run), partition.split("-", 1)[1]) for key, run, partition in last]
+            tags = instance.event_log_storage.get_event_tags_for_asset(AssetKey("aws_s3_bucket"))
+            assert sorted(t["dagster/data_version"] for t in tags) == sorted(run[:8] for run in runs for _ in "ab")
             instance.wipe()
             again = write_two_keys.execute_in_process(instance=instance).run_id
             assert {run for _, run, _ in _last_materializations(instance)} == {again}
