@@ -118,7 +118,7 @@ def sync_accounts_in_processes(
 ) -> Iterator[PartitionSync]:
     """`engine.sync_accounts`, over `processes` processes (1: in this one), `limits.concurrency` accounts at a time
     in all."""
-    if processes <= 1 or len(instances) < 2:
+    if processes <= 1 or len(instances) < 2 or multiprocessing.current_process().daemon:  # which may not start any
         yield from sync_accounts(instances, lake, lock_dir, profile=profile, limits=limits,
                                  extra_regions=extra_regions, stop=stop)
         return
