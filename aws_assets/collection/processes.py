@@ -45,12 +45,17 @@ POLL_SECONDS = 1.0  # how often the caller looks for a process that died without
 
 
 def sync_processes(accounts: int) -> int:
-    """How many processes a sync of `accounts` accounts spreads over: the setting (at most one per account), else the
-    cores this process may use, at most DEFAULT_PROCESSES_LIMIT and one per ACCOUNTS_PER_PROCESS accounts."""
+    """How many processes a sync of `accounts` accounts spreads over: the setting (at most one per account), else
+    the cores this process may use but one, at most DEFAULT_PROCESSES_LIMIT and one per ACCOUNTS_PER_PROCESS
+    accounts.
+
+    The core left is the caller's: it writes every partition's events to Dagster (a third of a sync's CPU). On the
+    2-core benchmark machine, where the moto server takes the second core, two processes were no faster than one
+    (benchmarks/sync_scale.py --one-process: 75.5 against 77.0 s), so there the default is one."""
     configured = settings().sync_processes
     if configured is not None:
         return max(1, min(positive_count(SYNC_PROCESSES, configured, "a number of processes"), accounts))
-    return max(1, min(available_cores(), DEFAULT_PROCESSES_LIMIT, accounts // ACCOUNTS_PER_PROCESS))
+    return max(1, min(available_cores() - 1, DEFAULT_PROCESSES_LIMIT, accounts // ACCOUNTS_PER_PROCESS))
 
 
 def entity_type_named(name: str) -> EntityType:

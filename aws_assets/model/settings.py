@@ -93,7 +93,8 @@ ANALYSIS_WORKERS = Variable(
 SYNC_PROCESSES = Variable(
     "AWS_ASSETS_SYNC_PROCESSES", None,
     "Processes a sync spreads its accounts over, each collecting its accounts on threads; unset: the cores the "
-    "process may use, at most 8, and one per 4 accounts; 1: every account in the sync's own process",
+    "process may use but one (which writes the events), at most 8, and one per 4 accounts; 1: every account in the "
+    "sync's own process",
 )
 VARIABLES: tuple[Variable, ...] = (
     INSTANCES, LAKE, PEOPLE, INBOX, REJECTED, SYNC_SCHEDULE, DEPLOYMENT, CACHE, RATE_LIMITS, ORGANIZATION_RUNS,

@@ -124,7 +124,7 @@ def test_the_setting_sets_the_processes_and_the_default_needs_accounts_to_share(
         sync_processes(10)
     monkeypatch.delenv("AWS_ASSETS_SYNC_PROCESSES")
     assert sync_processes(3) == 1  # too few accounts for a process of their own
-    assert 1 <= sync_processes(1000) <= min(len(os.sched_getaffinity(0)), 8)
+    assert sync_processes(1000) == max(1, min(len(os.sched_getaffinity(0)) - 1, 8))  # a core left for the events
 
 
 def test_a_result_travels_with_its_entity_types_by_name():
