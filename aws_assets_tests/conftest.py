@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 
 os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
 
 import logging
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import boto3
 import hypothesis
 import pytest
 from botocore.awsrequest import AWSResponse
-from dagster import DagsterInstance
+from dagster import DagsterInstance, instance_for_test
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
@@ -60,6 +61,25 @@ def snapshot_cache(tmp_path_factory):
         os.environ.pop(CACHE.name, None)
     else:
         os.environ[CACHE.name] = previous
+
+
+@pytest.fixture(scope="session")
+def dagster_instances(tmp_path_factory) -> Callable[[], contextlib.AbstractContextManager[DagsterInstance]]:
+    """Fresh persistent Dagster instances: `with dagster_instances() as instance:` is `instance_for_test()` (SQLite
+    storage in a folder of its own, which DAGSTER_HOME names meanwhile), in a copy of one such folder made once per
+    session. Creating the storage's schema costs about 0.4 s an instance, copying it 0.04 s."""
+    template = tmp_path_factory.mktemp("dagster-instance-template")
+    with instance_for_test(temp_dir=str(template)):
+        pass
+
+    @contextlib.contextmanager
+    def fresh() -> Iterator[DagsterInstance]:
+        folder = tmp_path_factory.mktemp("dagster-instance")
+        shutil.copytree(template, folder, dirs_exist_ok=True)
+        with instance_for_test(temp_dir=str(folder)) as instance:
+            yield instance
+
+    return fresh
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ from dagster import (
     Definitions,
     DeleteDynamicPartitionsRequest,
     build_sensor_context,
-    instance_for_test,
 )
 
 from aws_assets.defs.definitions import build_definitions
@@ -74,13 +73,13 @@ class Estate:
 
 
 @pytest.fixture
-def estate(tmp_path):
+def estate(tmp_path, dagster_instances):
     (tmp_path / "inbox").mkdir()
     defs = build_definitions(
         instances_file=str(tmp_path / "instances.json"), lake_root=str(tmp_path / "lake"),
         inbox=str(tmp_path / "inbox"),
     )
-    with instance_for_test() as instance:
+    with dagster_instances() as instance:
         yield Estate(defs, instance, tmp_path / "inbox", tmp_path / "instances.json", Lake(str(tmp_path / "lake")))
 
 
@@ -322,7 +321,7 @@ def test_malformed_registry_fails_the_tick_and_keeps_the_events(estate):
     assert estate.inbox_files() == ["prod.json"]
 
 
-def test_sqs_inbox_on_moto(moto, tmp_path, monkeypatch):
+def test_sqs_inbox_on_moto(moto, tmp_path, monkeypatch, dagster_instances):
     sqs = boto3.client("sqs", region_name="us-east-1")
     queue = sqs.create_queue(QueueName="aws-assets-instance-events")["QueueUrl"]
     sqs.send_message(QueueUrl=queue, MessageBody=json.dumps(create(regions=["eu-west-1"])))
@@ -330,7 +329,7 @@ def test_sqs_inbox_on_moto(moto, tmp_path, monkeypatch):
     monkeypatch.setenv("AWS_ASSETS_REJECTED", str(tmp_path / "rejected"))
     defs = build_definitions(instances_file=str(tmp_path / "instances.json"), lake_root=str(tmp_path / "lake"),
                              inbox=queue)
-    with instance_for_test() as instance:
+    with dagster_instances() as instance:
         estate = Estate(defs, instance, tmp_path, tmp_path / "instances.json", Lake(str(tmp_path / "lake")))
         result = estate.tick()
         assert runs(result) == sync_runs(PROD)
