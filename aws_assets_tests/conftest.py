@@ -82,17 +82,21 @@ def dagster_instances(tmp_path_factory) -> Callable[[], contextlib.AbstractConte
     return fresh
 
 
-@pytest.fixture
-def aws_env(monkeypatch):
+def dummy_aws_env(env: pytest.MonkeyPatch) -> None:
     """Dummy credentials and no stray endpoint or profile from the developer's shell."""
     for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        env.delenv(name, raising=False)
+    env.setenv("AWS_ACCESS_KEY_ID", "testing")
+    env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    env.setenv("AWS_SESSION_TOKEN", "testing")
+    env.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    env.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    env.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+
+
+@pytest.fixture
+def aws_env(monkeypatch):
+    dummy_aws_env(monkeypatch)
 
 
 @pytest.fixture
@@ -100,6 +104,18 @@ def moto(aws_env):
     teach_moto()  # the services and answers moto lacks (Access Analyzer, ...), as the simulator's server has them
     with mock_aws():
         yield
+
+
+@contextlib.contextmanager
+def moto_in_process() -> Iterator[None]:
+    """The `moto` fixture's moto (and its dummy credentials) while inside, for a fixture of a wider scope that seeds
+    and collects once for the tests of its module that only read the result: such a fixture leaves it before it
+    returns, so that every test's own moto starts empty."""
+    with pytest.MonkeyPatch.context() as env:
+        dummy_aws_env(env)
+        teach_moto()
+        with mock_aws():
+            yield
 
 
 INSTANCE = Instance(f"arn:aws:iam::{ACCOUNT_ID}:role/aws-assets-readonly", "test-external-id")
