@@ -285,6 +285,14 @@ E2E_FIXTURES = frozenset({"synced", "sql", "moto_server", "throttling_server", "
 E2E_FOLDER = Path(__file__).parent / "e2e"
 
 
+def pytest_ignore_collect(collection_path, config):
+    """`-m "not e2e"` would deselect every test under e2e/ once collected: it is not collected at all, which saves
+    each xdist worker importing those modules (Playwright, PostgreSQL's driver, ...) for nothing."""
+    if collection_path == E2E_FOLDER and config.option.markexpr.strip() == "not e2e":
+        return True
+    return None
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if item.path.is_relative_to(E2E_FOLDER) or E2E_FIXTURES & set(getattr(item, "fixturenames", ())):
