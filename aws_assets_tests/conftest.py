@@ -23,6 +23,7 @@ from moto.server import ThreadedMotoServer
 
 from aws_assets.aws.calls import CallCounter
 from aws_assets.aws.partition import PartitionCollection
+from aws_assets.aws.ratelimit import DEFAULT_RATES
 from aws_assets.aws.session import assume_role_session
 from aws_assets.defs.definitions import build_definitions
 from aws_assets.defs.sync import sync
@@ -30,7 +31,7 @@ from aws_assets.graph.tables import open_lake
 from aws_assets.inputs.instances import Instance, load_instances
 from aws_assets.lake.storage import Lake
 from aws_assets.model.regions import GLOBAL_REGION
-from aws_assets.model.settings import CACHE
+from aws_assets.model.settings import CACHE, RATE_LIMITS
 from aws_assets.sim import organisation as simulated_org
 from aws_assets.sim.organisation import seed, start_moto_server
 from aws_assets.sim.teach_moto import teach_moto
@@ -99,8 +100,17 @@ def aws_env(monkeypatch):
     dummy_aws_env(monkeypatch)
 
 
+# moto in process answers at once and has none of AWS's request quotas, which the client-side rate limit
+# (aws_assets.aws.ratelimit: Organizations and IAM 10 requests a second, Config 5, ...) keeps a sync under: under them
+# the collector tests spent most of their time waiting for tokens. Its documented override raises every rate; every
+# request still takes a token. The moto servers of the end-to-end tests keep the defaults, except where a bucket (one
+# per account, region and service, for the life of the process) was first made under this override.
+IN_PROCESS_RATE_LIMITS = ",".join(f"{service}=10000" for service in DEFAULT_RATES)
+
+
 @pytest.fixture
-def moto(aws_env):
+def moto(aws_env, monkeypatch):
+    monkeypatch.setenv(RATE_LIMITS.name, IN_PROCESS_RATE_LIMITS)
     teach_moto()  # the services and answers moto lacks (Access Analyzer, ...), as the simulator's server has them
     with mock_aws():
         yield
@@ -108,11 +118,12 @@ def moto(aws_env):
 
 @contextlib.contextmanager
 def moto_in_process() -> Iterator[None]:
-    """The `moto` fixture's moto (and its dummy credentials) while inside, for a fixture of a wider scope that seeds
-    and collects once for the tests of its module that only read the result: such a fixture leaves it before it
-    returns, so that every test's own moto starts empty."""
+    """The `moto` fixture's moto (and its dummy credentials and rates) while inside, for a fixture of a wider scope
+    that seeds and collects once for the tests of its module that only read the result: such a fixture leaves it
+    before it returns, so that every test's own moto starts empty."""
     with pytest.MonkeyPatch.context() as env:
         dummy_aws_env(env)
+        env.setenv(RATE_LIMITS.name, IN_PROCESS_RATE_LIMITS)
         teach_moto()
         with mock_aws():
             yield
