@@ -12,29 +12,28 @@ import logging
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import boto3
 import hypothesis
 import pytest
 from botocore.awsrequest import AWSResponse
-from dagster import DagsterInstance, instance_for_test
-from moto import mock_aws
-from moto.server import ThreadedMotoServer
 
 from aws_assets.aws.calls import CallCounter
 from aws_assets.aws.partition import PartitionCollection
 from aws_assets.aws.ratelimit import DEFAULT_RATES
 from aws_assets.aws.session import assume_role_session
-from aws_assets.defs.definitions import build_definitions
-from aws_assets.defs.sync import sync
-from aws_assets.graph.tables import open_lake
-from aws_assets.inputs.instances import Instance, load_instances
-from aws_assets.lake.storage import Lake
+from aws_assets.inputs.instances import Instance
 from aws_assets.model.regions import GLOBAL_REGION
 from aws_assets.model.settings import CACHE, RATE_LIMITS
-from aws_assets.sim import organisation as simulated_org
-from aws_assets.sim.organisation import seed, start_moto_server
+from aws_assets.sim import accounts as simulated_accounts
 from aws_assets.sim.teach_moto import teach_moto
+
+# Dagster, moto, the definitions and the simulated organisation are imported by the fixtures that use them: pytest's
+# xdist controller imports this module too, and runs no test, and it imported them for nothing (two seconds before
+# the first worker started).
+if TYPE_CHECKING:
+    from dagster import DagsterInstance
 
 # How many examples each property test tries: `make test` (and so CI) runs the thorough profile; a developer's
 # `pytest -m "not e2e"` the quick one, to stay fast. `--hypothesis-profile` chooses.
@@ -47,7 +46,7 @@ DATA = Path(__file__).parent / "data"  # the labelled corpora
 
 ACCOUNT_ID = "111122223333"
 # The simulated organisation's accounts, which the tests import from here.
-PROD, DEV, SHARED = simulated_org.PROD, simulated_org.DEV, simulated_org.SHARED
+PROD, DEV, SHARED = simulated_accounts.PROD, simulated_accounts.DEV, simulated_accounts.SHARED
 REGION = "eu-west-1"
 
 
@@ -69,6 +68,8 @@ def dagster_instances(tmp_path_factory) -> Callable[[], contextlib.AbstractConte
     """Fresh persistent Dagster instances: `with dagster_instances() as instance:` is `instance_for_test()` (SQLite
     storage in a folder of its own, which DAGSTER_HOME names meanwhile), in a copy of one such folder made once per
     session. Creating the storage's schema costs about 0.4 s an instance, copying it 0.04 s."""
+    from dagster import instance_for_test
+
     template = tmp_path_factory.mktemp("dagster-instance-template")
     with instance_for_test(temp_dir=str(template)):
         pass
@@ -110,6 +111,8 @@ IN_PROCESS_RATE_LIMITS = ",".join(f"{service}=10000" for service in DEFAULT_RATE
 
 @pytest.fixture
 def moto(aws_env, monkeypatch):
+    from moto import mock_aws
+
     monkeypatch.setenv(RATE_LIMITS.name, IN_PROCESS_RATE_LIMITS)
     teach_moto()  # the services and answers moto lacks (Access Analyzer, ...), as the simulator's server has them
     with mock_aws():
@@ -121,6 +124,8 @@ def moto_in_process() -> Iterator[None]:
     """The `moto` fixture's moto (and its dummy credentials and rates) while inside, for a fixture of a wider scope
     that seeds and collects once for the tests of its module that only read the result: such a fixture leaves it
     before it returns, so that every test's own moto starts empty."""
+    from moto import mock_aws
+
     with pytest.MonkeyPatch.context() as env:
         dummy_aws_env(env)
         env.setenv(RATE_LIMITS.name, IN_PROCESS_RATE_LIMITS)
@@ -223,6 +228,8 @@ def global_partition(moto) -> PartitionCollection:
 @pytest.fixture
 def moto_server(aws_env, monkeypatch):
     """A moto server on a free local port, named by AWS_ENDPOINT_URL as a real deployment would name it."""
+    from moto.server import ThreadedMotoServer
+
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     teach_moto()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
@@ -246,6 +253,8 @@ def reset_moto(endpoint: str) -> None:
 def seeded_org(credential: str):
     """The simulated organisation seeded on its own moto server, named by AWS_ENDPOINT_URL, with dummy credentials
     `credential` and no stray profile or per-service endpoint from the developer's shell: yields (org, endpoint)."""
+    from aws_assets.sim.organisation import seed, start_moto_server
+
     with pytest.MonkeyPatch.context() as env:
         for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_S3"):
             env.delenv(name, raising=False)
@@ -264,6 +273,13 @@ def seeded_org(credential: str):
 @pytest.fixture(scope="session")
 def synced(tmp_path_factory):
     """The simulated organisation on a moto server, synced once through the Dagster definitions (lake and graph)."""
+    from dagster import DagsterInstance
+
+    from aws_assets.defs.definitions import build_definitions
+    from aws_assets.defs.sync import sync
+    from aws_assets.inputs.instances import load_instances
+    from aws_assets.lake.storage import Lake
+
     work = tmp_path_factory.mktemp("e2e")
     with seeded_org("e2e") as (org, _):
         instances_file = org.write_instances_file(work / "instances.json")
@@ -280,6 +296,8 @@ def synced(tmp_path_factory):
 @pytest.fixture(scope="session")
 def sql(synced):
     """Runs a query over the synced lake: `sql("SELECT ... WHERE x = ?", value)` -> rows."""
+    from aws_assets.graph.tables import open_lake
+
     con = open_lake(synced["lake"].root)
 
     def run(query, *params):
