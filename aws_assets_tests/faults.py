@@ -228,7 +228,8 @@ def serve_in_thread(layer: FaultLayer):
     from werkzeug.serving import make_server
 
     server = make_server("127.0.0.1", 0, layer, threaded=True, request_handler=MotoRequestHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # shutdown() waits for the loop's next poll: half a second by default, at the end of every test.
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 

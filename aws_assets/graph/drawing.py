@@ -7,16 +7,10 @@ from __future__ import annotations
 import io
 from statistics import mean
 
-import matplotlib
+import networkx as nx
+from PIL import Image
 
-matplotlib.use("Agg")  # no display: the product draws to files and metadata
-
-import matplotlib.pyplot as plt  # noqa: E402
-import networkx as nx  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
-from PIL import Image  # noqa: E402
-
-from aws_assets.graph.pictures import Picture  # noqa: E402
+from aws_assets.graph.pictures import Picture
 
 COLOURS = {
     "everyone": "#f4a6a6", "internet": "#f4a6a6", "external account": "#fcd29f", "security group": "#fcd29f",
@@ -47,6 +41,14 @@ def positions(graph: nx.DiGraph) -> dict[str, tuple[float, float]]:
 
 
 def draw_png(picture: Picture) -> bytes:
+    # matplotlib is imported here, not with the module: importing it took half a second of every start of the Dagster
+    # definitions, of the command and of each test process, most of which draw nothing.
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display: the product draws to files and metadata
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
     graph = picture.graph
     pos = positions(graph)
     layers = max((x for x, _ in pos.values()), default=0) + 1

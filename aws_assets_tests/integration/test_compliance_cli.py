@@ -27,10 +27,16 @@ STRONG = {"MinimumPasswordLength": 14, "PasswordReusePrevention": 24, "RequireSy
 VENDOR_SECRET = "do-not-print-me"
 
 
-@pytest.fixture
-def lake(tmp_path, monkeypatch):
-    monkeypatch.setenv("AWS_ASSETS_CACHE", str(tmp_path / "cache"))
-    lake = Lake(str(tmp_path / "lake"))
+@pytest.fixture(scope="module")
+def lake(tmp_path_factory):
+    """Written and materialized once for the tests below, which only read it."""
+    with pytest.MonkeyPatch.context() as env:
+        folder = tmp_path_factory.mktemp("compliance-cli")
+        env.setenv("AWS_ASSETS_CACHE", str(folder / "cache"))
+        yield written_and_materialized(Lake(str(folder / "lake")))
+
+
+def written_and_materialized(lake: Lake):
     # prod: root without MFA, a weak password policy; dev: root with MFA, a strong policy.
     for account, summary, policy in ((PROD, {}, {"MinimumPasswordLength": 8}),
                                      (DEV, {"AccountMFAEnabled": 1}, STRONG)):

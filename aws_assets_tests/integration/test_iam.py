@@ -7,9 +7,10 @@ from urllib.parse import quote
 import pytest
 from botocore.awsrequest import AWSResponse
 
+from aws_assets.aws.session import assume_role_session
 from aws_assets.model.regions import GLOBAL_REGION
 from aws_assets.services import iam
-from aws_assets_tests.conftest import ACCOUNT_ID, make_collection
+from aws_assets_tests.conftest import ACCOUNT_ID, INSTANCE, make_collection, moto_in_process
 
 PLANTED_PASSWORD = "Planted-Passw0rd-9f3a!"
 ADMIN_DOCUMENT = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
@@ -160,12 +161,15 @@ def seed(client) -> dict:
     }
 
 
-@pytest.fixture
-def collected(account_session, global_partition):
-    """Every IAM type collected through one partition, in the order the service declares them."""
-    seeded = seed(account_session.client("iam"))
-    tables = {entity_type.type: by_key(entity_type, global_partition) for entity_type in iam.SERVICE.entity_types}
-    return seeded, tables, global_partition.calls.by_operation()
+@pytest.fixture(scope="module")
+def collected():
+    """Every IAM type collected through one partition, in the order the service declares them: seeded and collected
+    once for the tests below, which only read it (the seeding waits up to a second for alice's second key)."""
+    with moto_in_process():
+        seeded = seed(assume_role_session(INSTANCE).client("iam"))
+        partition = make_collection(GLOBAL_REGION)
+        tables = {entity_type.type: by_key(entity_type, partition) for entity_type in iam.SERVICE.entity_types}
+        return seeded, tables, partition.calls.by_operation()
 
 
 def test_every_type_comes_from_one_authorization_details_call(collected):

@@ -7,7 +7,7 @@ import json
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from dagster import AssetKey, build_schedule_context, instance_for_test, materialize
+from dagster import AssetKey, build_schedule_context, materialize
 
 from aws_assets.defs.assets.entities import build_service_assets
 from aws_assets.defs.definitions import build_definitions
@@ -90,14 +90,14 @@ def test_an_entry_whose_members_cannot_be_listed_fails_alone_and_is_still_synced
     assert all("outsider-id" not in reason for reason in membership.failed.values())
 
 
-def test_a_member_partition_is_collected_through_the_member_role(org, tmp_path):
+def test_a_member_partition_is_collected_through_the_member_role(org, tmp_path, dagster_instances):
     instances_file = tmp_path / "instances.json"
     instances_file.write_text(json.dumps([{
         "roleArn": INSTANCE.role_arn, "externalId": INSTANCE.external_id, "regions": ["eu-west-1"],
         "organization": {"memberRoleName": ROLE_NAME}}]))
     aws = AwsAccounts(instances_file=str(instances_file))
     lake = LakeResource(root=str(tmp_path / "lake"))
-    with instance_for_test() as dagster_instance:
+    with dagster_instances() as dagster_instance:
         dagster_instance.add_dynamic_partitions("accounts", [org["prod-app"]])
         result = materialize([build_service_assets(SERVICES[0])], instance=dagster_instance,
                              resources={"aws": aws, "lake": lake}, partition_key=org["prod-app"])
@@ -218,7 +218,7 @@ def test_in_process_moto_refuses_only_inside_the_opt_in(org, moto):
 
 @pytest.mark.e2e  # whole sync runs one after another: the slow path, not the quick subset
 def test_the_scheduled_run_of_an_organisation_entry_follows_its_membership(org, account_session, refusing_aws,
-                                                                          tmp_path):
+                                                                          tmp_path, dagster_instances):
     """The schedule requests one run for the entry; each run lists the members when it starts: a newcomer is synced,
     an account that left is not, and its data stays in the lake."""
     instances_file = tmp_path / "instances.json"
@@ -241,7 +241,7 @@ def test_the_scheduled_run_of_an_organisation_entry_follows_its_membership(org, 
         return {event.partition.split("|")[0] for event in result.get_asset_materialization_events()
                 if event.asset_key == AssetKey("aws_account")}
 
-    with instance_for_test() as dagster_instance:
+    with dagster_instances() as dagster_instance:
         first = scheduled_run(dagster_instance, datetime.datetime(2026, 12, 1, 2, tzinfo=datetime.UTC))
         assert first == {ACCOUNT_ID, org["prod-app"], org["sandbox"], org["legacy"]}
         client = account_session.client("organizations")
@@ -258,7 +258,7 @@ def test_the_scheduled_run_of_an_organisation_entry_follows_its_membership(org, 
 
 @pytest.mark.e2e  # whole sync runs one after another: the slow path, not the quick subset
 def test_an_organisation_spread_over_runs_syncs_each_account_in_exactly_one(org, refusing_aws, tmp_path,
-                                                                            monkeypatch):
+                                                                            monkeypatch, dagster_instances):
     monkeypatch.setenv("AWS_ASSETS_ORGANIZATION_RUNS", "3")
     instances_file = tmp_path / "instances.json"
     instances_file.write_text(json.dumps([{
@@ -268,7 +268,7 @@ def test_an_organisation_spread_over_runs_syncs_each_account_in_exactly_one(org,
     refusing_aws({role: INSTANCE.external_id for role in [INSTANCE.role_arn, *map(member_role, members)]})
     defs = build_definitions(instances_file=str(instances_file), lake_root=str(tmp_path / "lake"))
     tick = datetime.datetime(2026, 12, 1, 2, tzinfo=datetime.UTC)
-    with instance_for_test() as dagster_instance:
+    with dagster_instances() as dagster_instance:
         with build_schedule_context(instance=dagster_instance, scheduled_execution_time=tick,
                                     resources=defs.resources, repository_def=defs.get_repository_def()) as context:
             requests = defs.resolve_schedule_def("sync").evaluate_tick(context).run_requests

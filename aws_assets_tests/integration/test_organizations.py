@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 import duckdb
 import pyarrow as pa
 from botocore.awsrequest import AWSResponse
-from dagster import AssetKey, instance_for_test, materialize
+from dagster import AssetKey, materialize
 
 from aws_assets.analysis.permissions import allows, required_permission, write_reasons
 from aws_assets.aws.calls import CallCounter
@@ -199,12 +199,12 @@ def test_the_management_account_refused_fails_naming_the_permission(org, global_
     assert "lacks this read permission" in outcome.error
 
 
-def test_the_note_reaches_the_materialization(moto, tmp_path):
+def test_the_note_reaches_the_materialization(moto, tmp_path, dagster_instances):
     instances_file = tmp_path / "instances.json"
     # An external ID of its own: the process keeps one session per instance, which must not outlive this moto into
     # another test's (its credentials would name no account there).
     instances_file.write_text(json.dumps([{"roleArn": INSTANCE.role_arn, "externalId": "organizations-note-test"}]))
-    with instance_for_test() as instance:
+    with dagster_instances() as instance:
         instance.add_dynamic_partitions("accounts", [ACCOUNT_ID])
         result = materialize(
             [build_service_assets(organizations.SERVICE)], instance=instance, partition_key=ACCOUNT_ID,

@@ -166,7 +166,8 @@ class _DenyingSTS(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def denying_sts(aws_env, monkeypatch):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _DenyingSTS)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # shutdown() waits for the loop's next poll: half a second by default, at the end of every test.
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     monkeypatch.setenv("AWS_ENDPOINT_URL_STS", f"http://127.0.0.1:{server.server_address[1]}")
     yield _DenyingSTS.seen_bodies
     server.shutdown()

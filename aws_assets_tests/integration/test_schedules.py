@@ -4,7 +4,7 @@ import datetime
 import shutil
 
 import pytest
-from dagster import DagsterInstance, build_schedule_context, instance_for_test
+from dagster import DagsterInstance, build_schedule_context
 
 from aws_assets.app.cli import DAGSTER_YAML
 from aws_assets.defs.definitions import build_definitions
@@ -37,9 +37,10 @@ def evaluate(defs, instance, name):
         return defs.resolve_schedule_def(name).evaluate_tick(context)
 
 
-def test_schedule_resyncs_every_registered_instance_and_adds_missing_partitions(registered, tmp_path):
+def test_schedule_resyncs_every_registered_instance_and_adds_missing_partitions(registered, tmp_path,
+                                                                               dagster_instances):
     defs = build_definitions(instances_file=str(registered), lake_root=str(tmp_path / "lake"))
-    with instance_for_test() as instance:
+    with dagster_instances() as instance:
         instance.add_dynamic_partitions("accounts", [PROD])  # DEV was written into the file by hand
         result = evaluate(defs, instance, "sync")
         assert sorted(instance.get_dynamic_partitions("accounts")) == [PROD, DEV]
@@ -53,9 +54,9 @@ def test_schedule_resyncs_every_registered_instance_and_adds_missing_partitions(
     assert "prod-external-id" not in repr(result)
 
 
-def test_no_instances_is_a_skip(tmp_path):
+def test_no_instances_is_a_skip(tmp_path, dagster_instances):
     defs = build_definitions(instances_file=str(tmp_path / "absent.json"), lake_root=str(tmp_path / "lake"))
-    with instance_for_test() as instance:
+    with dagster_instances() as instance:
         result = evaluate(defs, instance, "sync")
     assert result.run_requests == []
     assert result.skip_message == f"no integration instances registered in {tmp_path / 'absent.json'}"

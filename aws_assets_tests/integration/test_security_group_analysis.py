@@ -20,7 +20,6 @@ import duckdb
 import pyarrow as pa
 import pytest
 from dagster import AssetKey, materialize
-from moto import mock_aws
 
 from aws_assets.aws.partition import PartitionCollection
 from aws_assets.aws.session import assume_role_session
@@ -34,7 +33,7 @@ from aws_assets.model.entity import string
 from aws_assets.model.relationship import RelationshipType
 from aws_assets.relationships.security_groups import PEER_TABLE, RELATIONSHIPS, RULES_SQL
 from aws_assets.services.ec2 import AWS_SECURITY_GROUP, AWS_SUBNET, AWS_VPC, security_group_rows
-from aws_assets_tests.conftest import ACCOUNT_ID, INSTANCE, REGION, make_collection
+from aws_assets_tests.conftest import ACCOUNT_ID, INSTANCE, REGION, make_collection, moto_in_process
 
 ALLOWS_TYPES = tuple(relationship.type for relationship in RELATIONSHIPS)
 EDGE_COLUMNS = "_fromEntityKey, _toEntityKey, ingress, egress, ipProtocol, fromPort, toPort, portRange, cidr"
@@ -157,16 +156,10 @@ PARTNER_ACCESS = {
 @pytest.fixture(scope="module")
 def edge_cases(tmp_path_factory) -> dict[str, Any]:
     """The lake after the assets ran, with the keys of what was seeded; built once for the module's tests, in
-    moto and an environment set up as the `aws_env` and `regional` fixtures would, both gone before any test runs
-    (the session's `synced` organisation must never meet them)."""
-    with pytest.MonkeyPatch.context() as env:
-        for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
-            env.delenv(name, raising=False)
-        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-            env.setenv(name, "testing")
-        env.setenv("AWS_DEFAULT_REGION", "us-east-1")
-        with mock_aws():
-            return seed_and_build(assume_role_session(INSTANCE), make_collection(REGION), tmp_path_factory.mktemp("sg"))
+    conftest's moto_in_process, gone before any test runs (the session's `synced` organisation must never meet
+    it)."""
+    with moto_in_process():
+        return seed_and_build(assume_role_session(INSTANCE), make_collection(REGION), tmp_path_factory.mktemp("sg"))
 
 
 def seed_and_build(account_session: boto3.Session, regional: PartitionCollection, work: Path) -> dict[str, Any]:

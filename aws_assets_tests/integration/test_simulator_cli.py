@@ -18,7 +18,7 @@ from aws_assets.model.entity import Scope
 from aws_assets.model.regions import GLOBAL_REGION
 from aws_assets.services import iam, s3
 from aws_assets.services.catalog import ENTITY_TYPES
-from aws_assets_tests.conftest import ACCOUNT_ID
+from aws_assets_tests.conftest import ACCOUNT_ID, moto_in_process
 from aws_assets_tests.policy_documents import document_text as doc
 
 A, B, OUTSIDE = ACCOUNT_ID, "444455556666", "999999999999"
@@ -80,13 +80,15 @@ def collect_into(lake: Lake, account: str) -> None:
                                  entity_type.to_table(rows, account, GLOBAL_REGION))
 
 
-@pytest.fixture
-def lake(moto, tmp_path) -> str:
-    seed_account_a(session_in(A))
-    seed_account_b(session_in(B))
-    lake = Lake(str(tmp_path / "lake"))
-    for account in (A, B):
-        collect_into(lake, account)
+@pytest.fixture(scope="module")
+def lake(tmp_path_factory) -> str:
+    """Seeded and collected once for the tests below, which only read it."""
+    lake = Lake(str(tmp_path_factory.mktemp("simulator-cli") / "lake"))
+    with moto_in_process():
+        seed_account_a(session_in(A))
+        seed_account_b(session_in(B))
+        for account in (A, B):
+            collect_into(lake, account)
     # An entity of a table without resource policies, which the index finds by ARN rather than reading whole.
     table = ENTITY_TYPES["aws_dynamodb_table"].to_table(
         [{"_key": TABLE, "arn": TABLE, "name": "orders", "tags": {"team": "billing"}}], B, "us-east-1")

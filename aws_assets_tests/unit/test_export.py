@@ -25,8 +25,6 @@ def validator(path: str) -> jsonschema.protocols.Validator:
     return kind(schema)
 
 
-OCSF = validator("ocsf/detection_finding-1.5.0-cloud.schema.json")
-ASFF = validator("asff/AwsSecurityFinding.schema.json")
 NOW = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 ACCOUNT = "111111111111"
 SECRET = "vendor-secret-42"
@@ -47,10 +45,21 @@ FINDINGS = [
 ]
 
 
+# Checked against their meta-schemas on first use, not when the module is imported: a second per xdist worker.
+@pytest.fixture(scope="module")
+def ocsf_validator() -> jsonschema.protocols.Validator:
+    return validator("ocsf/detection_finding-1.5.0-cloud.schema.json")
+
+
+@pytest.fixture(scope="module")
+def asff_validator() -> jsonschema.protocols.Validator:
+    return validator("asff/AwsSecurityFinding.schema.json")
+
+
 @pytest.mark.parametrize("finding", FINDINGS, ids=[f.rule_id for f in FINDINGS])
-def test_an_ocsf_finding_is_a_valid_detection_finding(finding):
+def test_an_ocsf_finding_is_a_valid_detection_finding(ocsf_validator, finding):
     document = to_ocsf(finding, RULE_BY_ID[finding.rule_id], NOW, "1.0")
-    OCSF.validate(document)
+    ocsf_validator.validate(document)
     assert (document["class_uid"], document["type_uid"], document["metadata"]["version"]) == (2004, 200401, "1.5.0")
     assert document["finding_info"]["uid"] == finding.finding_id
     assert document["cloud"]["account"]["uid"] == ACCOUNT
@@ -58,25 +67,25 @@ def test_an_ocsf_finding_is_a_valid_detection_finding(finding):
 
 
 @pytest.mark.parametrize("finding", FINDINGS, ids=[f.rule_id for f in FINDINGS])
-def test_an_asff_finding_is_a_valid_security_hub_finding(finding):
+def test_an_asff_finding_is_a_valid_security_hub_finding(asff_validator, finding):
     document = to_asff(finding, RULE_BY_ID[finding.rule_id], NOW, "us-east-1")
-    ASFF.validate(document)
+    asff_validator.validate(document)
     assert document["ProductArn"].endswith(f":{ACCOUNT}:product/{ACCOUNT}/default")
     assert document["CreatedAt"] == "2026-12-01T09:30:00Z"
 
 
-def test_a_schema_refuses_what_it_should():
+def test_a_schema_refuses_what_it_should(ocsf_validator, asff_validator):
     """The shipped schemas are strict: a test that validates would fail on a malformed finding."""
     document = to_ocsf(FINDINGS[1], RULE_BY_ID["AWS-EC2-001"], NOW, "1.0")
     with pytest.raises(jsonschema.ValidationError):
-        OCSF.validate({**document, "class_uid": 2003})
+        ocsf_validator.validate({**document, "class_uid": 2003})
     with pytest.raises(jsonschema.ValidationError):
-        OCSF.validate({**document, "findings": []})
+        ocsf_validator.validate({**document, "findings": []})
     asff = to_asff(FINDINGS[1], RULE_BY_ID["AWS-EC2-001"], NOW, "us-east-1")
     with pytest.raises(jsonschema.ValidationError):
-        ASFF.validate({**asff, "Severity": {"Label": "SEVERE"}})
+        asff_validator.validate({**asff, "Severity": {"Label": "SEVERE"}})
     with pytest.raises(jsonschema.ValidationError):
-        ASFF.validate({k: v for k, v in asff.items() if k != "Resources"})
+        asff_validator.validate({k: v for k, v in asff.items() if k != "Resources"})
 
 
 def test_cis_controls_travel_with_the_finding():

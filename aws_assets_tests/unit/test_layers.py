@@ -36,6 +36,12 @@ def module_imports() -> dict[str, set[str]]:
     return {name: {target for target in targets if target in graph} for name, targets in graph.items()}
 
 
+@pytest.fixture(scope="module")
+def imports() -> dict[str, set[str]]:
+    """module_imports(), parsed once for the module's tests (a second each): they only read it."""
+    return module_imports()
+
+
 def layer(module: str) -> int:
     top = module.split(".")[1]
     if top not in LAYERS:
@@ -43,24 +49,24 @@ def layer(module: str) -> int:
     return LAYERS.index(top)
 
 
-def test_every_module_is_in_a_layer():
+def test_every_module_is_in_a_layer(imports):
     assert set(path.name for path in PACKAGE.iterdir() if path.suffix == ".py") == {"__init__.py"}
-    for module in module_imports():
+    for module in imports:
         if module != "aws_assets":
             layer(module)
 
 
-def test_imports_go_down_the_layers():
+def test_imports_go_down_the_layers(imports):
     upward = sorted(
         f"{module} -> {target}"
-        for module, targets in module_imports().items() if module != "aws_assets"
+        for module, targets in imports.items() if module != "aws_assets"
         for target in targets if layer(target) > layer(module)
     )
     assert upward == []
 
 
-def test_no_import_cycle():
-    graph = module_imports()
+def test_no_import_cycle(imports):
+    graph = imports
     # A package's __init__ is imported on the way to its modules; only module-to-module edges make a cycle.
     state: dict[str, str] = {}
 
@@ -79,8 +85,8 @@ def test_no_import_cycle():
 
 
 @pytest.mark.parametrize("entry", ["aws_assets.defs.definitions", "aws_assets.defs.sync"])
-def test_definitions_and_sync_do_not_reach_the_simulated_organisation(entry):
-    graph, seen, todo = module_imports(), set(), [entry]
+def test_definitions_and_sync_do_not_reach_the_simulated_organisation(imports, entry):
+    graph, seen, todo = imports, set(), [entry]
     while todo:
         module = todo.pop()
         if module not in seen:

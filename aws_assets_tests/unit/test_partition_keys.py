@@ -9,7 +9,6 @@ from dagster import (
     DagsterInstance,
     DagsterRunStatus,
     build_sensor_context,
-    instance_for_test,
     materialize,
 )
 from dagster._core.test_utils import create_run_for_test
@@ -33,8 +32,8 @@ def registry(tmp_path) -> str:
 
 
 @pytest.fixture
-def instance():
-    with instance_for_test() as dagster_instance:
+def instance(dagster_instances):
+    with dagster_instances() as dagster_instance:
         dagster_instance.add_dynamic_partitions(accounts_partitions.name, [REGISTERED, MEMBER, TYPED, "prod"])
         dagster_instance.add_dynamic_partitions(regions_partitions.name, ["eu-west-1", "narnia-1"])
         # An organisation's member: partitioned and materialized by the run that listed it.
@@ -59,8 +58,8 @@ def test_while_a_sync_runs_only_malformed_keys_are_removed(instance, registry):
     assert removed(instance, registry) == {"accounts": ["prod"], "regions": ["narnia-1"]}
 
 
-def test_nothing_to_remove_is_a_skip(registry):
-    with instance_for_test() as dagster_instance:
+def test_nothing_to_remove_is_a_skip(registry, dagster_instances):
+    with dagster_instances() as dagster_instance:
         dagster_instance.add_dynamic_partitions(accounts_partitions.name, [REGISTERED])
         dagster_instance.add_dynamic_partitions(regions_partitions.name, ["eu-west-1"])
         assert removed(dagster_instance, registry) == {}

@@ -7,7 +7,6 @@ import io
 
 import pyarrow as pa
 import pytest
-from matplotlib.image import imread
 
 from aws_assets.analysis.trust_graph import TRUSTS_SCHEMA, TRUSTS_TABLE
 from aws_assets.app.cli import main
@@ -106,6 +105,8 @@ def test_each_column_is_ordered_to_follow_the_one_before():
 
 
 def test_a_picture_is_a_png_tall_enough_for_its_tallest_column():
+    from matplotlib.image import imread  # here, as the product imports matplotlib: only where a picture is drawn
+
     small = imread(io.BytesIO(draw_png(trust_picture(TRUSTS[:1]))), format="png")
     large = imread(io.BytesIO(draw_png(trust_picture(TRUSTS))), format="png")
     assert large.shape[0] > 1.5 * small.shape[0]  # seven rows against one, under the same title and legend

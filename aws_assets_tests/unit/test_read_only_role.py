@@ -17,12 +17,9 @@ from functools import cache
 from typing import Any
 
 import botocore.session
-import cfnlint.api
 import pytest
 from botocore import xform_name
 from botocore.model import ListShape, Shape, StructureShape
-from cfnlint.decode import cfn_yaml
-from moto.iam.aws_managed_policies import aws_managed_policies_data
 
 from aws_assets.analysis.permissions import (
     OPERATOR_OPERATIONS,
@@ -48,13 +45,19 @@ WHERE_TO_ADD = (
 )
 
 
+# cfn-lint and moto's copy of the AWS managed policies are imported where they are used, not with the module: each
+# xdist worker imports every test module to collect it, and they took most of a second of that.
 @cache
 def template() -> dict[str, Any]:
+    from cfnlint.decode import cfn_yaml
+
     return cfn_yaml.loads(TEMPLATE.read_text())
 
 
 @cache
 def security_audit() -> dict[str, Any]:
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+
     return json.loads(aws_managed_policies_data)["SecurityAudit"]["Document"]
 
 
@@ -107,6 +110,8 @@ def role_operations(sync_operations) -> set[str]:
 
 
 def test_the_template_is_valid_cloudformation():
+    import cfnlint.api
+
     problems = cfnlint.api.lint(TEMPLATE.read_text())
     assert not problems, "\n".join(str(problem) for problem in problems)
     assert set(template()["Parameters"]) == {"OperatorPrincipals", "ExternalId", "RoleName"}
