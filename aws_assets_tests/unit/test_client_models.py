@@ -29,3 +29,32 @@ def test_another_service_gets_its_own_class_with_its_own_operations():
     assert type(s3) is not type(ec2)
     assert hasattr(s3, "list_buckets") and not hasattr(ec2, "list_buckets")
     assert hasattr(s3, "generate_presigned_url") and hasattr(s3, "upload_file")  # boto3's and botocore's additions
+
+
+def test_clients_of_a_service_share_its_endpoint_provider_and_resolve_their_own_endpoints():
+    first = session("first").client("guardduty", region_name="eu-west-1")
+    second = session("second").client("guardduty", region_name="ap-southeast-2")
+    assert first._ruleset_resolver._provider is second._ruleset_resolver._provider
+    assert first.meta.endpoint_url == "https://guardduty.eu-west-1.amazonaws.com"
+    assert second.meta.endpoint_url == "https://guardduty.ap-southeast-2.amazonaws.com"
+    custom = session("third").client("guardduty", region_name="eu-west-1", endpoint_url="http://localhost:5000")
+    assert custom.meta.endpoint_url == "http://localhost:5000"
+    s3 = session("first").client("s3", region_name="eu-west-1")
+    assert s3._ruleset_resolver._provider is not first._ruleset_resolver._provider
+
+
+def test_a_clients_event_handlers_are_its_own():
+    shared = session("handlers")
+    first, second = shared.client("sqs"), shared.client("sqs")
+
+    def mine(**_):
+        return None
+
+    first.meta.events.register("before-send.sqs.ListQueues", mine)
+
+    def handlers(client) -> list:
+        return list(client.meta.events._emitter._handlers.prefix_search("before-send.sqs.ListQueues"))
+
+    assert [h for h in handlers(first) if h not in handlers(second)] == [mine]
+    assert mine not in handlers(shared.client("sqs"))  # the session's own handlers were not touched
+    assert len(handlers(second)) == len(handlers(shared.client("sqs")))
