@@ -215,6 +215,9 @@ def phase_sync(instances_file: str, lake: str, dagster_home: str, concurrency: i
     print(f"  sync: last partition collected at {collected:.1f}s, collection and its events done at "
           f"{report.seconds - (report.graph.seconds if report.graph else 0) + sync_started - started:.1f}s",
           file=sys.stderr, flush=True)
+    own, child = (resource.getrusage(who).ru_maxrss / 1024 for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    print(f"  sync: peak RSS {own:.0f} MiB in its own process, {child:.0f} MiB in its largest child (a fork counts "
+          "the pages it shares with its parent)", file=sys.stderr, flush=True)
     return {"wall": time.monotonic() - started, "cpu": cpu_seconds() - cpu_started, "peak_rss_mib": peak_rss_mib(),
             "collected": collected, "api_calls": report.api_calls, "partitions": len(report.results), "ok": report.ok,
             "failures": [f"{f.label}: {'; '.join(f.errors)}" for f in report.failures][:5] + report.run_errors[:5],
