@@ -10,7 +10,7 @@ def session(key: str) -> boto3.Session:
 
 
 @mock_aws
-def test_clients_of_one_service_share_their_class_and_keep_their_own_region_and_credentials():
+def test_clients_of_one_service_share_their_class_and_keep_their_own_region_and_credentials(aws_env):
     first = session("AKIAFIRST0000000000A").client("ec2", region_name="eu-west-1", config=CLIENT_CONFIG)
     second = session("AKIASECOND000000000B").client("ec2", region_name="ap-south-1", config=CLIENT_CONFIG)
     assert type(first) is type(second) and first.meta.service_model is second.meta.service_model
@@ -23,7 +23,7 @@ def test_clients_of_one_service_share_their_class_and_keep_their_own_region_and_
 
 
 @mock_aws
-def test_another_service_gets_its_own_class_with_its_own_operations():
+def test_another_service_gets_its_own_class_with_its_own_operations(aws_env):
     s3 = session("AKIAFIRST0000000000A").client("s3", config=CLIENT_CONFIG)
     ec2 = session("AKIAFIRST0000000000A").client("ec2", region_name="us-east-1", config=CLIENT_CONFIG)
     assert type(s3) is not type(ec2)
@@ -31,7 +31,7 @@ def test_another_service_gets_its_own_class_with_its_own_operations():
     assert hasattr(s3, "generate_presigned_url") and hasattr(s3, "upload_file")  # boto3's and botocore's additions
 
 
-def test_clients_of_a_service_share_its_endpoint_provider_and_resolve_their_own_endpoints():
+def test_clients_of_a_service_share_its_endpoint_provider_and_resolve_their_own_endpoints(aws_env):
     first = session("first").client("guardduty", region_name="eu-west-1")
     second = session("second").client("guardduty", region_name="ap-southeast-2")
     assert first._ruleset_resolver._provider is second._ruleset_resolver._provider
@@ -43,7 +43,7 @@ def test_clients_of_a_service_share_its_endpoint_provider_and_resolve_their_own_
     assert s3._ruleset_resolver._provider is not first._ruleset_resolver._provider
 
 
-def test_a_clients_event_handlers_are_its_own():
+def test_a_clients_event_handlers_are_its_own(aws_env):
     shared = session("handlers")
     first, second = shared.client("sqs"), shared.client("sqs")
 
