@@ -162,6 +162,9 @@ def test_sql_prompt_ctrl_c_drops_the_line_or_cancels_the_query_and_ctrl_d_quits(
         read_until(controller, "aws-assets> ")
         os.write(controller, b"SELECT name\n")
         read_until(controller, "...> ")
+        # Typed as a person types, a moment after the prompt: CPython's readline waits for a key in a select()
+        # without a timeout, so a SIGINT landing between its signal check and that select() waits for the next key.
+        time.sleep(0.3)
         os.write(controller, b"\x03")  # Ctrl-C: the half-typed statement is dropped, the prompt stays
         read_until(controller, "aws-assets> ")
         os.write(controller, b"SELECT count(*) FROM range(1000000000000) a, range(1000) b;\n")
