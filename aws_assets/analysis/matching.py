@@ -25,7 +25,7 @@ from typing import Any
 
 from aws_assets.analysis.documents import glob_match, listify
 from aws_assets.analysis.request import Caller, CallerKind
-from aws_assets.analysis.statements import Statement
+from aws_assets.analysis.statements import Layer, Statement
 from aws_assets.analysis.truth import Truth, all_of, any_of, negate
 from aws_assets.analysis.variables import UNRESOLVED, KeyLookup, split_outside_variables, substitute, wildcard_match
 
@@ -73,6 +73,7 @@ class GrantKind(Enum):
 
 
 _STRENGTH = list(GrantKind)
+API_SHORTHAND = "execute-api:/"
 _PRINCIPAL_TYPES = {"aws": "AWS", "service": "Service", "federated": "Federated", "canonicaluser": "CanonicalUser"}
 _IAM_PRINCIPAL = re.compile(r"arn:(?P<partition>[^:]+):(?P<service>iam|sts)::(?P<account>[0-9]{12}):(?P<rest>.+)")
 
@@ -184,8 +185,29 @@ def statement_resource_truth(statement: Statement, arn: str, lookup: KeyLookup) 
     """Whether the statement's Resource (or NotResource) covers the ARN; no Resource element covers any."""
     if statement.resources is None:
         return True
-    matched = resource_matches(statement.resources, arn, lookup)
+    patterns = statement.resources
+    if statement.layer is Layer.RESOURCE:
+        patterns = tuple(expand_api_shorthand(pattern, arn) for pattern in patterns)
+    matched = resource_matches(patterns, arn, lookup)
     return negate(matched) if statement.not_resource else matched
+
+
+def expand_api_shorthand(pattern: Any, arn: str) -> Any:
+    """An API Gateway resource policy's `execute-api:/stage/method/path` as the full ARN of the API the request is
+    for: API Gateway expands the shorthand with the API's region, account and ID when it saves the policy, so a
+    policy that still holds it (written by a tool, or by a simulation that does not expand it) means that API."""
+    if not (isinstance(pattern, str) and pattern.startswith(API_SHORTHAND)):
+        return pattern
+    api = execute_api_prefix(arn)
+    return pattern if api is None else api + pattern[len(API_SHORTHAND) - 1:]
+
+
+def execute_api_prefix(arn: str) -> str | None:
+    """`arn:<partition>:execute-api:<region>:<account>:<api-id>` of an execute-api ARN, else None."""
+    parts = arn.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn" or parts[2] != "execute-api":
+        return None
+    return ":".join(parts[:5]) + ":" + parts[5].split("/", 1)[0]
 
 
 def statement_names(statement: Statement, caller: Caller, has_boundary: bool = False) -> GrantKind | None:

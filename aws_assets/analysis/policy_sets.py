@@ -11,7 +11,8 @@ so that assembling a request is a few lookups:
   (`aws_assets.analysis.organization_policies`), whether each is its organisation's management account, and the
   organisation IDs and paths the request's `aws:PrincipalOrg*` / `aws:ResourceOrg*` keys read;
 - the resource's own policy, in the column its entity type declares (`EntityType.resource_policy`); for
-  `sts:AssumeRole*` on a role, the role's trust policy; an S3 object (`arn:aws:s3:::bucket/key`) takes its bucket's.
+  `sts:AssumeRole*` on a role, the role's trust policy; an S3 object (`arn:aws:s3:::bucket/key`) takes its bucket's,
+  and an API method (`arn:aws:execute-api:<region>:<account>:<api-id>/<stage>/<verb>/<path>`) its REST API's.
 
 What the lake does not hold is never guessed: a resource it does not hold has no resource policy, a managed policy
 it does not hold grants nothing, an account outside every organisation it holds has its organisation keys left
@@ -31,6 +32,7 @@ from difflib import get_close_matches
 from typing import Any
 
 from aws_assets.analysis.evaluation import TRUST_ACTIONS, PolicySet
+from aws_assets.analysis.matching import execute_api_prefix
 from aws_assets.analysis.organization_policies import (
     ORGANIZATION_COLUMNS,
     OrganizationPolicies,
@@ -39,6 +41,7 @@ from aws_assets.analysis.organization_policies import (
 )
 from aws_assets.analysis.request import CallerKind, ContextValue, Request, arn_account, parse_caller
 from aws_assets.analysis.statements import Policy
+from aws_assets.services.apigateway import rest_api_arn
 from aws_assets.services.catalog import ENTITY_TYPES
 
 Row = Mapping[str, Any]
@@ -149,6 +152,15 @@ def _resource(table: str, row: Row, policy_column: str | None) -> Resource | Non
                     _tags(row.get("tags")), row.get(KEY_MANAGER) == "AWS")
 
 
+def _rest_api_of(arn: str) -> str | None:
+    """The REST API whose resource policy governs an `execute-api` ARN (a stage, method and path of the API)."""
+    prefix = execute_api_prefix(arn)
+    if prefix is None:
+        return None
+    _, _, _, region, _, api_id = prefix.split(":", 5)
+    return rest_api_arn(region, api_id)
+
+
 class PolicyIndex:
     """The lake's principals, policies, organisations and resources, indexed for assembling requests."""
 
@@ -232,6 +244,11 @@ class PolicyIndex:
             bucket = self.resources.get(arn.split("/", 1)[0])
             if bucket is not None:  # an object: its bucket's policy and account; the object's tags are its own
                 return Resource(arn, bucket.table, bucket.account, bucket.policy, None)
+        api = _rest_api_of(arn)
+        if api is not None and api != arn:
+            rest_api = self.resource(api)
+            if rest_api is not None:  # a method of an API: the API's policy and account
+                return Resource(arn, rest_api.table, rest_api.account, rest_api.policy, None)
         row = self.locate(arn) if self.locate is not None else None
         located = None if row is None else _resource(row["_type"], row, self.policy_columns.get(row["_type"]))
         if located is not None:

@@ -66,7 +66,12 @@ from aws_assets.analysis.evaluation import (
     statement_ref,
 )
 from aws_assets.analysis.forked import map_in_forks, share_size
-from aws_assets.analysis.matching import statement_action_matches, statement_names, statement_resource_truth
+from aws_assets.analysis.matching import (
+    expand_api_shorthand,
+    statement_action_matches,
+    statement_names,
+    statement_resource_truth,
+)
 from aws_assets.analysis.organization_policies import ORGANIZATION_COLUMNS, OrganizationPolicies, organization_policies
 from aws_assets.analysis.policy_sets import KEY_MANAGER, ROLES, TRUST_POLICY, resource_policy_columns
 from aws_assets.analysis.request import Caller, CallerKind, Request, arn_account, arn_service, parse_caller
@@ -74,10 +79,12 @@ from aws_assets.analysis.reserved import reserved_change
 from aws_assets.analysis.statements import Layer, Policy, Statement, read_statements
 from aws_assets.analysis.zone_of_trust import ZoneOfTrust, zones_of_trust
 from aws_assets.model.entity import Column, boolean, json_text, schema_of, string, strings
+from aws_assets.services.apigateway import REST_API
 from aws_assets.services.catalog import ENTITY_TYPES
 
 RESOURCE_ACCESS_TABLE = "resource_access"
 ROLE_TYPE = ROLES
+REST_API_TYPE = REST_API.type
 ANONYMOUS = "anonymous"
 ACCOUNT_ID = re.compile(r"[0-9]{12}")
 SERVICE_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn")
@@ -328,11 +335,24 @@ def _condition_entries(condition: Any) -> Iterator[tuple[str, str, list[str]]]:
 
 def _whole(resource: PolicyResource) -> list[str]:
     """The resource and, when its ARN's service has sub-resource types below it (a bucket's objects, a function's
-    versions and aliases), a pattern for them: what `*` or no Resource covers in a resource policy."""
+    versions and aliases), a pattern for them: what `*` or no Resource covers in a resource policy. A REST API's
+    policy governs calls to its methods (`execute-api:Invoke` on `arn:aws:execute-api:...:<api-id>/*`)."""
+    methods = _api_methods(resource)
+    if methods is not None:
+        return [f"{methods}/*"]
     service = _action_service(resource.arn)
     own = resource_types_of(service, resource.arn)
     below = [f"{resource.arn}{separator}*" for separator in "/:"]
     return [resource.arn, *(pattern for pattern in below if resource_types_of(service, pattern) - own)]
+
+
+def _api_methods(resource: PolicyResource) -> str | None:
+    """`arn:aws:execute-api:<region>:<account>:<api-id>` of a REST API, None for any other resource."""
+    if resource.type != REST_API_TYPE:
+        return None
+    api_id = resource.arn.rsplit("/", 1)[-1]
+    partition = resource.arn.split(":", 2)[1]
+    return f"arn:{partition}:execute-api:{resource.region}:{resource.account_id}:{api_id}"
 
 
 def _action_service(arn: str) -> str:
@@ -344,7 +364,10 @@ def _request_resources(statements: Sequence[Statement], resource: PolicyResource
     found: dict[str, None] = {}
     for statement in statements:
         patterns = [] if statement.resources is None or statement.not_resource else list(statement.resources)
+        methods = _api_methods(resource)
         for pattern in patterns or ["*"]:
+            if methods is not None:
+                pattern = expand_api_shorthand(pattern, methods)
             usable = isinstance(pattern, str) and pattern.startswith("arn:")
             found.update(dict.fromkeys([pattern] if usable else _whole(resource)))
     return list(found)

@@ -30,6 +30,7 @@ OBJECT = f"{BUCKET}/reports/q1.csv"
 KEY = f"arn:aws:kms:us-east-1:{A}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 TABLE_B = f"arn:aws:dynamodb:us-east-1:{B}:table/orders"
 SSO_ROLE = f"arn:aws:iam::{A}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_1"
+API_METHODS = f"arn:aws:execute-api:us-east-1:{A}:a1b2c3d4e5"
 
 ALLOWED, IMPLICIT, EXPLICIT = Result.ALLOWED, Result.IMPLICITLY_DENIED, Result.EXPLICITLY_DENIED
 
@@ -207,6 +208,23 @@ CASES = [
          PolicySet(resource=doc(grant({"AWS": f"arn:aws:iam::{A}:user/alice"}, "s3:GetObject"))), ALLOWED),
     Case("a resource policy naming another user does not allow",
          req(ALICE, "s3:GetObject", OBJECT), PolicySet(resource=doc(grant({"AWS": BOB}, "s3:GetObject"))), IMPLICIT),
+    Case("API Gateway's execute-api:/ shorthand is the full ARN of the API the policy is attached to",
+         req(OTHER_ACCOUNT_USER, "execute-api:Invoke", f"{API_METHODS}/prod/GET/pets"),
+         PolicySet(identity=[ADMIN], resource=doc(grant({"AWS": B}, "execute-api:Invoke", "execute-api:/prod/GET/*",
+                                                        sid="Partner"))), ALLOWED,
+         deciding=((Layer.IDENTITY, "Admin"), (Layer.RESOURCE, "Partner"))),
+    Case("the execute-api:/ shorthand keeps its stage, verb and path",
+         req(OTHER_ACCOUNT_USER, "execute-api:Invoke", f"{API_METHODS}/prod/POST/pets"),
+         PolicySet(identity=[ADMIN], resource=doc(grant({"AWS": B}, "execute-api:Invoke", "execute-api:/prod/GET/*"))),
+         IMPLICIT, lacking=Layer.RESOURCE),
+    Case("a Deny written with the execute-api:/ shorthand denies",
+         req(ALICE, "execute-api:Invoke", f"{API_METHODS}/prod/GET/pets"),
+         PolicySet(identity=[ADMIN], resource=doc(grant("*", "execute-api:Invoke", "execute-api:/*", sid="Block",
+                                                        effect="Deny"))), EXPLICIT,
+         deciding=((Layer.RESOURCE, "Block"),)),
+    Case("the execute-api:/ shorthand means nothing in an identity policy (IAM wants an ARN)",
+         req(ALICE, "execute-api:Invoke", f"{API_METHODS}/prod/GET/pets"),
+         PolicySet(identity=[doc(allow("execute-api:Invoke", "execute-api:/*"))]), IMPLICIT, lacking=Layer.IDENTITY),
     # ---- permissions boundaries and session policies ---------------------------------------------------------------
     Case("a boundary limits identity-policy grants",
          req(ALICE, "s3:GetObject", OBJECT), PolicySet(identity=[ADMIN], boundary=doc(allow("ec2:*"))), IMPLICIT,

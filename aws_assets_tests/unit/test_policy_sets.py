@@ -232,6 +232,25 @@ def test_an_s3_object_takes_its_buckets_policy_and_account():
     assert any("not in the lake" in note for note in assembled.notes)
 
 
+def test_an_api_method_takes_its_rest_apis_policy_and_account():
+    api = "arn:aws:apigateway:us-east-1::/restapis/a1b2c3"
+    method = f"arn:aws:execute-api:us-east-1:{A}:a1b2c3/prod/GET/pets"
+    policy = doc({"Effect": "Allow", "Principal": {"AWS": B}, "Action": "execute-api:Invoke",
+                  "Resource": "execute-api:/prod/*"})
+    invoker = f"arn:aws:iam::{B}:policy/invoker"
+    found = index(
+        aws_iam_user=[user(B, "carol", attached=[invoker])],
+        aws_iam_policy=[managed(invoker, doc(allow("execute-api:Invoke")), B)],
+        aws_api_gateway_rest_api=[{"arn": api, "accountId": A, "tags": [], "policy": policy}],
+    )
+    carol = f"arn:aws:iam::{B}:user/carol"
+    assembled, decision = decide(found, carol, "execute-api:Invoke", method)
+    assert assembled.request.resource_account == A and assembled.policies.resource is not None
+    assert decision.allowed and {ref.layer for ref in decision.statements} == {Layer.IDENTITY, Layer.RESOURCE}
+    _, other_stage = decide(found, carol, "execute-api:Invoke", method.replace("/prod/", "/test/"))
+    assert other_stage.result is Result.IMPLICITLY_DENIED and other_stage.lacking is Layer.RESOURCE
+
+
 def test_a_service_linked_role_is_flagged_and_scps_do_not_reach_it():
     admin_b = f"arn:aws:iam::{B}:policy/admin"
     deny_all = {"policyId": "p-none", "policyType": "SERVICE_CONTROL_POLICY", "document": doc(deny("*")),

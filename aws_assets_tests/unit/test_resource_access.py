@@ -439,6 +439,23 @@ def test_a_lambda_permission_and_an_api_policy_are_read_from_their_declared_colu
     assert found(rows) == {"AWS-ACCESS-001": [api]}
 
 
+def test_an_api_policy_in_the_execute_api_shorthand_is_read_as_the_apis_methods():
+    api = "arn:aws:apigateway:eu-west-1::/restapis/a1b2c3"
+    methods = f"arn:aws:execute-api:eu-west-1:{PROD}:a1b2c3"
+    policy = document(allow({"AWS": OUTSIDE}, "execute-api:Invoke", "execute-api:/prod/GET/*", sid="Partner"),
+                      allow("*", "execute-api:Invoke", "*", sid="Anyone",
+                            condition={"IpAddress": {"aws:SourceIp": "192.0.2.0/24"}}))
+    tables = {**organization_tables(), "aws_s3_bucket": [], "aws_iam_role": [],
+              "aws_api_gateway_rest_api": [{"_key": api, "arn": api, "accountId": PROD, "region": "eu-west-1",
+                                            "policy": policy}]}
+    rows = resource_access_from_tables(tables, {}).to_pylist()
+    assert {(r["principalKind"], r["requestResource"], tuple(r["actions"]), r["decision"]) for r in rows} == {
+        ("account", f"{methods}/prod/GET/*", ("execute-api:Invoke",), "Allowed"),
+        ("everyone", f"{methods}/*", ("execute-api:Invoke",), "ImplicitlyDenied"),
+    }
+    assert all(r["external"] for r in rows)
+
+
 def test_a_key_policy_is_read_like_any_resource_policy():
     key = f"arn:aws:kms:us-east-1:{PROD}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
     policy = document(
