@@ -8,7 +8,8 @@
   (`aws_assets.analysis.variables`).
 - Principals: what a resource-based policy's Principal grants the caller (`GrantKind`): the caller's own ARN, its
   session's issuer (the role of a role session, the IAM user of a federated-user session), everyone, or the caller's
-  account, which delegates to the account's IAM policies.
+  account, which delegates to the account's IAM policies. S3 also names an account by its canonical user ID
+  (`{"CanonicalUser": id}`): it names the caller when the request gives the caller's (`Request.principal_canonical_id`).
   Service and federated principals match by exact name (`ec2.amazonaws.com` is not `ec2.amazonaws.com.cn`); an
   assumed-role session ARN only that session. A Deny's NotPrincipal exempts a caller only when it lists the caller's
   account as well as the caller (a user by its ARN; a session by its ARN or its issuer's): AWS may check the
@@ -101,6 +102,8 @@ def principal_grant(principal: Any, caller: Caller) -> GrantKind | None:
                 kinds.append(GrantKind.EVERYONE)  # the Principal page lists it with "*" as all principals
             elif kind == "AWS":
                 kinds.append(_aws_grant(value, caller))
+            elif kind == "CanonicalUser":  # an account, by its canonical user ID (S3)
+                kinds.append(GrantKind.ACCOUNT if caller.is_iam and value == caller.canonical_id else None)
             elif kind in ("Service", "Federated") and caller.kind in (CallerKind.SERVICE, CallerKind.FEDERATED):
                 kinds.append(GrantKind.SELF if value == caller.arn else None)
     return strongest(kinds)

@@ -31,6 +31,14 @@ from dataclasses import dataclass
 from difflib import get_close_matches
 from typing import Any
 
+from aws_assets.analysis.bucket_access import (
+    ACCOUNT_COLUMNS,
+    BUCKET_COLUMNS,
+    BUCKET_TYPE,
+    AccountFlags,
+    bucket_policy,
+    canonical_accounts,
+)
 from aws_assets.analysis.evaluation import TRUST_ACTIONS, PolicySet
 from aws_assets.analysis.matching import execute_api_prefix
 from aws_assets.analysis.organization_policies import (
@@ -47,6 +55,7 @@ from aws_assets.services.catalog import ENTITY_TYPES
 Row = Mapping[str, Any]
 
 USERS, GROUPS, ROLES, MANAGED_POLICIES = "aws_iam_user", "aws_iam_group", "aws_iam_role", "aws_iam_policy"
+ACCOUNTS = "aws_account"
 INLINE_POLICIES = {"aws_iam_user_policy": "userArn", "aws_iam_group_policy": "groupArn",
                    "aws_iam_role_policy": "roleArn"}  # table -> its owner's ARN column
 TRUST_POLICY = "trustPolicy"  # aws_iam_role's column: the role's resource policy for sts:AssumeRole*
@@ -63,6 +72,7 @@ PRINCIPAL_COLUMNS = {
     ROLES: ("arn", "accountId", "roleName", "path", "tags", "attachedPolicyArns", "permissionsBoundaryArn",
             TRUST_POLICY, "serviceLinked"),
     MANAGED_POLICIES: ("arn", "document"),
+    ACCOUNTS: ACCOUNT_COLUMNS,
     **{table: ("_key", "document", owner) for table, owner in INLINE_POLICIES.items()},
 }
 RESOURCE_COLUMNS = ("arn", "accountId", "tags")
@@ -78,7 +88,7 @@ def resource_columns(table: str) -> tuple[str, ...]:
     entity = ENTITY_TYPES[table]
     names = {column.name for column in entity.all_columns}
     extra = tuple(name for name in (entity.resource_policy, KEY_MANAGER) if name and name in names)
-    return RESOURCE_COLUMNS + extra
+    return RESOURCE_COLUMNS + extra + (BUCKET_COLUMNS if table == BUCKET_TYPE else ())
 
 
 class UnknownPrincipal(LookupError):
@@ -142,11 +152,13 @@ def _decoded(document: Any) -> Any:
     return document
 
 
-def _resource(table: str, row: Row, policy_column: str | None) -> Resource | None:
+def _resource(table: str, row: Row, policy_column: str | None, s3_flags: AccountFlags | None = None) -> Resource | None:
     account = row.get("accountId") or arn_account(row.get("arn") or "")
     if not row.get("arn") or account is None:
         return None
     document = row.get(policy_column) if policy_column else None
+    if table == BUCKET_TYPE:  # its ACL and Block Public Access, as the statements they equal
+        document = bucket_policy(row, (s3_flags or AccountFlags()).get(account, (False, False)))
     return Resource(row["arn"], table, account,
                     None if document is None else Policy(f"{row['arn']} resource policy", _decoded(document)),
                     _tags(row.get("tags")), row.get(KEY_MANAGER) == "AWS")
@@ -195,11 +207,16 @@ class PolicyIndex:
         self.resources: dict[str, Resource] = {}
         self.trusts: dict[str, Policy | None] = {}  # role ARN -> its trust policy, read when a request needs it
         self.policy_columns = resource_policy_columns()
+        self.s3_flags = AccountFlags.of(rows(ACCOUNTS))
+        # The canonical user ID of each account whose buckets the lake holds: ACL grants and CanonicalUser
+        # principals name accounts by it.
+        self.canonical_owners = canonical_accounts(rows(BUCKET_TYPE))
+        self.canonical_ids = {account: canonical for canonical, account in self.canonical_owners.items()}
         for table, table_rows in tables.items():
             if table not in ENTITY_TYPES:
                 continue
             for row in table_rows:
-                resource = _resource(table, row, self.policy_columns.get(table))
+                resource = _resource(table, row, self.policy_columns.get(table), self.s3_flags)
                 if resource is not None:
                     self.resources[resource.arn] = resource
 
@@ -250,7 +267,8 @@ class PolicyIndex:
             if rest_api is not None:  # a method of an API: the API's policy and account
                 return Resource(arn, rest_api.table, rest_api.account, rest_api.policy, None)
         row = self.locate(arn) if self.locate is not None else None
-        located = None if row is None else _resource(row["_type"], row, self.policy_columns.get(row["_type"]))
+        located = None if row is None else _resource(row["_type"], row, self.policy_columns.get(row["_type"]),
+                                                     self.s3_flags)
         if located is not None:
             self.resources[arn] = located
         return located
@@ -372,6 +390,7 @@ class PolicyIndex:
             principal_org_id=principal_org, principal_org_paths=principal_paths,
             resource_org_id=resource_org, resource_org_paths=resource_paths,
             role_arn=principal.arn if principal is not None and principal.table == ROLES else None,
+            principal_canonical_id=self.canonical_ids.get(principal_account or ""),
             context_complete=context_complete,
         )
         service_linked = principal is not None and (

@@ -352,6 +352,8 @@ class _Catalog:
                                 public = True
                             elif str(element_type).lower() == "aws" and isinstance(value, str):
                                 named.add(value if value.isdigit() else (value.split(":") + [""] * 5)[4])
+                            elif str(element_type).lower() == "canonicaluser" and value in index.canonical_owners:
+                                named.add(index.canonical_owners[value])
             for account in named:
                 self.naming_account.setdefault(account, []).append(number)
             if public:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 ContextValue = str | list[str] | bool | int
@@ -63,6 +63,7 @@ class Caller:
     partition: str = "aws"
     name: str | None = None  # the user's, role's or federated user's name
     session: str | None = None
+    canonical_id: str | None = None  # the canonical user ID of its account (S3 ACLs and CanonicalUser name it)
 
     @property
     def is_iam(self) -> bool:
@@ -128,12 +129,15 @@ class Request:
     resource_org_id: str | None = None
     resource_org_paths: list[str] | None = None
     role_arn: str | None = None
+    principal_canonical_id: str | None = None  # the canonical user ID of the caller's account, when known
     # True: the context holds every key the request has, so a key neither given nor derived is absent (AWS's rules
     # for an absent key apply); False: such a key is unknown and conditions reading it leave the decision conditional.
     context_complete: bool = False
 
     def __post_init__(self) -> None:
         caller = parse_caller(self.principal_arn)
+        if self.principal_canonical_id and caller.is_iam:
+            caller = replace(caller, canonical_id=self.principal_canonical_id)
         object.__setattr__(self, "caller", caller)
         if self.principal_account is None:
             object.__setattr__(self, "principal_account", caller.account)

@@ -11,8 +11,11 @@ How a row is made, for one resource:
   account (its ID or `:root`, `account`), a service (`service`), an identity provider (`federated`) or everyone
   (`*`, `{"AWS": "*"}`, NotPrincipal: `everyone`; `organization` when the grant requires `aws:PrincipalOrgID` or
   `aws:PrincipalOrgPaths`). A grant to everyone that requires `aws:PrincipalAccount` or a literal `aws:PrincipalArn`
-  is also evaluated for the accounts and principals it names. Canonical user IDs (S3 ACL grantees) cannot be
-  evaluated and are left out.
+  is also evaluated for the accounts and principals it names, and one that refuses only unsigned callers
+  (`aws:PrincipalType` not `Anonymous`: an ACL grant to authenticated users) for a signed caller of an account the
+  lake does not hold (`SIGNED_CALLER`). A canonical user ID (`CanonicalUser`, an ACL grantee) is the account whose
+  buckets the lake holds with that owner ID (`ownerId`); one it does not know is left out. A bucket's policy is
+  read with what its ACL and Block Public Access add (`aws_assets.analysis.bucket_access`).
 - The representative caller (`requestPrincipal`) of each: the ARN as named (a role ARN calls as any session of the
   role), the account's root for an account, the service or provider name, `anonymous` for everyone. The request
   resources (`requestResource`) are the Allow statements' Resource patterns as written (`arn:aws:s3:::b/*`; a
@@ -48,12 +51,20 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pyarrow as pa
 
 from aws_assets.analysis.authorization_reference import actions_on, resource_types_of
+from aws_assets.analysis.bucket_access import (
+    ACCOUNT_COLUMNS,
+    BUCKET_COLUMNS,
+    BUCKET_TYPE,
+    AccountFlags,
+    bucket_policy,
+    canonical_accounts,
+)
 from aws_assets.analysis.documents import listify
 from aws_assets.analysis.evaluation import (
     RCP_SERVICES,
@@ -97,6 +108,8 @@ PRINCIPAL_SIDE_ALLOWS = Policy("principal's own policies (taken to allow)", {
 # A resource policy on an IAM resource (a role's trust policy) governs STS's actions on it.
 ACTION_SERVICE_OF_ARN = {"iam": "sts"}
 
+# Who stands for "any signed AWS principal": the root of an account no lake holds.
+SIGNED_CALLER = "000000000000"
 PRINCIPAL, ACCOUNT, ORGANIZATION, SERVICE, EVERYONE, FEDERATED = (
     "principal", "account", "organization", "service", "everyone", "federated")
 
@@ -157,7 +170,7 @@ class PolicyResource:
     account_id: str
     region: str
     policy_column: str
-    document: str
+    document: Any  # the policy (JSON text or an object); a bucket's with its ACL and Block Public Access
     aws_managed_key: bool = False  # an AWS managed KMS key, which RCPs do not govern
 
 
@@ -169,6 +182,18 @@ class KnownPrincipals:
     accounts: frozenset[str]
     principals: frozenset[str]  # ARNs of the ingested users and roles
     zones: Mapping[str, ZoneOfTrust]
+    canonical_accounts: Mapping[str, str] = field(default_factory=dict)  # canonical user ID -> account
+    account_flags: AccountFlags = field(default_factory=AccountFlags)  # S3 account-level public access block
+
+    @property
+    def canonical_ids(self) -> dict[str, str]:
+        return {account: canonical for canonical, account in self.canonical_accounts.items()}
+
+    def caller(self, principal: str) -> Caller:
+        """The caller as a request from it is decided: with its account's canonical user ID when the lake knows it."""
+        caller = parse_caller(principal)
+        canonical = self.canonical_ids.get(caller.account or "") if caller.is_iam else None
+        return replace(caller, canonical_id=canonical) if canonical else caller
 
     def zone(self, account_id: str) -> ZoneOfTrust:
         return self.zones.get(account_id) or ZoneOfTrust(account_id, None, frozenset({account_id}))
@@ -188,13 +213,14 @@ def policy_table_columns() -> dict[str, tuple[str, ...]]:
     policy, and the roles."""
     columns: dict[str, tuple[str, ...]] = {
         name: ("_key", "arn", "accountId", "region",
-               *(KEY_MANAGER for column in ENTITY_TYPES[name].all_columns if column.name == KEY_MANAGER), policy)
+               *(KEY_MANAGER for column in ENTITY_TYPES[name].all_columns if column.name == KEY_MANAGER),
+               *(BUCKET_COLUMNS if name == BUCKET_TYPE else ()), policy)
         for name, policy in resource_policy_columns().items()}
     columns[ROLE_TYPE] = ("_key", "arn", "accountId", "region", TRUST_POLICY)
     return columns
 
 
-PRINCIPAL_COLUMNS: dict[str, tuple[str, ...]] = {"aws_account": ("accountId",), "aws_iam_user": ("arn",)}
+PRINCIPAL_COLUMNS: dict[str, tuple[str, ...]] = {"aws_account": ACCOUNT_COLUMNS, "aws_iam_user": ("arn",)}
 
 
 def input_columns() -> dict[str, tuple[str, ...]]:
@@ -214,7 +240,9 @@ def known_principals(tables: Mapping[str, Sequence[Row]], zone_settings: Mapping
                            if row["arn"])
     resource_accounts = {row["accountId"] for table in policy_table_columns() for row in tables.get(table, ())}
     zones = zones_of_trust(accounts | resource_accounts, zone_settings, organization, organization_entries)
-    return KnownPrincipals(organization, accounts, principals, zones)
+    owners = canonical_accounts(tables.get(BUCKET_TYPE, ()))
+    return KnownPrincipals(organization, accounts, principals, zones, owners,
+                           AccountFlags.of(tables.get("aws_account", ())))
 
 
 def resource_access_from_tables(tables: Mapping[str, Sequence[Row]], zone_settings: Mapping[str, str | None],
@@ -223,7 +251,7 @@ def resource_access_from_tables(tables: Mapping[str, Sequence[Row]], zone_settin
     """The table; with `workers` > 1 and `parallel_from` resources or more, shares of the resources are decided by
     forked processes (`forked.map_in_forks`): the same rows in the same order."""
     known = known_principals(tables, zone_settings, organization_entries)
-    resources = policy_resources(tables)
+    resources = policy_resources(tables, known.account_flags)
     if workers <= 1 or len(resources) < parallel_from:
         return resource_access_table(resource_access_rows(resources, known))
     size = share_size(len(resources), workers)
@@ -235,15 +263,19 @@ def resource_access_from_tables(tables: Mapping[str, Sequence[Row]], zone_settin
     return pa.concat_tables(list(map_in_forks(table_of, shares, workers)))
 
 
-def policy_resources(tables: Mapping[str, Iterable[Row]]) -> list[PolicyResource]:
-    """The resources whose policy was collected (a policy that is None was not, or there is none)."""
+def policy_resources(tables: Mapping[str, Iterable[Row]], account_flags: AccountFlags | None = None,
+                     ) -> list[PolicyResource]:
+    """The resources whose policy was collected (a policy that is None was not, or there is none); a bucket's
+    policy with what its ACL and Block Public Access add (`bucket_access`)."""
     found = []
     for table, columns in policy_table_columns().items():
         column = columns[-1]
         for row in tables.get(table, ()):
-            if row[column] and row["arn"]:
+            document = row[column] if table != BUCKET_TYPE else bucket_policy(
+                row, (account_flags or AccountFlags()).get(row["accountId"], (False, False)))
+            if document and row["arn"]:
                 found.append(PolicyResource(row["_key"], table, row["arn"], row["accountId"], row["region"], column,
-                                            row[column], aws_managed_key=row.get(KEY_MANAGER) == "AWS"))
+                                            document, aws_managed_key=row.get(KEY_MANAGER) == "AWS"))
     return found
 
 
@@ -254,7 +286,8 @@ def request_for(resource: PolicyResource, caller: str, action: str, resource_arn
     resource_org, resource_paths = known.organization.context(resource.account_id)
     return Request(caller, action, resource_arn, resource_account=resource.account_id,
                    principal_org_id=principal_org, principal_org_paths=principal_paths,
-                   resource_org_id=resource_org, resource_org_paths=resource_paths)
+                   resource_org_id=resource_org, resource_org_paths=resource_paths,
+                   principal_canonical_id=known.canonical_ids.get(principal_account or ""))
 
 
 def policies_for(resource: PolicyResource, caller: str, known: KnownPrincipals) -> PolicySet:
@@ -268,7 +301,7 @@ def policies_for(resource: PolicyResource, caller: str, known: KnownPrincipals) 
     )
 
 
-def _candidates(statement: Statement) -> list[Candidate]:
+def _candidates(statement: Statement, known: KnownPrincipals) -> list[Candidate]:
     if statement.not_principal or statement.principal == "*":
         return [Candidate("*", EVERYONE, ANONYMOUS), *_named_by_conditions(statement.condition)]
     principal = statement.principal
@@ -290,6 +323,8 @@ def _candidates(statement: Statement) -> list[Candidate]:
                 found.append(Candidate(value, SERVICE, value))
             elif kind == "federated":
                 found.append(Candidate(value, FEDERATED, value))
+            elif kind == "canonicaluser" and value in known.canonical_accounts:
+                found.append(Candidate(value, ACCOUNT, known.canonical_accounts[value]))
     return found
 
 
@@ -309,6 +344,8 @@ def _named_by_conditions(condition: Any) -> list[Candidate]:
     """The accounts and principals a grant to everyone requires by aws:PrincipalAccount or aws:PrincipalArn."""
     found = []
     for operator, key, values in _condition_entries(condition):
+        if key == "aws:principaltype" and operator in _NEGATED and "anonymous" in (v.lower() for v in values):
+            found.append(Candidate("*", EVERYONE, SIGNED_CALLER))
         if operator not in _POSITIVE:
             continue
         for value in values:
@@ -456,7 +493,7 @@ def _outcomes(resource: PolicyResource, statements: list[Statement], naming: lis
                       for statement in read_statements(document, Layer.RCP, f"rcp[{depth}][{index}]")]
     every = statements + rcp_statements
     denies = [statement for statement in every if not statement.allow]
-    caller = parse_caller(candidate.caller)
+    caller = known.caller(candidate.caller)
     decided: dict[tuple, tuple[Decision, list[Statement], list[Statement]] | None] = {}
     grouped: dict[tuple, _Outcome] = {}
     for action, signature in _action_signatures(every, service, resource_arn, signatures):
@@ -537,7 +574,7 @@ def resource_access_rows(resources: Iterable[PolicyResource], known: KnownPrinci
                                      resource.policy_column)
         naming: dict[Candidate, list[Statement]] = {}
         for statement in statements:
-            for candidate in _candidates(statement) if statement.allow else ():
+            for candidate in _candidates(statement, known) if statement.allow else ():
                 naming.setdefault(candidate, []).append(statement)
         zone = known.zone(resource.account_id)
         signatures: _Signatures = {}

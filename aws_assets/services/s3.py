@@ -137,11 +137,12 @@ def grant_summary(grant: dict[str, Any]) -> dict[str, str | None]:
 
 def acl_columns(response: dict[str, Any] | None) -> dict[str, Any]:
     if response is None:
-        return {"aclPublic": None, "aclGrants": None}
+        return {"aclPublic": None, "aclGrants": None, "ownerId": None}
     grants = [grant_summary(grant) for grant in response.get("Grants", [])]
     return {
         "aclPublic": any(grant["grantee"] in PUBLIC_GRANTEES for grant in grants),
         "aclGrants": json.dumps(grants, sort_keys=True),
+        "ownerId": (response.get("Owner") or {}).get("ID"),
     }
 
 
@@ -334,6 +335,11 @@ AWS_S3_BUCKET = EntityType(
         ),
         boolean("aclPublic", "Whether the bucket ACL grants anything to all users or all authenticated AWS users"),
         json_text("aclGrants", "Bucket ACL grants: grantee type, grantee (ID, group URI or email) and permission"),
+        string(
+            "ownerId",
+            "Canonical user ID of the owning account (the bucket ACL's owner): what ACL grants and CanonicalUser "
+            "principals name the account by",
+        ),
         boolean(
             "public",
             "Whether the bucket is effectively public: a public policy not restricted, or a public ACL not "

@@ -115,8 +115,10 @@ def test_the_simulated_organisation_has_exactly_the_findings_its_estate_implies(
     # prod's database secret is readable by the partner, the shared base-images repository by the organisation
     # (which is not the zone); the queue that only its own topic may send to is inside the zone.
     assert sql("SELECT count(*) FROM aws_organization_account") == [(0,)]
+    # The website buckets are public by their policy, the downloads buckets by their ACL (`public-read`).
     assert findings_of(sql, "AWS-ACCESS-001") == {
-        (account, f"arn:aws:s3:::acme-{ENVS[account]}-website") for account in ACCOUNTS} | {
+        (account, f"arn:aws:s3:::acme-{ENVS[account]}-{bucket}") for account in ACCOUNTS
+        for bucket in ("website", "public-downloads")} | {
         (PROD, f"arn:aws:lambda:us-east-1:{PROD}:function:prod-orders-api")}
     [(release_key,)] = sql("SELECT k.arn FROM aws_kms_key k WHERE list_contains(k.aliases, "
                            "'alias/prod-release-artifacts')")
@@ -210,7 +212,7 @@ def expected_counts() -> dict[str, int]:
         "AWS-EC2-003": 24,
         "AWS-S3-001": 2 * len(ACCOUNTS),
         "AWS-RDS-001": len(RDS_PLACES),
-        "AWS-ACCESS-001": len(ACCOUNTS) + 1,  # and prod's public function URL
+        "AWS-ACCESS-001": 2 * len(ACCOUNTS) + 1,  # the website and downloads buckets, and prod's function URL
         "AWS-ACCESS-002": 1,  # dev's vendor-support
         # the shared roles, each account's orders topic, prod's release key and secret, the shared repository
         "AWS-ACCESS-003": sum(map(len, SHARED_ROLES.values())) + len(ACCOUNTS) + 3,

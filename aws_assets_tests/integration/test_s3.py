@@ -111,6 +111,10 @@ def test_public_by_policy_public_by_acl_and_private_buckets_in_their_regions(acc
     assert (acl_row["policyPublic"], acl_row["aclPublic"], acl_row["public"]) == (False, True, True)
     assert acl_row["policy"] is None
     assert {"type": "Group", "grantee": ALL_USERS, "permission": "READ"} in json.loads(acl_row["aclGrants"])
+    # The owner's canonical ID is the ACL's owner, the same for every bucket of the account, and its own grant's.
+    assert {row["ownerId"] for row in rows.values()} == {acl_row["ownerId"]} and len(acl_row["ownerId"]) == 64
+    assert {"type": "CanonicalUser", "grantee": acl_row["ownerId"], "permission": "FULL_CONTROL"} in json.loads(
+        acl_row["aclGrants"])
 
     private_row = rows["acme-private"]
     assert (private_row["policyPublic"], private_row["aclPublic"], private_row["public"]) == (False, False, False)

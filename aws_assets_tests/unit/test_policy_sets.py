@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -249,6 +250,26 @@ def test_an_api_method_takes_its_rest_apis_policy_and_account():
     assert decision.allowed and {ref.layer for ref in decision.statements} == {Layer.IDENTITY, Layer.RESOURCE}
     _, other_stage = decide(found, carol, "execute-api:Invoke", method.replace("/prod/", "/test/"))
     assert other_stage.result is Result.IMPLICITLY_DENIED and other_stage.lacking is Layer.RESOURCE
+
+
+def test_a_buckets_acl_grant_to_another_accounts_canonical_id_reaches_its_users():
+    a_id, b_id = "a" * 64, "b" * 64
+    acl = [{"type": "CanonicalUser", "grantee": a_id, "permission": "FULL_CONTROL"},
+           {"type": "CanonicalUser", "grantee": b_id, "permission": "READ"}]
+    lister = f"arn:aws:iam::{B}:policy/lister"
+    found = index(
+        aws_account=[{"accountId": A, "s3IgnorePublicAcls": False, "s3RestrictPublicBuckets": False}],
+        aws_iam_user=[user(B, "carol", attached=[lister])],
+        aws_iam_policy=[managed(lister, doc(allow("s3:List*")), B)],
+        aws_s3_bucket=[{**bucket(A, BUCKET, None), "ownerId": a_id, "aclGrants": json.dumps(acl)},
+                       {**bucket(B, "arn:aws:s3:::carols-bucket", None), "ownerId": b_id, "aclGrants": "[]"}],
+    )
+    carol = f"arn:aws:iam::{B}:user/carol"
+    assembled, decision = decide(found, carol, "s3:ListBucket", BUCKET)
+    assert assembled.request.caller.canonical_id == b_id
+    assert decision.allowed and {ref.layer for ref in decision.statements} == {Layer.IDENTITY, Layer.RESOURCE}
+    _, upload = decide(found, carol, "s3:PutObject", OBJECT)  # READ grants no WRITE; her policy none either
+    assert upload.result is Result.IMPLICITLY_DENIED
 
 
 def test_a_service_linked_role_is_flagged_and_scps_do_not_reach_it():

@@ -19,6 +19,7 @@ from aws_assets.analysis.organization_policies import RCP, organization_policies
 from aws_assets.analysis.resource_access import (
     PRINCIPAL_SIDE_ALLOWS,
     RESOURCE_ACCESS_TABLE,
+    SIGNED_CALLER,
     PolicyResource,
     input_columns,
     known_principals,
@@ -454,6 +455,46 @@ def test_an_api_policy_in_the_execute_api_shorthand_is_read_as_the_apis_methods(
         ("everyone", f"{methods}/*", ("execute-api:Invoke",), "ImplicitlyDenied"),
     }
     assert all(r["external"] for r in rows)
+
+
+def test_a_buckets_acl_grants_are_rows_with_the_actions_s3_maps_them_to():
+    outside_id, prod_id = "e" * 64, "d" * 64
+
+    def acl_bucket(name: str, account: str, owner: str, *grants: tuple[str, str, str], **settings: Any):
+        listed = [{"type": "CanonicalUser", "grantee": owner, "permission": "FULL_CONTROL"},
+                  *({"type": kind, "grantee": grantee, "permission": permission}
+                    for kind, grantee, permission in grants)]
+        return {**bucket_row(None, account, name), "ownerId": owner, "aclGrants": json.dumps(listed), **settings}
+
+    shared = acl_bucket("acme-shared", PROD, prod_id, ("CanonicalUser", outside_id, "READ"),
+                        ("Group", "http://acs.amazonaws.com/groups/global/AuthenticatedUsers", "WRITE"))
+    public = acl_bucket("acme-site", PROD, prod_id, ("Group", "http://acs.amazonaws.com/groups/global/AllUsers",
+                                                       "READ"))
+    ignored = acl_bucket("acme-ignored", PROD, prod_id, ("Group", "http://acs.amazonaws.com/groups/global/AllUsers",
+                                                           "READ"), ignorePublicAcls=True)
+    theirs = acl_bucket("partner-bucket", OUTSIDE, outside_id)  # how the lake knows the outside account's ID
+    rows = access([shared, public, ignored, theirs])
+    by_bucket = {(r["resourceArn"].rsplit(":", 1)[-1], r["principalKind"], r["principalAccount"]):
+                 (tuple(r["actions"]), r["decision"], r["external"]) for r in rows}
+    assert by_bucket == {
+        ("acme-shared", "account", OUTSIDE): (
+            ("s3:ListBucket", "s3:ListBucketMultipartUploads", "s3:ListBucketVersions"), "Allowed", True),
+        ("acme-shared", "everyone", None): (("s3:PutObject",), "Allowed", True),
+        ("acme-site", "everyone", None): (
+            ("s3:ListBucket", "s3:ListBucketMultipartUploads", "s3:ListBucketVersions"), "Allowed", True),
+    }
+    signed = next(r for r in rows if r["resourceArn"].endswith("acme-shared") and r["principalKind"] == "everyone")
+    assert signed["requestPrincipal"] == SIGNED_CALLER and signed["requestResource"] == "arn:aws:s3:::acme-shared/*"
+    assert found(rows) == {"AWS-ACCESS-001": ["arn:aws:s3:::acme-shared", "arn:aws:s3:::acme-site"],
+                           "AWS-ACCESS-003": ["arn:aws:s3:::acme-shared"]}
+
+
+def test_restrict_public_buckets_leaves_a_public_policy_refused_to_everyone_outside():
+    public = bucket_row(document(allow("*", "s3:GetObject")))
+    rows = access([{**public, "policyPublic": True, "restrictPublicBuckets": True}])
+    assert [(r["principalKind"], r["decision"], json.loads(r["deniedBy"])[0]["statement"]) for r in rows] == [
+        ("everyone", "ExplicitlyDenied", "BlockPublicAccess RestrictPublicBuckets")]
+    assert found(rows) == {}
 
 
 def test_a_key_policy_is_read_like_any_resource_policy():
