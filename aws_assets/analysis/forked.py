@@ -3,7 +3,7 @@ memory, shared copy-on-write) and each computes its share of the rows; only thei
 
 Python runs one thread at a time, so an analysis of millions of rows in one process uses one core whatever the
 machine has (benchmarks/policy_analysis.py). `AWS_ASSETS_ANALYSIS_WORKERS` caps the processes (default: the cores
-this process may use, at most DEFAULT_WORKERS_LIMIT: each worker's own memory grows with its share); where
+this process may use, at most DEFAULT_PROCESSES_LIMIT: each worker's own memory grows with its share); where
 processes cannot be forked (not Linux or another POSIX system), the work runs here.
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
-from aws_assets.model.cores import available_cores
+from aws_assets.model.cores import DEFAULT_PROCESSES_LIMIT, available_cores
 from aws_assets.model.settings import ANALYSIS_WORKERS, positive_count, settings
 
 Item = TypeVar("Item")
@@ -24,15 +24,14 @@ Answer = TypeVar("Answer")
 # instead of receiving it pickled.
 _TASK: Callable[[Any], Any] | None = None
 
-DEFAULT_WORKERS_LIMIT = 8
 
 
 def analysis_workers() -> int:
     """How many processes an analysis may spread over: the setting, else the cores this process may use (at most
-    DEFAULT_WORKERS_LIMIT)."""
+    DEFAULT_PROCESSES_LIMIT)."""
     configured = settings().analysis_workers
     if configured is None:
-        return min(available_cores(), DEFAULT_WORKERS_LIMIT)
+        return min(available_cores(), DEFAULT_PROCESSES_LIMIT)
     return positive_count(ANALYSIS_WORKERS, configured, "a number of processes")
 
 

@@ -31,13 +31,12 @@ from aws_assets.collection.limits import SyncLimits
 from aws_assets.collection.partition import PartitionSync
 from aws_assets.inputs.instances import Instance
 from aws_assets.lake.storage import Lake
-from aws_assets.model.cores import available_cores
+from aws_assets.model.cores import DEFAULT_PROCESSES_LIMIT, available_cores
 from aws_assets.model.entity import EntityType
 from aws_assets.model.regions import GLOBAL_REGION
 from aws_assets.model.settings import SYNC_PROCESSES, positive_count, settings
 from aws_assets.services.catalog import ENTITY_TYPES
 
-DEFAULT_PROCESSES_LIMIT = 8
 # A process costs a second or two of start-up (it imports botocore, pyarrow and the collectors): a sync of a few
 # accounts is done sooner on the threads of one.
 ACCOUNTS_PER_PROCESS = 4

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import os
 
+# The most worker processes the sync or an analysis starts by default: each holds its own memory (its share of the
+# accounts, or of the principals), and past 8 the parent's merging of their results, not the cores, bounds the time.
+DEFAULT_PROCESSES_LIMIT = 8
+
 # A container's CPU limit (cgroup v2, then v1): a pod limited to 2 CPUs on a 64-core node sees 64 in its affinity.
 CPU_QUOTA_FILES = (("/sys/fs/cgroup/cpu.max", None),
                    ("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", "/sys/fs/cgroup/cpu/cpu.cfs_period_us"))

@@ -9,8 +9,8 @@ import threading
 
 import pytest
 
-from aws_assets.analysis.forked import DEFAULT_WORKERS_LIMIT, analysis_workers, map_in_forks
-from aws_assets.model.cores import available_cores, cpu_quota
+from aws_assets.analysis.forked import analysis_workers, map_in_forks
+from aws_assets.model.cores import DEFAULT_PROCESSES_LIMIT, available_cores, cpu_quota
 from aws_assets.model.settings import SettingError
 
 
@@ -45,7 +45,7 @@ def test_a_failing_item_fails_the_caller_with_its_error():
 
 def test_the_workers_setting_caps_them_and_a_bad_value_names_the_variable(monkeypatch):
     monkeypatch.delenv("AWS_ASSETS_ANALYSIS_WORKERS", raising=False)
-    assert analysis_workers() == min(available_cores(), DEFAULT_WORKERS_LIMIT) >= 1
+    assert analysis_workers() == min(available_cores(), DEFAULT_PROCESSES_LIMIT) >= 1
     monkeypatch.setenv("AWS_ASSETS_ANALYSIS_WORKERS", "3")
     assert analysis_workers() == 3
     monkeypatch.setenv("AWS_ASSETS_ANALYSIS_WORKERS", "none")
