@@ -10,7 +10,8 @@ The processes are spawned, not forked: the caller (a Dagster run) holds threads 
 mid-use. Each writes its partitions to the lake itself, whole or not at all; only the partitions' figures and the
 first rows of each table travel back. Setting `stop`, the caller leaving the loop, or Ctrl-C (which the processes
 leave to the caller) starts no new partition; the running ones finish, as with threads. A process that dies reports
-its accounts that had reported nothing as failed, and the others go on.
+its accounts that had not reported every partition they planned as failed (saying how many they had), and the
+others go on.
 """
 
 from __future__ import annotations
@@ -104,9 +105,30 @@ def _shares(instances: list[Instance], processes: int) -> list[list[Instance]]:
     return [instances[start::processes] for start in range(processes)]
 
 
-def _unreported(share: list[Instance], reported: set[str], reason: str) -> list[PartitionSync]:
-    return [PartitionSync(instance.account_id, GLOBAL_REGION, error=f"{instance.label}: {reason}", cause=reason)
-            for instance in share if instance.account_id not in reported]
+class ReportedPartitions:
+    """Of one process's accounts: how many partitions each has reported, of how many it planned."""
+
+    def __init__(self) -> None:
+        self.partitions: dict[str, int] = {}
+        self.planned: dict[str, int] = {}
+
+    def add(self, synced: PartitionSync) -> None:
+        self.partitions[synced.account_id] = self.partitions.get(synced.account_id, 0) + 1
+        self.planned[synced.account_id] = synced.account_partitions
+
+    def unfinished(self, share: list[Instance], reason: str) -> list[PartitionSync]:
+        """A failure for each account of the share that reported none of its partitions, or not all."""
+        failed = []
+        for instance in share:
+            done = self.partitions.get(instance.account_id, 0)
+            planned = self.planned.get(instance.account_id)
+            if planned is not None and done >= planned:
+                continue
+            told = reason if not done else (f"{reason} after {done} of its {planned} partitions; the others were not "
+                                            "collected")
+            failed.append(PartitionSync(instance.account_id, GLOBAL_REGION, error=f"{instance.label}: {told}",
+                                        cause=reason))
+        return failed
 
 
 def sync_accounts_in_processes(
@@ -140,7 +162,7 @@ def sync_accounts_in_processes(
         args=(index, share, lake.root, str(lock_dir), profile, share_limits, tuple(extra_regions), results, stopped,
               os.getpid()),
     ) for index, share in enumerate(shares)]
-    reported: list[set[str]] = [set() for _ in shares]
+    reported = [ReportedPartitions() for _ in shares]
     pending = set(range(len(shares)))
     try:
         for worker in workers:
@@ -156,15 +178,15 @@ def sync_accounts_in_processes(
                 for index in sorted(pending):
                     if not workers[index].is_alive():
                         pending.discard(index)
-                        yield from _unreported(shares[index], reported[index],
-                                               f"its collection process exited with code {workers[index].exitcode}")
+                        yield from reported[index].unfinished(
+                            shares[index], f"its collection process exited with code {workers[index].exitcode}")
                 continue
             if kind == "partition":
                 synced = pickle.loads(payload)
-                reported[index].add(synced.account_id)
+                reported[index].add(synced)
                 yield synced
             elif kind == "error":
-                yield from _unreported(shares[index], reported[index], payload)
+                yield from reported[index].unfinished(shares[index], payload)
             else:
                 pending.discard(index)
     finally:

@@ -138,3 +138,20 @@ def test_a_result_travels_with_its_entity_types_by_name():
     payload = dumps(result)
     assert b"entity_type_named" in payload and b"EntityType" not in payload
     assert pickle.loads(payload).failures[0].entity_type is vpc
+
+
+def test_a_dead_process_fails_each_account_it_had_not_finished_saying_how_far_it_got():
+    from aws_assets.collection.partition import PartitionSync
+    from aws_assets.collection.processes import ReportedPartitions
+
+    share = [instance(account) for account in ACCOUNTS]
+    reported = ReportedPartitions()
+    for region in (GLOBAL_REGION, *REGIONS):  # the first account finished
+        reported.add(PartitionSync(ACCOUNTS[0], region, account_partitions=3))
+    reported.add(PartitionSync(ACCOUNTS[1], GLOBAL_REGION, account_partitions=3))  # the second got one of three
+    failed = reported.unfinished(share, "its collection process exited with code -9")
+    assert [(r.account_id, r.region, r.cause) for r in failed] == [
+        (ACCOUNTS[1], GLOBAL_REGION, "its collection process exited with code -9"),
+        (ACCOUNTS[2], GLOBAL_REGION, "its collection process exited with code -9")]
+    assert failed[0].error.endswith("exited with code -9 after 1 of its 3 partitions; the others were not collected")
+    assert failed[1].error == f"{share[2].label}: its collection process exited with code -9"
