@@ -1,8 +1,8 @@
 """Every response the simulator teaches the moto server because moto lacks it: this module is the one place.
 
-Nine teachings: Config compliance, AssumeRole refusals, Organizations refusals, IAM server certificates' metadata,
-IAM Access Analyzer's analyzers, the root user, credential history, the AWS managed policies the estate attaches and
-S3's MFA delete.
+Ten teachings: Config compliance, AssumeRole refusals, Organizations refusals, IAM server certificates' metadata,
+IAM Access Analyzer's analyzers, the root user, credential history, the AWS managed policies the estate attaches,
+S3's MFA delete, and answers serialised safely beside one another.
 
 **Config compliance.** moto 5.2 stores Config rules but never evaluates them: it implements neither
 GetComplianceDetailsByConfigRule nor DescribeComplianceByConfigRule (its server answers HTTP 500, which the
@@ -66,6 +66,12 @@ not loaded loads that one from moto's own copy of AWS's documents, for the simul
 never answers ``MFADelete``. Taught: a PutBucketVersioning of the simulator's that carries the ``x-amz-mfa`` header
 (AWS requires the root user's MFA device to change MFA delete) keeps ``MfaDelete``, and GetBucketVersioning answers
 it as ``MFADelete`` (``Enabled`` or ``Disabled``); a bucket never given one answers none, as on AWS.
+
+**Answers serialised beside one another.** moto's EC2 DescribeKeyPairs (and CreateVpcPeeringConnection) adds an
+entry to a dictionary of response transformers that every EC2 response shares, on the class, while the server's
+other threads are serialising their answers from it: the first such call of a server's life can break a concurrent
+answer ("dictionary changed size during iteration", HTTP 500, which botocore reads as "Unable to parse response").
+AWS answers each request on its own. Taught: each answer reads a copy of the transformers, taken when it starts.
 
 The product knows nothing of this: it calls the real API, as it would on AWS. The root user and the history are
 declared in process: the seeder runs in the server's process (:func:`aws_assets.sim.server.start_moto_server`), and
@@ -133,6 +139,22 @@ def teach_moto() -> None:
     _teach_root_user()
     _teach_aws_managed_policies()
     _teach_mfa_delete()
+    _teach_concurrent_serialisation()
+
+
+def _teach_concurrent_serialisation() -> None:
+    from moto.core.serialize import AttributePicker
+
+    moto_init = AttributePicker.__init__
+    if getattr(moto_init, _TAUGHT, False):
+        return
+
+    def init(picker: Any, alias_providers: Any = None, response_transformers: Any = None) -> None:
+        # dict() copies under the interpreter lock: no other thread's insertion lands halfway.
+        moto_init(picker, alias_providers, None if response_transformers is None else dict(response_transformers))
+
+    setattr(init, _TAUGHT, True)
+    AttributePicker.__init__ = init  # type: ignore[method-assign]
 
 
 @contextlib.contextmanager

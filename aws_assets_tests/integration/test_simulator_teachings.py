@@ -111,3 +111,25 @@ def test_mfa_delete_is_kept_for_the_simulator_when_the_root_mfa_is_given(account
     assert s3.get_bucket_versioning(Bucket="with-mfa-delete")["MFADelete"] == "Enabled"
     assert "MFADelete" not in s3.get_bucket_versioning(Bucket="without")  # moto's own behaviour
     assert s3.get_bucket_versioning(Bucket="without")["Status"] == "Enabled"
+
+
+def test_an_answer_serialises_with_the_transformers_it_started_with():
+    """moto's DescribeKeyPairs adds a transformer to the dictionary every EC2 answer shares while other threads
+    serialise from it; each answer reads its own copy, so a concurrent addition cannot break it."""
+    from moto.core.serialize import XFormedAttributePicker
+    from moto.ec2.responses._base_response import EC2BaseResponse
+
+    from aws_assets.sim.teach_moto import teach_moto
+
+    teach_moto()
+    shared = EC2BaseResponse.RESPONSE_KEY_PATH_TO_TRANSFORMER
+    picker = XFormedAttributePicker(response_transformers=shared)
+    before = dict(shared)
+    shared["DescribeSomethingResult.Added.Meanwhile"] = lambda value: value
+    try:
+        assert picker.response_transformers == before and picker.response_transformers is not shared
+        for _ in picker.response_transformers.items():  # what the serialiser does, unbroken by the addition
+            shared.setdefault("DescribeSomethingResult.Added.Again", lambda value: value)
+    finally:
+        shared.pop("DescribeSomethingResult.Added.Meanwhile", None)
+        shared.pop("DescribeSomethingResult.Added.Again", None)
