@@ -398,6 +398,8 @@ class _Catalog:
             whole_range = pattern.endswith("*") and prefix == pattern[:-1] and prefix.count(":") >= 5
             last = None if "${" in pattern else list(_WILDCARD.finditer(pattern))
             suffix = pattern[last[-1].end():] if last else ""
+            shape: re.Pattern[str] | bool | None = None
+            shaped = False
             for service in services:
                 arns, numbers = self.sorted_arns.get((account, service), ([], []))
                 start = bisect.bisect_left(arns, prefix)
@@ -405,8 +407,12 @@ class _Catalog:
                 if whole_range:
                     found.update((numbers[position], True) for position in range(start, end))
                     continue
-                shape = _arn_shape(pattern) if "${" not in pattern else None if statement.reads_resource_keys \
-                    else _resolved_shape(pattern, lookup_for(-1))
+                if start == end:
+                    continue
+                if not shaped:  # once per pattern, and only for a pattern some ARN may match
+                    shape = _arn_shape(pattern) if "${" not in pattern else None if statement.reads_resource_keys \
+                        else _resolved_shape(pattern, lookup_for(-1))
+                    shaped = True
                 if shape is False:
                     continue  # a variable the principal cannot resolve matches nothing
                 for position in range(start, end):
