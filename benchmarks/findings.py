@@ -26,12 +26,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import tempfile
 import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from memory import peak_rss_mib  # noqa: E402 - beside this file
 
 from aws_assets.analysis.cis import FRAMEWORKS
 from aws_assets.analysis.compliance import COMPLIANCE_TABLE, compliance_table
@@ -289,7 +290,7 @@ def main() -> None:
         silent = [rule.id for rule in RULES if not by_rule[rule.id]]
         print(f"{len(found):,} findings from {len(RULES)} rules ({count_by_severity(found)}); rules that found "
               f"nothing in this estate: {', '.join(silent) or 'none'}; {len(statuses):,} control statuses")
-        print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+        print(f"peak RSS {peak_rss_mib():.0f} MiB")
 
 
 if __name__ == "__main__":

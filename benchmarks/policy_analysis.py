@@ -50,6 +50,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from memory import peak_rss_mib  # noqa: E402 - beside this file
 
 from aws_assets.analysis.access_graph import EDGES_SCHEMA, build_access_graph, read_policies
 from aws_assets.analysis.evaluation import Result, evaluate
@@ -311,10 +312,6 @@ def resource_access_run(accounts: int, policies: int, workers: int) -> dict[str,
             "external_rows": sum(access.column("external").to_pylist()),
             "rss_after_estate_mib": floor, "peak_rss_mib": peak_rss_mib(),
             "worker_peak_rss_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
-
-
-def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def product(accounts: int, policies: int) -> dict[str, Any]:

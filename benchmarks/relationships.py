@@ -53,6 +53,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
+from memory import peak_rss_mib  # noqa: E402 - beside this file
 
 from aws_assets.graph.tables import entity_schemas
 from aws_assets.inputs.people import (
@@ -1472,10 +1473,6 @@ def phase_dagster(args: argparse.Namespace) -> dict[str, Any]:
 
 
 # ---- orchestration and report -----------------------------------------------------------------------------------
-
-
-def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 PHASES: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {

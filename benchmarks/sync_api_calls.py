@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import sys
 import tempfile
 import time
@@ -24,6 +23,7 @@ for variable in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
     os.environ.pop(variable, None)
 
 from dagster import DagsterInstance  # noqa: E402
+from memory import peak_rss_mib  # noqa: E402 - beside this file
 
 from aws_assets.aws.calls import CallCounter  # noqa: E402
 from aws_assets.aws.session import assume_role_session  # noqa: E402
@@ -66,10 +66,6 @@ def principal_by_principal_iam(instance) -> Counter[str]:
     for policy in each("list_policies", "Policies", Scope="Local"):
         iam.get_policy_version(PolicyArn=policy["Arn"], VersionId=policy["DefaultVersionId"])
     return Counter(calls.by_operation())
-
-
-def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> int:

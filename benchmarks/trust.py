@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -31,6 +30,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from memory import peak_rss_mib  # noqa: E402 - beside this file
 
 TOOLING_ACCOUNT_INDEX = 0  # the account whose deployment role every other account trusts
 VENDORS = ("999999999991", "999999999992", "999999999993")  # accounts outside the estate
@@ -105,10 +106,6 @@ def role_rows(accounts: int, roles_per_account: int) -> list[dict[str, Any]]:
                 "roleName": name, "trustPolicy": json.dumps(document, sort_keys=True),
             })
     return rows
-
-
-def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def phase_product(args: argparse.Namespace) -> dict[str, Any]:
