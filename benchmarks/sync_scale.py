@@ -78,14 +78,11 @@ def account_ids(accounts: int) -> list[str]:
 def seed_account(endpoint: str, account_id: str, regions: tuple[str, ...], estate: Estate) -> None:
     """One account: the read-only role the product assumes, users, roles, buckets; per region a VPC with instances,
     and tables."""
-    import boto3
-
     from aws_assets.sim.accounts import INTEGRATION_ROLE_NAME, external_id_for
-    from aws_assets.sim.clients import AccountClients
+    from aws_assets.sim.clients import AccountClients, operator_session
     from aws_assets.sim.documents import policy_document, statement, trust_policy
 
-    session = boto3.Session(region_name="us-east-1", aws_access_key_id="bench", aws_secret_access_key="bench")
-    clients = AccountClients.in_account(session, endpoint, account_id)
+    clients = AccountClients.in_account(operator_session(), endpoint, account_id)
     iam = clients("iam")
     trust = trust_policy({"AWS": f"arn:aws:iam::{OPERATOR_ACCOUNT_ID}:root"},
                          condition={"StringEquals": {"sts:ExternalId": external_id_for(account_id)}})

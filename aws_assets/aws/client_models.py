@@ -5,7 +5,7 @@ method and a docstring object for each of the service's operations (EC2 has abou
 walks every operation again to find whether the service uses endpoint discovery. A sync creates a client per
 service and partition (about 13 per regional partition), so at organisation scale this was a third of the sync's
 CPU (the profile of `benchmarks/sync_scale.py`). The model and the class depend only on the service's JSON, read
-by the process's one loader (`session._shared_loader`), and on the `creating-client-class` handlers, which are
+by the process's one loader (`session.new_botocore_session`), and on the `creating-client-class` handlers, which are
 boto3's own and the same in every session; each client still has its own credentials, region, endpoint,
 configuration and event handlers (the instance's, not the class's or the model's). So the first model and class
 built for a service and API version are kept and given to every later client of it.
@@ -16,6 +16,10 @@ Two more of a client's costs are the same for every client of a service, and wer
 handlers with `copy.copy` on every list of the handler trie. The provider depends only on the rule set and the
 partitions, read once by the loader, and resolves from its arguments alone, so one is kept per rule set; the
 handlers are copied by a walk of the trie that builds the same dicts and lists without `copy.copy`.
+
+A model is kept with its loader for the life of the process, so every session should read with the one loader
+(`session.new_botocore_session`): a session with a loader of its own keeps, through its models, every document it
+read (about 45 MiB an account when the benchmark's seeder made a plain `boto3.Session` per account).
 """
 
 from __future__ import annotations

@@ -77,7 +77,7 @@ def _shared_loader(data_path: str | None) -> botocore.loaders.Loader:
     return botocore.loaders.create_loader(data_path)
 
 
-def _new_botocore_session(profile: str | None = None) -> botocore.session.Session:
+def new_botocore_session(profile: str | None = None) -> botocore.session.Session:
     """A botocore session sharing the process's loader of service models and endpoints: each session would
     otherwise parse them again (half a second a session, paid per account at organisation scale)."""
     session = botocore.session.Session(profile=profile)
@@ -110,7 +110,7 @@ def assume_role_session(
 
     botocore assumes the role again when the credentials have less than 15 minutes left, before any call that
     would otherwise use expired ones, so a long sync never fails on expiry."""
-    source = _new_botocore_session(profile)
+    source = new_botocore_session(profile)
     if calls is not None:
         calls.attach(source)
     source_credentials = source.get_credentials()
@@ -135,7 +135,7 @@ def assume_role_session(
             "DurationSeconds": duration_seconds,
         },
     )
-    target = _new_botocore_session()
+    target = new_botocore_session()
     target.register_component("credential_provider", CredentialResolver([_AssumedRoleProvider(fetcher)]))
     try:
         target.get_credentials().get_frozen_credentials()

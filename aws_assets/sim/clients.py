@@ -8,7 +8,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from aws_assets.aws.session import serve_every_account_on_one_host
+from aws_assets.aws.session import new_botocore_session, serve_every_account_on_one_host
 from aws_assets.sim.accounts import HOME_REGION
 
 _DUMMY_CREDENTIALS = {
@@ -23,8 +23,9 @@ _MOTO_ACCOUNT_HEADER = "x-moto-account-id"
 
 
 def operator_session() -> boto3.Session:
-    """The operator's session, whose clients the seeder points at each account in turn."""
-    return boto3.Session(region_name=HOME_REGION, **_DUMMY_CREDENTIALS)
+    """The operator's session, whose clients the seeder points at each account in turn. It reads service models
+    with the product's one loader: a session's own loader keeps every model its clients read for its life."""
+    return boto3.Session(botocore_session=new_botocore_session(), region_name=HOME_REGION, **_DUMMY_CREDENTIALS)
 
 
 @dataclass

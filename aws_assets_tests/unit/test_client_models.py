@@ -1,11 +1,12 @@
 import boto3
 from moto import mock_aws
 
-from aws_assets.aws.session import CLIENT_CONFIG, _new_botocore_session
+from aws_assets.aws.session import CLIENT_CONFIG, new_botocore_session
+from aws_assets.sim.clients import operator_session
 
 
 def session(key: str) -> boto3.Session:
-    return boto3.Session(botocore_session=_new_botocore_session(), aws_access_key_id=key,
+    return boto3.Session(botocore_session=new_botocore_session(), aws_access_key_id=key,
                          aws_secret_access_key="secret", region_name="us-east-1")
 
 
@@ -58,3 +59,12 @@ def test_a_clients_event_handlers_are_its_own(aws_env):
     assert [h for h in handlers(first) if h not in handlers(second)] == [mine]
     assert mine not in handlers(shared.client("sqs"))  # the session's own handlers were not touched
     assert len(handlers(second)) == len(handlers(shared.client("sqs")))
+
+
+@mock_aws
+def test_the_seeders_sessions_share_the_products_models(aws_env):
+    seeder = operator_session().client("iam", config=CLIENT_CONFIG)
+    product = session("AKIAFIRST0000000000A").client("iam", config=CLIENT_CONFIG)
+    assert seeder.meta.service_model is product.meta.service_model
+    assert operator_session()._session.get_component("data_loader") is new_botocore_session().get_component(
+        "data_loader")
