@@ -42,29 +42,45 @@ def _template_tokens(template: str) -> tuple[tuple[bool, str], ...]:
     return tuple(tokens)
 
 
+@lru_cache(maxsize=4096)
+def _template_pattern(template: str) -> re.Pattern[str]:
+    """The template as a regular expression for ARNs without wildcards: its placeholders tried shortest first, as
+    `separators_absorbed` walks them, the last token's placeholder captured."""
+    tokens = _template_tokens(template)
+    parts = [re.escape(text) if not placeholder else "(.+)" if position == len(tokens) - 1 else "[^/:]+?"
+             for position, (placeholder, text) in enumerate(tokens)]
+    return re.compile("".join(parts), re.DOTALL)
+
+
 def separators_absorbed(template: str, arn: str) -> int | None:
     """How the ARN (or, when it holds a wildcard, some ARN its literal part up to the first wildcard begins) fits the
     template: None if it does not, else the fewest `/` and `:` of the ARN the template's placeholders must take. A
     placeholder stands for one or more characters without `/` or `:`, but the template's last one, which takes the
     rest (an object key, a role's path and name, an API's resource path)."""
     cut = min((arn.index(w) for w in _WILDCARDS if w in arn), default=None)
-    text = arn if cut is None else arn[:cut]
+    if cut is None:  # most ARNs are concrete: one regular expression, in C, for the walk below
+        match = _template_pattern(template).fullmatch(arn)
+        if match is None:
+            return None
+        taken = match.group(1) if match.re.groups else ""
+        return sum(taken.count(s) for s in _SEPARATORS)
+    text = arn[:cut]
     tokens = _template_tokens(template)
 
     def walk(token: int, position: int) -> int | None:
-        if cut is not None and position == len(text):
+        if position == len(text):
             return 0  # the wildcard may stand for the rest of the template
         if token == len(tokens):
-            return 0 if position == len(text) else None
+            return None
         placeholder, literal = tokens[token]
         if not placeholder:
             rest = text[position:position + len(literal)]
-            if cut is not None and position + len(literal) > len(text):
+            if position + len(literal) > len(text):
                 return 0 if literal.startswith(rest) else None
             return walk(token + 1, position + len(literal)) if rest == literal else None
         if token == len(tokens) - 1:
             taken = text[position:]
-            return sum(taken.count(s) for s in _SEPARATORS) if taken or cut is not None else None
+            return sum(taken.count(s) for s in _SEPARATORS)
         end = position
         while end < len(text) and text[end] not in _SEPARATORS:
             end += 1

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aws_assets.analysis import findings
-from aws_assets.analysis.authorization_reference import actions_on
+from aws_assets.analysis.authorization_reference import actions_on, resource_types_of, separators_absorbed
 from aws_assets.analysis.evaluation import PolicySet, Request, Result, evaluate
 from aws_assets.analysis.organization_policies import RCP, organization_policies
 from aws_assets.analysis.resource_access import (
@@ -121,6 +121,22 @@ def test_actions_are_those_of_the_resource_type_the_pattern_names():
     assert actions_on("execute-api", f"arn:aws:execute-api:us-east-1:{PROD}:a1b2c3/*") == (
         "execute-api:InvalidateCache", "execute-api:Invoke", "execute-api:ManageConnections")
 
+
+
+def test_a_concrete_arn_names_the_type_whose_template_takes_its_separators_best():
+    """Concrete ARNs are matched by each template's regular expression, patterns by the walk: both agree."""
+    alias, function = "arn:aws:lambda:us-east-1:111111111111:function:f:live", "arn:aws:lambda:us-east-1:1:function:f"
+    assert resource_types_of("lambda", alias) == {"function alias", "function version"}
+    assert resource_types_of("lambda", f"{function}:*") >= resource_types_of("lambda", alias)
+    assert resource_types_of("lambda", function) == {"function"}
+    assert separators_absorbed("arn:${Partition}:s3:::${BucketName}/${ObjectName}", "arn:aws:s3:::b/logs/a.gz") == 1
+    assert separators_absorbed("arn:${Partition}:s3:::${BucketName}/${ObjectName}", "arn:aws:s3:::b/k") == 0
+    assert separators_absorbed("arn:${Partition}:s3:::${BucketName}/${ObjectName}", "arn:aws:s3:::b") is None
+    assert separators_absorbed("arn:${Partition}:s3:::${BucketName}", "arn:aws:s3:::b/k") == 1  # an object: 0
+    assert separators_absorbed("arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}",
+                               "arn:aws:iam::1:role/team/deploy") == 1
+    assert separators_absorbed("arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}",
+                               "arn:aws:iam::1:role/te*") == 0
 
 # ---- rows, decisions and findings --------------------------------------------------------------------------------
 
